@@ -1,0 +1,176 @@
+//! The displayed state of an event and the legal transitions between states (DESIGN.md's table).
+
+use std::fmt;
+
+use super::flags::What;
+
+/// An event's state as traces and the dashboard show it.
+///
+/// Internally the base keeps libevent-style orthogonal flags (inserted / timeout / active /
+/// running); this is what those flags mean to a student.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum State {
+    /// Created by `event_new`, never added (新事件).
+    New,
+    /// Added: waiting for its fd, signal or timeout (未决).
+    Pending,
+    /// Its condition happened; queued to run (激活).
+    Active,
+    /// Its callback is running now (回调执行中).
+    Callback,
+    /// Not waiting: deleted, or a one-shot that fired (非未决).
+    NonPending,
+    /// `event_free` was called (已释放).
+    Freed,
+}
+
+impl State {
+    /// Every state, in the order the state diagram draws them.
+    pub const ALL: [State; 6] = [
+        State::New,
+        State::Pending,
+        State::Active,
+        State::Callback,
+        State::NonPending,
+        State::Freed,
+    ];
+
+    /// The name written in traces (`new`, `pending`, `active`, `callback`, `non_pending`, `freed`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::Pending => "pending",
+            State::Active => "active",
+            State::Callback => "callback",
+            State::NonPending => "non_pending",
+            State::Freed => "freed",
+        }
+    }
+
+    /// The course's Chinese term for the state.
+    pub const fn zh(self) -> &'static str {
+        match self {
+            State::New => "新事件",
+            State::Pending => "未决",
+            State::Active => "激活",
+            State::Callback => "回调执行中",
+            State::NonPending => "非未决",
+            State::Freed => "已释放",
+        }
+    }
+
+    /// Parses a trace name.
+    pub fn from_name(name: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// True when `self → to` is in DESIGN.md's table of legal transitions.
+    pub const fn can_go_to(self, to: State) -> bool {
+        use State::*;
+        matches!(
+            (self, to),
+            (New, Pending)
+                | (New, Active)
+                | (New, Freed)
+                | (Pending, Active)
+                | (Pending, NonPending)
+                | (Pending, Freed)
+                | (Active, Callback)
+                | (Active, NonPending)
+                | (Active, Freed)
+                | (Callback, Pending)
+                | (Callback, NonPending)
+                | (Callback, Freed)
+                | (NonPending, Pending)
+                | (NonPending, Active)
+                | (NonPending, Freed)
+        )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a transition happened (the trace's `cause`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cause {
+    /// `event_add`.
+    Add,
+    /// `event_del`.
+    Del,
+    /// `event_free`.
+    Free,
+    /// `event_active` called by the program.
+    Activate,
+    /// The backend reported the fd ready; carries what it was ready for.
+    Ready(What),
+    /// The event's timeout expired.
+    Timeout,
+    /// The event's signal arrived.
+    Signal,
+    /// The loop took the event off the active queue to run its callback.
+    Dispatch,
+    /// The callback returned; the state after it follows from the event's flags.
+    Returned,
+}
+
+impl Cause {
+    /// The name written in traces.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Cause::Add => "event_add",
+            Cause::Del => "event_del",
+            Cause::Free => "event_free",
+            Cause::Activate => "event_active",
+            Cause::Ready(w) => {
+                let r = w.contains(What::READ);
+                let wr = w.contains(What::WRITE);
+                match (r, wr) {
+                    (true, true) => "fd_ready",
+                    (false, true) => "fd_writable",
+                    _ if w.contains(What::CLOSED) && !r => "fd_closed",
+                    _ => "fd_readable",
+                }
+            }
+            Cause::Timeout => "timeout",
+            Cause::Signal => "signal",
+            Cause::Dispatch => "dispatch",
+            Cause::Returned => "callback_returned",
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_has_fifteen_legal_transitions() {
+        let legal = State::ALL
+            .iter()
+            .flat_map(|a| State::ALL.iter().map(move |b| (*a, *b)))
+            .filter(|(a, b)| a.can_go_to(*b))
+            .count();
+        assert_eq!(legal, 15);
+        assert!(!State::Freed.can_go_to(State::Pending));
+        assert!(!State::Pending.can_go_to(State::Callback));
+        assert!(!State::Callback.can_go_to(State::Active));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in State::ALL {
+            assert_eq!(State::from_name(s.as_str()), Some(s));
+        }
+        assert_eq!(State::from_name("pendin"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! The operating system, behind safe functions. The only place in the crate with `unsafe`.
+
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+use super::error::Result;
+use super::flags::What;
+
+pub(crate) mod epoll;
+pub(crate) mod poll;
+pub(crate) mod select;
+pub(crate) mod signal;
+
+/// Calls a libc function, turning `-1` into the thread's `errno` as an `io::Error`.
+macro_rules! syscall {
+    ($fn:ident ( $($arg:expr),* $(,)? )) => {{
+        // SAFETY: each caller passes arguments valid for this call; see its SAFETY line.
+        let res = unsafe { libc::$fn($($arg),*) };
+        if res == -1 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(res)
+        }
+    }};
+}
+pub(crate) use syscall;
+
+/// A readiness backend: epoll, poll or select.
+pub(crate) trait Backend {
+    /// The backend's name as libevent's `event_base_get_method` gives it.
+    fn name(&self) -> &'static str;
+    /// Changes what `fd` is watched for from `old` to `new` (`READ`, `WRITE`, `ET`, `CLOSED`;
+    /// empty means not watched).
+    fn update(&mut self, fd: RawFd, old: What, new: What) -> Result<()>;
+    /// Waits up to `timeout` (None: forever) and appends the ready fds to `ready`.
+    /// A signal interrupting the wait is not an error: it returns with nothing ready.
+    fn wait(&mut self, timeout: Option<Duration>, ready: &mut Vec<(RawFd, What)>) -> Result<()>;
+}
+
+/// Milliseconds for poll / epoll_wait, rounding a partial millisecond up so a timer is never
+/// woken early; -1 for no timeout.
+pub(crate) fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
+    match timeout {
+        None => -1,
+        Some(d) => {
+            let ms = d.as_nanos().div_ceil(1_000_000);
+            ms.min(libc::c_int::MAX as u128) as libc::c_int
+        }
+    }
+}
+
+/// A non-blocking, close-on-exec pipe: (read end, write end).
+pub(crate) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    syscall!(pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC))?;
+    // SAFETY: pipe2 succeeded, so both descriptors are open and owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Sets or clears `O_NONBLOCK` (libevent's `evutil_make_socket_nonblocking`).
+pub fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: F_GETFL takes no pointer argument; an invalid fd gives EBADF.
+    let flags = syscall!(fcntl(fd, libc::F_GETFL))?;
+    let new = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    if new != flags {
+        // SAFETY: F_SETFL takes an int argument.
+        syscall!(fcntl(fd, libc::F_SETFL, new))?;
+    }
+    Ok(())
+}
