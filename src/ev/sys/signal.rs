@@ -92,3 +92,11 @@ pub(crate) fn read_deliveries(pipe: &OwnedFd, counts: &mut [u32; NSIG]) {
         }
     }
 }
+
+/// Sends `sig` to this process (C's `kill(getpid(), sig)`), for programs and demos that signal
+/// themselves.
+pub fn raise(sig: libc::c_int) -> io::Result<()> {
+    let pid = std::process::id() as libc::pid_t;
+    // SAFETY: kill takes plain integers.
+    syscall!(kill(pid, sig)).map(drop)
+}
