@@ -40,7 +40,7 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
             base.note(&format!(
                 "tick {n}: a persistent timer is pending again after its callback"
             ));
-            if n % 4 == 0 && matches!(base.state(alarm), Ok(State::NonPending)) {
+            if n.is_multiple_of(4) && matches!(base.state(alarm), Ok(State::NonPending)) {
                 base.note("re-adding the alarm: non-pending → pending");
                 let _ = base.add(alarm, Some(alarm_after));
             }
