@@ -132,24 +132,31 @@ impl<T: Ord + Copy> TimerHeap<T> {
         }
     }
 
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.pos[self.heap[a].key as usize] = a as u32;
-        self.pos[self.heap[b].key as usize] = b as u32;
+    /// Puts `entry` at `at` and records where it is.
+    fn place(&mut self, at: usize, entry: Entry<T>) {
+        self.pos[entry.key as usize] = at as u32;
+        self.heap[at] = entry;
     }
 
+    /// Moves the entry at `at` up past every later parent: parents move down into the hole,
+    /// and the entry is written once, where it stops.
     fn sift_up(&mut self, mut at: usize) {
+        let entry = self.heap[at];
         while at > 0 {
             let parent = (at - 1) / 2;
-            if !self.heap[at].before(&self.heap[parent]) {
+            if !entry.before(&self.heap[parent]) {
                 break;
             }
-            self.swap(at, parent);
+            let moved = self.heap[parent];
+            self.place(at, moved);
             at = parent;
         }
+        self.place(at, entry);
     }
 
+    /// Moves the entry at `at` down past every earlier child, the same way.
     fn sift_down(&mut self, mut at: usize) {
+        let entry = self.heap[at];
         let len = self.heap.len();
         loop {
             let left = 2 * at + 1;
@@ -162,12 +169,14 @@ impl<T: Ord + Copy> TimerHeap<T> {
             } else {
                 left
             };
-            if !self.heap[child].before(&self.heap[at]) {
+            if !self.heap[child].before(&entry) {
                 break;
             }
-            self.swap(at, child);
+            let moved = self.heap[child];
+            self.place(at, moved);
             at = child;
         }
+        self.place(at, entry);
     }
 }
 
