@@ -1,8 +1,12 @@
-//! An indexed binary min-heap of timers keyed by `(deadline, insertion seq)`: equal deadlines pop
+//! An indexed 4-ary min-heap of timers keyed by `(deadline, insertion seq)`: equal deadlines pop
 //! in the order they were armed, so runs and replays are deterministic; removal and re-arm of any
 //! timer are O(log n) through a key → position index.
 
 const ABSENT: u32 = u32::MAX;
+
+/// Children per node: a 4-ary heap is half as deep as a binary one, and a node's children sit
+/// side by side in memory.
+const ARITY: usize = 4;
 
 #[derive(Clone, Copy)]
 struct Entry<T> {
@@ -92,7 +96,7 @@ impl<T: Ord + Copy> TimerHeap<T> {
         self.pos[key as usize] = ABSENT;
         if at < self.heap.len() {
             self.pos[self.heap[at].key as usize] = at as u32;
-            if at > 0 && self.heap[at].before(&self.heap[(at - 1) / 2]) {
+            if at > 0 && self.heap[at].before(&self.heap[(at - 1) / ARITY]) {
                 self.sift_up(at);
             } else {
                 self.sift_down(at);
@@ -143,7 +147,7 @@ impl<T: Ord + Copy> TimerHeap<T> {
     fn sift_up(&mut self, mut at: usize) {
         let entry = self.heap[at];
         while at > 0 {
-            let parent = (at - 1) / 2;
+            let parent = (at - 1) / ARITY;
             if !entry.before(&self.heap[parent]) {
                 break;
             }
@@ -159,16 +163,16 @@ impl<T: Ord + Copy> TimerHeap<T> {
         let entry = self.heap[at];
         let len = self.heap.len();
         loop {
-            let left = 2 * at + 1;
-            if left >= len {
+            let first = ARITY * at + 1;
+            if first >= len {
                 break;
             }
-            let right = left + 1;
-            let child = if right < len && self.heap[right].before(&self.heap[left]) {
-                right
-            } else {
-                left
-            };
+            let mut child = first;
+            for c in first + 1..(first + ARITY).min(len) {
+                if self.heap[c].before(&self.heap[child]) {
+                    child = c;
+                }
+            }
             if !self.heap[child].before(&entry) {
                 break;
             }
