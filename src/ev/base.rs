@@ -821,15 +821,14 @@ impl EventBase {
         let Some(mut cb) = self.get_mut(id).ok().and_then(|ev| ev.cb.take()) else {
             return;
         };
-        if let Some(o) = self.observer.as_deref_mut() {
+        // The clock is read only for an observer: no cost on the unobserved hot path.
+        let began = self.observer.as_deref_mut().map(|o| {
             o.callback_begin(id, res);
-        }
-        // The clock is read only for an observer: two reads would cost more than many
-        // callbacks do.
-        let began = self.observer.is_some().then(Instant::now);
+            Instant::now()
+        });
         cb(self, id, res);
-        if let Some(o) = self.observer.as_deref_mut() {
-            o.callback_end(id, res, began.map_or(Duration::ZERO, |t| t.elapsed()));
+        if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
+            o.callback_end(id, res, began.elapsed());
         }
         if let Ok(ev) = self.get_mut(id) {
             if ev.cb.is_none() {
