@@ -37,9 +37,8 @@ impl Signals {
     /// Adds an event on `sig`; the first one installs the handler.
     pub(crate) fn add(&mut self, sig: libc::c_int, slot: u32) -> Result<()> {
         os::set_wake_fd(self.write.as_raw_fd());
-        if !self.saved.contains_key(&sig) {
-            let saved = os::install(sig)?;
-            self.saved.insert(sig, saved);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.saved.entry(sig) {
+            e.insert(os::install(sig)?);
         }
         self.watchers.entry(sig).or_default().push(slot);
         Ok(())
