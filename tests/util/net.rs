@@ -104,6 +104,23 @@ pub fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().expect("a valid address")
 }
 
+/// A connected pair of TCP sockets on loopback (blocking, as std makes them).
+pub fn tcp_pair() -> std::io::Result<(std::net::TcpStream, std::net::TcpStream)> {
+    let l = TcpListener::bind("127.0.0.1:0")?;
+    let a = std::net::TcpStream::connect(l.local_addr()?)?;
+    let (b, _) = l.accept()?;
+    Ok((a, b))
+}
+
+/// A bufferevent that owns `stream`'s socket.
+pub fn bev_on(
+    base: &mut EventBase,
+    stream: std::net::TcpStream,
+) -> evscope::ev::Result<evscope::ev::BevId> {
+    let fd = std::os::fd::IntoRawFd::into_raw_fd(stream);
+    base.bufferevent_socket_new(fd, BevOptions::CLOSE_ON_FREE)
+}
+
 /// A loopback port nobody listens on (bound, then released).
 pub fn closed_port() -> std::io::Result<SocketAddr> {
     let l = TcpListener::bind("127.0.0.1:0")?;
