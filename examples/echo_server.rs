@@ -80,5 +80,9 @@ fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, _peer: Optio
             }
         })),
     );
-    let _ = base.bufferevent_enable(bev, What::READ);
+    if let Err(e) = base.bufferevent_enable(bev, What::READ) {
+        // e.g. an fd past select's FD_SETSIZE: give the connection up.
+        eprintln!("bufferevent_enable: {e}");
+        let _ = base.bufferevent_free(bev);
+    }
 }

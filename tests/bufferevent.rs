@@ -242,6 +242,37 @@ fn read_timeout_reports_and_disables_reading() {
 }
 
 #[test]
+fn cleared_timeouts_stay_cleared() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let e = events.clone();
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(|base, bev| {
+                let mut input = base.bufferevent_get_input(bev).unwrap();
+                let n = input.len();
+                input.drain(n);
+            })),
+            None,
+            Some(Box::new(move |_base, _bev, ev| e.borrow_mut().push(ev))),
+        )?;
+        base.bufferevent_set_timeouts(bev, Some(ms(20)), None)?;
+        base.bufferevent_enable(bev, What::READ)?;
+        base.bufferevent_disable(bev, What::READ)?;
+        base.bufferevent_set_timeouts(bev, None, None)?;
+        base.bufferevent_enable(bev, What::READ)?;
+        theirs.write_all(b"wake up")?;
+        base.loopexit(Some(ms(100)));
+        base.dispatch()?;
+        assert!(events.borrow().is_empty(), "{:?}", events.borrow());
+        Ok(())
+    });
+}
+
+#[test]
 fn write_timeout_when_the_peer_never_reads() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;

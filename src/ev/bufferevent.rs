@@ -426,11 +426,15 @@ impl EventBase {
         b.timeout_write = write;
         let (ra, rev, wa, wev) = (b.read_armed, b.read_ev, b.write_armed, b.write_ev);
         for (armed, ev, t) in [(ra, rev, read), (wa, wev, write)] {
-            if let (true, Some(ev)) = (armed, ev) {
-                match t {
-                    Some(t) => self.add(ev, Some(t))?,
-                    None => self.remove_timer(ev)?,
-                }
+            let Some(ev) = ev else {
+                continue;
+            };
+            match t {
+                Some(t) if armed => self.add(ev, Some(t))?,
+                Some(_) => {}
+                // Forget the interval even while disarmed, so a later add does not bring an old
+                // timeout back.
+                None => self.remove_timer(ev)?,
             }
         }
         Ok(())

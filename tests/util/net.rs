@@ -156,7 +156,10 @@ pub fn echo_server(base: &mut EventBase, addr: SocketAddr) -> evscope::ev::Resul
                     }
                 })),
             );
-            let _ = base.bufferevent_enable(bev, What::READ);
+            if base.bufferevent_enable(bev, What::READ).is_err() {
+                // e.g. an fd past select's FD_SETSIZE: give the connection up.
+                let _ = base.bufferevent_free(bev);
+            }
         },
     )
 }
