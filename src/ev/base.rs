@@ -7,7 +7,7 @@ use std::os::fd::RawFd;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use super::bufferevent::BevData;
+use super::bev_data::BevData;
 use super::error::{Error, Result};
 use super::event::{Callback, EventData};
 use super::flags::{LoopFlags, What};

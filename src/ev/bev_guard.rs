@@ -6,8 +6,8 @@
 use std::ops::{Deref, DerefMut};
 
 use super::base::EventBase;
+use super::bev_data::BevData;
 use super::buffer::Evbuffer;
-use super::bufferevent::BevData;
 use super::error::Result;
 use super::handle::BevId;
 

@@ -9,8 +9,9 @@
 use std::io;
 
 use super::base::EventBase;
+use super::bev_data::Shutdown;
 use super::buffer::MAX_READ;
-use super::bufferevent::{Shutdown, LINGER};
+use super::bufferevent::LINGER;
 use super::flags::{BevEvents, What};
 use super::handle::BevId;
 use super::sys::socket;

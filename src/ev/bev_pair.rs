@@ -3,7 +3,8 @@
 //! internal event, never inside the caller's code.
 
 use super::base::EventBase;
-use super::bufferevent::{BevData, BevOptions, Shutdown};
+use super::bev_data::{BevData, Shutdown};
+use super::bufferevent::BevOptions;
 use super::error::Result;
 use super::flags::{BevEvents, What};
 use super::handle::BevId;

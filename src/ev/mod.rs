@@ -37,6 +37,7 @@
 //! ```
 
 mod base;
+mod bev_data;
 mod bev_guard;
 mod bev_io;
 mod bev_pair;
