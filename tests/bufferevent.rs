@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::rc::Rc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use evscope::ev::{BevEvents, BevOptions, Error, Evbuffer, EventBase, FlushMode, What};
 use util::*;
@@ -361,6 +361,31 @@ fn close_after_flush_delivers_every_byte() {
         assert_eq!(n, 8 << 20);
         assert!(same, "bytes changed or out of order");
         assert!(base.bufferevent_ids().is_empty(), "the bufferevent is gone");
+        Ok(())
+    });
+}
+
+/// A peer that writes everything before reading anything would deadlock against a closing
+/// bufferevent that does not read: both sides' buffers full. Closing discards input at once.
+#[test]
+fn close_after_flush_with_a_peer_that_writes_before_reading() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        // A deadlock fails the test instead of hanging it.
+        theirs.set_write_timeout(Some(Duration::from_secs(20)))?;
+        theirs.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let peer = thread::spawn(move || -> io::Result<usize> {
+            theirs.write_all(&vec![3u8; 16 << 20])?;
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all)?;
+            Ok(all.len())
+        });
+        base.bufferevent_write(bev, &vec![4u8; 8 << 20])?;
+        base.bufferevent_close_after_flush(bev)?;
+        base.dispatch()?;
+        assert_eq!(peer.join().map_err(|_| "peer panicked")??, 8 << 20);
         Ok(())
     });
 }

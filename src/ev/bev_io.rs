@@ -210,20 +210,38 @@ impl EventBase {
             let _ = socket::shutdown_write(fd);
         }
         b.shutdown = Shutdown::Done;
-        if !b.closing {
-            return;
+        if b.closing {
+            self.bev_linger(id);
         }
+    }
+
+    /// A closing bufferevent whose output is sent and write side shut: read and discard until
+    /// the peer closes, for at most LINGER, then go.
+    pub(crate) fn bev_linger(&mut self, id: BevId) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
         if b.read_eof || b.fd.is_none() {
             self.bev_destroy(id);
             return;
         }
-        // Linger: read and discard until the peer closes, for at most LINGER.
+        self.bev_arm_discard(id, Some(LINGER));
+    }
+
+    /// Arms the read event of a closing bufferevent, which then only discards, with `timeout`
+    /// replacing the read timeout.
+    pub(crate) fn bev_arm_discard(&mut self, id: BevId, timeout: Option<std::time::Duration>) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        let Some(ev) = b.read_ev else {
+            return;
+        };
         b.read_suspended = false;
-        if let Some(ev) = b.read_ev {
-            b.read_armed = true;
-            if self.add(ev, Some(LINGER)).is_err() {
-                self.bev_destroy(id);
-            }
+        b.read_armed = true;
+        let armed = self.remove_timer(ev).and_then(|()| self.add(ev, timeout));
+        if armed.is_err() {
+            self.bev_destroy(id);
         }
     }
 
@@ -358,7 +376,9 @@ impl EventBase {
                 b.read_suspended,
                 b.enabled.contains(What::WRITE),
             );
-            if reading && !suspended {
+            if b.closing {
+                self.bev_arm_discard(id, None);
+            } else if reading && !suspended {
                 let _ = self.bev_arm_read(id, false);
             }
             self.bev_run_eventcb(id, BevEvents::CONNECTED);

@@ -443,6 +443,18 @@ impl EventBase {
             self.bev_destroy(id);
             return Ok(());
         }
+        let Some(b) = self.bev_any(id) else {
+            return Ok(());
+        };
+        if b.shutdown == Shutdown::Done {
+            self.bev_linger(id);
+            return Ok(());
+        }
+        if b.fd.is_some() && !b.connecting && !b.read_eof {
+            // Discard input from now on, so a peer blocked on writing to us cannot stall the
+            // flush (no timeout yet: the peer may be slow to take our output).
+            self.bev_arm_discard(id, None);
+        }
         self.bev_output_changed(id);
         self.bev_pair_kick(id);
         self.bev_maybe_shutdown(id);
