@@ -91,8 +91,8 @@ impl EventBase {
     }
 
     /// Binds a socket to `addr` and listens on it (libevent's `evconnlistener_new_bind`).
-    /// `backlog` -1 asks for the system's maximum (`SOMAXCONN`). The socket it makes is always
-    /// closed when the listener is freed.
+    /// `backlog` -1 (or 0) asks for the system's maximum (`SOMAXCONN`). The socket it makes is
+    /// always closed when the listener is freed.
     pub fn evconnlistener_new_bind<F>(
         &mut self,
         addr: SocketAddr,

@@ -104,11 +104,16 @@ pub fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().expect("a valid address")
 }
 
-/// A connected pair of TCP sockets on loopback (blocking, as std makes them).
+/// A connected pair of TCP sockets on loopback (blocking, as std makes them, with 20 s
+/// timeouts so a test that goes wrong fails instead of hanging).
 pub fn tcp_pair() -> std::io::Result<(std::net::TcpStream, std::net::TcpStream)> {
     let l = TcpListener::bind("127.0.0.1:0")?;
     let a = std::net::TcpStream::connect(l.local_addr()?)?;
     let (b, _) = l.accept()?;
+    for s in [&a, &b] {
+        s.set_read_timeout(Some(Duration::from_secs(20)))?;
+        s.set_write_timeout(Some(Duration::from_secs(20)))?;
+    }
     Ok((a, b))
 }
 
