@@ -176,8 +176,16 @@ pub(crate) fn local_addr(fd: RawFd) -> io::Result<SocketAddr> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::Unsupported, "not an IP socket"))
 }
 
-/// readv(2) into `bufs`; `Ok(0)` is end of file.
+/// readv(2) into `bufs`; `Ok(0)` is end of file. One buffer takes read(2), the kernel's
+/// shorter path.
 pub(crate) fn readv(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+    if let [one] = bufs {
+        return retry(|| {
+            // SAFETY: `one` is valid, writable memory of its length for the call.
+            syscall!(read(fd, one.as_mut_ptr().cast(), one.len()))
+        })
+        .map(|n| n as usize);
+    }
     retry(|| {
         // SAFETY: IoSliceMut is ABI-compatible with iovec; each slice is valid, writable memory
         // for the call.
@@ -204,8 +212,16 @@ pub(crate) fn writev(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
 }
 
 /// sendmsg(2) of `bufs` with `MSG_NOSIGNAL`: like writev on a socket, but a closed peer gives
-/// EPIPE instead of killing the process with SIGPIPE.
+/// EPIPE instead of killing the process with SIGPIPE. One buffer takes send(2), the kernel's
+/// shorter path.
 pub(crate) fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    if let [one] = bufs {
+        return retry(|| {
+            // SAFETY: `one` is valid memory of its length for the call.
+            syscall!(send(fd, one.as_ptr().cast(), one.len(), libc::MSG_NOSIGNAL))
+        })
+        .map(|n| n as usize);
+    }
     // SAFETY: msghdr is plain data; all-zero is valid (no name, no control data).
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
     msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
