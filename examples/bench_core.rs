@@ -1,10 +1,12 @@
 //! The evscope side of `bench/run`: the workloads of `benches/timers.rs` and
 //! `benches/pipe_chain.rs`, printed as one `WORKLOAD METRIC=VALUE` line each, exactly as
-//! `bench/c/timers.c` and `bench/c/pipe_chain.c` print them for libevent.
+//! `bench/c/timers.c` and `bench/c/pipe_chain.c` print them for libevent; and the cost of one
+//! loop iteration with many idle fds (the `backends` demo's `iteration_cost`).
 //!
 //! ```text
 //! cargo run --release --example bench_core -- timers --live 100000
 //! cargo run --release --example bench_core -- pipe-chain --backend epoll --pipes 9000
+//! cargo run --release --example bench_core -- dispatch --backend poll --idle 10,100,1000
 //! ```
 
 #[path = "../benches/workloads/mod.rs"]
@@ -14,7 +16,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use evscope::ev::BackendKind;
+use evscope::demos::iteration_cost;
+use evscope::ev::{BackendKind, Error};
 
 use workloads::pipe_chain::PipeChain;
 use workloads::timers::{fire, LiveTimers};
@@ -53,6 +56,19 @@ enum Workload {
         #[arg(long, default_value_t = 25)]
         runs: usize,
     },
+    /// dispatch_idle_<n> (ns per loop iteration with n idle fds and one ready one) for each n,
+    /// then dispatch_slope (ns added per 1,000 idle fds, from the smallest to the largest n).
+    Dispatch {
+        /// epoll, poll or select.
+        #[arg(long)]
+        backend: String,
+        /// Idle socket pairs, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
+        idle: Vec<usize>,
+        /// Non-blocking loop iterations timed per count.
+        #[arg(long, default_value_t = 2_000)]
+        iterations: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +81,11 @@ fn main() -> ExitCode {
             writes,
             runs,
         } => pipe_chain(&backend, pipes, writes, runs),
+        Workload::Dispatch {
+            backend,
+            idle,
+            iterations,
+        } => dispatch(&backend, &idle, iterations),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -122,5 +143,38 @@ fn pipe_chain(backend: &str, pipes: usize, writes: u64, runs: usize) -> Result<(
     }
     per_write.sort_by(f64::total_cmp);
     println!("{name} us_per_write={:.3}", per_write[per_write.len() / 2]);
+    Ok(())
+}
+
+fn dispatch(backend: &str, idle: &[usize], iterations: u32) -> Result<(), BenchError> {
+    let kind: BackendKind = backend.parse()?;
+    let limit = workloads::fd_limit::soft_nofile().unwrap_or(1024);
+    let mut measured = Vec::new();
+    for &n in idle {
+        let name = format!("dispatch_idle_{n}");
+        // Each idle pair is two fds; the ready pair, the backend and stdio need a few more.
+        let need = 2 * n as u64 + 32;
+        if need > limit {
+            println!("{name} skip={n} idle pairs need {need} fds (run `ulimit -n {need}` first)");
+            continue;
+        }
+        match iteration_cost(kind, n, iterations) {
+            Ok(cost) => {
+                let ns = cost.as_nanos() as f64;
+                println!("{name} ns_per_iter={ns:.1}");
+                measured.push((n, ns));
+            }
+            Err(Error::FdTooLarge { fd, limit }) => {
+                println!("{name} skip={backend} cannot watch fd {fd} (FD_SETSIZE is {limit})")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let (Some(&(n0, ns0)), Some(&(n1, ns1))) = (measured.first(), measured.last()) {
+        if n1 > n0 {
+            let slope = (ns1 - ns0) / (n1 - n0) as f64 * 1_000.0;
+            println!("dispatch_slope ns_per_1000_idle={slope:.1}");
+        }
+    }
     Ok(())
 }
