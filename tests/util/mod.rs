@@ -1,9 +1,18 @@
 //! Helpers shared by the integration tests: real fds, every backend, a recording observer.
 #![allow(dead_code)]
 
+mod counting_echo;
+mod lockstep;
 mod net;
+mod process;
+#[allow(unused_imports)]
+pub use counting_echo::*;
+#[allow(unused_imports)]
+pub use lockstep::*;
 #[allow(unused_imports)]
 pub use net::*;
+#[allow(unused_imports)]
+pub use process::*;
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
