@@ -16,7 +16,7 @@ pub struct EchoStats {
     pub eofs: usize,
     /// The errno of each connection that ended with BEV_EVENT_ERROR.
     pub errors: Vec<i32>,
-    /// The most bytes (input + output) one connection held after a read callback.
+    /// The most bytes one connection held after its read callback moved input to output.
     pub max_per_conn: usize,
     /// The most bytes all connections held together.
     pub max_total: usize,
@@ -40,7 +40,8 @@ impl EchoStats {
 }
 
 /// Back-pressure settings: the output level that stops reading, the level that resumes it, and
-/// the read high watermark (the most one read callback sees).
+/// the read high watermark (the most one read callback sees). The accepted sockets' kernel
+/// send buffers are set to `low` bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Backpressure {
     pub high: usize,
@@ -64,6 +65,11 @@ pub fn counting_echo_server(
         1024,
         move |base, _lev, sock, _peer| {
             s.borrow_mut().accepted += 1;
+            if let Some(bp) = bp {
+                // A fixed, small send buffer: the kernel cannot soak up megabytes for a slow
+                // reader, so the user-space buffers are what back-pressure has to bound.
+                let _ = socket2::SockRef::from(&sock).set_send_buffer_size(bp.low);
+            }
             let fd = std::os::fd::IntoRawFd::into_raw_fd(sock);
             let Ok(bev) = base.bufferevent_socket_new(fd, BevOptions::CLOSE_ON_FREE) else {
                 return;
@@ -80,13 +86,12 @@ pub fn counting_echo_server(
                         Ok(mut bufs) => {
                             let (input, output) = bufs.split();
                             output.add_buffer(input);
+                            // Counted before the guard's drop writes what the socket takes.
+                            rs.borrow_mut().hold(bev, output.len());
                             output.len()
                         }
                         Err(_) => return,
                     };
-                    if let Ok(l) = base.bufferevent_levels(bev) {
-                        rs.borrow_mut().hold(bev, l.input + l.output);
-                    }
                     if bp.is_some_and(|bp| out >= bp.high) {
                         let _ = base.bufferevent_disable(bev, What::READ);
                     }
