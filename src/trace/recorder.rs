@@ -1,0 +1,495 @@
+//! [`Recorder`]: the [`Observer`] that turns the library's hooks into [`Record`]s.
+//!
+//! On the loop thread a record costs a clock read and a push onto a batch; batches go through a
+//! bounded channel to a sink thread that encodes and writes them. Lossless by default: when the
+//! sink falls behind and the channel is full, the loop waits. In lossy mode the loop never waits;
+//! what it could not send is counted and written as a `dropped` record.
+//!
+//! A batch is sent when full, whenever the loop is about to wait in its backend (so nothing
+//! recorded sits unsent while the program sleeps), and on drop, which also waits for the sink
+//! thread to write everything: dropping the base flushes its trace.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::gate::Gate;
+use super::link::Status;
+use super::link_sink::LinkSink;
+use super::record::{Body, Header, Record};
+use super::writer::Writer;
+use crate::ev::{
+    BaseInfo, BevEvents, BevId, BufferLevels, Cause, EventId, ListenerId, Observer, State, What,
+};
+
+/// Records per batch.
+const BATCH: usize = 256;
+/// Batches the channel holds before the loop waits (or, lossy, drops).
+const CHANNEL_BATCHES: usize = 64;
+
+/// Where a recorder's records go, on its own thread.
+pub trait Sink: Send + 'static {
+    /// The header, once, before any record.
+    fn header(&mut self, header: &Header) -> io::Result<()>;
+    /// A batch of records, in order.
+    fn records(&mut self, records: &[Record]) -> io::Result<()>;
+    /// A step-gate status (only live links show these).
+    fn status(&mut self, _status: &Status) -> io::Result<()> {
+        Ok(())
+    }
+    /// Nothing more is queued for now: push out what is buffered.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+enum Msg {
+    Header(Header),
+    Records(Vec<Record>),
+    Status(Status),
+    Flush(mpsc::Sender<()>),
+}
+
+/// The trace observer (install with `EventBase::set_observer`, or let `EVSCOPE_TRACE` do it).
+pub struct Recorder {
+    started: Instant,
+    seq: u64,
+    batch: Vec<Record>,
+    tx: Option<SyncSender<Msg>>,
+    thread: Option<JoinHandle<()>>,
+    gate: Option<Arc<Gate>>,
+    program: String,
+    header_sent: bool,
+    lossy: bool,
+    dropped: u64,
+    /// seq and t_us of the last record dropped, reused for the `dropped` record.
+    last_dropped: (u64, u64),
+}
+
+impl Recorder {
+    /// A recorder writing to `sink` on a thread of its own.
+    pub fn new(sink: impl Sink) -> Recorder {
+        let (tx, rx) = mpsc::sync_channel(CHANNEL_BATCHES);
+        let thread = std::thread::Builder::new()
+            .name("evscope-trace".into())
+            .spawn(move || run_sink(sink, rx))
+            .ok();
+        Recorder {
+            started: Instant::now(),
+            seq: 0,
+            batch: Vec::with_capacity(BATCH),
+            tx: thread.is_some().then_some(tx),
+            thread,
+            gate: None,
+            program: program_name(),
+            header_sent: false,
+            lossy: false,
+            dropped: 0,
+            last_dropped: (0, 0),
+        }
+    }
+
+    /// Records to a JSON Lines file (`EVSCOPE_TRACE=file:PATH`).
+    pub fn to_file(path: impl AsRef<Path>) -> io::Result<Recorder> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create trace file {}: {e}", path.display()),
+            )
+        })?;
+        Ok(Recorder::to_writer(BufWriter::with_capacity(1 << 16, file)))
+    }
+
+    /// Records JSON Lines to any writer.
+    pub fn to_writer(out: impl Write + Send + 'static) -> Recorder {
+        Recorder::new(JsonlSink {
+            out: Some(out),
+            writer: None,
+        })
+    }
+
+    /// Sends records to a channel, for a viewer in the same process. The header is not sent;
+    /// [`Recorder::header`] gives it.
+    pub fn to_channel() -> (Recorder, Receiver<Record>) {
+        let (tx, rx) = mpsc::channel();
+        (Recorder::new(ChannelSink(tx)), rx)
+    }
+
+    /// A live link to a viewer listening on the Unix socket at `path`
+    /// (`EVSCOPE_TRACE=unix:PATH`), with a step gate. Waits up to `link::HELLO_TIMEOUT` for the
+    /// viewer's first control line.
+    pub fn connect_unix(path: impl AsRef<Path>) -> io::Result<Recorder> {
+        let gate = Arc::new(Gate::new());
+        let sink = LinkSink::connect_unix(path.as_ref(), gate.clone())?;
+        Ok(Recorder::new(sink).with_gate(gate))
+    }
+
+    /// A live link that listens on `addr` for a viewer (`EVSCOPE_TRACE=tcp:127.0.0.1:PORT`),
+    /// with a step gate. Refuses non-loopback addresses unless `force_remote`. Returns the bound
+    /// address (useful with port 0).
+    pub fn listen_tcp(addr: SocketAddr, force_remote: bool) -> io::Result<(Recorder, SocketAddr)> {
+        let gate = Arc::new(Gate::new());
+        let (sink, bound) = LinkSink::listen_tcp(addr, force_remote, gate.clone())?;
+        Ok((Recorder::new(sink).with_gate(gate), bound))
+    }
+
+    /// Puts the loop under `gate`'s control.
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Recorder {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Lossy mode: never make the loop wait; count what is dropped and record it.
+    pub fn lossy(mut self, lossy: bool) -> Recorder {
+        self.lossy = lossy;
+        self
+    }
+
+    /// Names what is observed in the header (default: the command line).
+    pub fn program(mut self, program: &str) -> Recorder {
+        self.program = program.to_string();
+        self
+    }
+
+    /// The header this recorder writes (backend known once attached).
+    pub fn header(&self, backend: &str) -> Header {
+        Header::new(backend, &self.program)
+    }
+
+    /// How many records have been made so far.
+    pub fn records(&self) -> u64 {
+        self.seq
+    }
+
+    /// Sends what is batched and waits until the sink has written it.
+    pub fn flush(&mut self) {
+        self.send_batch(true);
+        if let Some(tx) = &self.tx {
+            let (ack_tx, ack_rx) = mpsc::channel();
+            if tx.send(Msg::Flush(ack_tx)).is_ok() {
+                let _ = ack_rx.recv();
+            }
+        }
+    }
+
+    fn send_header(&mut self, backend: &str) {
+        self.header_sent = true;
+        let header = self.header(backend);
+        self.send(Msg::Header(header));
+    }
+
+    fn send(&mut self, msg: Msg) {
+        if let Some(tx) = &self.tx {
+            if tx.send(msg).is_err() {
+                self.tx = None;
+            }
+        }
+    }
+
+    /// Makes one record: through the gate, then onto the batch.
+    fn emit(&mut self, body: Body) {
+        if !self.header_sent {
+            self.send_header("");
+        }
+        let gated = match &self.gate {
+            Some(g) if g.engaged() => Some(g.clone()),
+            _ => None,
+        };
+        if let Some(gate) = &gated {
+            // What the viewer has been shown must be everything before this record.
+            self.send_batch(true);
+            gate.wait_turn();
+        }
+        self.seq += 1;
+        let t_us = self.started.elapsed().as_micros() as u64;
+        let status = gated.as_ref().and_then(|g| g.passed(&body));
+        self.batch.push(Record {
+            seq: self.seq,
+            t_us,
+            body,
+        });
+        if let Some(status) = status {
+            self.send_batch(true);
+            self.send(Msg::Status(status));
+        } else if gated.is_some() || self.batch.len() >= BATCH {
+            self.send_batch(gated.is_some());
+        }
+    }
+
+    /// Hands the batch to the sink thread. `must` (flushes, live stepping, drop) waits even in
+    /// lossy mode.
+    fn send_batch(&mut self, must: bool) {
+        if self.batch.is_empty() && self.dropped == 0 {
+            return;
+        }
+        let Some(tx) = &self.tx else {
+            self.batch.clear();
+            return;
+        };
+        let mut batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        if self.dropped > 0 {
+            let (seq, t_us) = self.last_dropped;
+            batch.insert(
+                0,
+                Record {
+                    seq,
+                    t_us,
+                    body: Body::Dropped {
+                        count: self.dropped,
+                    },
+                },
+            );
+        }
+        if !self.lossy || must {
+            self.dropped = 0;
+            if tx.send(Msg::Records(batch)).is_err() {
+                self.tx = None;
+            }
+            return;
+        }
+        match tx.try_send(Msg::Records(batch)) {
+            Ok(()) => self.dropped = 0,
+            Err(TrySendError::Full(Msg::Records(mut lost))) => {
+                lost.retain(|r| !matches!(r.body, Body::Dropped { .. }));
+                if let Some(last) = lost.last() {
+                    self.last_dropped = (last.seq, last.t_us);
+                }
+                self.dropped += lost.len() as u64;
+                lost.clear();
+                self.batch = lost;
+            }
+            Err(_) => self.tx = None,
+        }
+    }
+}
+
+impl Drop for Recorder {
+    /// Writes everything recorded and waits for the sink thread to finish.
+    fn drop(&mut self) {
+        self.send_batch(true);
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn program_name() -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.join(" ")
+}
+
+fn us(d: Duration) -> u64 {
+    d.as_micros().min(u128::from(u64::MAX)) as u64
+}
+
+impl Observer for Recorder {
+    fn attached(&mut self, base: &BaseInfo) {
+        self.started = base.started;
+        if !self.header_sent {
+            self.send_header(base.backend);
+        }
+    }
+    fn event_new(&mut self, ev: EventId, fd: Option<RawFd>, what: What, label: &str) {
+        self.emit(Body::EventNew {
+            ev: ev.trace_id(),
+            fd,
+            what,
+            label: label.to_string(),
+        });
+    }
+    fn transition(&mut self, ev: EventId, fd: Option<RawFd>, from: State, to: State, cause: Cause) {
+        self.emit(Body::Transition {
+            ev: ev.trace_id(),
+            fd,
+            from,
+            to,
+            cause: cause.as_str().to_string(),
+        });
+    }
+    fn callback_begin(&mut self, ev: EventId, what: What) {
+        self.emit(Body::CallbackBegin {
+            ev: ev.trace_id(),
+            what,
+        });
+    }
+    fn callback_end(&mut self, ev: EventId, what: What, dur: Duration) {
+        self.emit(Body::CallbackEnd {
+            ev: ev.trace_id(),
+            what,
+            dur_us: us(dur),
+        });
+    }
+    fn loop_iteration(&mut self, n: u64) {
+        self.emit(Body::LoopIteration { n });
+    }
+    fn poll_begin(&mut self, backend: &'static str, timeout: Option<Duration>) {
+        self.emit(Body::PollBegin {
+            backend: backend.to_string(),
+            timeout_us: timeout.map(us),
+        });
+        // The loop may sleep now: let the sink see everything so far.
+        if timeout != Some(Duration::ZERO) {
+            self.send_batch(false);
+        }
+    }
+    fn poll_end(&mut self, ready: usize) {
+        self.emit(Body::PollEnd {
+            ready: ready as u64,
+        });
+    }
+    fn timers_expired(&mut self, expired: usize) {
+        self.emit(Body::TimersExpired { n: expired as u64 });
+    }
+    fn run_active(&mut self, priority: u8, queued: usize) {
+        self.emit(Body::RunActive {
+            priority,
+            queued: queued as u64,
+        });
+    }
+    fn bufferevent_new(&mut self, bev: BevId, fd: Option<RawFd>, label: &str) {
+        self.emit(Body::BevNew {
+            bev: bev.trace_id(),
+            fd,
+            label: label.to_string(),
+        });
+    }
+    fn buffer(&mut self, bev: BevId, l: &BufferLevels) {
+        self.emit(Body::Buffer {
+            bev: bev.trace_id(),
+            input: l.input as u64,
+            output: l.output as u64,
+            read_low: l.read_low as u64,
+            read_high: l.read_high as u64,
+            write_low: l.write_low as u64,
+            write_high: l.write_high as u64,
+            enabled: l.enabled,
+            kernel_in: l.kernel_in.map(|k| k as u64),
+            kernel_out: l.kernel_out.map(|k| k as u64),
+        });
+    }
+    fn bev_event(&mut self, bev: BevId, events: BevEvents) {
+        self.emit(Body::BevEvent {
+            bev: bev.trace_id(),
+            events,
+        });
+    }
+    fn bufferevent_freed(&mut self, bev: BevId) {
+        self.emit(Body::BevFree {
+            bev: bev.trace_id(),
+        });
+    }
+    fn accept(&mut self, listener: ListenerId, fd: RawFd, peer: Option<&SocketAddr>) {
+        self.emit(Body::Accept {
+            listener: listener.trace_id(),
+            fd,
+            peer: peer.map(|p| p.to_string()),
+        });
+    }
+    fn note(&mut self, text: &str) {
+        self.emit(Body::Note {
+            text: text.to_string(),
+        });
+    }
+}
+
+/// The sink thread: write what arrives; flush whenever nothing more is queued, so a program
+/// killed while its loop sleeps leaves a complete trace behind.
+fn run_sink(mut sink: impl Sink, rx: Receiver<Msg>) {
+    let mut failed = false;
+    let report = |e: io::Error, failed: &mut bool| {
+        if !*failed {
+            eprintln!("evscope: writing the trace failed, recording stops: {e}");
+            *failed = true;
+        }
+    };
+    loop {
+        let msg = match rx.try_recv() {
+            Ok(m) => m,
+            Err(mpsc::TryRecvError::Empty) => {
+                if !failed {
+                    if let Err(e) = sink.flush() {
+                        report(e, &mut failed);
+                    }
+                }
+                match rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                }
+            }
+            Err(mpsc::TryRecvError::Disconnected) => break,
+        };
+        if failed {
+            if let Msg::Flush(ack) = msg {
+                let _ = ack.send(());
+            }
+            continue;
+        }
+        let res = match msg {
+            Msg::Header(h) => sink.header(&h),
+            Msg::Records(recs) => sink.records(&recs),
+            Msg::Status(s) => sink.status(&s),
+            Msg::Flush(ack) => {
+                let r = sink.flush();
+                let _ = ack.send(());
+                r
+            }
+        };
+        if let Err(e) = res {
+            report(e, &mut failed);
+        }
+    }
+    if !failed {
+        if let Err(e) = sink.flush() {
+            report(e, &mut failed);
+        }
+    }
+}
+
+/// JSON Lines to a writer; the header is written when it arrives.
+struct JsonlSink<W: Write> {
+    out: Option<W>,
+    writer: Option<Writer<W>>,
+}
+
+impl<W: Write + Send + 'static> Sink for JsonlSink<W> {
+    fn header(&mut self, header: &Header) -> io::Result<()> {
+        if let Some(out) = self.out.take() {
+            self.writer = Some(Writer::new(out, header)?);
+        }
+        Ok(())
+    }
+    fn records(&mut self, records: &[Record]) -> io::Result<()> {
+        let Some(w) = self.writer.as_mut() else {
+            return Err(io::Error::other("records before the header"));
+        };
+        records.iter().try_for_each(|r| w.write(r))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.as_mut().map_or(Ok(()), Writer::flush)
+    }
+}
+
+/// Records to an in-process channel.
+struct ChannelSink(mpsc::Sender<Record>);
+
+impl Sink for ChannelSink {
+    fn header(&mut self, _header: &Header) -> io::Result<()> {
+        Ok(())
+    }
+    fn records(&mut self, records: &[Record]) -> io::Result<()> {
+        for r in records {
+            // A receiver that went away just stops listening.
+            let _ = self.0.send(r.clone());
+        }
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
