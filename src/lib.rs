@@ -15,6 +15,7 @@
 //! # Ok::<(), evscope::ev::Error>(())
 //! ```
 
+pub mod demos;
 pub mod ev;
 pub mod trace;
 

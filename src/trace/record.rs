@@ -274,7 +274,7 @@ macro_rules! flag_names {
                                     name
                                 ))
                             })?;
-                            acc = acc | flag; // BevEvents has no `|=`
+                            acc |= flag;
                         }
                         Ok(acc)
                     }
