@@ -93,9 +93,7 @@ impl Explainer {
             Body::BevNew { bev, fd, label } => {
                 self.bevs.insert(*bev, (*fd, label.clone()));
             }
-            Body::PollBegin { backend, .. }
-                if !backend.is_empty() && self.backend != *backend =>
-            {
+            Body::PollBegin { backend, .. } if !backend.is_empty() && self.backend != *backend => {
                 self.backend = backend.clone();
             }
             _ => {}

@@ -102,3 +102,43 @@ pub fn observer_from_env(_info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer
         .lossy(env_flag("EVSCOPE_TRACE_LOSSY"));
     Ok(Some(Box::new(recorder)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_scheme_and_prints_it_back() {
+        for s in [
+            "file:/tmp/t.jsonl",
+            "unix:/tmp/s.sock",
+            "tcp:127.0.0.1:4000",
+            "tcp:[::1]:0",
+        ] {
+            let spec: TraceSpec = s.parse().unwrap();
+            assert_eq!(spec.to_string(), s);
+        }
+        assert_eq!(
+            "file:a:b".parse::<TraceSpec>().unwrap(),
+            TraceSpec::File("a:b".into())
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_values_with_the_expected_forms() {
+        for bad in [
+            "",
+            "file:",
+            "nothing",
+            "http:x",
+            "tcp:127.0.0.1",
+            "tcp:host:1",
+        ] {
+            let e = bad.parse::<TraceSpec>().unwrap_err();
+            assert!(
+                e.contains("expected file:PATH, unix:PATH or tcp:127.0.0.1:PORT"),
+                "{e}"
+            );
+        }
+    }
+}
