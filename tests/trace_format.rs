@@ -299,3 +299,30 @@ fn reader_stops_after_the_first_error() -> TestResult {
     assert!(r.next().is_none());
     Ok(())
 }
+
+#[test]
+fn the_fast_encoder_writes_exactly_what_serde_writes() -> TestResult {
+    let mut records = sample_records();
+    let odd = "tab\t nl\n cr\r bs\u{8} ff\u{c} nul\u{0} us\u{1f} del\u{7f} \\ \" é 漢 🦀";
+    records.push(evscope::trace::Record {
+        seq: 99,
+        t_us: u64::MAX,
+        body: evscope::trace::Body::Note { text: odd.into() },
+    });
+    records.push(evscope::trace::Record {
+        seq: 100,
+        t_us: 0,
+        body: evscope::trace::Body::Accept {
+            listener: 1,
+            fd: -1,
+            peer: None,
+        },
+    });
+    for r in &records {
+        let mut fast = Vec::new();
+        evscope::trace::encode_line(r, &mut fast);
+        let slow = serde_json::to_string(r)? + "\n";
+        assert_eq!(String::from_utf8(fast)?, slow);
+    }
+    Ok(())
+}

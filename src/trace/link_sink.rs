@@ -11,12 +11,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::encode::encode_line;
 use super::gate::Gate;
 use super::link::{check_loopback, parse_control, Status, Stream, HELLO_TIMEOUT};
 use super::reader::{read_line, Line};
 use super::record::{Body, Header, Record};
 use super::recorder::Sink;
-use super::writer::encode_line;
 
 /// Bytes of history kept for viewers that attach late (TCP); older records are trimmed and a
 /// late viewer is told how many with a `dropped` record.
@@ -138,11 +138,18 @@ impl LinkSink {
 
 fn accept_viewers(listener: TcpListener, shared: Arc<Shared>) {
     for conn in listener.incoming() {
-        if shared.closed.load(Ordering::Acquire) {
-            return;
-        }
         let Ok(conn) = conn else { continue };
         let _ = conn.set_nodelay(true);
+        if shared.closed.load(Ordering::Acquire) {
+            // The trace is over: whoever is still waiting gets all of it, then the end.
+            let _ = attach_viewer(&shared, Stream::Tcp(conn), None);
+            let _ = listener.set_nonblocking(true);
+            while let Ok((c, _)) = listener.accept() {
+                let _ = c.set_nonblocking(false);
+                let _ = attach_viewer(&shared, Stream::Tcp(c), None);
+            }
+            return;
+        }
         let busy = shared.lock().stream.is_some();
         if busy {
             let mut s = Stream::Tcp(conn);
@@ -156,8 +163,35 @@ fn accept_viewers(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// The header and the records kept so far, as lines, for a viewer that joins late.
+fn catch_up(inner: &Inner) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Some(h) = &inner.header {
+        out.extend_from_slice(h);
+    }
+    if let Some(hist) = &inner.history {
+        if hist.trimmed > 0 {
+            if let Some((seq, t_us, _, _)) = hist.chunks.front() {
+                let rec = Record {
+                    seq: seq.saturating_sub(1),
+                    t_us: *t_us,
+                    body: Body::Dropped {
+                        count: hist.trimmed,
+                    },
+                };
+                encode_line(&rec, &mut out);
+            }
+        }
+        for (_, _, _, lines) in &hist.chunks {
+            out.extend_from_slice(lines);
+        }
+    }
+    out
+}
+
 /// Installs `stream` as the viewer: sends what it missed, connects the gate, and starts the
-/// control thread.
+/// control thread. Once the trace is over (the sink dropped), the viewer gets what there was
+/// and the end of the stream instead.
 fn attach_viewer(
     shared: &Arc<Shared>,
     stream: Stream,
@@ -166,29 +200,16 @@ fn attach_viewer(
     let control = stream.try_clone()?;
     {
         let mut inner = shared.lock();
+        let lines = catch_up(&inner);
+        if shared.closed.load(Ordering::Acquire) {
+            let mut s = stream;
+            use std::io::Write;
+            let _ = s.write_all(&lines);
+            s.shutdown();
+            return Ok(());
+        }
         inner.stream = Some(stream);
-        let mut catch_up = Vec::new();
-        if let Some(h) = &inner.header {
-            catch_up.extend_from_slice(h);
-        }
-        if let Some(hist) = &inner.history {
-            if hist.trimmed > 0 {
-                if let Some((seq, t_us, _, _)) = hist.chunks.front() {
-                    let rec = Record {
-                        seq: seq.saturating_sub(1),
-                        t_us: *t_us,
-                        body: Body::Dropped {
-                            count: hist.trimmed,
-                        },
-                    };
-                    encode_line(&rec, &mut catch_up);
-                }
-            }
-            for (_, _, _, lines) in &hist.chunks {
-                catch_up.extend_from_slice(lines);
-            }
-        }
-        shared.write(&mut inner, &catch_up);
+        shared.write(&mut inner, &lines);
         if inner.stream.is_some() {
             shared.gate.connect();
         }

@@ -5,10 +5,12 @@
 //! `docs/trace-format.md` documents the format field by field.
 
 mod check;
+mod encode;
 mod error;
 pub mod explain;
 pub mod export;
 mod gate;
+mod handoff;
 pub mod link;
 mod link_client;
 mod link_sink;
@@ -20,6 +22,7 @@ mod spec;
 mod writer;
 
 pub use check::{Checker, Stats};
+pub use encode::encode_line;
 pub use error::TraceError;
 pub use explain::{Explainer, Lang};
 pub use gate::Gate;
@@ -30,4 +33,4 @@ pub use reader::{read_all, Reader, MAX_LINE};
 pub use record::{bev_event_names, what_names, Body, Header, Record, FORMAT, VERSION};
 pub use recorder::{Recorder, Sink};
 pub use spec::{observer_from_env, TraceSpec};
-pub use writer::{encode_line, write_all, Writer};
+pub use writer::{write_all, Writer};

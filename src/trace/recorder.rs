@@ -1,25 +1,28 @@
 //! [`Recorder`]: the [`Observer`] that turns the library's hooks into [`Record`]s.
 //!
 //! On the loop thread a record costs a clock read and a push onto a batch; batches go through a
-//! bounded channel to a sink thread that encodes and writes them. Lossless by default: when the
-//! sink falls behind and the channel is full, the loop waits. In lossy mode the loop never waits;
-//! what it could not send is counted and written as a `dropped` record.
+//! bounded queue ([`Handoff`]) to a sink thread that encodes and writes them. Lossless by
+//! default: when the sink falls behind and the queue is full, the loop waits. In lossy mode the
+//! loop never waits; what it could not hand over is counted and written as a `dropped` record.
 //!
-//! A batch is sent when full, whenever the loop is about to wait in its backend (so nothing
-//! recorded sits unsent while the program sleeps), and on drop, which also waits for the sink
-//! thread to write everything: dropping the base flushes its trace.
+//! A batch is handed over when full, whenever the loop is about to wait in its backend (the
+//! sink thread picks it up within a few milliseconds, so nothing recorded sits unwritten while
+//! the program sleeps), at once while a viewer is stepping, and on drop, which also waits for
+//! the sink thread to write everything: dropping the base flushes its trace.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::gate::Gate;
+use super::handoff::{Handoff, Msg, Push};
 use super::link::Status;
 use super::link_sink::LinkSink;
 use super::record::{Body, Header, Record};
@@ -30,8 +33,8 @@ use crate::ev::{
 
 /// Records per batch.
 const BATCH: usize = 256;
-/// Batches the channel holds before the loop waits (or, lossy, drops).
-const CHANNEL_BATCHES: usize = 64;
+/// Records the queue holds before the loop waits (or, lossy, drops).
+const QUEUE_RECORDS: usize = 1 << 14;
 
 /// Where a recorder's records go, on its own thread.
 pub trait Sink: Send + 'static {
@@ -47,19 +50,13 @@ pub trait Sink: Send + 'static {
     fn flush(&mut self) -> io::Result<()>;
 }
 
-enum Msg {
-    Header(Header),
-    Records(Vec<Record>),
-    Status(Status),
-    Flush(mpsc::Sender<()>),
-}
-
 /// The trace observer (install with `EventBase::set_observer`, or let `EVSCOPE_TRACE` do it).
 pub struct Recorder {
     started: Instant,
     seq: u64,
     batch: Vec<Record>,
-    tx: Option<SyncSender<Msg>>,
+    /// None when the sink thread could not be started: records are then discarded.
+    handoff: Option<Arc<Handoff>>,
     thread: Option<JoinHandle<()>>,
     gate: Option<Arc<Gate>>,
     program: String,
@@ -73,16 +70,17 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder writing to `sink` on a thread of its own.
     pub fn new(sink: impl Sink) -> Recorder {
-        let (tx, rx) = mpsc::sync_channel(CHANNEL_BATCHES);
+        let handoff = Arc::new(Handoff::new(QUEUE_RECORDS));
+        let h = handoff.clone();
         let thread = std::thread::Builder::new()
             .name("evscope-trace".into())
-            .spawn(move || run_sink(sink, rx))
+            .spawn(move || run_sink(sink, &h))
             .ok();
         Recorder {
             started: Instant::now(),
             seq: 0,
             batch: Vec::with_capacity(BATCH),
-            tx: thread.is_some().then_some(tx),
+            handoff: thread.is_some().then_some(handoff),
             thread,
             gate: None,
             program: program_name(),
@@ -168,12 +166,11 @@ impl Recorder {
 
     /// Sends what is batched and waits until the sink has written it.
     pub fn flush(&mut self) {
-        self.send_batch(true);
-        if let Some(tx) = &self.tx {
+        self.send_batch(Push::Wait);
+        if let Some(h) = &self.handoff {
             let (ack_tx, ack_rx) = mpsc::channel();
-            if tx.send(Msg::Flush(ack_tx)).is_ok() {
-                let _ = ack_rx.recv();
-            }
+            h.push(Msg::Flush(ack_tx));
+            let _ = ack_rx.recv();
         }
     }
 
@@ -184,10 +181,8 @@ impl Recorder {
     }
 
     fn send(&mut self, msg: Msg) {
-        if let Some(tx) = &self.tx {
-            if tx.send(msg).is_err() {
-                self.tx = None;
-            }
+        if let Some(h) = &self.handoff {
+            h.push(msg);
         }
     }
 
@@ -202,7 +197,7 @@ impl Recorder {
         };
         if let Some(gate) = &gated {
             // What the viewer has been shown must be everything before this record.
-            self.send_batch(true);
+            self.send_batch(Push::Urgent);
             gate.wait_turn();
         }
         self.seq += 1;
@@ -214,65 +209,69 @@ impl Recorder {
             body,
         });
         if let Some(status) = status {
-            self.send_batch(true);
+            self.send_batch(Push::Urgent);
             self.send(Msg::Status(status));
-        } else if gated.is_some() || self.batch.len() >= BATCH {
-            self.send_batch(gated.is_some());
+        } else if gated.is_some() {
+            self.send_batch(Push::Urgent);
+        } else if self.batch.len() >= BATCH {
+            self.send_batch(self.how());
         }
     }
 
-    /// Hands the batch to the sink thread. `must` (flushes, live stepping, drop) waits even in
-    /// lossy mode.
-    fn send_batch(&mut self, must: bool) {
+    /// How an ordinary batch is handed over: waiting when the queue is full, unless lossy.
+    fn how(&self) -> Push {
+        if self.lossy {
+            Push::Try
+        } else {
+            Push::Wait
+        }
+    }
+
+    /// Hands the batch to the sink thread. Only `Push::Try` (lossy mode) may drop it, counting
+    /// what was dropped for the next `dropped` record.
+    fn send_batch(&mut self, how: Push) {
         if self.batch.is_empty() && self.dropped == 0 {
             return;
         }
-        let Some(tx) = &self.tx else {
+        let Some(handoff) = &self.handoff else {
             self.batch.clear();
             return;
         };
-        let mut batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         if self.dropped > 0 {
             let (seq, t_us) = self.last_dropped;
-            batch.insert(
+            let count = self.dropped;
+            self.batch.insert(
                 0,
                 Record {
                     seq,
                     t_us,
-                    body: Body::Dropped {
-                        count: self.dropped,
-                    },
+                    body: Body::Dropped { count },
                 },
             );
         }
-        if !self.lossy || must {
+        if handoff.push_records(&mut self.batch, how) {
             self.dropped = 0;
-            if tx.send(Msg::Records(batch)).is_err() {
-                self.tx = None;
-            }
             return;
         }
-        match tx.try_send(Msg::Records(batch)) {
-            Ok(()) => self.dropped = 0,
-            Err(TrySendError::Full(Msg::Records(mut lost))) => {
-                lost.retain(|r| !matches!(r.body, Body::Dropped { .. }));
-                if let Some(last) = lost.last() {
-                    self.last_dropped = (last.seq, last.t_us);
-                }
-                self.dropped += lost.len() as u64;
-                lost.clear();
-                self.batch = lost;
-            }
-            Err(_) => self.tx = None,
+        // Lossy and full: count what is lost.
+        if self.dropped > 0 {
+            self.batch.remove(0);
         }
+        if let Some(last) = self.batch.last() {
+            self.last_dropped = (last.seq, last.t_us);
+        }
+        self.dropped += self.batch.len() as u64;
+        self.batch.clear();
     }
 }
 
 impl Drop for Recorder {
     /// Writes everything recorded and waits for the sink thread to finish.
     fn drop(&mut self) {
-        self.send_batch(true);
-        self.tx = None;
+        self.send_batch(Push::Wait);
+        if let Some(h) = self.handoff.take() {
+            h.close();
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -335,7 +334,8 @@ impl Observer for Recorder {
         });
         // The loop may sleep now: let the sink see everything so far.
         if timeout != Some(Duration::ZERO) {
-            self.send_batch(false);
+            let how = self.how();
+            self.send_batch(how);
         }
     }
     fn poll_end(&mut self, ready: usize) {
@@ -400,53 +400,51 @@ impl Observer for Recorder {
 
 /// The sink thread: write what arrives; flush whenever nothing more is queued, so a program
 /// killed while its loop sleeps leaves a complete trace behind.
-fn run_sink(mut sink: impl Sink, rx: Receiver<Msg>) {
-    let mut failed = false;
-    let report = |e: io::Error, failed: &mut bool| {
-        if !*failed {
-            eprintln!("evscope: writing the trace failed, recording stops: {e}");
-            *failed = true;
-        }
-    };
+fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
+    let mut failed: Option<io::Error> = None;
+    let mut msgs = VecDeque::new();
+    let mut dirty = false;
     loop {
-        let msg = match rx.try_recv() {
-            Ok(m) => m,
-            Err(mpsc::TryRecvError::Empty) => {
-                if !failed {
-                    if let Err(e) = sink.flush() {
-                        report(e, &mut failed);
-                    }
-                }
-                match rx.recv() {
-                    Ok(m) => m,
-                    Err(_) => break,
+        let more = handoff.take(&mut msgs, !dirty);
+        if msgs.is_empty() {
+            if dirty && failed.is_none() {
+                if let Err(e) = sink.flush() {
+                    eprintln!("evscope: writing the trace failed, recording stops: {e}");
+                    failed = Some(e);
                 }
             }
-            Err(mpsc::TryRecvError::Disconnected) => break,
-        };
-        if failed {
-            if let Msg::Flush(ack) = msg {
-                let _ = ack.send(());
+            dirty = false;
+            if more {
+                continue;
             }
-            continue;
+            break;
         }
-        let res = match msg {
-            Msg::Header(h) => sink.header(&h),
-            Msg::Records(recs) => sink.records(&recs),
-            Msg::Status(s) => sink.status(&s),
-            Msg::Flush(ack) => {
-                let r = sink.flush();
-                let _ = ack.send(());
-                r
+        for msg in msgs.drain(..) {
+            let res = match msg {
+                Msg::Flush(ack) => {
+                    let r = if failed.is_none() {
+                        sink.flush()
+                    } else {
+                        Ok(())
+                    };
+                    let _ = ack.send(());
+                    r
+                }
+                _ if failed.is_some() => Ok(()),
+                Msg::Header(h) => sink.header(&h),
+                Msg::Records(recs) => sink.records(&recs),
+                Msg::Status(s) => sink.status(&s),
+            };
+            if let Err(e) = res {
+                eprintln!("evscope: writing the trace failed, recording stops: {e}");
+                failed = Some(e);
             }
-        };
-        if let Err(e) = res {
-            report(e, &mut failed);
+            dirty = true;
         }
     }
-    if !failed {
+    if failed.is_none() {
         if let Err(e) = sink.flush() {
-            report(e, &mut failed);
+            eprintln!("evscope: writing the trace failed at the end: {e}");
         }
     }
 }

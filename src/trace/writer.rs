@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+use super::encode::encode_line;
 use super::record::{Header, Record};
 
 /// Writes a trace: the header line at creation, then one line per record.
@@ -57,13 +58,6 @@ impl<W: Write> Writer<W> {
         self.out.flush()?;
         Ok(self.out)
     }
-}
-
-/// Appends `rec` as one JSON line (with its newline) to `out`.
-pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
-    // Writing into a Vec cannot fail, and every field serializes.
-    let _ = serde_json::to_writer(&mut *out, rec);
-    out.push(b'\n');
 }
 
 /// Writes a whole trace.
