@@ -1,5 +1,5 @@
 //! A small program on the library that ends by itself in well under a second: a persistent
-//! timer writes five ticks into a pipe, a persistent read event on the pipe's other end reads
+//! timer writes five ticks (or as many as the first argument says) into a pipe, a persistent read event on the pipe's other end reads
 //! them (and frees itself at end of file), and a one-shot timer leaves a note halfway.
 //!
 //! ```sh
@@ -15,10 +15,14 @@ use std::time::Duration;
 
 use evscope::ev::{set_nonblocking, EventBase, What};
 
-const TICKS: u32 = 5;
+const DEFAULT_TICKS: u32 = 5;
 const PERIOD: Duration = Duration::from_millis(10);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let ticks_wanted: u32 = match std::env::args().nth(1) {
+        Some(n) => n.parse().map_err(|_| format!("{n:?} is not a number of ticks"))?,
+        None => DEFAULT_TICKS,
+    };
     let mut base = EventBase::new()?;
     let (mut reader, writer) = std::io::pipe()?;
     set_nonblocking(reader.as_raw_fd(), true)?;
@@ -59,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let Some(w) = writer.as_mut() {
             let _ = w.write_all(format!("tick {ticks}\n").as_bytes());
         }
-        if ticks == TICKS {
+        if ticks == ticks_wanted {
             // Closing the write end makes the reader see end of file.
             writer = None;
             let _ = base.free(id);
@@ -67,11 +71,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     base.add(timer, Some(PERIOD))?;
 
-    base.once(None, What::TIMEOUT, Some(PERIOD * TICKS / 2), |base, _| {
+    base.once(None, What::TIMEOUT, Some(PERIOD * ticks_wanted / 2), |base, _| {
         base.note("halfway: a one-shot timer fired once");
     })?;
 
     base.dispatch()?;
-    println!("ticker: read {} bytes in {TICKS} ticks", received.get());
+    println!("ticker: read {} bytes in {ticks_wanted} ticks", received.get());
     Ok(())
 }

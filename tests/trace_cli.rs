@@ -221,3 +221,34 @@ fn run_of_a_program_without_the_library_says_so() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn attach_joins_a_program_listening_on_tcp_and_sees_its_records_from_the_start() -> TestResult {
+    use std::io::{BufRead, BufReader};
+    let ticker = example("ticker")?;
+    // 60 ticks of 10 ms: long enough to attach while it runs.
+    let mut program = Command::new(ticker)
+        .arg("60")
+        .env("EVSCOPE_TRACE", "tcp:127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut err = BufReader::new(program.stderr.take().ok_or("stderr")?);
+    let mut line = String::new();
+    err.read_line(&mut line)?;
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .ok_or(format!("no address in {line:?}"))?
+        .to_string();
+    let out = evscope(&["attach", &addr, "--print"])?;
+    let status = program.wait()?;
+    assert!(status.success());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("# live: epoll backend"), "{text}");
+    // History first: the very first record, made before the viewer attached.
+    assert!(text.contains("#1      event_new"), "{text}");
+    assert!(text.contains("was freed: event_free was called"));
+    Ok(())
+}
