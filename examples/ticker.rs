@@ -20,7 +20,9 @@ const PERIOD: Duration = Duration::from_millis(10);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ticks_wanted: u32 = match std::env::args().nth(1) {
-        Some(n) => n.parse().map_err(|_| format!("{n:?} is not a number of ticks"))?,
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("{n:?} is not a number of ticks"))?,
         None => DEFAULT_TICKS,
     };
     let mut base = EventBase::new()?;
@@ -71,11 +73,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     base.add(timer, Some(PERIOD))?;
 
-    base.once(None, What::TIMEOUT, Some(PERIOD * ticks_wanted / 2), |base, _| {
-        base.note("halfway: a one-shot timer fired once");
-    })?;
+    base.once(
+        None,
+        What::TIMEOUT,
+        Some(PERIOD * ticks_wanted / 2),
+        |base, _| {
+            base.note("halfway: a one-shot timer fired once");
+        },
+    )?;
 
     base.dispatch()?;
-    println!("ticker: read {} bytes in {ticks_wanted} ticks", received.get());
+    println!(
+        "ticker: read {} bytes in {ticks_wanted} ticks",
+        received.get()
+    );
     Ok(())
 }

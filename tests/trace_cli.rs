@@ -244,7 +244,12 @@ fn attach_joins_a_program_listening_on_tcp_and_sees_its_records_from_the_start()
     let out = evscope(&["attach", &addr, "--print"])?;
     let status = program.wait()?;
     assert!(status.success());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = stdout(&out);
     assert!(text.contains("# live: epoll backend"), "{text}");
     // History first: the very first record, made before the viewer attached.

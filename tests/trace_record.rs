@@ -292,3 +292,51 @@ fn non_loopback_links_are_refused_unless_forced() -> TestResult {
     assert!(err.to_string().contains("not a loopback address"));
     Ok(())
 }
+
+#[test]
+fn an_in_process_viewer_steps_the_loop_through_the_gate() -> TestResult {
+    use evscope::trace::{Control, Gate, Status};
+    let gate = Arc::new(Gate::new());
+    gate.connect();
+    gate.apply(&Control::Pause);
+    let (rec, rx) = Recorder::to_messages();
+    let rec = rec.with_gate(gate.clone());
+    let program = std::thread::spawn(move || -> Result<(), String> {
+        let mut base = EventBase::new().map_err(|e| e.to_string())?;
+        base.set_observer(Box::new(rec));
+        let t = base
+            .event_new(None, What::NONE, |_, _, _| {})
+            .map_err(|e| e.to_string())?;
+        base.add(t, Some(ms(1))).map_err(|e| e.to_string())?;
+        base.dispatch().map_err(|e| e.to_string())?;
+        Ok(())
+    });
+    let wait = Duration::from_secs(10);
+    assert!(matches!(rx.recv_timeout(wait)?, LinkMsg::Header(_)));
+    assert!(
+        rx.recv_timeout(Duration::from_millis(100)).is_err(),
+        "ran while paused"
+    );
+    gate.apply(&Control::Step { n: 1 });
+    match rx.recv_timeout(wait)? {
+        LinkMsg::Record(r) => assert_eq!(r.seq, 1),
+        other => return Err(format!("expected record 1, got {other:?}").into()),
+    }
+    assert!(
+        rx.recv_timeout(Duration::from_millis(100)).is_err(),
+        "a step released more"
+    );
+    gate.apply(&Control::NextIteration);
+    let mut paused = false;
+    while let Ok(m) = rx.recv_timeout(wait) {
+        if let LinkMsg::Status(Status::Paused { reason, .. }) = m {
+            assert_eq!(reason, "next_iteration");
+            paused = true;
+            break;
+        }
+    }
+    assert!(paused);
+    gate.disconnect();
+    program.join().map_err(|_| "the program panicked")??;
+    Ok(())
+}

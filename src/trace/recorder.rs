@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::gate::Gate;
 use super::handoff::{Handoff, Msg, Push};
-use super::link::Status;
+use super::link::{LinkMsg, Status};
 use super::link_sink::LinkSink;
 use super::record::{Body, Header, Record};
 use super::writer::Writer;
@@ -116,6 +116,14 @@ impl Recorder {
     pub fn to_channel() -> (Recorder, Receiver<Record>) {
         let (tx, rx) = mpsc::channel();
         (Recorder::new(ChannelSink(tx)), rx)
+    }
+
+    /// Sends everything a live link would (header, records, step-gate statuses) to a channel,
+    /// for a viewer in the same process. With [`Recorder::with_gate`] and `Gate::connect`, the
+    /// viewer steps the loop through `Gate::apply`.
+    pub fn to_messages() -> (Recorder, Receiver<LinkMsg>) {
+        let (tx, rx) = mpsc::channel();
+        (Recorder::new(MessageSink(tx)), rx)
     }
 
     /// A live link to a viewer listening on the Unix socket at `path`
@@ -485,6 +493,29 @@ impl Sink for ChannelSink {
             // A receiver that went away just stops listening.
             let _ = self.0.send(r.clone());
         }
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Header, records and statuses to an in-process channel.
+struct MessageSink(mpsc::Sender<LinkMsg>);
+
+impl Sink for MessageSink {
+    fn header(&mut self, header: &Header) -> io::Result<()> {
+        let _ = self.0.send(LinkMsg::Header(header.clone()));
+        Ok(())
+    }
+    fn records(&mut self, records: &[Record]) -> io::Result<()> {
+        for r in records {
+            let _ = self.0.send(LinkMsg::Record(r.clone()));
+        }
+        Ok(())
+    }
+    fn status(&mut self, status: &Status) -> io::Result<()> {
+        let _ = self.0.send(LinkMsg::Status(status.clone()));
         Ok(())
     }
     fn flush(&mut self) -> io::Result<()> {
