@@ -54,6 +54,8 @@ pub trait Sink: Send + 'static {
 pub struct Recorder {
     started: Instant,
     seq: u64,
+    /// The last clock reading, µs since `started`.
+    t_us: u64,
     batch: Vec<Record>,
     /// None when the sink thread could not be started: records are then discarded.
     handoff: Option<Arc<Handoff>>,
@@ -79,6 +81,7 @@ impl Recorder {
         Recorder {
             started: Instant::now(),
             seq: 0,
+            t_us: 0,
             batch: Vec::with_capacity(BATCH),
             handoff: thread.is_some().then_some(handoff),
             thread,
@@ -194,8 +197,16 @@ impl Recorder {
         }
     }
 
-    /// Makes one record: through the gate, then onto the batch.
+    /// Makes one record, reading the clock.
     fn emit(&mut self, body: Body) {
+        self.emit_timed(body, true);
+    }
+
+    /// Makes one record: through the gate, then onto the batch. `read_clock` false reuses the
+    /// last reading, for records the loop makes straight after another with no waiting or
+    /// user code in between (the base caches its time the same way); a record held by the gate
+    /// always reads it.
+    fn emit_timed(&mut self, body: Body, read_clock: bool) {
         if !self.header_sent {
             self.send_header("");
         }
@@ -209,7 +220,10 @@ impl Recorder {
             gate.wait_turn();
         }
         self.seq += 1;
-        let t_us = self.started.elapsed().as_micros() as u64;
+        if read_clock || gated.is_some() || self.seq == 1 {
+            self.t_us = self.started.elapsed().as_micros() as u64;
+        }
+        let t_us = self.t_us;
         let status = gated.as_ref().and_then(|g| g.passed(&body));
         self.batch.push(Record {
             seq: self.seq,
@@ -311,13 +325,20 @@ impl Observer for Recorder {
         });
     }
     fn transition(&mut self, ev: EventId, fd: Option<RawFd>, from: State, to: State, cause: Cause) {
-        self.emit(Body::Transition {
+        // Transitions the loop makes right after the wait or around a callback reuse the
+        // clock reading of the record before them.
+        let read_clock = !matches!(
+            cause,
+            Cause::Dispatch | Cause::Returned | Cause::Ready(_) | Cause::Timeout | Cause::Signal
+        );
+        let body = Body::Transition {
             ev: ev.trace_id(),
             fd,
             from,
             to,
             cause: cause.as_str().to_string(),
-        });
+        };
+        self.emit_timed(body, read_clock);
     }
     fn callback_begin(&mut self, ev: EventId, what: What) {
         self.emit(Body::CallbackBegin {
@@ -336,10 +357,11 @@ impl Observer for Recorder {
         self.emit(Body::LoopIteration { n });
     }
     fn poll_begin(&mut self, backend: &'static str, timeout: Option<Duration>) {
-        self.emit(Body::PollBegin {
+        let body = Body::PollBegin {
             backend: backend.to_string(),
             timeout_us: timeout.map(us),
-        });
+        };
+        self.emit_timed(body, false);
         // The loop may sleep now: let the sink see everything so far.
         if timeout != Some(Duration::ZERO) {
             let how = self.how();
@@ -352,13 +374,14 @@ impl Observer for Recorder {
         });
     }
     fn timers_expired(&mut self, expired: usize) {
-        self.emit(Body::TimersExpired { n: expired as u64 });
+        self.emit_timed(Body::TimersExpired { n: expired as u64 }, false);
     }
     fn run_active(&mut self, priority: u8, queued: usize) {
-        self.emit(Body::RunActive {
+        let body = Body::RunActive {
             priority,
             queued: queued as u64,
-        });
+        };
+        self.emit_timed(body, false);
     }
     fn bufferevent_new(&mut self, bev: BevId, fd: Option<RawFd>, label: &str) {
         self.emit(Body::BevNew {
@@ -474,7 +497,7 @@ impl<W: Write + Send + 'static> Sink for JsonlSink<W> {
         let Some(w) = self.writer.as_mut() else {
             return Err(io::Error::other("records before the header"));
         };
-        records.iter().try_for_each(|r| w.write(r))
+        w.write_batch(records)
     }
     fn flush(&mut self) -> io::Result<()> {
         self.writer.as_mut().map_or(Ok(()), Writer::flush)

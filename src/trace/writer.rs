@@ -48,6 +48,19 @@ impl<W: Write> Writer<W> {
         self.out.write_all(&self.line)
     }
 
+    /// Appends records, encoded together and written at once.
+    pub fn write_batch(&mut self, recs: &[Record]) -> io::Result<()> {
+        self.line.clear();
+        for rec in recs {
+            encode_line(rec, &mut self.line);
+        }
+        let res = self.out.write_all(&self.line);
+        if self.line.capacity() > 1 << 20 {
+            self.line = Vec::with_capacity(256);
+        }
+        res
+    }
+
     /// Flushes the underlying writer.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
