@@ -7,15 +7,18 @@ use std::os::fd::RawFd;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use super::bev_data::BevData;
 use super::error::{Error, Result};
 use super::event::{Callback, EventData};
 use super::flags::{LoopFlags, What};
 use super::handle::EventId;
+use super::listener::ListenerData;
 use super::observer::{BaseInfo, Observer};
 use super::registry::Registry;
 use super::signal::Signals;
 use super::state::{Cause, State};
 use super::sys::{self, Backend};
+use super::table::Table;
 use super::timer::TimerHeap;
 
 /// The readiness backends, chosen at run time (libevent's "methods").
@@ -106,6 +109,10 @@ pub struct EventBase {
     break_requested: bool,
     got_exit: bool,
     got_break: bool,
+    /// Bufferevents, addressed by `BevId` (see bufferevent.rs).
+    pub(crate) bevs: Table<BevData>,
+    /// Connection listeners, addressed by `ListenerId` (see listener.rs).
+    pub(crate) listeners: Table<ListenerData>,
 }
 
 impl EventBase {
@@ -149,6 +156,8 @@ impl EventBase {
             break_requested: false,
             got_exit: false,
             got_break: false,
+            bevs: Table::default(),
+            listeners: Table::default(),
         })
     }
 
@@ -362,6 +371,19 @@ impl EventBase {
         s.data = None;
         s.generation = s.generation.wrapping_add(1);
         self.free_slots.push(slot);
+        Ok(())
+    }
+
+    /// Disarms the event's timeout and forgets its interval, leaving its fd or signal watched
+    /// (libevent's `event_remove_timer`).
+    pub fn remove_timer(&mut self, id: EventId) -> Result<()> {
+        self.get(id)?;
+        let slot = id.index();
+        self.queue_remove_timeout(slot);
+        let ev = self.data_mut(slot);
+        ev.interval = None;
+        ev.deadline = None;
+        self.sync_state(slot, Cause::Del);
         Ok(())
     }
 

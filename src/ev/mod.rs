@@ -1,24 +1,73 @@
 //! The event library, in the shape of libevent 2.1: an [`EventBase`] running events on real
 //! file descriptors, timers and signals, telling an [`Observer`] every state change.
+//!
+//! Buffered I/O as in libevent's `bufferevent.h` and `listener.h`: [`Evbuffer`] (a chain of
+//! chunks), bufferevents on sockets or in pairs (handles [`BevId`], functions
+//! `EventBase::bufferevent_*`), and connection listeners ([`ListenerId`],
+//! `EventBase::evconnlistener_*`). The course's echo server:
+//!
+//! ```no_run
+//! use evscope::ev::{BevEvents, BevOptions, EventBase, ListenerFlags, What};
+//! use std::os::fd::IntoRawFd;
+//!
+//! let mut base = EventBase::new()?;
+//! let flags = ListenerFlags::REUSEABLE | ListenerFlags::CLOSE_ON_FREE;
+//! base.evconnlistener_new_bind("127.0.0.1:9995".parse().unwrap(), flags, -1, |base, _lev, sock, _peer| {
+//!     let bev = base.bufferevent_socket_new(sock.into_raw_fd(), BevOptions::CLOSE_ON_FREE).unwrap();
+//!     base.bufferevent_setcb(
+//!         bev,
+//!         Some(Box::new(|base, bev| {
+//!             let mut bufs = base.bufferevent_buffers(bev).unwrap();
+//!             let (input, output) = bufs.split();
+//!             output.add_buffer(input); // chunks move; the reply is written at once
+//!         })),
+//!         None,
+//!         Some(Box::new(|base, bev, events| {
+//!             if events.contains(BevEvents::EOF) {
+//!                 base.bufferevent_close_after_flush(bev).unwrap();
+//!             } else {
+//!                 base.bufferevent_free(bev).unwrap();
+//!             }
+//!         })),
+//!     ).unwrap();
+//!     base.bufferevent_enable(bev, What::READ).unwrap(); // reading is off by default
+//! })?;
+//! base.dispatch()?;
+//! # Ok::<(), evscope::ev::Error>(())
+//! ```
 
 mod base;
+mod bev_data;
+mod bev_guard;
+mod bev_io;
+mod bev_pair;
+mod buffer;
+mod bufferevent;
+mod chunk;
 mod error;
 mod event;
 mod flags;
 mod handle;
+mod listener;
 mod observer;
 mod registry;
 mod signal;
 mod state;
 pub(crate) mod sys;
+mod table;
 pub mod timer;
 
 pub use base::{BackendKind, EventBase, Exit};
+pub use bev_guard::{BevBuf, BevBuffers};
+pub use buffer::{EolStyle, Evbuffer, MAX_READ};
+pub use bufferevent::{BevDataCb, BevEventCb, BevOptions, FlushMode, LINGER};
 pub use error::{Error, Result};
 pub use event::Callback;
 pub use flags::{BevEvents, LoopFlags, What};
 pub use handle::{BevId, EventId, ListenerId};
+pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
 pub use observer::{BaseInfo, BufferLevels, Observer};
 pub use state::{Cause, State};
 pub use sys::set_nonblocking;
 pub use sys::signal::raise;
+pub use sys::socket::set_tcp_nodelay;

@@ -1,8 +1,12 @@
-//! An indexed binary min-heap of timers keyed by `(deadline, insertion seq)`: equal deadlines pop
+//! An indexed 4-ary min-heap of timers keyed by `(deadline, insertion seq)`: equal deadlines pop
 //! in the order they were armed, so runs and replays are deterministic; removal and re-arm of any
 //! timer are O(log n) through a key → position index.
 
 const ABSENT: u32 = u32::MAX;
+
+/// Children per node: a 4-ary heap is half as deep as a binary one, and a node's children sit
+/// side by side in memory.
+const ARITY: usize = 4;
 
 #[derive(Clone, Copy)]
 struct Entry<T> {
@@ -92,7 +96,7 @@ impl<T: Ord + Copy> TimerHeap<T> {
         self.pos[key as usize] = ABSENT;
         if at < self.heap.len() {
             self.pos[self.heap[at].key as usize] = at as u32;
-            if at > 0 && self.heap[at].before(&self.heap[(at - 1) / 2]) {
+            if at > 0 && self.heap[at].before(&self.heap[(at - 1) / ARITY]) {
                 self.sift_up(at);
             } else {
                 self.sift_down(at);
@@ -132,42 +136,51 @@ impl<T: Ord + Copy> TimerHeap<T> {
         }
     }
 
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.pos[self.heap[a].key as usize] = a as u32;
-        self.pos[self.heap[b].key as usize] = b as u32;
+    /// Puts `entry` at `at` and records where it is.
+    fn place(&mut self, at: usize, entry: Entry<T>) {
+        self.pos[entry.key as usize] = at as u32;
+        self.heap[at] = entry;
     }
 
+    /// Moves the entry at `at` up past every later parent: parents move down into the hole,
+    /// and the entry is written once, where it stops.
     fn sift_up(&mut self, mut at: usize) {
+        let entry = self.heap[at];
         while at > 0 {
-            let parent = (at - 1) / 2;
-            if !self.heap[at].before(&self.heap[parent]) {
+            let parent = (at - 1) / ARITY;
+            if !entry.before(&self.heap[parent]) {
                 break;
             }
-            self.swap(at, parent);
+            let moved = self.heap[parent];
+            self.place(at, moved);
             at = parent;
         }
+        self.place(at, entry);
     }
 
+    /// Moves the entry at `at` down past every earlier child, the same way.
     fn sift_down(&mut self, mut at: usize) {
+        let entry = self.heap[at];
         let len = self.heap.len();
         loop {
-            let left = 2 * at + 1;
-            if left >= len {
+            let first = ARITY * at + 1;
+            if first >= len {
                 break;
             }
-            let right = left + 1;
-            let child = if right < len && self.heap[right].before(&self.heap[left]) {
-                right
-            } else {
-                left
-            };
-            if !self.heap[child].before(&self.heap[at]) {
+            let mut child = first;
+            for c in first + 1..(first + ARITY).min(len) {
+                if self.heap[c].before(&self.heap[child]) {
+                    child = c;
+                }
+            }
+            if !self.heap[child].before(&entry) {
                 break;
             }
-            self.swap(at, child);
+            let moved = self.heap[child];
+            self.place(at, moved);
             at = child;
         }
+        self.place(at, entry);
     }
 }
 

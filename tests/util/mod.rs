@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests: real fds, every backend, a recording observer.
 #![allow(dead_code)]
 
+mod net;
+#[allow(unused_imports)]
+pub use net::*;
+
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, RawFd};

@@ -11,6 +11,7 @@ pub(crate) mod epoll;
 pub(crate) mod poll;
 pub(crate) mod select;
 pub(crate) mod signal;
+pub(crate) mod socket;
 
 /// Calls a libc function, turning `-1` into the thread's `errno` as an `io::Error`.
 macro_rules! syscall {

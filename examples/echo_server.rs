@@ -1,0 +1,88 @@
+//! The course's echo server: an evconnlistener, and one bufferevent per client whose read
+//! callback moves the input buffer to the output buffer. Runs until killed.
+//!
+//! ```text
+//! cargo run --example echo_server 127.0.0.1:9995
+//! ```
+//!
+//! The first line on stdout is `listening on ADDR` (useful with port 0).
+
+use std::error::Error;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::fd::{IntoRawFd, OwnedFd};
+
+use evscope::ev::{
+    set_tcp_nodelay, BevEvents, BevOptions, EventBase, ListenerFlags, ListenerId, What,
+};
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("echo_server: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let arg = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9995".to_string());
+    let addr: SocketAddr = arg
+        .parse()
+        .map_err(|e| format!("{arg:?} is not an address like 127.0.0.1:9995: {e}"))?;
+    let mut base = EventBase::new()?;
+    let lev = base
+        .evconnlistener_new_bind(
+            addr,
+            ListenerFlags::REUSEABLE | ListenerFlags::CLOSE_ON_FREE,
+            1024,
+            on_accept,
+        )
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    base.evconnlistener_set_error_cb(
+        lev,
+        Some(Box::new(|_base, _lev, err| {
+            eprintln!("accept error: {err} (backing off until descriptors come back)");
+        })),
+    )?;
+    println!("listening on {}", base.evconnlistener_local_addr(lev)?);
+    std::io::stdout().flush()?;
+    base.dispatch()?;
+    Ok(())
+}
+
+fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, _peer: Option<SocketAddr>) {
+    let fd = sock.into_raw_fd();
+    // Small replies go out at once instead of waiting for Nagle's algorithm.
+    let _ = set_tcp_nodelay(fd, true);
+    let bev = match base.bufferevent_socket_new(fd, BevOptions::CLOSE_ON_FREE) {
+        Ok(bev) => bev,
+        Err(e) => {
+            eprintln!("bufferevent_socket_new: {e}");
+            return;
+        }
+    };
+    let _ = base.bufferevent_setcb(
+        bev,
+        Some(Box::new(|base, bev| {
+            if let Ok(mut bufs) = base.bufferevent_buffers(bev) {
+                let (input, output) = bufs.split();
+                output.add_buffer(input);
+            }
+        })),
+        None,
+        Some(Box::new(|base, bev, events| {
+            if events.contains(BevEvents::EOF) {
+                // The client is done sending: send back what is left, then close.
+                let _ = base.bufferevent_close_after_flush(bev);
+            } else if events.contains(BevEvents::ERROR) {
+                let _ = base.bufferevent_free(bev);
+            }
+        })),
+    );
+    if let Err(e) = base.bufferevent_enable(bev, What::READ) {
+        // e.g. an fd past select's FD_SETSIZE: give the connection up.
+        eprintln!("bufferevent_enable: {e}");
+        let _ = base.bufferevent_free(bev);
+    }
+}

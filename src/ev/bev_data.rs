@@ -1,0 +1,123 @@
+//! What the base keeps for one bufferevent: its fd, its two buffers, its callbacks, and the
+//! libevent-style flags the socket side works from.
+
+use std::os::fd::{OwnedFd, RawFd};
+use std::time::Duration;
+
+use super::buffer::Evbuffer;
+use super::bufferevent::{BevDataCb, BevEventCb};
+use super::flags::What;
+use super::handle::{BevId, EventId};
+use super::observer::BufferLevels;
+
+/// The write side's half-close progress.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Shutdown {
+    Open,
+    /// `shutdown(SHUT_WR)` once the output buffer is empty.
+    WhenDrained,
+    Done,
+}
+
+/// Everything the base keeps for one bufferevent.
+pub(crate) struct BevData {
+    pub label: String,
+    pub fd: Option<RawFd>,
+    /// Set with `CLOSE_ON_FREE`, or when the bufferevent made the socket itself.
+    pub owned: Option<OwnedFd>,
+    /// sendmsg(MSG_NOSIGNAL) works (false for pipes and the like: writev then).
+    pub is_socket: bool,
+    pub input: Evbuffer,
+    pub output: Evbuffer,
+    pub read_ev: Option<EventId>,
+    pub write_ev: Option<EventId>,
+    pub readcb: Option<BevDataCb>,
+    pub writecb: Option<BevDataCb>,
+    /// The write callback is out of its slot, running.
+    pub writecb_running: bool,
+    pub eventcb: Option<BevEventCb>,
+    /// Bumped by `setcb`, so a callback taken out to run is not put back over new ones.
+    pub cb_epoch: u32,
+    pub enabled: What,
+    pub read_low: usize,
+    pub read_high: usize,
+    pub write_low: usize,
+    pub write_high: usize,
+    pub timeout_read: Option<Duration>,
+    pub timeout_write: Option<Duration>,
+    /// The internal read / write events are added (pending).
+    pub read_armed: bool,
+    pub write_armed: bool,
+    /// Reading stopped because the input reached the read high watermark.
+    pub read_suspended: bool,
+    pub connecting: bool,
+    /// An error found outside the write handler, reported from it.
+    pub pending_error: Option<i32>,
+    /// The errno that went with the last `ERROR` event.
+    pub last_error: Option<i32>,
+    pub shutdown: Shutdown,
+    pub read_eof: bool,
+    /// `bufferevent_close_after_flush` was called: the handle is gone for the program.
+    pub closing: bool,
+    /// The levels last told to the observer.
+    pub last_levels: Option<BufferLevels>,
+    /// The other end of a `bufferevent_pair`, and the pair's internal event.
+    pub partner: Option<BevId>,
+    pub pair_ev: Option<EventId>,
+    pub pair_eof_due: bool,
+}
+
+impl BevData {
+    pub(crate) fn new(label: String) -> BevData {
+        BevData {
+            label,
+            fd: None,
+            owned: None,
+            is_socket: true,
+            input: Evbuffer::new(),
+            output: Evbuffer::new(),
+            read_ev: None,
+            write_ev: None,
+            readcb: None,
+            writecb: None,
+            writecb_running: false,
+            eventcb: None,
+            cb_epoch: 0,
+            enabled: What::WRITE,
+            read_low: 0,
+            read_high: 0,
+            write_low: 0,
+            write_high: 0,
+            timeout_read: None,
+            timeout_write: None,
+            read_armed: false,
+            write_armed: false,
+            read_suspended: false,
+            connecting: false,
+            pending_error: None,
+            last_error: None,
+            shutdown: Shutdown::Open,
+            read_eof: false,
+            closing: false,
+            last_levels: None,
+            partner: None,
+            pair_ev: None,
+            pair_eof_due: false,
+        }
+    }
+
+    /// The fill levels as the observer sees them (without the kernel's queues).
+    pub(crate) fn levels(&self) -> BufferLevels {
+        BufferLevels {
+            input: self.input.len(),
+            output: self.output.len(),
+            read_low: self.read_low,
+            read_high: self.read_high,
+            write_low: self.write_low,
+            write_high: self.write_high,
+            enabled: self.enabled,
+            kernel_in: None,
+            kernel_out: None,
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Borrowing a bufferevent's buffers (libevent's `bufferevent_get_input` /
+//! `bufferevent_get_output`). The borrow is a guard: when it ends, the bufferevent reacts to
+//! what changed, as libevent's evbuffer callbacks make it do: new output is written, drained
+//! input lets reading resume below the high watermark, and the observer hears the new levels.
+
+use std::ops::{Deref, DerefMut};
+
+use super::base::EventBase;
+use super::bev_data::BevData;
+use super::buffer::Evbuffer;
+use super::error::Result;
+use super::handle::BevId;
+
+/// One of a bufferevent's buffers, borrowed; derefs to [`Evbuffer`].
+pub struct BevBuf<'a> {
+    base: &'a mut EventBase,
+    id: BevId,
+    output: bool,
+}
+
+/// Both of a bufferevent's buffers, borrowed together (to move input to output).
+pub struct BevBuffers<'a> {
+    base: &'a mut EventBase,
+    id: BevId,
+}
+
+fn data(base: &EventBase, id: BevId) -> &BevData {
+    base.bevs
+        .get(id.index(), id.generation())
+        .expect("the guard holds the base, so the bufferevent lives as long as it")
+}
+
+fn data_mut(base: &mut EventBase, id: BevId) -> &mut BevData {
+    base.bevs
+        .get_mut(id.index(), id.generation())
+        .expect("the guard holds the base, so the bufferevent lives as long as it")
+}
+
+impl Deref for BevBuf<'_> {
+    type Target = Evbuffer;
+    fn deref(&self) -> &Evbuffer {
+        let b = data(self.base, self.id);
+        if self.output {
+            &b.output
+        } else {
+            &b.input
+        }
+    }
+}
+
+impl DerefMut for BevBuf<'_> {
+    fn deref_mut(&mut self) -> &mut Evbuffer {
+        let b = data_mut(self.base, self.id);
+        if self.output {
+            &mut b.output
+        } else {
+            &mut b.input
+        }
+    }
+}
+
+impl Drop for BevBuf<'_> {
+    fn drop(&mut self) {
+        if self.output {
+            self.base.bev_report(self.id);
+            self.base.bev_output_changed(self.id);
+        } else {
+            self.base.bev_input_changed(self.id);
+        }
+    }
+}
+
+impl BevBuffers<'_> {
+    /// The input buffer.
+    pub fn input(&mut self) -> &mut Evbuffer {
+        &mut data_mut(self.base, self.id).input
+    }
+
+    /// The output buffer.
+    pub fn output(&mut self) -> &mut Evbuffer {
+        &mut data_mut(self.base, self.id).output
+    }
+
+    /// (input, output), e.g. for `output.add_buffer(input)`: the echo.
+    pub fn split(&mut self) -> (&mut Evbuffer, &mut Evbuffer) {
+        let b = data_mut(self.base, self.id);
+        (&mut b.input, &mut b.output)
+    }
+}
+
+impl Drop for BevBuffers<'_> {
+    fn drop(&mut self) {
+        self.base.bev_input_changed(self.id);
+        self.base.bev_output_changed(self.id);
+        self.base.bev_report(self.id);
+    }
+}
+
+impl EventBase {
+    /// The input buffer, borrowed (libevent's `bufferevent_get_input`). Draining it below the
+    /// read high watermark lets reading resume when the borrow ends.
+    pub fn bufferevent_get_input(&mut self, id: BevId) -> Result<BevBuf<'_>> {
+        self.bev_ref(id)?;
+        Ok(BevBuf {
+            base: self,
+            id,
+            output: false,
+        })
+    }
+
+    /// The output buffer, borrowed (libevent's `bufferevent_get_output`). Bytes added are
+    /// written when the borrow ends.
+    pub fn bufferevent_get_output(&mut self, id: BevId) -> Result<BevBuf<'_>> {
+        self.bev_ref(id)?;
+        Ok(BevBuf {
+            base: self,
+            id,
+            output: true,
+        })
+    }
+
+    /// Both buffers at once; `split()` gives (input, output). The course's echo is
+    /// `let (i, o) = bufs.split(); o.add_buffer(i);` (libevent:
+    /// `evbuffer_add_buffer(bufferevent_get_output(bev), bufferevent_get_input(bev))`).
+    pub fn bufferevent_buffers(&mut self, id: BevId) -> Result<BevBuffers<'_>> {
+        self.bev_ref(id)?;
+        Ok(BevBuffers { base: self, id })
+    }
+}

@@ -1,0 +1,502 @@
+//! [`Bufferevent`](BevId): a socket with an input and an output [`Evbuffer`] and three
+//! callbacks (libevent's `bufferevent_socket_*`). The public calls live here; the socket side
+//! (reading, writing, connecting, closing) is in `bev_io.rs`.
+//!
+//! By default writing is enabled and reading is not, as in libevent: call
+//! [`EventBase::bufferevent_enable`] with `What::READ` to start reading.
+
+use std::io;
+use std::net::SocketAddr;
+use std::ops::BitOr;
+use std::os::fd::{OwnedFd, RawFd};
+use std::time::Duration;
+
+use super::base::EventBase;
+use super::bev_data::{BevData, Shutdown};
+use super::buffer::Evbuffer;
+use super::error::{Error, Result};
+use super::flags::{BevEvents, What};
+use super::handle::BevId;
+use super::observer::BufferLevels;
+use super::sys::{self, socket};
+
+/// A read or write callback (libevent's `bufferevent_data_cb`).
+pub type BevDataCb = Box<dyn FnMut(&mut EventBase, BevId)>;
+/// An event callback (libevent's `bufferevent_event_cb`): what happened, as `BevEvents`.
+pub type BevEventCb = Box<dyn FnMut(&mut EventBase, BevId, BevEvents)>;
+
+/// Options for [`EventBase::bufferevent_socket_new`] (libevent's `BEV_OPT_*`, same values).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct BevOptions(u8);
+
+impl BevOptions {
+    /// No options.
+    pub const NONE: BevOptions = BevOptions(0);
+    /// `BEV_OPT_CLOSE_ON_FREE`: the bufferevent owns the fd and closes it when freed.
+    pub const CLOSE_ON_FREE: BevOptions = BevOptions(0x01);
+
+    /// True when every option of `other` is set here.
+    pub const fn contains(self, other: BevOptions) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl BitOr for BevOptions {
+    type Output = BevOptions;
+    fn bitor(self, rhs: BevOptions) -> BevOptions {
+        BevOptions(self.0 | rhs.0)
+    }
+}
+
+/// How hard [`EventBase::bufferevent_flush`] pushes (libevent's `enum bufferevent_flush_mode`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FlushMode {
+    /// `BEV_NORMAL`: write what the socket takes now.
+    Normal,
+    /// `BEV_FLUSH`: the same, for sockets.
+    Flush,
+    /// `BEV_FINISHED`: no more data will be written: shut the write side down once drained.
+    Finished,
+}
+
+impl EventBase {
+    // ----- handles ------------------------------------------------------------------------------
+
+    /// The bufferevent, unless freed or closing.
+    pub(crate) fn bev_ref(&self, id: BevId) -> Result<&BevData> {
+        match self.bevs.get(id.index(), id.generation()) {
+            Some(b) if !b.closing => Ok(b),
+            _ => Err(Error::Stale(format!("bufferevent {id}"))),
+        }
+    }
+
+    pub(crate) fn bev_mut(&mut self, id: BevId) -> Result<&mut BevData> {
+        match self.bevs.get_mut(id.index(), id.generation()) {
+            Some(b) if !b.closing => Ok(b),
+            _ => Err(Error::Stale(format!("bufferevent {id}"))),
+        }
+    }
+
+    /// The bufferevent even while it closes (for the library's own handlers).
+    pub(crate) fn bev_any(&mut self, id: BevId) -> Option<&mut BevData> {
+        self.bevs.get_mut(id.index(), id.generation())
+    }
+
+    // ----- creation -----------------------------------------------------------------------------
+
+    /// A bufferevent on socket `fd`, or on none yet (`None`: give it one with
+    /// [`EventBase::bufferevent_socket_connect`]) (libevent's `bufferevent_socket_new`). The fd is
+    /// made non-blocking. With [`BevOptions::CLOSE_ON_FREE`] the bufferevent takes ownership of
+    /// `fd` and closes it when freed.
+    pub fn bufferevent_socket_new(
+        &mut self,
+        fd: impl Into<Option<RawFd>>,
+        options: BevOptions,
+    ) -> Result<BevId> {
+        let fd = fd.into();
+        if let Some(fd) = fd {
+            if fd < 0 {
+                return Err(Error::Invalid(format!("{fd} is not a descriptor")));
+            }
+            sys::set_nonblocking(fd, true)?;
+        }
+        let (index, generation) = self.bevs.insert(BevData::new(String::new()));
+        let id = BevId::new(index, generation);
+        let label = id.to_string();
+        if let Some(b) = self.bev_any(id) {
+            b.label = label.clone();
+        }
+        if let Some(o) = self.observer() {
+            o.bufferevent_new(id, fd, &label);
+        }
+        if let Some(fd) = fd {
+            let owned = options
+                .contains(BevOptions::CLOSE_ON_FREE)
+                .then(|| socket::adopt(fd));
+            if let Err(e) = self.bev_attach_fd(id, fd, owned) {
+                let _ = self.bufferevent_free(id);
+                return Err(e);
+            }
+        }
+        self.bev_report(id);
+        Ok(id)
+    }
+
+    /// Gives the bufferevent its fd: makes the internal read and write events.
+    pub(crate) fn bev_attach_fd(
+        &mut self,
+        id: BevId,
+        fd: RawFd,
+        owned: Option<OwnedFd>,
+    ) -> Result<()> {
+        let label = self
+            .bev_any(id)
+            .map(|b| b.label.clone())
+            .unwrap_or_default();
+        let read_ev = self.event_new_labeled(
+            fd,
+            What::READ | What::PERSIST,
+            &format!("{label} read"),
+            move |base, _ev, what| base.bev_on_read(id, what),
+        )?;
+        let write_ev = self.event_new_labeled(
+            fd,
+            What::WRITE | What::PERSIST,
+            &format!("{label} write"),
+            move |base, _ev, what| base.bev_on_write(id, what),
+        )?;
+        let b = self
+            .bev_any(id)
+            .ok_or_else(|| Error::Stale(format!("bufferevent {id}")))?;
+        b.fd = Some(fd);
+        b.owned = owned;
+        b.read_ev = Some(read_ev);
+        b.write_ev = Some(write_ev);
+        Ok(())
+    }
+
+    /// Starts a non-blocking connect to `addr`, making a socket first if the bufferevent has
+    /// none (libevent's `bufferevent_socket_connect`). The event callback hears `CONNECTED`, or
+    /// `ERROR` with the errno in [`EventBase::bufferevent_get_error`] (e.g. ECONNREFUSED).
+    pub fn bufferevent_socket_connect(&mut self, id: BevId, addr: SocketAddr) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        if b.partner.is_some() {
+            return Err(Error::Invalid(format!(
+                "{id} is one end of a pair, not a socket"
+            )));
+        }
+        let fd = match b.fd {
+            Some(fd) => fd,
+            None => {
+                let sock = socket::stream_socket(&addr)?;
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+                self.bev_attach_fd(id, fd, Some(sock))?;
+                fd
+            }
+        };
+        let pending = match socket::connect(fd, &addr) {
+            Ok(()) => None,
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => None,
+            Err(e) => Some(e.raw_os_error().unwrap_or(libc::EIO)),
+        };
+        let b = self.bev_mut(id)?;
+        b.connecting = true;
+        b.pending_error = pending;
+        let (read_armed, read_ev) = (b.read_armed, b.read_ev);
+        if read_armed {
+            // Reading starts once connected.
+            if let Some(ev) = read_ev {
+                self.del(ev)?;
+            }
+            self.bev_mut(id)?.read_armed = false;
+        }
+        // The write handler finishes the connect: at once for an immediate outcome, else when
+        // the socket becomes writable.
+        self.bev_arm_write(id)?;
+        if let Some(ev) = self.bev_ref(id)?.write_ev {
+            if pending.is_some() {
+                self.active(ev, What::WRITE)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- callbacks and enabling ---------------------------------------------------------------
+
+    /// Sets the three callbacks; `None` clears one (libevent's `bufferevent_setcb`).
+    pub fn bufferevent_setcb(
+        &mut self,
+        id: BevId,
+        readcb: Option<BevDataCb>,
+        writecb: Option<BevDataCb>,
+        eventcb: Option<BevEventCb>,
+    ) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        b.readcb = readcb;
+        b.writecb = writecb;
+        b.eventcb = eventcb;
+        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Enables reading and/or writing (libevent's `bufferevent_enable`). Enabling reading
+    /// re-arms the read timeout.
+    pub fn bufferevent_enable(&mut self, id: BevId, what: What) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        b.enabled |= what & (What::READ | What::WRITE);
+        if what.contains(What::READ) {
+            let b = self.bev_ref(id)?;
+            if b.fd.is_some() && !b.connecting && !b.read_suspended {
+                self.bev_arm_read(id, true)?;
+            }
+            self.bev_pair_kick(id);
+        }
+        if what.contains(What::WRITE) {
+            self.bev_output_changed(id);
+        }
+        self.bev_report(id);
+        Ok(())
+    }
+
+    /// Disables reading and/or writing (libevent's `bufferevent_disable`).
+    pub fn bufferevent_disable(&mut self, id: BevId, what: What) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        b.enabled = b.enabled & !(what & (What::READ | What::WRITE));
+        if what.contains(What::READ) {
+            self.bev_disarm_read(id);
+        }
+        if what.contains(What::WRITE) && !self.bev_ref(id)?.connecting {
+            self.bev_disarm_write(id);
+        }
+        self.bev_report(id);
+        Ok(())
+    }
+
+    /// Which of `READ` and `WRITE` are enabled (libevent's `bufferevent_get_enabled`).
+    pub fn bufferevent_get_enabled(&self, id: BevId) -> Result<What> {
+        Ok(self.bev_ref(id)?.enabled)
+    }
+
+    /// Sets the read and/or write watermarks (libevent's `bufferevent_setwatermark`). Read low:
+    /// the read callback runs only with at least this much input. Read high (0: none): stop
+    /// reading from the socket at this much input, resume below it. Write low: the write
+    /// callback runs when the output drains to this much.
+    pub fn bufferevent_setwatermark(
+        &mut self,
+        id: BevId,
+        what: What,
+        low: usize,
+        high: usize,
+    ) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        if what.contains(What::WRITE) {
+            b.write_low = low;
+            b.write_high = high;
+        }
+        if what.contains(What::READ) {
+            b.read_low = low;
+            b.read_high = high;
+            if high > 0 && b.input.len() >= high {
+                self.bev_suspend_read(id);
+            } else {
+                self.bev_unsuspend_read(id);
+            }
+            self.bev_pair_kick(id);
+        }
+        self.bev_report(id);
+        Ok(())
+    }
+
+    /// The (low, high) watermarks of `READ` or `WRITE` (libevent's `bufferevent_getwatermark`).
+    pub fn bufferevent_getwatermark(&self, id: BevId, what: What) -> Result<(usize, usize)> {
+        let b = self.bev_ref(id)?;
+        if what == What::READ {
+            Ok((b.read_low, b.read_high))
+        } else if what == What::WRITE {
+            Ok((b.write_low, b.write_high))
+        } else {
+            Err(Error::Invalid(
+                "ask for READ or WRITE watermarks, one at a time".into(),
+            ))
+        }
+    }
+
+    /// Sets the read and write timeouts; `None` clears one (libevent's
+    /// `bufferevent_set_timeouts`). A timeout gives the event callback `TIMEOUT|READING` or
+    /// `TIMEOUT|WRITING` and disables that direction.
+    pub fn bufferevent_set_timeouts(
+        &mut self,
+        id: BevId,
+        read: Option<Duration>,
+        write: Option<Duration>,
+    ) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        b.timeout_read = read;
+        b.timeout_write = write;
+        let (ra, rev, wa, wev) = (b.read_armed, b.read_ev, b.write_armed, b.write_ev);
+        for (armed, ev, t) in [(ra, rev, read), (wa, wev, write)] {
+            let Some(ev) = ev else {
+                continue;
+            };
+            match t {
+                Some(t) if armed => self.add(ev, Some(t))?,
+                Some(_) => {}
+                // Forget the interval even while disarmed, so a later add does not bring an old
+                // timeout back.
+                None => self.remove_timer(ev)?,
+            }
+        }
+        Ok(())
+    }
+
+    // ----- data ---------------------------------------------------------------------------------
+
+    /// Appends `data` to the output buffer (libevent's `bufferevent_write`). When the output was
+    /// empty the bytes are written at once; EV_WRITE is armed only when the socket is full.
+    pub fn bufferevent_write(&mut self, id: BevId, data: &[u8]) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        if b.shutdown != Shutdown::Open {
+            return Err(Error::Invalid(format!(
+                "{id}: the write side was shut down"
+            )));
+        }
+        b.output.add(data);
+        self.bev_report(id);
+        self.bev_output_changed(id);
+        Ok(())
+    }
+
+    /// Moves all of `src` to the output buffer, chunks rather than bytes (libevent's
+    /// `bufferevent_write_buffer`).
+    pub fn bufferevent_write_buffer(&mut self, id: BevId, src: &mut Evbuffer) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        if b.shutdown != Shutdown::Open {
+            return Err(Error::Invalid(format!(
+                "{id}: the write side was shut down"
+            )));
+        }
+        b.output.add_buffer(src);
+        self.bev_report(id);
+        self.bev_output_changed(id);
+        Ok(())
+    }
+
+    /// Takes up to `out.len()` bytes from the input buffer (libevent's `bufferevent_read`).
+    pub fn bufferevent_read(&mut self, id: BevId, out: &mut [u8]) -> Result<usize> {
+        let n = self.bev_mut(id)?.input.remove(out);
+        self.bev_input_changed(id);
+        Ok(n)
+    }
+
+    /// Moves the whole input buffer to the end of `dst` (libevent's `bufferevent_read_buffer`).
+    pub fn bufferevent_read_buffer(&mut self, id: BevId, dst: &mut Evbuffer) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        dst.add_buffer(&mut b.input);
+        self.bev_input_changed(id);
+        Ok(())
+    }
+
+    /// Writes what the socket takes now (libevent's `bufferevent_flush`); with
+    /// [`FlushMode::Finished`] also shuts the write side down once the output has drained.
+    /// Flushing `READ` does nothing, as for libevent's sockets. Returns the bytes written.
+    pub fn bufferevent_flush(&mut self, id: BevId, what: What, mode: FlushMode) -> Result<usize> {
+        self.bev_ref(id)?;
+        if !what.contains(What::WRITE) {
+            return Ok(0);
+        }
+        let before = self.bev_ref(id)?.output.len();
+        let b = self.bev_ref(id)?;
+        if b.fd.is_some() && !b.connecting && !b.output.is_empty() && b.shutdown != Shutdown::Done {
+            self.bev_write_now(id);
+        }
+        self.bev_pair_kick(id);
+        if mode == FlushMode::Finished {
+            self.bufferevent_shutdown_write(id)?;
+        }
+        let after = self.bev_any(id).map_or(0, |b| b.output.len());
+        Ok(before.saturating_sub(after))
+    }
+
+    /// Half-close: shut the write side down (`shutdown(SHUT_WR)`) as soon as the output buffer
+    /// has drained, so the peer reads end of file after every queued byte; reading goes on.
+    /// Later writes are refused.
+    pub fn bufferevent_shutdown_write(&mut self, id: BevId) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        if b.shutdown == Shutdown::Open {
+            b.shutdown = Shutdown::WhenDrained;
+        }
+        self.bev_maybe_shutdown(id);
+        Ok(())
+    }
+
+    // ----- freeing ------------------------------------------------------------------------------
+
+    /// Frees the bufferevent at once (libevent's `bufferevent_free`): unsent output is dropped,
+    /// and the fd closed with `CLOSE_ON_FREE`. Freeing inside one of its callbacks is allowed.
+    /// To send every queued byte first, use [`EventBase::bufferevent_close_after_flush`].
+    pub fn bufferevent_free(&mut self, id: BevId) -> Result<()> {
+        self.bev_ref(id)?;
+        self.bev_destroy(id);
+        Ok(())
+    }
+
+    /// Frees the bufferevent once every queued output byte is sent: no more callbacks, the write
+    /// side is shut down after the output drains, and input is read and discarded until the
+    /// peer closes (so unread input cannot turn the close into a reset that loses data), for at
+    /// most [`LINGER`]. The handle is stale from now on.
+    pub fn bufferevent_close_after_flush(&mut self, id: BevId) -> Result<()> {
+        let b = self.bev_mut(id)?;
+        b.closing = true;
+        b.readcb = None;
+        b.writecb = None;
+        b.eventcb = None;
+        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        b.read_suspended = false;
+        b.read_low = 0;
+        b.read_high = 0;
+        if b.shutdown == Shutdown::Open {
+            b.shutdown = Shutdown::WhenDrained;
+        }
+        b.enabled |= What::WRITE;
+        if b.fd.is_none() && b.partner.is_none() {
+            // No socket and no partner: nowhere to flush to.
+            self.bev_destroy(id);
+            return Ok(());
+        }
+        let Some(b) = self.bev_any(id) else {
+            return Ok(());
+        };
+        if b.shutdown == Shutdown::Done {
+            self.bev_linger(id);
+            return Ok(());
+        }
+        if b.fd.is_some() && !b.connecting && !b.read_eof {
+            // Discard input from now on, so a peer blocked on writing to us cannot stall the
+            // flush (no timeout yet: the peer may be slow to take our output).
+            self.bev_arm_discard(id, None);
+        }
+        self.bev_output_changed(id);
+        self.bev_pair_kick(id);
+        self.bev_maybe_shutdown(id);
+        Ok(())
+    }
+
+    // ----- accessors ----------------------------------------------------------------------------
+
+    /// The socket, if it has one yet (libevent's `bufferevent_getfd`).
+    pub fn bufferevent_getfd(&self, id: BevId) -> Result<Option<RawFd>> {
+        Ok(self.bev_ref(id)?.fd)
+    }
+
+    /// The error that went with the last `ERROR` event, e.g. `ECONNREFUSED` (what libevent's
+    /// event callback reads from `EVUTIL_SOCKET_ERROR()`).
+    pub fn bufferevent_get_error(&self, id: BevId) -> Result<Option<io::Error>> {
+        Ok(self
+            .bev_ref(id)?
+            .last_error
+            .map(io::Error::from_raw_os_error))
+    }
+
+    /// The current fill levels and watermarks.
+    pub fn bufferevent_levels(&self, id: BevId) -> Result<BufferLevels> {
+        Ok(self.bev_ref(id)?.levels())
+    }
+
+    /// True while `id` names a live bufferevent.
+    pub fn bufferevent_is_live(&self, id: BevId) -> bool {
+        self.bev_ref(id).is_ok()
+    }
+
+    /// Every live bufferevent, in slot order.
+    pub fn bufferevent_ids(&self) -> Vec<BevId> {
+        self.bevs
+            .keys()
+            .into_iter()
+            .map(|(i, g)| BevId::new(i, g))
+            .filter(|id| self.bev_ref(*id).is_ok())
+            .collect()
+    }
+}
+
+/// How long a closing bufferevent waits for the peer to close after its output is sent.
+pub const LINGER: Duration = Duration::from_secs(30);

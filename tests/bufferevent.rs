@@ -1,0 +1,510 @@
+//! Bufferevent semantics on real loopback TCP, on every backend: watermarks, half-close,
+//! connect errors, timeouts, end of file, close-after-flush, freeing inside callbacks.
+
+mod util;
+
+use std::cell::{Cell, RefCell};
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::rc::Rc;
+use std::thread;
+use std::time::Instant;
+
+use evscope::ev::{BevEvents, BevOptions, Error, Evbuffer, EventBase, FlushMode, What};
+use util::*;
+
+/// libevent's own watermark case (regress_bufferevent.c): 65,000 bytes through a socket with
+/// read watermarks 10..20; every read callback sees between 10 and 20 bytes.
+#[test]
+fn read_watermarks_bound_every_read_callback() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = tcp_pair()?;
+        let writer = bev_on(&mut base, a)?;
+        let reader = bev_on(&mut base, b)?;
+        base.bufferevent_setwatermark(reader, What::READ, 10, 20)?;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        base.bufferevent_setcb(
+            reader,
+            Some(Box::new(move |base, bev| {
+                let mut sink = Evbuffer::new();
+                base.bufferevent_read_buffer(bev, &mut sink).unwrap();
+                let mut s = s.borrow_mut();
+                s.push(sink.len());
+                if s.iter().sum::<usize>() == 65_000 {
+                    base.bufferevent_disable(bev, What::READ).unwrap();
+                    base.loopexit(None);
+                }
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_enable(reader, What::READ)?;
+        base.bufferevent_write(writer, &[b'x'; 65_000])?;
+        base.dispatch()?;
+        let seen = seen.borrow();
+        assert_eq!(seen.iter().sum::<usize>(), 65_000);
+        assert!(
+            seen.iter().all(|n| (10..=20).contains(n)),
+            "a read callback saw {:?} bytes",
+            seen.iter().find(|n| !(10..=20).contains(*n))
+        );
+        Ok(())
+    });
+}
+
+/// The peer half-closes: the bufferevent hears EOF, and can still write back.
+#[test]
+fn half_close_by_the_peer_keeps_our_write_side_open() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let (g, e) = (got.clone(), events.clone());
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(move |base, bev| {
+                let mut buf = [0u8; 64];
+                let n = base.bufferevent_read(bev, &mut buf).unwrap();
+                g.borrow_mut().extend_from_slice(&buf[..n]);
+            })),
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                e.borrow_mut().push(ev);
+                if ev.contains(BevEvents::EOF) {
+                    base.bufferevent_write(bev, b"reply after your EOF")
+                        .unwrap();
+                    base.bufferevent_close_after_flush(bev).unwrap();
+                }
+            })),
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        theirs.write_all(b"hello")?;
+        theirs.shutdown(Shutdown::Write)?;
+        let peer = thread::spawn(move || -> io::Result<Vec<u8>> {
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all)?;
+            Ok(all)
+        });
+        base.dispatch()?;
+        let reply = peer.join().map_err(|_| "peer panicked")??;
+        assert_eq!(&*got.borrow(), b"hello");
+        assert_eq!(*events.borrow(), vec![BevEvents::EOF | BevEvents::READING]);
+        assert_eq!(reply, b"reply after your EOF");
+        Ok(())
+    });
+}
+
+/// We half-close: the peer reads every byte then EOF, and what it sends afterwards still
+/// reaches us.
+#[test]
+fn half_close_by_us_keeps_reading() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let eof = Rc::new(Cell::new(false));
+        let (g, e) = (got.clone(), eof.clone());
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(move |base, bev| {
+                let mut input = base.bufferevent_get_input(bev).unwrap();
+                g.borrow_mut().extend(input.to_vec());
+                let n = input.len();
+                input.drain(n);
+            })),
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                e.set(ev == BevEvents::EOF | BevEvents::READING);
+                base.bufferevent_free(bev).unwrap();
+            })),
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        base.bufferevent_write(bev, &[7u8; 300_000])?;
+        base.bufferevent_shutdown_write(bev)?;
+        assert!(
+            matches!(base.bufferevent_write(bev, b"late"), Err(Error::Invalid(_))),
+            "a write after shutdown_write must be refused"
+        );
+        let peer = thread::spawn(move || -> io::Result<usize> {
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all)?;
+            theirs.write_all(b"still listening?")?;
+            theirs.shutdown(Shutdown::Write)?;
+            Ok(all.len())
+        });
+        base.dispatch()?;
+        let peer_got = peer.join().map_err(|_| "peer panicked")??;
+        assert_eq!(peer_got, 300_000, "the peer must read every byte, then EOF");
+        assert_eq!(&*got.borrow(), b"still listening?");
+        assert!(eof.get(), "EOF|READING after the peer's data");
+        Ok(())
+    });
+}
+
+#[test]
+fn connect_refused_gives_error_with_econnrefused() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let addr = closed_port()?;
+        let bev = base.bufferevent_socket_new(None, BevOptions::CLOSE_ON_FREE)?;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        base.bufferevent_setcb(
+            bev,
+            None,
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                let err = base.bufferevent_get_error(bev).unwrap();
+                s.borrow_mut()
+                    .push((ev, err.and_then(|e| e.raw_os_error())));
+                base.bufferevent_free(bev).unwrap();
+            })),
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        base.bufferevent_socket_connect(bev, addr)?;
+        base.dispatch()?;
+        assert_eq!(
+            *seen.borrow(),
+            vec![(BevEvents::ERROR, Some(libc::ECONNREFUSED))]
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn connect_succeeds_then_data_flows() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let lev = echo_server(&mut base, loopback())?;
+        let addr = base.evconnlistener_local_addr(lev)?;
+        let bev = base.bufferevent_socket_new(None, BevOptions::CLOSE_ON_FREE)?;
+        // Written before the connect finishes: queued, sent once connected.
+        base.bufferevent_write(bev, b"early bird")?;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (l1, l2) = (log.clone(), log.clone());
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(move |base, bev| {
+                let input = base.bufferevent_get_input(bev).unwrap();
+                if input.len() == 10 {
+                    l1.borrow_mut()
+                        .push(String::from_utf8_lossy(&input.to_vec()).into());
+                    drop(input);
+                    base.loopexit(None);
+                }
+            })),
+            None,
+            Some(Box::new(move |_base, _bev, ev| {
+                l2.borrow_mut().push(ev.to_string());
+            })),
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        base.bufferevent_socket_connect(bev, addr)?;
+        base.dispatch()?;
+        assert_eq!(*log.borrow(), vec!["CONNECTED", "early bird"]);
+        Ok(())
+    });
+}
+
+#[test]
+fn read_timeout_reports_and_disables_reading() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, _silent) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let seen = Rc::new(RefCell::new(None));
+        let s = seen.clone();
+        let started = Instant::now();
+        base.bufferevent_setcb(
+            bev,
+            None,
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                let enabled = base.bufferevent_get_enabled(bev).unwrap();
+                *s.borrow_mut() = Some((ev, started.elapsed(), enabled));
+            })),
+        )?;
+        base.bufferevent_set_timeouts(bev, Some(ms(50)), None)?;
+        base.bufferevent_enable(bev, What::READ)?;
+        base.dispatch()?;
+        let (ev, after, enabled) = seen.borrow().ok_or("no event")?;
+        assert_eq!(ev, BevEvents::TIMEOUT | BevEvents::READING);
+        assert!(after >= ms(50), "timed out after only {after:?}");
+        assert!(!enabled.contains(What::READ), "reading must be disabled");
+        assert!(enabled.contains(What::WRITE));
+        Ok(())
+    });
+}
+
+#[test]
+fn cleared_timeouts_stay_cleared() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let e = events.clone();
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(|base, bev| {
+                let mut input = base.bufferevent_get_input(bev).unwrap();
+                let n = input.len();
+                input.drain(n);
+            })),
+            None,
+            Some(Box::new(move |_base, _bev, ev| e.borrow_mut().push(ev))),
+        )?;
+        base.bufferevent_set_timeouts(bev, Some(ms(20)), None)?;
+        base.bufferevent_enable(bev, What::READ)?;
+        base.bufferevent_disable(bev, What::READ)?;
+        base.bufferevent_set_timeouts(bev, None, None)?;
+        base.bufferevent_enable(bev, What::READ)?;
+        theirs.write_all(b"wake up")?;
+        base.loopexit(Some(ms(100)));
+        base.dispatch()?;
+        assert!(events.borrow().is_empty(), "{:?}", events.borrow());
+        Ok(())
+    });
+}
+
+#[test]
+fn write_timeout_when_the_peer_never_reads() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, _stalled) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let seen = Rc::new(Cell::new(None));
+        let s = seen.clone();
+        base.bufferevent_setcb(
+            bev,
+            None,
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                s.set(Some(ev));
+                base.bufferevent_free(bev).unwrap();
+            })),
+        )?;
+        base.bufferevent_set_timeouts(bev, None, Some(ms(50)))?;
+        // More than loopback's socket buffers hold, so the write side blocks.
+        base.bufferevent_write(bev, &vec![1u8; 32 << 20])?;
+        base.dispatch()?;
+        assert_eq!(seen.get(), Some(BevEvents::TIMEOUT | BevEvents::WRITING));
+        Ok(())
+    });
+}
+
+#[test]
+fn eof_after_the_data_when_the_peer_closes() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (l1, l2) = (log.clone(), log.clone());
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(move |base, bev| {
+                let mut buf = [0u8; 16];
+                let n = base.bufferevent_read(bev, &mut buf).unwrap();
+                l1.borrow_mut().push(format!("data {n}"));
+            })),
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                l2.borrow_mut().push(ev.to_string());
+                base.bufferevent_free(bev).unwrap();
+            })),
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        theirs.write_all(b"last words")?;
+        drop(theirs);
+        base.dispatch()?;
+        assert_eq!(*log.borrow(), vec!["data 10", "READING|EOF"]);
+        assert!(matches!(
+            base.bufferevent_enable(bev, What::READ),
+            Err(Error::Stale(_))
+        ));
+        Ok(())
+    });
+}
+
+/// libevent's `bufferevent_free` may drop queued output; close-after-flush sends all of it,
+/// even when the peer has sent bytes nobody will read (which would otherwise turn the close
+/// into a reset).
+#[test]
+fn close_after_flush_delivers_every_byte() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let data = ByteStream::new(5).take(8 << 20);
+        let peer = thread::spawn(move || -> io::Result<(usize, bool)> {
+            theirs.write_all(&[9u8; 100_000])?;
+            // Read late, so most of the output is still queued in the bufferevent at close.
+            thread::sleep(ms(50));
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all)?;
+            Ok((all.len(), ByteStream::new(5).check(&all)))
+        });
+        base.bufferevent_write(bev, &data)?;
+        base.bufferevent_close_after_flush(bev)?;
+        assert!(matches!(
+            base.bufferevent_write(bev, b"more"),
+            Err(Error::Stale(_))
+        ));
+        base.dispatch()?;
+        let (n, same) = peer.join().map_err(|_| "peer panicked")??;
+        assert_eq!(n, 8 << 20);
+        assert!(same, "bytes changed or out of order");
+        assert!(base.bufferevent_ids().is_empty(), "the bufferevent is gone");
+        Ok(())
+    });
+}
+
+/// A peer that writes everything before reading anything would deadlock against a closing
+/// bufferevent that does not read: both sides' buffers full. Closing discards input at once.
+#[test]
+fn close_after_flush_with_a_peer_that_writes_before_reading() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        // (tcp_pair's timeouts turn a deadlock into a failure.)
+        let peer = thread::spawn(move || -> io::Result<usize> {
+            theirs.write_all(&vec![3u8; 16 << 20])?;
+            let mut all = Vec::new();
+            theirs.read_to_end(&mut all)?;
+            Ok(all.len())
+        });
+        base.bufferevent_write(bev, &vec![4u8; 8 << 20])?;
+        base.bufferevent_close_after_flush(bev)?;
+        base.dispatch()?;
+        assert_eq!(peer.join().map_err(|_| "peer panicked")??, 8 << 20);
+        Ok(())
+    });
+}
+
+#[test]
+fn flush_finished_shuts_the_write_side_down() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        base.bufferevent_write(bev, b"all of it")?;
+        let n = base.bufferevent_flush(bev, What::WRITE, FlushMode::Finished)?;
+        assert_eq!(n, 0, "the bytes were written when they were queued");
+        let mut all = Vec::new();
+        theirs.read_to_end(&mut all)?;
+        assert_eq!(all, b"all of it");
+        base.bufferevent_free(bev)?;
+        Ok(())
+    });
+}
+
+/// Freeing itself inside its read callback, and handing its socket's peer a clean close.
+#[test]
+fn free_inside_the_read_callback() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let calls = Rc::new(Cell::new(0));
+        let c = calls.clone();
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(move |base, bev| {
+                c.set(c.get() + 1);
+                base.bufferevent_free(bev).unwrap();
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        theirs.write_all(b"x")?;
+        base.dispatch()?;
+        theirs.write_all(b"y")?;
+        let mut rest = Vec::new();
+        theirs.read_to_end(&mut rest)?;
+        assert_eq!(calls.get(), 1);
+        assert!(rest.is_empty());
+        assert!(base.event_ids().is_empty(), "its events were freed too");
+        Ok(())
+    });
+}
+
+#[test]
+fn pair_moves_data_both_ways_and_ends_with_eof() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+        base.bufferevent_setcb(
+            b,
+            Some(Box::new(move |base, bev| {
+                let mut buf = [0u8; 32];
+                let n = base.bufferevent_read(bev, &mut buf).unwrap();
+                l1.borrow_mut()
+                    .push(format!("b got {}", String::from_utf8_lossy(&buf[..n])));
+                base.bufferevent_write(bev, b"pong").unwrap();
+            })),
+            None,
+            Some(Box::new(move |base, bev, ev| {
+                l2.borrow_mut().push(format!("b {ev}"));
+                base.bufferevent_free(bev).unwrap();
+            })),
+        )?;
+        base.bufferevent_setcb(
+            a,
+            Some(Box::new(move |base, bev| {
+                let mut buf = [0u8; 32];
+                let n = base.bufferevent_read(bev, &mut buf).unwrap();
+                l3.borrow_mut()
+                    .push(format!("a got {}", String::from_utf8_lossy(&buf[..n])));
+                base.bufferevent_shutdown_write(bev).unwrap();
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_enable(a, What::READ)?;
+        base.bufferevent_enable(b, What::READ)?;
+        base.bufferevent_write(a, b"ping")?;
+        base.dispatch()?;
+        assert_eq!(
+            *log.borrow(),
+            vec!["b got ping", "a got pong", "b READING|EOF"]
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn pair_respects_the_read_high_watermark() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        base.bufferevent_setwatermark(b, What::READ, 0, 100)?;
+        let sizes = Rc::new(RefCell::new(Vec::new()));
+        let s = sizes.clone();
+        base.bufferevent_setcb(
+            b,
+            Some(Box::new(move |base, bev| {
+                let mut input = base.bufferevent_get_input(bev).unwrap();
+                s.borrow_mut().push(input.len());
+                let n = input.len();
+                input.drain(n);
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_enable(b, What::READ)?;
+        base.bufferevent_write(a, &[0u8; 1000])?;
+        base.dispatch()?;
+        assert_eq!(*sizes.borrow(), vec![100; 10]);
+        Ok(())
+    });
+}
