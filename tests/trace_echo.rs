@@ -48,13 +48,20 @@ impl Drop for Killed {
 
 /// Sends SIGTERM (the way a user stops the server) to `pid`.
 fn terminate(pid: u32) -> std::io::Result<()> {
-    Command::new("kill").arg(pid.to_string()).status().map(|_| ())
+    Command::new("kill")
+        .arg(pid.to_string())
+        .status()
+        .map(|_| ())
 }
 
 /// Reads lines from `out` (adding them to `seen`) until a line of `seen`, old or new, starts
 /// with `prefix`; returns that line. (Two writers share the pipe, so the order of their lines
 /// is not known.)
-fn line_starting(out: &mut impl BufRead, prefix: &str, seen: &mut String) -> Result<String, String> {
+fn line_starting(
+    out: &mut impl BufRead,
+    prefix: &str,
+    seen: &mut String,
+) -> Result<String, String> {
     let mut line = String::new();
     loop {
         if let Some(l) = seen.lines().find(|l| l.starts_with(prefix)) {
@@ -106,11 +113,16 @@ fn echo_server_records_a_valid_trace_through_evscope_trace_on_every_backend() ->
         let mut reader = Reader::open(&path)?;
         assert_eq!(reader.header().backend, kind.name());
         let (mut accepts, mut buffers, mut actives, mut eofs) = (0, 0, 0, 0);
-        while let Some(r) = reader.next_record().map_err(|e| format!("{}: {e}", kind.name()))? {
+        while let Some(r) = reader
+            .next_record()
+            .map_err(|e| format!("{}: {e}", kind.name()))?
+        {
             match r.body {
                 Body::Accept { .. } => accepts += 1,
                 Body::Buffer { input, output, .. } if input + output > 0 => buffers += 1,
-                Body::Transition { to: State::Active, .. } => actives += 1,
+                Body::Transition {
+                    to: State::Active, ..
+                } => actives += 1,
                 Body::BevEvent { events, .. } if events.names().contains(&"EOF") => eofs += 1,
                 _ => {}
             }
@@ -119,7 +131,10 @@ fn echo_server_records_a_valid_trace_through_evscope_trace_on_every_backend() ->
         assert_eq!(accepts, 3, "{}", kind.name());
         assert_eq!(stats.bufferevents, 3);
         assert_eq!(eofs, 3);
-        assert!(buffers >= 3 && actives >= 6, "{buffers} buffers, {actives} actives");
+        assert!(
+            buffers >= 3 && actives >= 6,
+            "{buffers} buffers, {actives} actives"
+        );
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use super::gate::Gate;
 use super::link::{check_loopback, parse_control, Status, Stream, HELLO_TIMEOUT};
 use super::reader::{read_line, Line};
 use super::record::{Body, Header, Record};
-use super::recorder::Sink;
+use super::sink::Sink;
 
 /// Bytes of history kept for viewers that attach late (TCP); older records are trimmed and a
 /// late viewer is told how many with a `dropped` record.

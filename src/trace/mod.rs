@@ -18,6 +18,7 @@ mod reader;
 mod record;
 mod record_json;
 mod recorder;
+mod sink;
 mod spec;
 mod writer;
 
@@ -31,6 +32,7 @@ pub use link_client::{ControlSender, LinkClient, ViewerListener};
 pub use link_sink::LinkSink;
 pub use reader::{read_all, Reader, MAX_LINE};
 pub use record::{bev_event_names, what_names, Body, Header, Record, FORMAT, VERSION};
-pub use recorder::{Recorder, Sink};
+pub use recorder::Recorder;
+pub use sink::Sink;
 pub use spec::{observer_from_env, TraceSpec};
 pub use writer::{write_all, Writer};
