@@ -124,14 +124,24 @@ impl Gate {
     /// Called by the loop thread before a record: waits while the viewer holds the loop paused
     /// and no step allows a record through.
     pub fn wait_turn(&self) {
+        self.turn(true);
+    }
+
+    /// [`Gate::wait_turn`], except that when it would have to wait and `ready_to_wait` is
+    /// false it returns false at once, so the caller can first hand the viewer what it has
+    /// recorded (without holding the gate's lock) and then call again with true.
+    pub fn turn(&self, ready_to_wait: bool) -> bool {
         let mut s = self.lock();
         loop {
             if !s.connected || !s.paused {
-                return;
+                return true;
             }
             if s.credits > 0 {
                 s.credits -= 1;
-                return;
+                return true;
+            }
+            if !ready_to_wait {
+                return false;
             }
             s = self.wake.wait(s).unwrap_or_else(|p| p.into_inner());
         }

@@ -268,6 +268,13 @@ impl Sink for LinkSink {
         let Some(first) = records.first() else {
             return Ok(());
         };
+        {
+            let inner = self.shared.lock();
+            if inner.stream.is_none() && inner.history.is_none() {
+                // The viewer has gone and no later one can come: nothing to encode for.
+                return Ok(());
+            }
+        }
         self.line.clear();
         for r in records {
             encode_line(r, &mut self.line);

@@ -197,9 +197,11 @@ impl Recorder {
             _ => None,
         };
         if let Some(gate) = &gated {
-            // What the viewer has been shown must be everything before this record.
-            self.send_batch(Push::Urgent);
-            gate.wait_turn();
+            if !gate.turn(false) {
+                // Held: first show the viewer everything before this record.
+                self.send_batch(Push::Urgent);
+                gate.turn(true);
+            }
         }
         self.seq += 1;
         if read_clock || gated.is_some() || self.seq == 1 {
@@ -215,7 +217,8 @@ impl Recorder {
         if let Some(status) = status {
             self.send_batch(Push::Urgent);
             self.send(Msg::Status(status));
-        } else if gated.is_some() {
+        } else if gated.as_ref().is_some_and(|g| g.is_paused()) {
+            // Stepping: the record just released is shown at once.
             self.send_batch(Push::Urgent);
         } else if self.batch.len() >= BATCH {
             self.send_batch(self.how());
