@@ -19,8 +19,9 @@ pub mod demos;
 pub mod ev;
 pub mod trace;
 
-/// The observer `EVSCOPE_TRACE` asks for when a base is created; none until a trace sink is
-/// configured.
-pub(crate) fn observer_from_env(_info: &ev::BaseInfo) -> ev::Result<Option<Box<dyn ev::Observer>>> {
-    Ok(None)
+/// The observer `EVSCOPE_TRACE` asks for when a base is created (see [`trace::TraceSpec`]):
+/// a recorder to a file or a live link for the process's first base, none when unset, and a
+/// clear error when the value is malformed or its sink cannot be opened.
+pub(crate) fn observer_from_env(info: &ev::BaseInfo) -> ev::Result<Option<Box<dyn ev::Observer>>> {
+    trace::observer_from_env(info)
 }

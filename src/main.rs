@@ -1,3 +1,11 @@
-fn main() {
-    println!("evscope");
+//! The `evscope` command: parse the command line, then hand off to `cli`.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    cli::run(cli::Cli::parse())
 }

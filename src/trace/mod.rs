@@ -1,6 +1,38 @@
-//! Traces: the record types, and (to come) the writer, reader, live link, step gate and
-//! exporters.
+//! Traces: the record types ([`Record`], JSON Lines version 1), the [`Recorder`] observer and
+//! its sinks, the checking [`Reader`], the live link with its step [`Gate`], the plain-language
+//! [`explain`] of each record, and the Chrome trace [`export`].
+//!
+//! `docs/trace-format.md` documents the format field by field.
 
-pub mod record;
+mod check;
+mod encode;
+mod error;
+pub mod explain;
+pub mod export;
+mod gate;
+mod handoff;
+pub mod link;
+mod link_client;
+mod link_sink;
+mod reader;
+mod record;
+mod record_json;
+mod recorder;
+mod sink;
+mod spec;
+mod writer;
 
-pub use record::{Body, Header, Record};
+pub use check::{Checker, Stats};
+pub use encode::encode_line;
+pub use error::TraceError;
+pub use explain::{Explainer, Lang};
+pub use gate::Gate;
+pub use link::{Control, LinkMsg, Status, Stream};
+pub use link_client::{ControlSender, LinkClient, ViewerListener};
+pub use link_sink::LinkSink;
+pub use reader::{read_all, Reader, MAX_LINE};
+pub use record::{bev_event_names, what_names, Body, Header, Record, FORMAT, VERSION};
+pub use recorder::Recorder;
+pub use sink::Sink;
+pub use spec::{observer_from_env, TraceSpec};
+pub use writer::{write_all, Writer};

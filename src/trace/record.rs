@@ -20,6 +20,7 @@ pub struct Header {
     /// The format version, 1.
     pub version: u32,
     /// The observed base's backend (`epoll`, `poll`, `select`).
+    #[serde(default)]
     pub backend: String,
     /// What was observed: a demo name, a program path, …
     #[serde(default)]
@@ -50,15 +51,17 @@ impl Header {
     }
 }
 
-/// One line after the header.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One line after the header: `{"seq":…,"t_us":…,"kind":…, …the body's fields}`.
+///
+/// Its JSON is written and read by hand (`record_json.rs`) rather than through
+/// `#[serde(flatten)]`, which buffers every field and made reading several times slower.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     /// Strictly increasing from 1.
     pub seq: u64,
     /// Microseconds since the base started (monotonic clock).
     pub t_us: u64,
     /// What happened.
-    #[serde(flatten)]
     pub body: Body,
 }
 
@@ -150,6 +153,72 @@ pub enum Body {
     Note { text: String },
     /// A lossy recorder dropped `count` records before this one.
     Dropped { count: u64 },
+}
+
+impl Body {
+    /// Every `kind` name, in the order of the variants.
+    pub const KINDS: [&'static str; 16] = [
+        "event_new",
+        "transition",
+        "callback_begin",
+        "callback_end",
+        "loop_iteration",
+        "poll_begin",
+        "poll_end",
+        "timers_expired",
+        "run_active",
+        "bev_new",
+        "buffer",
+        "bev_event",
+        "bev_free",
+        "accept",
+        "note",
+        "dropped",
+    ];
+
+    /// The record's `kind` as written in the trace.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Body::EventNew { .. } => "event_new",
+            Body::Transition { .. } => "transition",
+            Body::CallbackBegin { .. } => "callback_begin",
+            Body::CallbackEnd { .. } => "callback_end",
+            Body::LoopIteration { .. } => "loop_iteration",
+            Body::PollBegin { .. } => "poll_begin",
+            Body::PollEnd { .. } => "poll_end",
+            Body::TimersExpired { .. } => "timers_expired",
+            Body::RunActive { .. } => "run_active",
+            Body::BevNew { .. } => "bev_new",
+            Body::Buffer { .. } => "buffer",
+            Body::BevEvent { .. } => "bev_event",
+            Body::BevFree { .. } => "bev_free",
+            Body::Accept { .. } => "accept",
+            Body::Note { .. } => "note",
+            Body::Dropped { .. } => "dropped",
+        }
+    }
+
+    /// The event this record is about, if any (`ev`).
+    pub const fn ev(&self) -> Option<u64> {
+        match self {
+            Body::EventNew { ev, .. }
+            | Body::Transition { ev, .. }
+            | Body::CallbackBegin { ev, .. }
+            | Body::CallbackEnd { ev, .. } => Some(*ev),
+            _ => None,
+        }
+    }
+
+    /// The bufferevent this record is about, if any (`bev`).
+    pub const fn bev(&self) -> Option<u64> {
+        match self {
+            Body::BevNew { bev, .. }
+            | Body::Buffer { bev, .. }
+            | Body::BevEvent { bev, .. }
+            | Body::BevFree { bev } => Some(*bev),
+            _ => None,
+        }
+    }
 }
 
 impl Serialize for State {

@@ -1,0 +1,45 @@
+//! `evscope validate FILE`: every line checked; a one-line summary, or `FILE:LINE: what`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use evscope::trace::Reader;
+
+use super::Failure;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The trace file (JSON Lines).
+    file: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    let shown = args.file.display();
+    let checked = Reader::open(&args.file).and_then(Reader::check_all);
+    match checked {
+        Ok((header, stats)) => {
+            let dropped = if stats.dropped > 0 {
+                format!(", {} dropped", stats.dropped)
+            } else {
+                String::new()
+            };
+            println!(
+                "{shown}: ok: {} records, {} events, {} bufferevents, {:.3} s ({} backend){dropped}",
+                stats.records,
+                stats.events,
+                stats.bufferevents,
+                stats.duration_us() as f64 / 1e6,
+                if header.backend.is_empty() { "unknown" } else { &header.backend },
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if e.line > 0 => {
+            println!("{shown}:{}: {}", e.line, e.what);
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => {
+            println!("{shown}: {}", e.what);
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! [`Checker`]: the rules every record of a trace must follow, applied one record at a time so
+//! files, live links and tests share them.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::record::{Body, Record};
+use crate::ev::State;
+
+/// Counts of what a trace held, for summaries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Records after the header.
+    pub records: u64,
+    /// `event_new` records.
+    pub events: u64,
+    /// `bev_new` records.
+    pub bufferevents: u64,
+    /// Records a lossy recorder said it dropped.
+    pub dropped: u64,
+    /// `t_us` of the first and last record.
+    pub first_t_us: Option<u64>,
+    /// `t_us` of the last record.
+    pub last_t_us: u64,
+}
+
+impl Stats {
+    /// Microseconds from the base's start to the last record.
+    pub fn duration_us(&self) -> u64 {
+        self.last_t_us
+    }
+}
+
+/// A fast hasher for the ids used as keys (they are small integers, not attacker-chosen keys
+/// that a table of a few thousand entries would suffer from).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+/// Checks a stream of records: `seq` strictly increasing, `t_us` never going back, each
+/// event's first record is its `event_new`, every transition legal (`State::can_go_to`) and
+/// starting from the state the event was in, bufferevents used only between `bev_new` and
+/// `bev_free`.
+///
+/// After a `dropped` record some records are missing, so the checker stops requiring what it
+/// can no longer know (earlier states and first records) and keeps checking legality.
+#[derive(Default)]
+pub struct Checker {
+    last_seq: Option<u64>,
+    last_t_us: u64,
+    /// Each event's state; `None` when unknown after a gap.
+    events: IdMap<Option<State>>,
+    /// Live bufferevents (true) and freed ones (false).
+    bevs: IdMap<bool>,
+    gap: bool,
+    stats: Stats,
+}
+
+impl Checker {
+    /// A checker expecting the first record of a trace.
+    pub fn new() -> Checker {
+        Checker::default()
+    }
+
+    /// What has been checked so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The state event `ev` is in after the records checked so far, when known.
+    pub fn state_of(&self, ev: u64) -> Option<State> {
+        self.events.get(&ev).copied().flatten()
+    }
+
+    /// Checks one record; on error says what was wrong (without a line number).
+    pub fn check(&mut self, rec: &Record) -> Result<(), String> {
+        if let Some(last) = self.last_seq {
+            if rec.seq <= last {
+                return Err(format!(
+                    "seq {} does not increase (the record before had seq {last})",
+                    rec.seq
+                ));
+            }
+        }
+        if rec.t_us < self.last_t_us {
+            return Err(format!(
+                "t_us {} goes back in time (the record before had t_us {})",
+                rec.t_us, self.last_t_us
+            ));
+        }
+        self.check_body(&rec.body)?;
+        self.last_seq = Some(rec.seq);
+        self.last_t_us = rec.t_us;
+        let s = &mut self.stats;
+        s.records += 1;
+        s.first_t_us.get_or_insert(rec.t_us);
+        s.last_t_us = rec.t_us;
+        Ok(())
+    }
+
+    fn check_body(&mut self, body: &Body) -> Result<(), String> {
+        match body {
+            Body::EventNew { ev, .. } => {
+                if let Some(Some(state)) = self.events.get(ev) {
+                    if *state != State::Freed {
+                        return Err(format!(
+                            "event {ev} is created again while it still exists (it is {state})"
+                        ));
+                    }
+                }
+                self.events.insert(*ev, Some(State::New));
+                self.stats.events += 1;
+            }
+            Body::Transition {
+                ev,
+                from,
+                to,
+                cause,
+                ..
+            } => {
+                match self.events.get(ev) {
+                    None if !self.gap => {
+                        return Err(format!(
+                            "event {ev} has a transition before its event_new record"
+                        ))
+                    }
+                    Some(Some(now)) if now != from => {
+                        return Err(format!(
+                            "event {ev} goes from {from} to {to}, but it was {now}, not {from}"
+                        ))
+                    }
+                    _ => {}
+                }
+                if !from.can_go_to(*to) {
+                    return Err(format!(
+                        "illegal transition {from} -> {to} for event {ev} (cause {cause:?})"
+                    ));
+                }
+                self.events.insert(*ev, Some(*to));
+            }
+            Body::CallbackBegin { ev, .. } | Body::CallbackEnd { ev, .. } => {
+                if !self.gap && !self.events.contains_key(ev) {
+                    return Err(format!(
+                        "event {ev} has a {} record before its event_new record",
+                        body.kind()
+                    ));
+                }
+                if let (Body::CallbackBegin { .. }, Some(Some(now))) = (body, self.events.get(ev)) {
+                    if *now != State::Callback {
+                        return Err(format!(
+                            "event {ev}'s callback begins while it is {now}, not callback"
+                        ));
+                    }
+                }
+            }
+            Body::BevNew { bev, .. } => {
+                if self.bevs.get(bev) == Some(&true) {
+                    return Err(format!(
+                        "bufferevent {bev} is created again while it still exists"
+                    ));
+                }
+                self.bevs.insert(*bev, true);
+                self.stats.bufferevents += 1;
+            }
+            Body::Buffer { bev, .. } | Body::BevEvent { bev, .. } | Body::BevFree { bev } => {
+                match self.bevs.get(bev) {
+                    None if !self.gap => {
+                        return Err(format!(
+                            "bufferevent {bev} has a {} record before its bev_new record",
+                            body.kind()
+                        ))
+                    }
+                    Some(false) => {
+                        return Err(format!(
+                            "bufferevent {bev} has a {} record after its bev_free record",
+                            body.kind()
+                        ))
+                    }
+                    _ => {}
+                }
+                if matches!(body, Body::BevFree { .. }) {
+                    self.bevs.insert(*bev, false);
+                }
+            }
+            Body::Dropped { count } => {
+                self.gap = true;
+                self.stats.dropped += count;
+                for state in self.events.values_mut() {
+                    *state = None;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,167 @@
+//! [`Handoff`]: the bounded queue between the loop thread (which makes records) and the sink
+//! thread (which encodes and writes them).
+//!
+//! Waking another thread costs a system call, more than a whole loop iteration of a busy
+//! server, so the loop does not wake the sink thread for each batch: the sink thread looks at
+//! the queue every [`TICK`] while records keep coming, and only when it has gone to sleep for
+//! good (nothing for a while), when the queue fills up, or when a message is urgent (a viewer
+//! stepping) does the loop wake it.
+
+use std::collections::VecDeque;
+use std::sync::{mpsc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::link::Status;
+use super::record::{Header, Record};
+
+/// How often a sink thread with recent work looks for more.
+pub const TICK: Duration = Duration::from_millis(2);
+/// Ticks with nothing before the sink thread sleeps until woken.
+const IDLE_TICKS: u32 = 250;
+
+/// What travels to the sink thread.
+pub enum Msg {
+    Header(Header),
+    Records(Vec<Record>),
+    Status(Status),
+    Flush(mpsc::Sender<()>),
+}
+
+#[derive(Default)]
+struct Queue {
+    msgs: VecDeque<Msg>,
+    /// Records queued, over all `Records` messages.
+    records: usize,
+    closed: bool,
+    /// The sink thread sleeps until woken.
+    asleep: bool,
+}
+
+/// The queue and its two wake-ups.
+pub struct Handoff {
+    queue: Mutex<Queue>,
+    to_sink: Condvar,
+    to_loop: Condvar,
+    capacity: usize,
+}
+
+/// How the loop thread hands over records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    /// Wait while the queue is full (lossless).
+    Wait,
+    /// Refuse when the queue is full (lossy).
+    Try,
+    /// Wait while full, and wake the sink thread now.
+    Urgent,
+}
+
+/// The most records coalesced into one queued message.
+const COALESCE: usize = 4096;
+
+impl Handoff {
+    /// A queue holding at most `capacity` records.
+    pub fn new(capacity: usize) -> Handoff {
+        Handoff {
+            queue: Mutex::new(Queue::default()),
+            to_sink: Condvar::new(),
+            to_loop: Condvar::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wake_sink(&self, q: &mut Queue) {
+        q.asleep = false;
+        self.to_sink.notify_one();
+    }
+
+    /// Loop side: moves the records out of `batch` (which keeps its allocation), joining them
+    /// to the last queued batch when it can. With `Push::Try` a full queue refuses: returns
+    /// false and leaves `batch` as it was.
+    pub fn push_records(&self, batch: &mut Vec<Record>, how: Push) -> bool {
+        if batch.is_empty() {
+            return true;
+        }
+        let mut q = self.lock();
+        while q.records > 0 && q.records + batch.len() > self.capacity && !q.closed {
+            if how == Push::Try {
+                return false;
+            }
+            self.wake_sink(&mut q);
+            q = self.to_loop.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+        if q.closed {
+            batch.clear();
+            return true;
+        }
+        q.records += batch.len();
+        match q.msgs.back_mut() {
+            Some(Msg::Records(tail)) if tail.len() + batch.len() <= COALESCE => {
+                tail.append(batch);
+            }
+            _ => {
+                let mut v = Vec::with_capacity(batch.len().max(256));
+                v.append(batch);
+                q.msgs.push_back(Msg::Records(v));
+            }
+        }
+        if q.asleep || how == Push::Urgent || q.records * 4 >= self.capacity {
+            self.wake_sink(&mut q);
+        }
+        true
+    }
+
+    /// Loop side: queues a message that is not records, waking the sink thread.
+    pub fn push(&self, msg: Msg) {
+        let mut q = self.lock();
+        if !q.closed {
+            q.msgs.push_back(msg);
+            self.wake_sink(&mut q);
+        }
+    }
+
+    /// Loop side: no more messages; the sink thread finishes what is queued.
+    pub fn close(&self) {
+        let mut q = self.lock();
+        q.closed = true;
+        self.to_sink.notify_one();
+        self.to_loop.notify_all();
+    }
+
+    /// Sink side: moves everything queued into `out`, waiting for something when nothing is
+    /// queued and `may_wait`. Returns false once closed and empty.
+    pub fn take(&self, out: &mut VecDeque<Msg>, may_wait: bool) -> bool {
+        let mut q = self.lock();
+        let mut idle = 0;
+        loop {
+            if !q.msgs.is_empty() {
+                std::mem::swap(&mut q.msgs, out);
+                q.records = 0;
+                self.to_loop.notify_all();
+                return true;
+            }
+            if q.closed {
+                return false;
+            }
+            if !may_wait {
+                return true;
+            }
+            if idle >= IDLE_TICKS {
+                q.asleep = true;
+                q = self.to_sink.wait(q).unwrap_or_else(|p| p.into_inner());
+                idle = 0;
+            } else {
+                q = self
+                    .to_sink
+                    .wait_timeout(q, TICK)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+                idle += 1;
+            }
+        }
+    }
+}

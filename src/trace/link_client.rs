@@ -1,0 +1,221 @@
+//! The viewer's end of the live link: [`ViewerListener`] (a private Unix socket a program
+//! connects to, as `evscope run` uses), [`LinkClient`] (reads the header, checked records and
+//! statuses) and [`ControlSender`] (sends controls, from any thread).
+
+use std::io::{self, BufReader};
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::check::{Checker, Stats};
+use super::error::TraceError;
+use super::link::{check_loopback, Control, LinkMsg, Status, Stream};
+use super::reader::{parse_header, parse_record, read_line, Line};
+use super::record::Header;
+
+/// Sends control messages to the observed program; cheap to clone, usable from any thread.
+#[derive(Clone)]
+pub struct ControlSender(Arc<Mutex<Stream>>);
+
+impl ControlSender {
+    /// Sends one control line.
+    pub fn send(&self, ctl: &Control) -> io::Result<()> {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.send_line(ctl)
+    }
+
+    /// Closes the link; the program's gate opens and it runs on.
+    pub fn close(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).shutdown();
+    }
+}
+
+/// A viewer's connection to an observed program: what it sends, checked as a trace file is.
+pub struct LinkClient {
+    input: BufReader<Stream>,
+    control: ControlSender,
+    buf: Vec<u8>,
+    line: u64,
+    header: Option<Header>,
+    checker: Checker,
+}
+
+impl LinkClient {
+    /// Joins a program started with `EVSCOPE_TRACE=tcp:ADDR` (`evscope attach`). Refuses
+    /// non-loopback addresses unless `force_remote`.
+    pub fn attach(addr: SocketAddr, force_remote: bool) -> io::Result<LinkClient> {
+        check_loopback(&addr, force_remote)?;
+        let s = TcpStream::connect(addr).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot attach to {addr}: {e} (was the program started with EVSCOPE_TRACE=tcp:{addr}?)"),
+            )
+        })?;
+        let _ = s.set_nodelay(true);
+        LinkClient::new(Stream::Tcp(s))
+    }
+
+    /// A client on an accepted or connected link socket.
+    pub fn new(stream: Stream) -> io::Result<LinkClient> {
+        let control = ControlSender(Arc::new(Mutex::new(stream.try_clone()?)));
+        Ok(LinkClient {
+            input: BufReader::with_capacity(1 << 16, stream),
+            control,
+            buf: Vec::with_capacity(256),
+            line: 0,
+            header: None,
+            checker: Checker::new(),
+        })
+    }
+
+    /// A handle for sending controls from another thread.
+    pub fn sender(&self) -> ControlSender {
+        self.control.clone()
+    }
+
+    /// Sends one control line.
+    pub fn send(&self, ctl: &Control) -> io::Result<()> {
+        self.control.send(ctl)
+    }
+
+    /// The header, once received.
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    /// What the records so far held.
+    pub fn stats(&self) -> &Stats {
+        self.checker.stats()
+    }
+
+    /// The next message (blocking): `Ok(None)` when the program closed the link (it ended, or
+    /// its base was dropped). Records are checked like a trace file's; the first line must be
+    /// the header.
+    pub fn recv(&mut self) -> Result<Option<LinkMsg>, TraceError> {
+        loop {
+            self.line += 1;
+            let line = self.line;
+            let complete = match read_line(&mut self.input, &mut self.buf, line)? {
+                Line::Eof => return Ok(None),
+                Line::Blank => continue,
+                Line::Text { complete } => complete,
+            };
+            if self.header.is_none() {
+                if let Ok(Status::Error { message }) = serde_json::from_slice(&self.buf) {
+                    return Err(TraceError::at(
+                        line,
+                        format!("the program refused: {message}"),
+                    ));
+                }
+                let h = parse_header(&self.buf, line, complete)?;
+                self.header = Some(h.clone());
+                return Ok(Some(LinkMsg::Header(h)));
+            }
+            match parse_record(&self.buf, line, complete) {
+                Ok(rec) => {
+                    self.checker
+                        .check(&rec)
+                        .map_err(|what| TraceError::at(line, what))?;
+                    return Ok(Some(LinkMsg::Record(rec)));
+                }
+                Err(e) => match serde_json::from_slice::<Status>(&self.buf) {
+                    Ok(status) => return Ok(Some(LinkMsg::Status(status))),
+                    Err(_) => return Err(e),
+                },
+            }
+        }
+    }
+}
+
+/// A private Unix socket (in a fresh 0700 directory, the socket itself 0600) that an observed
+/// program connects to through `EVSCOPE_TRACE=unix:PATH`. Removed on drop.
+pub struct ViewerListener {
+    dir: PathBuf,
+    path: PathBuf,
+    listener: UnixListener,
+}
+
+impl ViewerListener {
+    /// Binds a new private socket under the temporary directory.
+    pub fn bind_private() -> io::Result<ViewerListener> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("evscope-{}-{nanos:x}", std::process::id()));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        let path = dir.join("link.sock");
+        let listener = match UnixListener::bind(&path) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = std::fs::remove_dir(&dir);
+                return Err(e);
+            }
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        Ok(ViewerListener {
+            dir,
+            path,
+            listener,
+        })
+    }
+
+    /// The socket's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The `EVSCOPE_TRACE` value that makes a program connect here.
+    pub fn trace_env(&self) -> String {
+        format!("unix:{}", self.path.display())
+    }
+
+    /// Waits for a program to connect, checking `keep_waiting` every few milliseconds (e.g.
+    /// "has the child exited?"); `Ok(None)` when it says stop.
+    pub fn accept_while(
+        &self,
+        mut keep_waiting: impl FnMut() -> bool,
+    ) -> io::Result<Option<Stream>> {
+        self.listener.set_nonblocking(true)?;
+        loop {
+            match self.listener.accept() {
+                Ok((s, _)) => {
+                    s.set_nonblocking(false)?;
+                    return Ok(Some(Stream::Unix(s)));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !keep_waiting() {
+                        return Ok(None);
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Turns away later connections (e.g. from the program's own children, which inherit
+    /// `EVSCOPE_TRACE`) on a background thread, so they run on untraced at once.
+    pub fn refuse_others(&self) -> io::Result<()> {
+        let l = self.listener.try_clone()?;
+        l.set_nonblocking(false)?;
+        std::thread::Builder::new()
+            .name("evscope-refuse".into())
+            .spawn(move || {
+                for conn in l.incoming() {
+                    drop(conn);
+                }
+            })?;
+        Ok(())
+    }
+}
+
+impl Drop for ViewerListener {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}

@@ -1,0 +1,415 @@
+//! [`Recorder`]: the [`Observer`] that turns the library's hooks into [`Record`]s.
+//!
+//! On the loop thread a record costs a clock read and a push onto a batch; batches go through a
+//! bounded queue ([`Handoff`]) to a sink thread that encodes and writes them. Lossless by
+//! default: when the sink falls behind and the queue is full, the loop waits. In lossy mode the
+//! loop never waits; what it could not hand over is counted and written as a `dropped` record.
+//!
+//! A batch is handed over when full, whenever the loop is about to wait in its backend (the
+//! sink thread picks it up within a few milliseconds, so nothing recorded sits unwritten while
+//! the program sleeps), at once while a viewer is stepping, and on drop, which also waits for
+//! the sink thread to write everything: dropping the base flushes its trace.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::gate::Gate;
+use super::handoff::{Handoff, Msg, Push};
+use super::link::LinkMsg;
+use super::link_sink::LinkSink;
+use super::record::{Body, Header, Record};
+use super::sink::{run_sink, ChannelSink, JsonlSink, MessageSink, Sink};
+use crate::ev::{
+    BaseInfo, BevEvents, BevId, BufferLevels, Cause, EventId, ListenerId, Observer, State, What,
+};
+
+/// Records per batch.
+const BATCH: usize = 256;
+/// Records the queue holds before the loop waits (or, lossy, drops).
+const QUEUE_RECORDS: usize = 1 << 14;
+
+/// The trace observer (install with `EventBase::set_observer`, or let `EVSCOPE_TRACE` do it).
+pub struct Recorder {
+    started: Instant,
+    seq: u64,
+    /// The last clock reading, µs since `started`.
+    t_us: u64,
+    batch: Vec<Record>,
+    /// None when the sink thread could not be started: records are then discarded.
+    handoff: Option<Arc<Handoff>>,
+    thread: Option<JoinHandle<()>>,
+    gate: Option<Arc<Gate>>,
+    program: String,
+    header_sent: bool,
+    lossy: bool,
+    dropped: u64,
+    /// seq and t_us of the last record dropped, reused for the `dropped` record.
+    last_dropped: (u64, u64),
+}
+
+impl Recorder {
+    /// A recorder writing to `sink` on a thread of its own.
+    pub fn new(sink: impl Sink) -> Recorder {
+        let handoff = Arc::new(Handoff::new(QUEUE_RECORDS));
+        let h = handoff.clone();
+        let thread = std::thread::Builder::new()
+            .name("evscope-trace".into())
+            .spawn(move || run_sink(sink, &h))
+            .ok();
+        Recorder {
+            started: Instant::now(),
+            seq: 0,
+            t_us: 0,
+            batch: Vec::with_capacity(BATCH),
+            handoff: thread.is_some().then_some(handoff),
+            thread,
+            gate: None,
+            program: program_name(),
+            header_sent: false,
+            lossy: false,
+            dropped: 0,
+            last_dropped: (0, 0),
+        }
+    }
+
+    /// Records to a JSON Lines file (`EVSCOPE_TRACE=file:PATH`).
+    pub fn to_file(path: impl AsRef<Path>) -> io::Result<Recorder> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create trace file {}: {e}", path.display()),
+            )
+        })?;
+        Ok(Recorder::to_writer(BufWriter::with_capacity(1 << 16, file)))
+    }
+
+    /// Records JSON Lines to any writer.
+    pub fn to_writer(out: impl Write + Send + 'static) -> Recorder {
+        Recorder::new(JsonlSink::new(out))
+    }
+
+    /// Sends records to a channel, for a viewer in the same process. The header is not sent;
+    /// [`Recorder::header`] gives it.
+    pub fn to_channel() -> (Recorder, Receiver<Record>) {
+        let (tx, rx) = mpsc::channel();
+        (Recorder::new(ChannelSink(tx)), rx)
+    }
+
+    /// Sends everything a live link would (header, records, step-gate statuses) to a channel,
+    /// for a viewer in the same process. With [`Recorder::with_gate`] and `Gate::connect`, the
+    /// viewer steps the loop through `Gate::apply`.
+    pub fn to_messages() -> (Recorder, Receiver<LinkMsg>) {
+        let (tx, rx) = mpsc::channel();
+        (Recorder::new(MessageSink(tx)), rx)
+    }
+
+    /// A live link to a viewer listening on the Unix socket at `path`
+    /// (`EVSCOPE_TRACE=unix:PATH`), with a step gate. Waits up to `link::HELLO_TIMEOUT` for the
+    /// viewer's first control line.
+    pub fn connect_unix(path: impl AsRef<Path>) -> io::Result<Recorder> {
+        let gate = Arc::new(Gate::new());
+        let sink = LinkSink::connect_unix(path.as_ref(), gate.clone())?;
+        Ok(Recorder::new(sink).with_gate(gate))
+    }
+
+    /// A live link that listens on `addr` for a viewer (`EVSCOPE_TRACE=tcp:127.0.0.1:PORT`),
+    /// with a step gate. Refuses non-loopback addresses unless `force_remote`. Returns the bound
+    /// address (useful with port 0).
+    pub fn listen_tcp(addr: SocketAddr, force_remote: bool) -> io::Result<(Recorder, SocketAddr)> {
+        let gate = Arc::new(Gate::new());
+        let (sink, bound) = LinkSink::listen_tcp(addr, force_remote, gate.clone())?;
+        Ok((Recorder::new(sink).with_gate(gate), bound))
+    }
+
+    /// Puts the loop under `gate`'s control.
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Recorder {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Lossy mode: never make the loop wait; count what is dropped and record it.
+    pub fn lossy(mut self, lossy: bool) -> Recorder {
+        self.lossy = lossy;
+        self
+    }
+
+    /// Names what is observed in the header (default: the command line).
+    pub fn program(mut self, program: &str) -> Recorder {
+        self.program = program.to_string();
+        self
+    }
+
+    /// The header this recorder writes (backend known once attached).
+    pub fn header(&self, backend: &str) -> Header {
+        Header::new(backend, &self.program)
+    }
+
+    /// How many records have been made so far.
+    pub fn records(&self) -> u64 {
+        self.seq
+    }
+
+    /// Sends what is batched and waits until the sink has written it.
+    pub fn flush(&mut self) {
+        self.send_batch(Push::Wait);
+        if let Some(h) = &self.handoff {
+            let (ack_tx, ack_rx) = mpsc::channel();
+            h.push(Msg::Flush(ack_tx));
+            let _ = ack_rx.recv();
+        }
+    }
+
+    fn send_header(&mut self, backend: &str) {
+        self.header_sent = true;
+        let header = self.header(backend);
+        self.send(Msg::Header(header));
+    }
+
+    fn send(&mut self, msg: Msg) {
+        if let Some(h) = &self.handoff {
+            h.push(msg);
+        }
+    }
+
+    /// Makes one record, reading the clock.
+    fn emit(&mut self, body: Body) {
+        self.emit_timed(body, true);
+    }
+
+    /// Makes one record: through the gate, then onto the batch. `read_clock` false reuses the
+    /// last reading, for records the loop makes straight after another with no waiting or
+    /// user code in between (the base caches its time the same way); a record held by the gate
+    /// always reads it.
+    fn emit_timed(&mut self, body: Body, read_clock: bool) {
+        if !self.header_sent {
+            self.send_header("");
+        }
+        let gated = match &self.gate {
+            Some(g) if g.engaged() => Some(g.clone()),
+            _ => None,
+        };
+        if let Some(gate) = &gated {
+            if !gate.turn(false) {
+                // Held: first show the viewer everything before this record.
+                self.send_batch(Push::Urgent);
+                gate.turn(true);
+            }
+        }
+        self.seq += 1;
+        if read_clock || gated.is_some() || self.seq == 1 {
+            self.t_us = self.started.elapsed().as_micros() as u64;
+        }
+        let t_us = self.t_us;
+        let status = gated.as_ref().and_then(|g| g.passed(&body));
+        self.batch.push(Record {
+            seq: self.seq,
+            t_us,
+            body,
+        });
+        if let Some(status) = status {
+            self.send_batch(Push::Urgent);
+            self.send(Msg::Status(status));
+        } else if gated.as_ref().is_some_and(|g| g.is_paused()) {
+            // Stepping: the record just released is shown at once.
+            self.send_batch(Push::Urgent);
+        } else if self.batch.len() >= BATCH {
+            self.send_batch(self.how());
+        }
+    }
+
+    /// How an ordinary batch is handed over: waiting when the queue is full, unless lossy.
+    fn how(&self) -> Push {
+        if self.lossy {
+            Push::Try
+        } else {
+            Push::Wait
+        }
+    }
+
+    /// Hands the batch to the sink thread. Only `Push::Try` (lossy mode) may drop it, counting
+    /// what was dropped for the next `dropped` record.
+    fn send_batch(&mut self, how: Push) {
+        if self.batch.is_empty() && self.dropped == 0 {
+            return;
+        }
+        let Some(handoff) = &self.handoff else {
+            self.batch.clear();
+            return;
+        };
+        if self.dropped > 0 {
+            let (seq, t_us) = self.last_dropped;
+            let count = self.dropped;
+            self.batch.insert(
+                0,
+                Record {
+                    seq,
+                    t_us,
+                    body: Body::Dropped { count },
+                },
+            );
+        }
+        if handoff.push_records(&mut self.batch, how) {
+            self.dropped = 0;
+            return;
+        }
+        // Lossy and full: count what is lost.
+        if self.dropped > 0 {
+            self.batch.remove(0);
+        }
+        if let Some(last) = self.batch.last() {
+            self.last_dropped = (last.seq, last.t_us);
+        }
+        self.dropped += self.batch.len() as u64;
+        self.batch.clear();
+    }
+}
+
+impl Drop for Recorder {
+    /// Writes everything recorded and waits for the sink thread to finish.
+    fn drop(&mut self) {
+        self.send_batch(Push::Wait);
+        if let Some(h) = self.handoff.take() {
+            h.close();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn program_name() -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.join(" ")
+}
+
+fn us(d: Duration) -> u64 {
+    d.as_micros().min(u128::from(u64::MAX)) as u64
+}
+
+impl Observer for Recorder {
+    fn attached(&mut self, base: &BaseInfo) {
+        self.started = base.started;
+        if !self.header_sent {
+            self.send_header(base.backend);
+        }
+    }
+    fn event_new(&mut self, ev: EventId, fd: Option<RawFd>, what: What, label: &str) {
+        self.emit(Body::EventNew {
+            ev: ev.trace_id(),
+            fd,
+            what,
+            label: label.to_string(),
+        });
+    }
+    fn transition(&mut self, ev: EventId, fd: Option<RawFd>, from: State, to: State, cause: Cause) {
+        // Transitions the loop makes right after the wait or around a callback reuse the
+        // clock reading of the record before them.
+        let read_clock = !matches!(
+            cause,
+            Cause::Dispatch | Cause::Returned | Cause::Ready(_) | Cause::Timeout | Cause::Signal
+        );
+        let body = Body::Transition {
+            ev: ev.trace_id(),
+            fd,
+            from,
+            to,
+            cause: cause.as_str().to_string(),
+        };
+        self.emit_timed(body, read_clock);
+    }
+    fn callback_begin(&mut self, ev: EventId, what: What) {
+        self.emit(Body::CallbackBegin {
+            ev: ev.trace_id(),
+            what,
+        });
+    }
+    fn callback_end(&mut self, ev: EventId, what: What, dur: Duration) {
+        self.emit(Body::CallbackEnd {
+            ev: ev.trace_id(),
+            what,
+            dur_us: us(dur),
+        });
+    }
+    fn loop_iteration(&mut self, n: u64) {
+        self.emit(Body::LoopIteration { n });
+    }
+    fn poll_begin(&mut self, backend: &'static str, timeout: Option<Duration>) {
+        let body = Body::PollBegin {
+            backend: backend.to_string(),
+            timeout_us: timeout.map(us),
+        };
+        self.emit_timed(body, false);
+        // The loop may sleep now: let the sink see everything so far.
+        if timeout != Some(Duration::ZERO) {
+            let how = self.how();
+            self.send_batch(how);
+        }
+    }
+    fn poll_end(&mut self, ready: usize) {
+        self.emit(Body::PollEnd {
+            ready: ready as u64,
+        });
+    }
+    fn timers_expired(&mut self, expired: usize) {
+        self.emit_timed(Body::TimersExpired { n: expired as u64 }, false);
+    }
+    fn run_active(&mut self, priority: u8, queued: usize) {
+        let body = Body::RunActive {
+            priority,
+            queued: queued as u64,
+        };
+        self.emit_timed(body, false);
+    }
+    fn bufferevent_new(&mut self, bev: BevId, fd: Option<RawFd>, label: &str) {
+        self.emit(Body::BevNew {
+            bev: bev.trace_id(),
+            fd,
+            label: label.to_string(),
+        });
+    }
+    fn buffer(&mut self, bev: BevId, l: &BufferLevels) {
+        self.emit(Body::Buffer {
+            bev: bev.trace_id(),
+            input: l.input as u64,
+            output: l.output as u64,
+            read_low: l.read_low as u64,
+            read_high: l.read_high as u64,
+            write_low: l.write_low as u64,
+            write_high: l.write_high as u64,
+            enabled: l.enabled,
+            kernel_in: l.kernel_in.map(|k| k as u64),
+            kernel_out: l.kernel_out.map(|k| k as u64),
+        });
+    }
+    fn bev_event(&mut self, bev: BevId, events: BevEvents) {
+        self.emit(Body::BevEvent {
+            bev: bev.trace_id(),
+            events,
+        });
+    }
+    fn bufferevent_freed(&mut self, bev: BevId) {
+        self.emit(Body::BevFree {
+            bev: bev.trace_id(),
+        });
+    }
+    fn accept(&mut self, listener: ListenerId, fd: RawFd, peer: Option<&SocketAddr>) {
+        self.emit(Body::Accept {
+            listener: listener.trace_id(),
+            fd,
+            peer: peer.map(|p| p.to_string()),
+        });
+    }
+    fn note(&mut self, text: &str) {
+        self.emit(Body::Note {
+            text: text.to_string(),
+        });
+    }
+}

@@ -1,0 +1,144 @@
+//! [`TraceSpec`]: where a trace goes, as `EVSCOPE_TRACE` says it, so any program built on the
+//! library is observable with no code change.
+//!
+//! - `file:PATH` — JSON Lines to PATH.
+//! - `unix:PATH` — live link: connect to a viewer listening on PATH (`evscope run` does this).
+//! - `tcp:127.0.0.1:PORT` — live link: listen for a viewer (`evscope attach`); port 0 picks one,
+//!   printed on stderr. Loopback only unless `EVSCOPE_TRACE_FORCE_REMOTE=1`.
+//!
+//! `EVSCOPE_TRACE_LOSSY=1` makes a file recorder drop records (and say how many) rather than
+//! ever slow the loop. Only the first base a process creates is traced through the environment.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::recorder::Recorder;
+use crate::ev::{self, BaseInfo, Observer};
+
+/// Where to send a trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceSpec {
+    /// A JSON Lines file.
+    File(PathBuf),
+    /// A viewer listening on a Unix socket.
+    Unix(PathBuf),
+    /// Listen on TCP for a viewer.
+    Tcp(SocketAddr),
+}
+
+impl FromStr for TraceSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TraceSpec, String> {
+        let bad = |why: &str| {
+            format!(
+                "EVSCOPE_TRACE={s:?} {why}; expected file:PATH, unix:PATH or tcp:127.0.0.1:PORT"
+            )
+        };
+        let (scheme, rest) = s.split_once(':').ok_or_else(|| bad("has no scheme"))?;
+        if rest.is_empty() {
+            return Err(bad("names no path or address"));
+        }
+        match scheme {
+            "file" => Ok(TraceSpec::File(rest.into())),
+            "unix" => Ok(TraceSpec::Unix(rest.into())),
+            "tcp" => rest
+                .parse()
+                .map(TraceSpec::Tcp)
+                .map_err(|_| bad("is not an IP address and port")),
+            _ => Err(bad(&format!("has the unknown scheme {scheme:?}"))),
+        }
+    }
+}
+
+impl fmt::Display for TraceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceSpec::File(p) => write!(f, "file:{}", p.display()),
+            TraceSpec::Unix(p) => write!(f, "unix:{}", p.display()),
+            TraceSpec::Tcp(a) => write!(f, "tcp:{a}"),
+        }
+    }
+}
+
+impl TraceSpec {
+    /// The recorder this spec asks for. `force_remote` allows a non-loopback TCP address.
+    pub fn recorder(&self, force_remote: bool) -> std::io::Result<Recorder> {
+        match self {
+            TraceSpec::File(p) => Recorder::to_file(p),
+            TraceSpec::Unix(p) => Recorder::connect_unix(p),
+            TraceSpec::Tcp(a) => Recorder::listen_tcp(*a, force_remote).map(|(r, _)| r),
+        }
+    }
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+static CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// The observer `EVSCOPE_TRACE` asks for, for the first base of the process; `Ok(None)` when
+/// unset or already used. A malformed value, or a sink that cannot be opened, is an error.
+pub fn observer_from_env(_info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer>>> {
+    let value = match std::env::var("EVSCOPE_TRACE") {
+        Ok(v) if !v.is_empty() => v,
+        Ok(_) | Err(std::env::VarError::NotPresent) => return Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(ev::Error::Invalid(
+                "EVSCOPE_TRACE is not valid UTF-8".to_string(),
+            ))
+        }
+    };
+    let spec: TraceSpec = value.parse().map_err(ev::Error::Invalid)?;
+    if CLAIMED.swap(true, Ordering::AcqRel) {
+        return Ok(None);
+    }
+    let recorder = spec
+        .recorder(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"))
+        .map_err(|e| ev::Error::Invalid(format!("EVSCOPE_TRACE={value}: {e}")))?
+        .lossy(env_flag("EVSCOPE_TRACE_LOSSY"));
+    Ok(Some(Box::new(recorder)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_scheme_and_prints_it_back() {
+        for s in [
+            "file:/tmp/t.jsonl",
+            "unix:/tmp/s.sock",
+            "tcp:127.0.0.1:4000",
+            "tcp:[::1]:0",
+        ] {
+            let spec: TraceSpec = s.parse().unwrap();
+            assert_eq!(spec.to_string(), s);
+        }
+        assert_eq!(
+            "file:a:b".parse::<TraceSpec>().unwrap(),
+            TraceSpec::File("a:b".into())
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_values_with_the_expected_forms() {
+        for bad in [
+            "",
+            "file:",
+            "nothing",
+            "http:x",
+            "tcp:127.0.0.1",
+            "tcp:host:1",
+        ] {
+            let e = bad.parse::<TraceSpec>().unwrap_err();
+            assert!(
+                e.contains("expected file:PATH, unix:PATH or tcp:127.0.0.1:PORT"),
+                "{e}"
+            );
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! [`Writer`]: JSON Lines out, the header first, one record per line.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use super::encode::encode_line;
+use super::record::{Header, Record};
+
+/// Writes a trace: the header line at creation, then one line per record.
+pub struct Writer<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+impl Writer<BufWriter<File>> {
+    /// Creates (or truncates) the file at `path` and writes the header.
+    pub fn create(path: impl AsRef<Path>, header: &Header) -> io::Result<Self> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create trace file {}: {e}", path.display()),
+            )
+        })?;
+        Writer::new(BufWriter::with_capacity(1 << 16, file), header)
+    }
+}
+
+impl<W: Write> Writer<W> {
+    /// Writes `header` as line 1 of `out`.
+    pub fn new(out: W, header: &Header) -> io::Result<Self> {
+        let mut w = Writer {
+            out,
+            line: Vec::with_capacity(256),
+        };
+        w.line.clear();
+        serde_json::to_writer(&mut w.line, header)?;
+        w.line.push(b'\n');
+        w.out.write_all(&w.line)?;
+        Ok(w)
+    }
+
+    /// Appends one record line.
+    pub fn write(&mut self, rec: &Record) -> io::Result<()> {
+        self.line.clear();
+        encode_line(rec, &mut self.line);
+        self.out.write_all(&self.line)
+    }
+
+    /// Appends records, encoded together and written at once.
+    pub fn write_batch(&mut self, recs: &[Record]) -> io::Result<()> {
+        self.line.clear();
+        for rec in recs {
+            encode_line(rec, &mut self.line);
+        }
+        let res = self.out.write_all(&self.line);
+        if self.line.capacity() > 1 << 20 {
+            self.line = Vec::with_capacity(256);
+        }
+        res
+    }
+
+    /// Flushes the underlying writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes a whole trace.
+pub fn write_all<W: Write>(out: W, header: &Header, records: &[Record]) -> io::Result<W> {
+    let mut w = Writer::new(out, header)?;
+    for rec in records {
+        w.write(rec)?;
+    }
+    w.into_inner()
+}

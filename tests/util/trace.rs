@@ -1,0 +1,184 @@
+//! Helpers for the trace tests: a sample of every record kind, trace text builders, and paths
+//! to the built binary and examples.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use evscope::ev::{BevEvents, State, What};
+use evscope::trace::{Body, Header, Record};
+
+/// A fixed header (fixed pid and start, so written traces compare byte for byte).
+pub fn header() -> Header {
+    Header {
+        format: "evscope-trace".into(),
+        version: 1,
+        backend: "epoll".into(),
+        program: "sample".into(),
+        pid: 42,
+        start_unix_us: 1_700_000_000_000_000,
+    }
+}
+
+/// The header as its JSON line (no newline).
+pub fn header_line() -> String {
+    serde_json::to_string(&header()).unwrap()
+}
+
+fn rec(seq: u64, body: Body) -> Record {
+    Record {
+        seq,
+        t_us: seq * 10,
+        body,
+    }
+}
+
+fn tr(ev: u64, fd: Option<i32>, from: State, to: State, cause: &str) -> Body {
+    Body::Transition {
+        ev,
+        fd,
+        from,
+        to,
+        cause: cause.into(),
+    }
+}
+
+/// A legal trace using every kind of record.
+pub fn sample_records() -> Vec<Record> {
+    use State::*;
+    let bodies = vec![
+        Body::EventNew {
+            ev: 3,
+            fd: Some(7),
+            what: What::READ | What::PERSIST,
+            label: "reader \"one\"".into(),
+        },
+        tr(3, Some(7), New, Pending, "event_add"),
+        Body::EventNew {
+            ev: (1 << 32) | 4,
+            fd: None,
+            what: What::NONE,
+            label: String::new(),
+        },
+        tr((1 << 32) | 4, None, New, Pending, "event_add"),
+        Body::LoopIteration { n: 1 },
+        Body::PollBegin {
+            backend: "epoll".into(),
+            timeout_us: Some(5000),
+        },
+        Body::PollEnd { ready: 1 },
+        tr(3, Some(7), Pending, Active, "fd_readable"),
+        Body::TimersExpired { n: 0 },
+        Body::RunActive {
+            priority: 0,
+            queued: 1,
+        },
+        tr(3, Some(7), Active, Callback, "dispatch"),
+        Body::CallbackBegin {
+            ev: 3,
+            what: What::READ,
+        },
+        Body::Accept {
+            listener: 0,
+            fd: 9,
+            peer: Some("127.0.0.1:5555".into()),
+        },
+        Body::BevNew {
+            bev: 1,
+            fd: Some(9),
+            label: "conn".into(),
+        },
+        Body::Buffer {
+            bev: 1,
+            input: 12,
+            output: 0,
+            read_low: 0,
+            read_high: 4096,
+            write_low: 0,
+            write_high: 0,
+            enabled: What::READ | What::WRITE,
+            kernel_in: Some(3),
+            kernel_out: None,
+        },
+        Body::BevEvent {
+            bev: 1,
+            events: BevEvents::EOF | BevEvents::READING,
+        },
+        Body::BevFree { bev: 1 },
+        Body::Note {
+            text: "ünïcode and \"quotes\"\n".into(),
+        },
+        Body::CallbackEnd {
+            ev: 3,
+            what: What::READ,
+            dur_us: 7,
+        },
+        tr(3, Some(7), Callback, Pending, "callback_returned"),
+        Body::LoopIteration { n: 2 },
+        Body::PollBegin {
+            backend: "epoll".into(),
+            timeout_us: None,
+        },
+        Body::PollEnd { ready: 0 },
+        Body::Dropped { count: 5 },
+        tr(3, Some(7), Pending, NonPending, "event_del"),
+        tr(3, Some(7), NonPending, Freed, "event_free"),
+    ];
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| rec(i as u64 + 1, b))
+        .collect()
+}
+
+/// The sample trace as text: header and one line per record.
+pub fn sample_text() -> String {
+    let mut s = header_line();
+    s.push('\n');
+    for r in sample_records() {
+        s.push_str(&serde_json::to_string(&r).unwrap());
+        s.push('\n');
+    }
+    s
+}
+
+/// A header line, then `lines`, each ended by a newline.
+pub fn trace_text(lines: &[&str]) -> String {
+    let mut s = header_line();
+    s.push('\n');
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}
+
+/// The `evscope` binary cargo built for these tests.
+pub fn evscope_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_evscope"))
+}
+
+/// Builds (if needed) and returns the path of example `name`.
+pub fn example(name: &str) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()?;
+    if !status.success() {
+        return Err(format!("building example {name} failed").into());
+    }
+    let dir = evscope_bin()
+        .parent()
+        .ok_or("the binary has no directory")?
+        .join("examples")
+        .join(name);
+    Ok(dir)
+}
+
+/// The committed fixtures directory.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
