@@ -19,7 +19,7 @@ pub fn soak() -> bool {
 }
 
 /// The path of a built example (`cargo test` builds the examples before running tests).
-pub fn example(name: &str) -> Res<PathBuf> {
+pub fn built_example(name: &str) -> Res<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe
         .parent()
@@ -57,7 +57,7 @@ impl EchoProcess {
     /// Starts the echo server on `backend`, on 127.0.0.1 port 0; with `fd_limit`, inside
     /// `sh -c 'ulimit -n N; exec …'` so that it runs out of descriptors early.
     pub fn start(backend: BackendKind, fd_limit: Option<u32>) -> Res<EchoProcess> {
-        let exe = example("echo_server")?;
+        let exe = built_example("echo_server")?;
         let mut cmd = match fd_limit {
             Some(n) => {
                 let mut c = Command::new("sh");
