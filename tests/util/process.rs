@@ -57,6 +57,16 @@ impl EchoProcess {
     /// Starts the echo server on `backend`, on 127.0.0.1 port 0; with `fd_limit`, inside
     /// `sh -c 'ulimit -n N; exec …'` so that it runs out of descriptors early.
     pub fn start(backend: BackendKind, fd_limit: Option<u32>) -> Res<EchoProcess> {
+        EchoProcess::start_with(backend, fd_limit, &[])
+    }
+
+    /// [`EchoProcess::start`] with more environment (say `EVSCOPE_TRACE`, which is otherwise
+    /// removed).
+    pub fn start_with(
+        backend: BackendKind,
+        fd_limit: Option<u32>,
+        env: &[(&str, String)],
+    ) -> Res<EchoProcess> {
         let exe = built_example("echo_server")?;
         let mut cmd = match fd_limit {
             Some(n) => {
@@ -72,9 +82,12 @@ impl EchoProcess {
                 c
             }
         };
+        cmd.env_remove("EVSCOPE_TRACE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = cmd
             .env("EVSCOPE_BACKEND", backend.name())
-            .env_remove("EVSCOPE_TRACE")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()?;
