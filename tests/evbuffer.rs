@@ -103,7 +103,7 @@ fn model_search(v: &[u8], what: &[u8], from: usize) -> Option<usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(util::proptest_cases(256)))]
 
     #[test]
     fn evbuffer_behaves_like_a_vec(ops in prop::collection::vec(op(), 1..30)) {

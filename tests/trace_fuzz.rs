@@ -1,6 +1,8 @@
 //! The reader never panics: arbitrary bytes, arbitrary JSON-ish lines, and valid traces with
 //! one line damaged all end in records or a line-numbered error.
 
+#[path = "util/cases.rs"]
+mod cases;
 #[path = "util/trace.rs"]
 mod trace_util;
 
@@ -73,7 +75,7 @@ fn jsonish_line() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(cases::proptest_cases(400)))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {

@@ -1,10 +1,13 @@
 //! Helpers shared by the integration tests: real fds, every backend, a recording observer.
 #![allow(dead_code)]
 
+mod cases;
 mod counting_echo;
 mod lockstep;
 mod net;
 mod process;
+#[allow(unused_imports)]
+pub use cases::*;
 #[allow(unused_imports)]
 pub use counting_echo::*;
 #[allow(unused_imports)]
