@@ -84,6 +84,7 @@ fn chargen(
 
 #[test]
 fn peers_closing_while_the_server_writes_never_raise_sigpipe() -> TestResult {
+    let _turn = one_at_a_time();
     let clients = if soak() { 500 } else { 40 };
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
@@ -186,6 +187,7 @@ fn slow_readers_meet_back_pressure_and_bounded_buffers() -> TestResult {
     } else {
         (20, 2 << 20)
     };
+    let _turn = one_at_a_time();
     let bp = Backpressure {
         high: 256 * 1024,
         low: 64 * 1024,
@@ -250,6 +252,7 @@ fn round_trip(s: &mut TcpStream, msg: &[u8]) -> std::io::Result<()> {
 
 #[test]
 fn a_connection_storm_past_the_descriptor_limit_leaves_the_server_responsive() -> TestResult {
+    let _turn = one_at_a_time();
     let (storm, window) = if soak() { (900, 5) } else { (300, 1) };
     each_backend(|kind| {
         // 64 descriptors: a few dozen connections, then EMFILE.

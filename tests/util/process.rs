@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use evscope::ev::BackendKind;
@@ -215,4 +216,13 @@ pub fn rerun_with_fd_limit(name: &str, fds: u64) -> Res<bool> {
         String::from_utf8_lossy(&out.stderr)
     )
     .into())
+}
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Makes the tests of one file that hold it take turns: hundreds of client sockets in this
+/// process would push the descriptors of another test's in-process server past select's
+/// FD_SETSIZE.
+pub fn one_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
 }
