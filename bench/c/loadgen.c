@@ -8,6 +8,8 @@
  *   msgs=N secs=S msgs_per_s=R bytes_verified=B errors=E p50_us=L p99_us=L client_cpu_pct=C
  * and, with --server-pid, server_cpu_us_per_msg=U server_cpu_pct=C: the server's user + system
  * time (/proc/PID/stat fields 14 and 15) over the counted seconds, divided by the messages.
+ * client_wait_pct / server_wait_pct: the share of the counted seconds each spent runnable but
+ * waiting for its cpu (/proc/PID/schedstat, field 2): other work on the machine took it.
  * p50_us / p99_us are round-trip times from the first byte written to the last byte checked.
  * Exits non-zero if any byte differed or a connection failed.
  *
@@ -113,6 +115,18 @@ static uint64_t cpu_ticks(long pid) {
     return utime + stime;
 }
 
+/* Nanoseconds a task has spent runnable but not running (schedstat's run_delay). */
+static uint64_t wait_ns(const char *who) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%s/schedstat", who);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    unsigned long long run = 0, wait = 0;
+    int ok = fscanf(f, "%llu %llu", &run, &wait);
+    fclose(f);
+    return ok == 2 ? wait : 0;
+}
+
 static double self_cpu_s(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -179,7 +193,9 @@ int main(int argc, char **argv) {
     uint64_t done = 0, verified = 0, errors = 0;
     uint64_t t0 = now_ns(), counting_from = t0 + (uint64_t)(warmup * 1e9);
     uint64_t end = counting_from + (uint64_t)(secs * 1e9), counted_at = 0;
-    uint64_t ticks0 = 0;
+    uint64_t ticks0 = 0, self_wait0 = 0, server_wait0 = 0;
+    char server_who[32];
+    snprintf(server_who, sizeof server_who, "%ld", server_pid);
     double cpu0 = 0;
     int counting = 0, stopping = 0;
     for (int c = 0; c < nconn && !stopping; c++) {
@@ -194,6 +210,8 @@ int main(int argc, char **argv) {
             counting = 1;
             counted_at = t;
             ticks0 = server_pid ? cpu_ticks(server_pid) : 0;
+            server_wait0 = server_pid ? wait_ns(server_who) : 0;
+            self_wait0 = wait_ns("self");
             cpu0 = self_cpu_s();
         }
         if (t >= end) break;
@@ -248,16 +266,20 @@ int main(int argc, char **argv) {
     if (!counting) counted_at = t1;
     double took = (double)(t1 - counted_at) / 1e9;
     double client_cpu = counting ? self_cpu_s() - cpu0 : 0;
+    double self_wait = counting ? (double)(wait_ns("self") - self_wait0) / 1e9 : 0;
     printf("msgs=%llu secs=%.3f msgs_per_s=%.0f bytes_verified=%llu errors=%llu p50_us=%u p99_us=%u"
-           " client_cpu_pct=%.0f",
+           " client_cpu_pct=%.0f client_wait_pct=%.0f",
            (unsigned long long)done, took, took > 0 ? done / took : 0.0,
            (unsigned long long)verified, (unsigned long long)errors, percentile(done, 0.5),
-           percentile(done, 0.99), took > 0 ? 100 * client_cpu / took : 0.0);
+           percentile(done, 0.99), took > 0 ? 100 * client_cpu / took : 0.0,
+           took > 0 ? 100 * self_wait / took : 0.0);
     if (server_pid) {
         uint64_t ticks = cpu_ticks(server_pid) - ticks0;
         double server_s = (double)ticks / (double)sysconf(_SC_CLK_TCK);
-        printf(" server_cpu_us_per_msg=%.3f server_cpu_pct=%.0f", done ? server_s * 1e6 / done : 0.0,
-               took > 0 ? 100 * server_s / took : 0.0);
+        double server_wait = counting ? (double)(wait_ns(server_who) - server_wait0) / 1e9 : 0;
+        printf(" server_cpu_us_per_msg=%.3f server_cpu_pct=%.0f server_wait_pct=%.0f",
+               done ? server_s * 1e6 / done : 0.0, took > 0 ? 100 * server_s / took : 0.0,
+               took > 0 ? 100 * server_wait / took : 0.0);
     }
     printf("\n");
     for (int c = 0; c < nconn; c++) close(conns[c].fd);
