@@ -16,6 +16,7 @@
 //! ```
 
 pub mod dash;
+pub mod demos;
 pub mod ev;
 pub mod trace;
 

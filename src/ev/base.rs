@@ -101,6 +101,8 @@ pub struct EventBase {
     iteration: u64,
     running_loop: bool,
     exit_at: Option<Instant>,
+    /// `loopexit` with no delay: exit once this iteration's callbacks have run.
+    exit_after_iteration: bool,
     break_requested: bool,
     got_exit: bool,
     got_break: bool,
@@ -143,6 +145,7 @@ impl EventBase {
             iteration: 0,
             running_loop: false,
             exit_at: None,
+            exit_after_iteration: false,
             break_requested: false,
             got_exit: false,
             got_break: false,
@@ -179,6 +182,7 @@ impl EventBase {
     }
 
     /// The installed observer, for the library's other parts (bufferevents, listeners).
+    #[allow(dead_code)] // used by bufferevents and listeners
     pub(crate) fn observer(&mut self) -> Option<&mut (dyn Observer + 'static)> {
         self.observer.as_deref_mut()
     }
@@ -579,6 +583,7 @@ impl EventBase {
         self.running_loop = false;
         self.break_requested = false;
         self.exit_at = None;
+        self.exit_after_iteration = false;
         self.time_cache = None;
         result
     }
@@ -600,25 +605,33 @@ impl EventBase {
             self.wait_backend(timeout)?;
             self.activate_ready();
             self.expire_timers();
+            let mut done = false;
             if self.n_active > 0 {
                 let ran = self.process_active();
-                if flags.contains(LoopFlags::ONCE) && self.n_active == 0 && ran > 0 {
-                    return Ok(Exit::Finished);
-                }
+                done = flags.contains(LoopFlags::ONCE) && self.n_active == 0 && ran > 0;
             } else if flags.contains(LoopFlags::NONBLOCK) {
-                return Ok(Exit::Finished);
+                done = true;
             }
-            if flags.contains(LoopFlags::NONBLOCK) && flags.contains(LoopFlags::ONCE) {
+            if std::mem::take(&mut self.exit_after_iteration) {
+                self.got_exit = true;
+            }
+            if done {
                 return Ok(Exit::Finished);
             }
         }
     }
 
-    /// Stops the loop after `delay` (None: after the current iteration's callbacks) (libevent's
-    /// `event_base_loopexit`).
+    /// Stops the loop after `delay`; with no delay, once the callbacks already active have run
+    /// (libevent's `event_base_loopexit`). Called before the loop starts, it applies to the next
+    /// loop, which then runs one iteration.
     pub fn loopexit(&mut self, delay: Option<Duration>) {
-        let at = self.now() + delay.unwrap_or(Duration::ZERO);
-        self.exit_at = Some(self.exit_at.map_or(at, |t| t.min(at)));
+        match delay {
+            None | Some(Duration::ZERO) => self.exit_after_iteration = true,
+            Some(delay) => {
+                let at = self.now() + delay;
+                self.exit_at = Some(self.exit_at.map_or(at, |t| t.min(at)));
+            }
+        }
     }
 
     /// Stops the loop after the callback now running (libevent's `event_base_loopbreak`).
@@ -637,12 +650,12 @@ impl EventBase {
     }
 
     fn has_events(&self) -> bool {
-        self.n_live > 0 || self.exit_at.is_some()
+        self.n_live > 0 || self.exit_at.is_some() || self.exit_after_iteration
     }
 
     /// Step 1: how long the backend may block.
     fn compute_timeout(&self, flags: LoopFlags) -> Option<Duration> {
-        if self.n_active > 0 || flags.contains(LoopFlags::NONBLOCK) {
+        if self.n_active > 0 || self.exit_after_iteration || flags.contains(LoopFlags::NONBLOCK) {
             return Some(Duration::ZERO);
         }
         let next = match (self.timers.peek().map(|(d, _)| d), self.exit_at) {
@@ -808,14 +821,14 @@ impl EventBase {
         let Some(mut cb) = self.get_mut(id).ok().and_then(|ev| ev.cb.take()) else {
             return;
         };
-        if let Some(o) = self.observer.as_deref_mut() {
+        // The clock is read only for an observer: no cost on the unobserved hot path.
+        let began = self.observer.as_deref_mut().map(|o| {
             o.callback_begin(id, res);
-        }
-        let began = Instant::now();
+            Instant::now()
+        });
         cb(self, id, res);
-        let dur = began.elapsed();
-        if let Some(o) = self.observer.as_deref_mut() {
-            o.callback_end(id, res, dur);
+        if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
+            o.callback_end(id, res, began.elapsed());
         }
         if let Ok(ev) = self.get_mut(id) {
             if ev.cb.is_none() {

@@ -247,6 +247,12 @@ impl BitOr for BevEvents {
     }
 }
 
+impl BitOrAssign for BevEvents {
+    fn bitor_assign(&mut self, rhs: BevEvents) {
+        self.0 |= rhs.0;
+    }
+}
+
 impl fmt::Display for BevEvents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.names().join("|"))

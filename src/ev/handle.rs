@@ -12,6 +12,7 @@ macro_rules! handle {
         }
 
         impl $name {
+            #[allow(dead_code)] // not every handle type is made inside the crate yet
             pub(crate) const fn new(index: u32, generation: u32) -> Self {
                 Self { index, generation }
             }

@@ -21,3 +21,4 @@ pub use handle::{BevId, EventId, ListenerId};
 pub use observer::{BaseInfo, BufferLevels, Observer};
 pub use state::{Cause, State};
 pub use sys::set_nonblocking;
+pub use sys::signal::raise;

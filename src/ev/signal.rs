@@ -1,6 +1,7 @@
 //! Signal events' bookkeeping: which events watch each signal, the dispositions to restore, and
 //! the wake pipe the handler writes to (libevent's `evsig`).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
@@ -36,10 +37,9 @@ impl Signals {
 
     /// Adds an event on `sig`; the first one installs the handler.
     pub(crate) fn add(&mut self, sig: libc::c_int, slot: u32) -> Result<()> {
-        os::set_wake_fd(self.write.as_raw_fd());
-        if !self.saved.contains_key(&sig) {
-            let saved = os::install(sig)?;
-            self.saved.insert(sig, saved);
+        os::set_wake_fd(sig, self.write.as_raw_fd());
+        if let Entry::Vacant(slot) = self.saved.entry(sig) {
+            slot.insert(os::install(sig)?);
         }
         self.watchers.entry(sig).or_default().push(slot);
         Ok(())
@@ -54,6 +54,7 @@ impl Signals {
         if list.is_empty() {
             self.watchers.remove(&sig);
             if let Some(saved) = self.saved.remove(&sig) {
+                os::clear_wake_fd(sig, self.write.as_raw_fd());
                 os::restore(sig, &saved)?;
             }
         }
@@ -80,9 +81,9 @@ impl Signals {
     /// Puts every disposition back (the base is going away).
     pub(crate) fn restore_all(&mut self) {
         for (sig, saved) in self.saved.drain() {
+            os::clear_wake_fd(sig, self.write.as_raw_fd());
             let _ = os::restore(sig, &saved);
         }
         self.watchers.clear();
-        os::clear_wake_fd(self.write.as_raw_fd());
     }
 }

@@ -205,7 +205,7 @@ macro_rules! flag_names {
                                     name
                                 ))
                             })?;
-                            acc = acc | flag;
+                            acc |= flag;
                         }
                         Ok(acc)
                     }

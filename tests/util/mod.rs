@@ -69,6 +69,7 @@ pub enum Seen {
     Buffer(BevId, BufferLevels),
     BevEvent(BevId, BevEvents),
     Accept(ListenerId, RawFd),
+    Note(String),
 }
 
 /// An observer that records everything into a shared log.
@@ -91,6 +92,18 @@ impl Recorder {
             .iter()
             .filter_map(|s| match s {
                 Seen::Transition(id, from, to, _) if *id == ev => Some((*from, *to)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The notes told, in order.
+    pub fn notes(&self) -> Vec<String> {
+        self.log
+            .borrow()
+            .iter()
+            .filter_map(|s| match s {
+                Seen::Note(t) => Some(t.clone()),
                 _ => None,
             })
             .collect()
@@ -160,5 +173,8 @@ impl Observer for Recorder {
     }
     fn accept(&mut self, listener: ListenerId, fd: RawFd, _peer: Option<&std::net::SocketAddr>) {
         self.log.borrow_mut().push(Seen::Accept(listener, fd));
+    }
+    fn note(&mut self, text: &str) {
+        self.log.borrow_mut().push(Seen::Note(text.to_string()));
     }
 }

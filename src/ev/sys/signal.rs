@@ -11,12 +11,15 @@ use super::syscall;
 /// Signals 1..NSIG fit in the table.
 pub(crate) const NSIG: usize = 65;
 
-static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+/// signal → the write end of the wake pipe of the base that last added an event on it.
+static WAKE_FD: [AtomicI32; NSIG] = [const { AtomicI32::new(-1) }; NSIG];
 
 extern "C" fn on_signal(sig: libc::c_int) {
     // SAFETY: __errno_location is async-signal-safe and returns this thread's errno slot.
     let saved_errno = unsafe { *libc::__errno_location() };
-    let fd = WAKE_FD.load(Ordering::SeqCst);
+    let fd = WAKE_FD
+        .get(sig as usize)
+        .map_or(-1, |fd| fd.load(Ordering::SeqCst));
     if fd >= 0 {
         let byte = sig as u8;
         // SAFETY: write is async-signal-safe; `byte` lives for the call. A full pipe (EAGAIN) is
@@ -31,15 +34,19 @@ extern "C" fn on_signal(sig: libc::c_int) {
 /// goes.
 pub(crate) struct SavedAction(libc::sigaction);
 
-/// Points the handler's wake-up writes at `fd` (the newest base to watch signals wins, as in
-/// libevent).
-pub(crate) fn set_wake_fd(fd: RawFd) {
-    WAKE_FD.store(fd, Ordering::SeqCst);
+/// Points `sig`'s wake-up writes at `fd`: the newest base to watch a signal gets it (libevent
+/// gives every signal to the newest base; here each signal goes its own way).
+pub(crate) fn set_wake_fd(sig: libc::c_int, fd: RawFd) {
+    if let Some(slot) = WAKE_FD.get(sig as usize) {
+        slot.store(fd, Ordering::SeqCst);
+    }
 }
 
-/// Stops wake-up writes to `fd` if it is still the target.
-pub(crate) fn clear_wake_fd(fd: RawFd) {
-    let _ = WAKE_FD.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst);
+/// Stops `sig`'s wake-up writes to `fd` if it is still the target.
+pub(crate) fn clear_wake_fd(sig: libc::c_int, fd: RawFd) {
+    if let Some(slot) = WAKE_FD.get(sig as usize) {
+        let _ = slot.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst);
+    }
 }
 
 /// Installs the library's handler for `sig`, returning the disposition it replaced.
@@ -84,4 +91,12 @@ pub(crate) fn read_deliveries(pipe: &OwnedFd, counts: &mut [u32; NSIG]) {
             return;
         }
     }
+}
+
+/// Sends `sig` to this process (C's `kill(getpid(), sig)`), for programs and demos that signal
+/// themselves.
+pub fn raise(sig: libc::c_int) -> io::Result<()> {
+    let pid = std::process::id() as libc::pid_t;
+    // SAFETY: kill takes plain integers.
+    syscall!(kill(pid, sig)).map(drop)
 }

@@ -1,0 +1,50 @@
+//! libevent's event-read-fifo idea: a persistent READ event on a pipe's read end runs each time
+//! a writer (here a timer) puts a message in.
+
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+
+use super::{Demo, DemoOptions};
+use crate::ev::{self, EventBase, What};
+
+pub(super) const DEMO: Demo = Demo {
+    name: "pipe",
+    lesson: "04 event_new and its parameters: reading a pipe",
+    summary: "a READ|PERSIST event on a pipe, fed by a timer that writes a message every second",
+    setup,
+};
+
+fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
+    let (mut reader, mut writer) = std::io::pipe()?;
+    ev::set_nonblocking(reader.as_raw_fd(), true)?;
+    let read_fd = reader.as_raw_fd();
+    let fifo = base.event_new_labeled(
+        read_fd,
+        What::READ | What::PERSIST,
+        "fifo reader",
+        move |base, _, _| {
+            let mut buf = [0u8; 512];
+            match reader.read(&mut buf) {
+                Ok(0) => base.note("the writer closed the pipe (EOF)"),
+                Ok(n) => {
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    base.note(&format!("read {n} bytes: {}", text.trim_end()));
+                }
+                Err(e) => base.note(&format!("read failed: {e}")),
+            }
+        },
+    )?;
+    base.add(fifo, None)?;
+
+    let mut sent = 0u64;
+    let feeder =
+        base.event_new_labeled(None, What::PERSIST, "writer (timer)", move |base, _, _| {
+            sent += 1;
+            let msg = format!("message {sent}\n");
+            match writer.write_all(msg.as_bytes()) {
+                Ok(()) => base.note(&format!("wrote {} bytes into the pipe", msg.len())),
+                Err(e) => base.note(&format!("write failed: {e}")),
+            }
+        })?;
+    base.add(feeder, Some(opts.pace(1200)))
+}

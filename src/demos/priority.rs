@@ -1,0 +1,33 @@
+//! Priorities: three events made active together run one queue per loop iteration, priority 0
+//! first (libevent's `event_base_priority_init` / `event_priority_set`).
+
+use super::{Demo, DemoOptions};
+use crate::ev::{self, EventBase, What};
+
+pub(super) const DEMO: Demo = Demo {
+    name: "priority",
+    lesson: "07 priorities: which active event runs first",
+    summary: "three events activated together every 2 s run urgent (0), normal (1), background (2)",
+    setup,
+};
+
+fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
+    base.priority_init(3)?;
+    let mut queued = Vec::new();
+    for (label, priority) in [("background (2)", 2), ("normal (1)", 1), ("urgent (0)", 0)] {
+        let id = base.event_new_labeled(None, What::TIMEOUT, label, move |base, _, _| {
+            base.note(&format!("{label} ran"));
+        })?;
+        base.priority_set(id, priority)?;
+        queued.push(id);
+    }
+    let trigger =
+        base.event_new_labeled(None, What::PERSIST, "trigger (timer)", move |base, _, _| {
+            base.note("activating background, normal and urgent, in that order");
+            for id in &queued {
+                let _ = base.active(*id, What::TIMEOUT);
+            }
+        })?;
+    base.priority_set(trigger, 0)?;
+    base.add(trigger, Some(opts.pace(2000)))
+}
