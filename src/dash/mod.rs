@@ -76,16 +76,11 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// Replays the trace at `path` (`evscope replay FILE`), starting at its first record.
 pub fn replay(path: &Path, opts: &Options) -> Result<(), DashError> {
-    let timeline = feed::load(path).map_err(|e| match e {
-        FeedError::Bad { line, what } => FeedError::Bad {
-            line,
-            what: format!("{}: {what}", path.display()),
-        },
-        other => other,
-    })?;
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+    let timeline = feed::load(path)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
     replay_timeline(timeline, &name, opts)
 }
 

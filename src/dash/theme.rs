@@ -48,9 +48,7 @@ impl Theme {
         border: Style::new().fg(Color::DarkGray),
         focus: Style::new().fg(Color::Cyan),
         bar: Style::new().fg(Color::Black).bg(Color::Cyan),
-        hot: Style::new()
-            .fg(Color::Yellow)
-            .add_modifier(Modifier::BOLD),
+        hot: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         selected: Style::new().bg(Color::Rgb(40, 48, 64)),
         warn: Style::new().fg(Color::LightRed),
         input: Style::new().fg(Color::Green),

@@ -55,7 +55,10 @@ pub(crate) fn parse_header(text: &str) -> Result<Header, FeedError> {
     let header: Header = serde_json::from_str(text)
         .map_err(|e| bad(1, format!("not an evscope trace header: {e}")))?;
     if header.format != FORMAT {
-        return Err(bad(1, format!("format is {:?}, not {FORMAT:?}", header.format)));
+        return Err(bad(
+            1,
+            format!("format is {:?}, not {FORMAT:?}", header.format),
+        ));
     }
     if header.version != VERSION {
         return Err(bad(

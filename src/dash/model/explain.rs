@@ -72,7 +72,7 @@ fn english(r: &Record, snap: &Snapshot) -> String {
                 "fd_closed" => format!("the peer closed {}", fd_of(snap, *ev)),
                 "timeout" => "its timeout expired".to_string(),
                 "signal" => "its signal arrived".to_string(),
-                "dispatch" => "the loop took it off the active queue".to_string(),
+                "dispatch" => "taken off the active queue".to_string(),
                 "callback_returned" if *to == State::Pending => {
                     "its callback returned and it stays pending".to_string()
                 }
@@ -80,7 +80,7 @@ fn english(r: &Record, snap: &Snapshot) -> String {
                 other => other.to_string(),
             };
             match to {
-                State::Callback => format!("{name} is running its callback: {why}"),
+                State::Callback => format!("{name} runs its callback ({why})"),
                 State::Freed => format!("{name} was freed ({why})"),
                 _ => format!("{name} became {}: {why}", to.as_str().replace('_', "-")),
             }

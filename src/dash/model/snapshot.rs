@@ -79,7 +79,12 @@ impl Snapshot {
         self.seq = r.seq;
         self.t_us = r.t_us;
         match &r.body {
-            Body::EventNew { ev, fd, what, label } => {
+            Body::EventNew {
+                ev,
+                fd,
+                what,
+                label,
+            } => {
                 if let Some(old) = self.events.get(ev) {
                     self.counts[state_index(old.state)] -= 1;
                     self.anomalies += 1;

@@ -132,9 +132,7 @@ impl Timeline {
 
     /// The position just after the `loop_iteration` record before the one shown at `pos`.
     pub fn prev_iteration(&self, pos: usize) -> Option<usize> {
-        let n = self
-            .iterations
-            .partition_point(|&i| (i as usize) + 1 < pos);
+        let n = self.iterations.partition_point(|&i| (i as usize) + 1 < pos);
         n.checked_sub(1).map(|k| self.iterations[k] as usize + 1)
     }
 }

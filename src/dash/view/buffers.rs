@@ -49,10 +49,37 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
             buf.set_style(line_area, ctx.theme.selected);
         }
         if two_lines {
-            title_line(Rect { height: 1, ..line_area }, buf, ctx, bev);
-            gauges_line(Rect { y: y + 1, height: 1, ..line_area }, buf, ctx, bev, false);
+            title_line(
+                Rect {
+                    height: 1,
+                    ..line_area
+                },
+                buf,
+                ctx,
+                bev,
+            );
+            gauges_line(
+                Rect {
+                    y: y + 1,
+                    height: 1,
+                    ..line_area
+                },
+                buf,
+                ctx,
+                bev,
+                false,
+            );
         } else {
-            gauges_line(Rect { height: 1, ..line_area }, buf, ctx, bev, true);
+            gauges_line(
+                Rect {
+                    height: 1,
+                    ..line_area
+                },
+                buf,
+                ctx,
+                bev,
+                true,
+            );
         }
     }
 }
@@ -73,8 +100,16 @@ fn condition(bev: &BevRow, ctx: Ctx) -> Span<'static> {
 }
 
 fn dirs(bev: &BevRow) -> String {
-    let r = if bev.enabled.contains(What::READ) { 'R' } else { '-' };
-    let w = if bev.enabled.contains(What::WRITE) { 'W' } else { '-' };
+    let r = if bev.enabled.contains(What::READ) {
+        'R'
+    } else {
+        '-'
+    };
+    let w = if bev.enabled.contains(What::WRITE) {
+        'W'
+    } else {
+        '-'
+    };
     format!("{r}{w}")
 }
 
@@ -82,7 +117,10 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
     let t = ctx.theme;
     let fd = bev.fd.map_or(String::new(), |fd| format!(" fd {fd}"));
     let mut spans = vec![
-        Span::styled(format!("{} ", bev.name()), if bev.freed { t.dim } else { t.text }),
+        Span::styled(
+            format!("{} ", bev.name()),
+            if bev.freed { t.dim } else { t.text },
+        ),
         Span::styled(format!("#{}{fd}  ", bev.id), t.dim),
         Span::styled(format!("{}  ", dirs(bev)), t.text),
         condition(bev, ctx),
@@ -102,20 +140,34 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
     let label_in = limit(bev.input, bev.read_high);
     let label_out = limit(bev.output, bev.write_high);
     let mut spans = Vec::new();
-    let mut fixed = 4 + label_in.len() as u16 + 6 + label_out.len() as u16 + 4;
+    let mut fixed = 16 + label_in.len() as u16 + label_out.len() as u16;
     if with_name {
         let mut name = bev.name();
         name.truncate(12);
         let head = format!("{name:<12} {} ", dirs(bev));
-        fixed += head.len() as u16 + 10;
+        fixed += head.chars().count() as u16 + 1 + condition(bev, ctx).width() as u16;
         spans.push(Span::styled(head, if bev.freed { t.dim } else { t.text }));
     }
     let bar_w = (area.width.saturating_sub(fixed) / 2).clamp(4, 40);
     spans.push(Span::styled(" in ", t.dim));
-    spans.extend(bar(bar_w, bev.input, bev.input_scale(), bev.read_low, t.input, ctx));
+    spans.extend(bar(
+        bar_w,
+        bev.input,
+        bev.input_scale(),
+        bev.read_low,
+        t.input,
+        ctx,
+    ));
     spans.push(Span::styled(format!(" {label_in}"), t.text));
     spans.push(Span::styled("  out ", t.dim));
-    spans.extend(bar(bar_w, bev.output, bev.output_scale(), bev.write_low, t.output, ctx));
+    spans.extend(bar(
+        bar_w,
+        bev.output,
+        bev.output_scale(),
+        bev.write_low,
+        t.output,
+        ctx,
+    ));
     spans.push(Span::styled(format!(" {label_out}"), t.text));
     if with_name {
         spans.push(Span::raw(" "));

@@ -88,18 +88,26 @@ fn boxes_view(
         let fill = "─".repeat((w - 2 - width(title)) as usize);
         buf.set_string(x, y, format!("╭{title}{fill}╮"), style);
         buf.set_string(x, y + 1, "│", style);
-        buf.set_string(x + 1, y + 1, text, t.state(*s).patch(if is_to { t.hot } else { Style::new() }));
+        buf.set_string(
+            x + 1,
+            y + 1,
+            text,
+            t.state(*s).patch(if is_to { t.hot } else { Style::new() }),
+        );
         buf.set_string(x + w - 1, y + 1, "│", style);
-        buf.set_string(x, y + 2, format!("╰{}╯", "─".repeat((w - 2) as usize)), style);
+        buf.set_string(
+            x,
+            y + 2,
+            format!("╰{}╯", "─".repeat((w - 2) as usize)),
+            style,
+        );
         centers[i] = x + w / 2;
         if is_from && !adjacent {
             buf.set_string(centers[i], y + 2, "┬", t.hot);
         }
         x += w;
         if i + 1 < boxes.len() {
-            let lit = last.is_some_and(|l| {
-                state_index(l.from) == i && state_index(l.to) == i + 1
-            });
+            let lit = last.is_some_and(|l| state_index(l.from) == i && state_index(l.to) == i + 1);
             buf.set_string(x, y + 1, "─▶", if lit { t.hot } else { t.dim });
             x += 2;
         }
@@ -154,7 +162,9 @@ fn caption(area: Rect, buf: &mut Buffer, ctx: Ctx, last: Option<LastTransition>)
     let name = snap
         .events
         .get(&l.ev)
-        .map_or(format!("event {}", l.ev), |e| format!("event {} {}", l.ev, e.name()));
+        .map_or(format!("event {}", l.ev), |e| {
+            format!("event {} {}", l.ev, e.name())
+        });
     let cause = match ctx.session.timeline().records().get(l.at).map(|r| &r.body) {
         Some(Body::Transition { cause, .. }) => cause.clone(),
         _ => String::new(),

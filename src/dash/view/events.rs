@@ -32,10 +32,10 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let widths = [
         Constraint::Length(1),
         Constraint::Length(3),
-        Constraint::Min(8),
+        Constraint::Min(6),
         Constraint::Length(3),
         Constraint::Length(if wide { 18 } else { 12 }),
-        Constraint::Length(if wide { 22 } else { 16 }),
+        Constraint::Length(if wide { 22 } else { 20 }),
         Constraint::Length(4),
         Constraint::Length(8),
     ];
@@ -98,11 +98,7 @@ fn what_text(e: &EventRow, wide: bool) -> String {
     if wide || full.len() <= 12 {
         full
     } else {
-        names
-            .iter()
-            .map(|n| &n[..1])
-            .collect::<Vec<_>>()
-            .join(" ")
+        names.iter().map(|n| &n[..1]).collect::<Vec<_>>().join(" ")
     }
 }
 

@@ -17,7 +17,11 @@ use crate::trace::Body;
 pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let Some(ev) = ctx.ui.history else { return };
     let t = ctx.theme;
-    let pop = centered(area, area.width.saturating_sub(8).max(40), area.height.saturating_sub(6).max(8));
+    let pop = centered(
+        area,
+        area.width.saturating_sub(8).max(40),
+        area.height.saturating_sub(6).max(8),
+    );
     Clear.render(pop, buf);
     buf.set_style(pop, t.screen);
     let name = ctx
@@ -25,7 +29,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         .snapshot()
         .events
         .get(&ev)
-        .map_or(format!("event {ev}"), |e| format!("event {ev} \"{}\"", e.name()));
+        .map_or(format!("event {ev}"), |e| {
+            format!("event {ev} \"{}\"", e.name())
+        });
     let title = match ctx.ui.lang {
         Lang::En => format!("{name}: history (Esc closes)"),
         Lang::Zh => format!("{name}：历史（Esc 关闭）"),
@@ -43,7 +49,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
                 format!("event_new  {}", what.names().join("|")),
                 t.text,
             )],
-            Body::Transition { from, to, cause, .. } => vec![
+            Body::Transition {
+                from, to, cause, ..
+            } => vec![
                 Span::styled(state_name(*from, ctx.ui.lang), t.state(*from)),
                 Span::styled(" ──▶ ", t.dim),
                 Span::styled(state_name(*to, ctx.ui.lang), t.state(*to)),
@@ -62,7 +70,14 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         let mut spans = vec![head];
         spans.extend(body);
         let y = inner.y + k as u16;
-        Line::from(spans).render(Rect { y, height: 1, ..inner }, buf);
+        Line::from(spans).render(
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+            buf,
+        );
     }
     if idx.is_empty() {
         Line::from(Span::styled("no records yet", t.dim)).render(inner, buf);

@@ -52,9 +52,13 @@ impl Areas {
         }
         let tall = area.height >= 28;
         let diagram_h = if tall { DIAGRAM_FULL } else { DIAGRAM_COMPACT };
-        let per_bev = if tall { 2 } else { 1 };
+        let per_bev = if area.height >= 36 { 2 } else { 1 };
         let buffers_h = (2 + bev_rows * per_bev).min(body.height / 4).max(3);
-        let timeline_h = if tall { 7 } else { 5 };
+        let timeline_h = match area.height {
+            0..28 => 5,
+            28..36 => 6,
+            _ => 8,
+        };
         let [diagram, events, buffers, timeline] = Layout::vertical([
             Constraint::Length(diagram_h),
             Constraint::Min(4),

@@ -74,7 +74,11 @@ pub(crate) fn panel<'a>(title: String, focus: Option<Focus>, ctx: Ctx) -> Block<
         .border_type(BorderType::Rounded)
         .border_style(style)
         .title(format!(" {title} "))
-        .title_style(if focused { ctx.theme.focus } else { ctx.theme.text })
+        .title_style(if focused {
+            ctx.theme.focus
+        } else {
+            ctx.theme.text
+        })
 }
 
 /// Renders `block` and returns the area inside it (nothing when there is no room).

@@ -16,7 +16,7 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let info = snap.this_iteration;
     let zh = ctx.ui.lang == Lang::Zh;
     let backend = &ctx.session.timeline().header().backend;
-    let short = area.width < 100;
+    let short = area.width < 112;
     let mut spans = vec![Span::styled(
         if snap.phase == Phase::Setup {
             if zh { " 初始化 " } else { " setup " }.to_string()

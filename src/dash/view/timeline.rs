@@ -36,7 +36,11 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     for (i, r) in records[start..end].iter().enumerate() {
         let is_current = Some(start + i) == current;
         let mark = if is_current { "▶" } else { " " };
-        let base = if is_current { ctx.theme.hot } else { ctx.theme.text };
+        let base = if is_current {
+            ctx.theme.hot
+        } else {
+            ctx.theme.text
+        };
         line(r, mark, base, kind_style(r, ctx), ctx).render(row(inner, y), buf);
         y += 1;
     }
@@ -73,9 +77,10 @@ fn kind_style(r: &Record, ctx: Ctx) -> Style {
         | Body::PollEnd { .. }
         | Body::TimersExpired { .. }
         | Body::RunActive { .. } => t.dim,
-        Body::Buffer { .. } | Body::BevNew { .. } | Body::BevEvent { .. } | Body::BevFree { .. } => {
-            t.input
-        }
+        Body::Buffer { .. }
+        | Body::BevNew { .. }
+        | Body::BevEvent { .. }
+        | Body::BevFree { .. } => t.input,
         Body::Note { .. } => t.focus,
         Body::Dropped { .. } => t.warn,
         _ => t.text,
