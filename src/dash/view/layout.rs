@@ -1,5 +1,6 @@
 //! Where each panel goes, for any terminal size: stacked on small terminals (80×24 shows every
-//! panel, the diagram and buffers compacted), side by side on wide ones.
+//! panel, the diagram and buffers compacted); on wide ones the events and buffers sit side by
+//! side.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -31,15 +32,17 @@ impl Areas {
         .areas(area);
         let bev_rows = bevs.max(1) as u16;
         if area.width >= 120 && area.height >= 30 {
-            let timeline_h = (body.height / 3).clamp(6, 14);
-            let [top, timeline] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(timeline_h)]).areas(body);
-            let [events, right] =
+            // Wide: the diagram across the top, events beside buffers, the timeline below.
+            let timeline_h = (body.height / 3).clamp(6, 16);
+            let [diagram, middle, timeline] = Layout::vertical([
+                Constraint::Length(DIAGRAM_FULL),
+                Constraint::Min(0),
+                Constraint::Length(timeline_h),
+            ])
+            .areas(body);
+            let [events, buffers] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                    .areas(top);
-            let [diagram, buffers] =
-                Layout::vertical([Constraint::Length(DIAGRAM_FULL), Constraint::Min(0)])
-                    .areas(right);
+                    .areas(middle);
             return Areas {
                 header,
                 phase,
