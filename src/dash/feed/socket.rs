@@ -57,6 +57,32 @@ pub fn connect(addr: &str) -> Result<SocketFeed, FeedError> {
     })
 }
 
+impl SocketFeed {
+    /// A feed over an already connected Unix socket (e.g. one `evscope run` accepted).
+    pub fn from_unix(stream: UnixStream) -> SocketFeed {
+        let addr = stream
+            .peer_addr()
+            .ok()
+            .and_then(|a| a.as_pathname().map(|p| format!("unix:{}", p.display())))
+            .unwrap_or_else(|| "unix socket".into());
+        SocketFeed {
+            addr,
+            stream: Stream::Unix(stream),
+        }
+    }
+
+    /// A feed over an already connected TCP socket.
+    pub fn from_tcp(stream: TcpStream) -> SocketFeed {
+        let addr = stream
+            .peer_addr()
+            .map_or_else(|_| "tcp".into(), |a| format!("tcp:{a}"));
+        SocketFeed {
+            addr,
+            stream: Stream::Tcp(stream),
+        }
+    }
+}
+
 impl Feed for SocketFeed {
     fn source(&self) -> String {
         self.addr.clone()
