@@ -60,7 +60,7 @@ impl Timeline {
             _ => {}
         }
         self.records.push(r);
-        if self.records.len() % Self::EVERY == 0 {
+        if self.records.len().is_multiple_of(Self::EVERY) {
             self.checkpoints.push(self.tail.clone());
         }
     }
