@@ -15,8 +15,8 @@ use evscope::trace::{Body, Header, Record};
 use tokio::sync::mpsc;
 use util::TestResult;
 
-/// Sends transitions as records and holds the loop while paused (a minimal step gate for the
-/// test: the real one is the trace layer's).
+/// Sends records and holds the loop while paused; like the link, it starts held until the
+/// viewer's first control (a minimal step gate for the test: the real one is the trace layer's).
 struct GateObserver {
     items: mpsc::Sender<LiveItem>,
     controls: mpsc::UnboundedReceiver<Control>,
@@ -94,7 +94,7 @@ fn a_real_loop_is_held_stepped_and_released_through_the_channel_feed() -> TestRe
         base.set_observer(Box::new(GateObserver {
             items,
             controls,
-            held: false,
+            held: true,
             seq: 0,
         }));
         let mut ticks = 0u64;
@@ -163,7 +163,10 @@ fn the_socket_feed_reads_records_and_writes_controls_as_lines() -> TestResult {
         for r in &records {
             writeln!(s, "{}", serde_json::to_string(r)?)?;
         }
-        writeln!(s, "{{\"held\":true}}")?;
+        writeln!(
+            s,
+            "{{\"status\":\"paused\",\"reason\":\"breakpoint\",\"ev\":1}}"
+        )?;
         let mut line = String::new();
         BufReader::new(&s).read_line(&mut line)?;
         Ok(line)
@@ -192,7 +195,7 @@ fn the_socket_feed_reads_records_and_writes_controls_as_lines() -> TestResult {
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
     let line = program.join().map_err(|_| "program thread panicked")??;
-    assert_eq!(line.trim_end(), "{\"control\":\"step\"}");
+    assert_eq!(line.trim_end(), "{\"cmd\":\"step\",\"n\":1}");
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

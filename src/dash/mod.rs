@@ -101,9 +101,12 @@ pub fn live(feed: Box<dyn Feed>, opts: &Options) -> Result<(), DashError> {
         feed.start()?
     };
     let mut ui = Ui::new(Mode::Live, &source, opts.lang);
+    // The first control tells a program waiting on the link how to start.
     if opts.step {
         gate.send(Control::Pause)?;
         ui.held = true;
+    } else {
+        gate.send(Control::Continue)?;
     }
     let header = crate::trace::Header::new("?", &source);
     let session = Session::new(Timeline::new(header));

@@ -223,6 +223,7 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
                 ui.stepped = false;
             }
         }
+        LiveItem::Notice(text) => ui.status = Some(text),
         LiveItem::Ended(why) => {
             ui.held = false;
             ui.ended = Some(why.unwrap_or_else(|| "the program ended".into()));

@@ -1,10 +1,7 @@
 //! Step controls the dashboard sends to the observed loop's step gate.
 
-use serde::{Deserialize, Serialize};
-
-/// One control message (the live link writes them as JSON lines, tagged by `control`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "control", rename_all = "snake_case")]
+/// One control message (the socket link writes them as the trace layer's `{"cmd":…}` lines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
     /// Hold the loop at its next record.
     Pause,

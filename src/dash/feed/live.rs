@@ -16,6 +16,8 @@ pub enum LiveItem {
     /// The step gate now holds the loop (`true`) or lets it run (`false`); sent when the gate
     /// changes on its own, e.g. at a breakpoint.
     Held(bool),
+    /// A message from the observed side (e.g. a control it refused), for the footer.
+    Notice(String),
     /// The feed ended (the program exited or disconnected), with the reason if it failed.
     Ended(Option<String>),
 }

@@ -1,8 +1,9 @@
-//! A live feed over a socket: records arrive as JSON lines (header first), step controls leave as
-//! JSON lines, both framed with `LinesCodec`.
+//! A live feed over a socket: records arrive as JSON lines (header first, `{"status":…}` lines
+//! when the step gate pauses or runs), step controls leave as `{"cmd":…}` lines, both framed
+//! with `LinesCodec`.
 //!
-//! The wire format is the dashboard's reading of the live link; `trace::link` owns it once it
-//! lands on main, and this file follows it.
+//! The wire format is the trace layer's live link protocol (`trace::link`); this file speaks it
+//! from the dashboard's async side.
 
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
@@ -135,10 +136,7 @@ where
     tokio::spawn(async move {
         let mut out = FramedWrite::new(wr, LinesCodec::new());
         while let Some(c) = ctl_rx.recv().await {
-            let Ok(text) = serde_json::to_string(&c) else {
-                continue;
-            };
-            if out.send(text).await.is_err() {
+            if out.send(wire(c)).await.is_err() {
                 break;
             }
         }
@@ -147,18 +145,40 @@ where
     Ok((items_rx, Box::new(ctl_tx)))
 }
 
-/// One line of the link: the header (line 1), a gate notice (`{"held":true}`), or a record.
+/// A control as the link writes it.
+pub(crate) fn wire(c: Control) -> String {
+    match c {
+        Control::Pause => r#"{"cmd":"pause"}"#.into(),
+        Control::Step => r#"{"cmd":"step","n":1}"#.into(),
+        Control::Continue => r#"{"cmd":"continue"}"#.into(),
+        Control::NextIteration => r#"{"cmd":"next_iteration"}"#.into(),
+        Control::Breakpoint { ev, on: true } => format!(r#"{{"cmd":"break","ev":{ev}}}"#),
+        Control::Breakpoint { ev, on: false } => format!(r#"{{"cmd":"unbreak","ev":{ev}}}"#),
+    }
+}
+
+/// One line of the link: the header (line 1), a step-gate status, or a record.
 fn decode(n: usize, line: &str) -> Result<LiveItem, FeedError> {
     if n == 1 {
         return parse_header(line).map(LiveItem::Header);
     }
     #[derive(serde::Deserialize)]
-    struct Held {
-        held: bool,
+    #[serde(tag = "status", rename_all = "snake_case")]
+    enum Status {
+        Paused,
+        Running,
+        Error {
+            #[serde(default)]
+            message: String,
+        },
     }
-    if line.contains("\"held\"") {
-        if let Ok(h) = serde_json::from_str::<Held>(line) {
-            return Ok(LiveItem::Held(h.held));
+    if line.contains("\"status\"") {
+        if let Ok(st) = serde_json::from_str::<Status>(line) {
+            return Ok(match st {
+                Status::Paused => LiveItem::Held(true),
+                Status::Running => LiveItem::Held(false),
+                Status::Error { message } => LiveItem::Notice(message),
+            });
         }
     }
     serde_json::from_str::<Record>(line)
