@@ -1,10 +1,11 @@
-//! `evscope replay FILE --print`: the trace as a plain-text timeline, one explained line per
-//! record. (Without `--print`, the dashboard's replay; until it lands, the timeline too.)
+//! `evscope replay FILE`: the dashboard over a recorded trace; with `--print`, the trace as a
+//! plain-text timeline, one explained line per record.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use evscope::dash;
 use evscope::trace::{Explainer, Lang, Reader};
 
 use super::Failure;
@@ -19,9 +20,29 @@ pub struct Args {
     /// Language of the explanations: en or zh.
     #[arg(long, default_value = "en")]
     lang: Lang,
+    /// Dashboard colours: dark, light or contrast (for projectors).
+    #[arg(long, default_value = "dark")]
+    theme: dash::Theme,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    if !args.print {
+        let opts = dash::Options {
+            theme: args.theme,
+            lang: match args.lang {
+                Lang::En => dash::Lang::En,
+                Lang::Zh => dash::Lang::Zh,
+            },
+            step: false,
+        };
+        return match dash::replay(&args.file, &opts) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => Err(Failure::from(format!(
+                "cannot replay {}: {e}",
+                args.file.display()
+            ))),
+        };
+    }
     let shown = args.file.display().to_string();
     let at = |e: evscope::trace::TraceError| Failure {
         message: if e.line > 0 {
