@@ -25,7 +25,7 @@ enum Command {
     /// Check a trace file: exit 0 with a summary, or 1 with FILE:LINE: what is wrong.
     Validate(validate::Args),
     /// Show a recorded trace (--print: as a plain-text timeline).
-    Replay(replay::Args),
+    Replay(Box<replay::Args>),
     /// Run a program built on evscope with the live link, and show what it does.
     Run(run::Args),
     /// Join a program started with EVSCOPE_TRACE=tcp:127.0.0.1:PORT.
@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Validate(a)) => validate::run(a),
-        Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::Replay(a)) => replay::run(*a),
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Attach(a)) => attach::run(a),
         Some(Command::Export(a)) => export::run(a),
