@@ -2,10 +2,14 @@
 
 mod util;
 
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
 use evscope::demos::{self, DemoOptions};
-use evscope::ev::{BackendKind, EventBase, EventId, Exit, State};
+use evscope::ev::{
+    BackendKind, BevEvents, BevId, BufferLevels, EventBase, EventId, Exit, LoopFlags, State,
+};
 use util::*;
 
 fn run_demo(
@@ -35,6 +39,63 @@ fn event_labeled(rec: &Recorder, base: &EventBase, label: &str) -> Option<EventI
         .find(|id| base.event_label(*id).ok() == Some(label))
 }
 
+/// Every note a demo made that reports lost or garbled data.
+fn errors(rec: &Recorder) -> Vec<String> {
+    rec.notes()
+        .into_iter()
+        .filter(|n| n.starts_with("error"))
+        .collect()
+}
+
+/// The fill levels told for `bev`, in order.
+fn levels_of(rec: &Recorder, bev: BevId) -> Vec<BufferLevels> {
+    rec.log
+        .borrow()
+        .iter()
+        .filter_map(|s| match s {
+            Seen::Buffer(b, l) if *b == bev => Some(*l),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every bufferevent the log mentions, in order of first appearance.
+fn bevs(rec: &Recorder) -> Vec<BevId> {
+    let mut out = Vec::new();
+    for s in rec.log.borrow().iter() {
+        if let Seen::Buffer(b, _) | Seen::BevEvent(b, _) = s {
+            if !out.contains(b) {
+                out.push(*b);
+            }
+        }
+    }
+    out
+}
+
+/// True when `values` rises above 0 and later falls back to 0.
+fn fills_and_drains(values: impl IntoIterator<Item = usize>) -> bool {
+    let mut risen = false;
+    for v in values {
+        if v > 0 {
+            risen = true;
+        } else if risen {
+            return true;
+        }
+    }
+    false
+}
+
+/// The address the echo demo noted it listens on.
+fn noted_address(rec: &Recorder) -> Result<SocketAddr, Box<dyn std::error::Error>> {
+    let notes = rec.notes();
+    let note = notes
+        .iter()
+        .find_map(|n| n.strip_prefix(demos::LISTENING))
+        .ok_or(format!("no listening note in {notes:?}"))?;
+    let addr = note.split(';').next().unwrap_or_default();
+    Ok(addr.parse()?)
+}
+
 #[test]
 fn every_demo_is_listed_once_with_a_lesson() {
     let mut names: Vec<_> = demos::DEMOS.iter().map(|d| d.name).collect();
@@ -45,6 +106,8 @@ fn every_demo_is_listed_once_with_a_lesson() {
         assert!(!d.lesson.is_empty() && !d.summary.is_empty(), "{}", d.name);
     }
     assert!(demos::find("no-such-demo").is_none());
+    assert!(demos::find(demos::DEFAULT).is_some());
+    assert_eq!(demos::DEMOS[0].name, demos::DEFAULT);
 }
 
 #[test]
@@ -143,4 +206,89 @@ fn backends_demo_measures_all_three() -> TestResult {
         assert!(line.contains(&format!(" {name} ")), "{line}");
     }
     Ok(())
+}
+
+#[test]
+fn echo_demo_accepts_echoes_and_frees_clients_that_hang_up() {
+    each_backend(|kind| {
+        let (_base, rec) = run_demo("echo", kind, 40.0, 0.5)?;
+        assert_eq!(errors(&rec), Vec::<String>::new());
+        let addr = noted_address(&rec)?;
+        assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+        let log = rec.log.borrow();
+        let accepts = log.iter().filter(|s| matches!(s, Seen::Accept(..))).count();
+        assert!(accepts >= 3, "{accepts} accepts");
+        let told = |flag: BevEvents| {
+            log.iter()
+                .position(|s| matches!(s, Seen::BevEvent(_, e) if e.contains(flag)))
+        };
+        let connected = told(BevEvents::CONNECTED).ok_or("no CONNECTED")?;
+        let eof = told(BevEvents::EOF).ok_or("no client hung up")?;
+        assert!(connected < eof);
+        // The server frees the bufferevent that saw EOF: its events go to freed.
+        assert!(
+            log[eof..]
+                .iter()
+                .any(|s| matches!(s, Seen::Transition(_, _, State::Freed, _))),
+            "nothing freed after EOF"
+        );
+        drop(log);
+        // The server's side of a connection: the line fills the input, moves to the output,
+        // and leaves.
+        let both = bevs(&rec).into_iter().any(|b| {
+            let l = levels_of(&rec, b);
+            fills_and_drains(l.iter().map(|l| l.input))
+                && fills_and_drains(l.iter().map(|l| l.output))
+        });
+        assert!(
+            both,
+            "no bufferevent whose input and output filled and drained"
+        );
+        let echoed = rec
+            .notes()
+            .iter()
+            .filter(|n| n.contains("the echo of line"))
+            .count();
+        assert!(echoed >= 3, "{:?}", rec.notes());
+        Ok(())
+    });
+}
+
+#[test]
+fn echo_demo_serves_a_client_at_the_noted_address() {
+    each_backend(|kind| {
+        let demo = demos::find("echo").ok_or("no echo demo")?;
+        let mut base = EventBase::with_backend(kind)?;
+        let rec = Recorder::install(&mut base);
+        // Slow scripted clients: the outside client is the one that talks.
+        let opts = DemoOptions {
+            speed: 0.01,
+            ..DemoOptions::default()
+        };
+        (demo.setup)(&mut base, &opts)?;
+        let mut nc = TcpStream::connect(noted_address(&rec)?)?;
+        nc.set_nonblocking(true)?;
+        nc.write_all(b"typed into nc\n")?;
+        let mut got = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while got.len() < 14 && Instant::now() < deadline {
+            base.loop_(LoopFlags::ONCE | LoopFlags::NONBLOCK)?;
+            let mut buf = [0u8; 64];
+            match nc.read(&mut buf) {
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        assert_eq!(got, b"typed into nc\n");
+        assert!(rec
+            .log
+            .borrow()
+            .iter()
+            .any(|s| matches!(s, Seen::Accept(..))));
+        rec.assert_all_legal();
+        Ok(())
+    });
 }

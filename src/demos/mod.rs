@@ -8,12 +8,20 @@ use std::time::Duration;
 use crate::ev::{self, EventBase, Exit, LoopFlags};
 
 mod backends;
+mod echo;
+mod echo_server;
+mod expect;
 mod pipe;
 mod priority;
 mod signal;
+mod talker;
 mod timer;
 
 pub use backends::iteration_cost;
+pub use echo::LISTENING;
+
+/// The demo `evscope` opens with no arguments.
+pub const DEFAULT: &str = "echo";
 
 /// How a demo runs.
 #[derive(Clone, Debug)]
@@ -59,6 +67,7 @@ pub struct Demo {
 
 /// Every demo, in the course's order.
 pub const DEMOS: &[Demo] = &[
+    echo::DEMO,
     timer::DEMO,
     pipe::DEMO,
     signal::DEMO,
