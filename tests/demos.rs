@@ -292,3 +292,59 @@ fn echo_demo_serves_a_client_at_the_noted_address() {
         Ok(())
     });
 }
+
+#[test]
+fn client_demo_connects_and_reads_its_echoes() {
+    each_backend(|kind| {
+        let (_base, rec) = run_demo("client", kind, 40.0, 0.3)?;
+        assert_eq!(errors(&rec), Vec::<String>::new());
+        let log = rec.log.borrow();
+        let client = log
+            .iter()
+            .find_map(|s| match s {
+                Seen::BevEvent(b, e) if e.contains(BevEvents::CONNECTED) => Some(*b),
+                _ => None,
+            })
+            .ok_or("no CONNECTED")?;
+        drop(log);
+        // The echo fills the client's input after its output sent the line.
+        let l = levels_of(&rec, client);
+        assert!(fills_and_drains(l.iter().map(|l| l.output)), "{l:?}");
+        assert!(fills_and_drains(l.iter().map(|l| l.input)), "{l:?}");
+        let notes = rec.notes();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("the echo of line 1 came back")),
+            "{notes:?}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn client_demo_talks_to_the_echo_demo_given_by_listen() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let rec = Recorder::install(&mut base);
+        let mut opts = DemoOptions {
+            speed: 40.0,
+            listen: Some(loopback()),
+        };
+        let echo = demos::find("echo").ok_or("no echo demo")?;
+        (echo.setup)(&mut base, &opts)?;
+        opts.listen = Some(noted_address(&rec)?);
+        let client = demos::find("client").ok_or("no client demo")?;
+        demos::run(client, &mut base, &opts, Some(Duration::from_millis(300)))?;
+        rec.assert_all_legal();
+        assert_eq!(errors(&rec), Vec::<String>::new());
+        let notes = rec.notes();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("client: bufferevent_read: the echo")),
+            "{notes:?}"
+        );
+        Ok(())
+    });
+}

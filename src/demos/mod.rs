@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::ev::{self, EventBase, Exit, LoopFlags};
 
 mod backends;
+mod client;
 mod echo;
 mod echo_server;
 mod expect;
@@ -70,6 +71,7 @@ pub const DEMOS: &[Demo] = &[
     echo::DEMO,
     timer::DEMO,
     pipe::DEMO,
+    client::DEMO,
     signal::DEMO,
     priority::DEMO,
     backends::DEMO,
