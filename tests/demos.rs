@@ -348,3 +348,46 @@ fn client_demo_talks_to_the_echo_demo_given_by_listen() {
         Ok(())
     });
 }
+
+#[test]
+fn half_close_demo_keeps_one_direction_after_the_other_ends() {
+    each_backend(|kind| {
+        let (_base, rec) = run_demo("half-close", kind, 40.0, 0.35)?;
+        assert_eq!(errors(&rec), Vec::<String>::new());
+        let log = rec.log.borrow();
+        let (at, closed) = log
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| match s {
+                Seen::BevEvent(b, e) if e.contains(BevEvents::EOF) => Some((i, *b)),
+                _ => None,
+            })
+            .ok_or("no EOF")?;
+        // After its EOF, the side that read it goes on sending ...
+        let sends_on = log[at..]
+            .iter()
+            .any(|s| matches!(s, Seen::Buffer(b, l) if *b == closed && l.output > 0));
+        assert!(sends_on, "{closed} sent nothing after its EOF");
+        // ... and the half-closed side goes on receiving, until it reads EOF too.
+        let (other_eof, other) = log[at + 1..]
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| match s {
+                Seen::BevEvent(b, e) if e.contains(BevEvents::EOF) => Some((at + 1 + i, *b)),
+                _ => None,
+            })
+            .ok_or("the half-closed side never read EOF")?;
+        assert_ne!(other, closed);
+        let receives_on = log[at..other_eof]
+            .iter()
+            .any(|s| matches!(s, Seen::Buffer(b, l) if *b == other && l.input > 0));
+        assert!(receives_on, "{other} received nothing after {closed}'s EOF");
+        drop(log);
+        let notes = rec.notes();
+        assert!(
+            notes.iter().any(|n| n.contains("no byte lost")),
+            "{notes:?}"
+        );
+        Ok(())
+    });
+}

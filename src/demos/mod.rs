@@ -12,6 +12,7 @@ mod client;
 mod echo;
 mod echo_server;
 mod expect;
+mod half_close;
 mod pipe;
 mod priority;
 mod signal;
@@ -75,6 +76,7 @@ pub const DEMOS: &[Demo] = &[
     signal::DEMO,
     priority::DEMO,
     backends::DEMO,
+    half_close::DEMO,
 ];
 
 /// The demo called `name`.
