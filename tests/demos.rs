@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use evscope::demos::{self, DemoOptions};
 use evscope::ev::{
     BackendKind, BevEvents, BevId, BufferLevels, EventBase, EventId, Exit, LoopFlags, State,
+    MAX_READ,
 };
 use util::*;
 
@@ -386,6 +387,58 @@ fn half_close_demo_keeps_one_direction_after_the_other_ends() {
         let notes = rec.notes();
         assert!(
             notes.iter().any(|n| n.contains("no byte lost")),
+            "{notes:?}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn watermark_demo_fills_to_the_high_watermark_and_drains() {
+    each_backend(|kind| {
+        let (_base, rec) = run_demo("watermark", kind, 40.0, 0.45)?;
+        assert_eq!(errors(&rec), Vec::<String>::new());
+        let high = demos::READ_HIGH;
+        let all = bevs(&rec);
+        let reader = all
+            .iter()
+            .copied()
+            .find(|b| levels_of(&rec, *b).iter().any(|l| l.read_high == high))
+            .ok_or("no reader with the high watermark")?;
+        let writer = all
+            .iter()
+            .copied()
+            .find(|b| {
+                levels_of(&rec, *b)
+                    .iter()
+                    .any(|l| l.write_low == demos::WRITE_LOW)
+            })
+            .ok_or("no writer with the low watermark")?;
+        let r = levels_of(&rec, reader);
+        let top = r.iter().map(|l| l.input).max().unwrap_or(0);
+        assert!(top >= high, "the input never reached {high}: {top}");
+        assert!(top <= high + MAX_READ, "the input grew to {top}");
+        let reached = r.iter().position(|l| l.input >= high).unwrap_or(0);
+        assert!(
+            r[reached..].iter().any(|l| l.input == 0),
+            "the input never drained"
+        );
+        // Back-pressure: the writer's output backs up, then drains.
+        let w = levels_of(&rec, writer);
+        assert!(
+            w.iter().map(|l| l.output).max().unwrap_or(0) > demos::WRITE_LOW,
+            "the writer's output never backed up"
+        );
+        assert!(fills_and_drains(w.iter().map(|l| l.output)));
+        let notes = rec.notes();
+        assert!(
+            notes.iter().any(|n| n.contains("write callback")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("drained: the reader has every byte")),
             "{notes:?}"
         );
         Ok(())

@@ -18,9 +18,11 @@ mod priority;
 mod signal;
 mod talker;
 mod timer;
+mod watermark;
 
 pub use backends::iteration_cost;
 pub use echo::LISTENING;
+pub use watermark::{READ_HIGH, WRITE_LOW};
 
 /// The demo `evscope` opens with no arguments.
 pub const DEFAULT: &str = "echo";
@@ -77,6 +79,7 @@ pub const DEMOS: &[Demo] = &[
     priority::DEMO,
     backends::DEMO,
     half_close::DEMO,
+    watermark::DEMO,
 ];
 
 /// The demo called `name`.
