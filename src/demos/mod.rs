@@ -32,7 +32,9 @@ pub const DEFAULT: &str = "echo";
 pub struct DemoOptions {
     /// 1.0 is classroom pace (about one thing a second); 4.0 is four times as fast.
     pub speed: f64,
-    /// Where server demos listen; None picks a free port on 127.0.0.1.
+    /// Where the `echo` demo's server listens, so students can join with `nc` (None: a free
+    /// port on 127.0.0.1, told in a note starting with [`LISTENING`]); the `client` demo
+    /// connects there instead of to a server of its own. The other demos do not listen.
     pub listen: Option<SocketAddr>,
 }
 
