@@ -1,4 +1,4 @@
-//! Classroom scenarios, written only against the public [`ev`](crate::ev) API, as a student
+//! Classroom scenarios, written only against the public [`ev`] API, as a student
 //! would write them. Each sets up its events on a base; the caller runs the loop (headless, or
 //! under the dashboard).
 
