@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod attach;
 mod export;
+mod libevent_shim;
 mod live;
 mod replay;
 mod run;

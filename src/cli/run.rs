@@ -36,6 +36,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let mut cmd = Command::new(program);
     cmd.args(&args.command[1..])
         .env("EVSCOPE_TRACE", listener.trace_env());
+    // A libevent C program runs on evscope's libevent.so.
+    let _shim = super::libevent_shim::apply(&mut cmd, program);
     if args.step {
         // Our stdin drives the stepping.
         cmd.stdin(Stdio::null());
