@@ -136,3 +136,39 @@ fn echo_server_and_client_exchange_a_mebibyte() -> TestResult {
         Ok(())
     })
 }
+
+#[test]
+fn misuse_is_refused_with_a_message_not_a_crash() -> TestResult {
+    let Some(p) = util::program("misuse")? else {
+        return Ok(());
+    };
+    let out = util::run(&p.evscope, &[], &[], None)?;
+    let stdout = util::stdout_of(&out, "misuse")?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "event_add on a freed event: -1",
+        "event_initialized on a freed event: 0",
+        "event_add(NULL): -1",
+        "evbuffer_add on a freed evbuffer: -1",
+        "refused, length still 0",
+        "bufferevent_write on a freed bufferevent: -1",
+        "evbuffer_add on its old output buffer: -1",
+        "bufferevent_socket_new on a closed fd: NULL",
+        "still running after event_base_free inside a callback",
+        "dispatch: 1",
+        "dispatch on a freed base: -1",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing from:\n{stdout}");
+    }
+    for said in [
+        "evscope: event_add: the pointer is not a live struct event",
+        "evscope: event_add: the struct event pointer is NULL",
+        "evscope: evbuffer_free: this evbuffer belongs to a bufferevent",
+        "evscope: bufferevent_write: the pointer is not a live struct bufferevent",
+        "evscope: event_base_free: called inside one of the base's own callbacks",
+        "evscope: event_base_dispatch: the pointer is not a live struct event_base",
+    ] {
+        assert!(stderr.contains(said), "{said:?} missing from:\n{stderr}");
+    }
+    Ok(())
+}

@@ -1,10 +1,13 @@
-/* A signal event: a timer raises SIGUSR1 three times; the signal callback counts. */
+/* A signal event: a timer raises SIGUSR1 three times; the signal callback counts. The timer
+ * lives in the program's own memory (event_assign). */
 #include <signal.h>
 #include <stdio.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
 static int raised, caught;
-static struct event *timer;
+static struct event timer_storage;
+static struct event *timer = &timer_storage;
 
 static void raise_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -31,7 +34,7 @@ int main(void)
 {
 	struct event_base *base = event_base_new();
 	struct event *sig = evsignal_new(base, SIGUSR1, signal_cb, event_self_cbarg());
-	timer = event_new(base, -1, EV_PERSIST, raise_cb, NULL);
+	event_assign(timer, base, -1, EV_PERSIST, raise_cb, NULL);
 	struct timeval every = {0, 20 * 1000};
 	evsignal_add(sig, NULL);
 	evtimer_add(timer, &every);
@@ -40,7 +43,7 @@ int main(void)
 	int r = event_base_dispatch(base);
 	printf("dispatch returned %d: raised %d, caught %d\n", r, raised, caught);
 	event_free(sig);
-	event_free(timer);
+	printf("assigned timer initialized: %d\n", event_initialized(timer));
 	event_base_free(base);
 	return 0;
 }
