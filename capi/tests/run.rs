@@ -20,12 +20,18 @@ fn evscope() -> Result<PathBuf, String> {
     }
 }
 
+/// Points evscope at this build's library (the one beside it may be older).
+fn library() -> [(&'static str, String); 1] {
+    let lib = util::library_dir().join("libevent.so");
+    [("EVSCOPE_LIBEVENT", lib.display().to_string())]
+}
+
 /// Runs `prog` under `evscope run --print` and checks the program ran to the end on evscope:
 /// its own output, and the timeline naming its callbacks.
 fn observed(prog: &std::path::Path) -> TestResult {
     let exe = evscope()?;
     let args = ["run", "--print", "--", prog.to_str().ok_or("path")?];
-    let out = run(&exe, &args, &[], None)?;
+    let out = run(&exe, &args, &library(), None)?;
     let text = stdout_of(&out, "evscope run")?;
     assert!(text.contains("dispatch returned 1 after 3 ticks"), "{text}");
     assert!(

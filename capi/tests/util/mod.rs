@@ -31,6 +31,12 @@ pub fn artifacts() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where this build's `libevent.so` is: `deps/`, which `cargo test` always brings up to date
+/// (the copy beside `evscope` is refreshed by `cargo build`).
+pub fn library_dir() -> PathBuf {
+    artifacts().join("deps")
+}
+
 /// Why the C tests cannot run here, if they cannot: no C compiler, or no libevent headers.
 fn missing() -> Option<String> {
     if Command::new("cc").arg("--version").output().is_err() {
@@ -56,7 +62,7 @@ fn source(name: &str) -> PathBuf {
 
 /// Compiles `name` against evscope's library; the compiler's output on failure.
 pub fn compile_evscope(name: &str, out: &Path) -> Result<(), String> {
-    let dir = artifacts();
+    let dir = library_dir();
     cc(&[
         "-o".as_ref(),
         out.as_os_str(),
@@ -96,7 +102,7 @@ pub fn out_dir() -> PathBuf {
 }
 
 fn build_all() -> Result<HashMap<&'static str, Built>, String> {
-    let lib = artifacts().join("libevent.so");
+    let lib = library_dir().join("libevent.so");
     if !lib.exists() {
         return Err(format!(
             "{} is missing: cargo builds it with the capi crate",
@@ -143,6 +149,8 @@ pub fn run(
     cmd.args(args)
         .env_remove("EVSCOPE_TRACE")
         .env_remove("EVSCOPE_BACKEND")
+        // cargo's own LD_LIBRARY_PATH (target/<profile>) would win over the programs' rpath.
+        .env_remove("LD_LIBRARY_PATH")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
