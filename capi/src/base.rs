@@ -61,6 +61,13 @@ extern "C" fn flush_at_exit() {
     for key in current::lent_keys() {
         let _ = current::with_lent(key, |b| drop(b.take_observer()));
     }
+    // Where the thread's tables outlive the exit handlers, flush the idle bases here too.
+    let idle = handles::with(|h| Ok(h.bases.values().map(|b| b.base.clone()).collect::<Vec<_>>()));
+    for base in idle.unwrap_or_default() {
+        if let Ok(mut b) = base.try_borrow_mut() {
+            drop(b.take_observer());
+        }
+    }
 }
 
 /// libevent's `event_base_new`: a base on `EVSCOPE_BACKEND` (default epoll), observed as

@@ -4,8 +4,8 @@
 //! program like any other, with its callbacks' names (from the symbol table) as labels.
 //!
 //! - [`types`]: the opaque C types; each pointer handed out is a handle ([`handles`]).
-//! - `base`, `event`, `buffer`, `bufferevent`, `listener`, `evutil`: the exported calls, one
-//!   file per libevent header area, in safe code.
+//! - `base`, `event`, `buffer`, `bufferevent`, `listener`, `evutil`, `compat`: the exported
+//!   calls, one file per libevent header area, in safe code.
 //! - `sys`: every `unsafe` block — C memory, C function pointers, lending the running base to
 //!   the calls its callbacks make, dladdr, and the variadic printf trampolines.
 //!
@@ -14,6 +14,7 @@
 mod base;
 mod buffer;
 mod bufferevent;
+mod compat;
 mod elf;
 mod error;
 mod event;

@@ -172,3 +172,22 @@ fn misuse_is_refused_with_a_message_not_a_crash() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn pre_2_0_api_event_init_and_event_set() -> TestResult {
+    same_as_system("compat", None, |_, records| {
+        let reader = event_labeled(records, "read_cb")?;
+        // Three reads wait again; the fourth sees the pipe closed and deletes it.
+        assert_eq!(count(records, reader, "callback", "pending"), 3);
+        assert_eq!(count(records, reader, "callback", "non_pending"), 1);
+        // event_base_set moves the timer to the base: the first one is freed, a second made.
+        let tickers = util::events_labeled(records, "tick_cb");
+        assert_eq!(tickers.len(), 2);
+        assert_eq!(path(records, tickers[0]), ["new->freed"]);
+        let ticker = tickers[1];
+        // Re-added inside its callback twice: pending again each time.
+        assert_eq!(count(records, ticker, "pending", "active"), 3);
+        assert_eq!(count(records, ticker, "callback", "pending"), 2);
+        Ok(())
+    })
+}

@@ -19,7 +19,7 @@ pub type TestResult = Result<(), Box<dyn Error>>;
 pub const BACKENDS: [&str; 3] = ["epoll", "poll", "select"];
 
 /// The programs in `tests/c`, by name.
-pub const PROGRAMS: [&str; 5] = ["timers", "stdin", "signal", "echo", "misuse"];
+pub const PROGRAMS: [&str; 6] = ["timers", "stdin", "signal", "echo", "misuse", "compat"];
 
 /// Where cargo put this test binary's workspace artifacts: `libevent.so` and `evscope`.
 pub fn artifacts() -> PathBuf {
