@@ -73,12 +73,8 @@ fn an_uncovered_call_fails_loudly() -> TestResult {
     let prog = dir.join("uncovered-system");
     util::compile_system("uncovered", &prog)?;
     let exe = evscope()?;
-    let out = run(
-        &exe,
-        &["run", "--print", "--", prog.to_str().ok_or("path")?],
-        &[],
-        None,
-    )?;
+    let args = ["run", "--print", "--", prog.to_str().ok_or("path")?];
+    let out = run(&exe, &args, &library(), None)?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("undefined symbol: evhttp_new"), "{stderr}");

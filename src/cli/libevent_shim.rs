@@ -35,14 +35,19 @@ impl Drop for Shim {
 }
 
 /// evscope's `libevent.so`: `$EVSCOPE_LIBEVENT`, or the one beside the evscope binary (as
-/// cargo builds them, in `target/debug` or `target/release`).
+/// `cargo build` leaves them in `target/debug` or `target/release`, or in `deps/` there).
 pub fn library() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("EVSCOPE_LIBEVENT").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
     let exe = std::env::current_exe().ok()?;
-    let lib = exe.parent()?.join("libevent.so");
-    lib.is_file().then_some(lib)
+    let dir = exe.parent()?;
+    // The newer of the two: a `cargo test` after a `cargo build` refreshes only deps/.
+    [dir.join("libevent.so"), dir.join("deps/libevent.so")]
+        .into_iter()
+        .filter_map(|lib| Some((std::fs::metadata(&lib).ok()?.modified().ok()?, lib)))
+        .max_by_key(|(modified, _)| *modified)
+        .map(|(_, lib)| lib)
 }
 
 /// True when the program file names a libevent library (a cheap look for its soname).
