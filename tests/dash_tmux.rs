@@ -95,7 +95,7 @@ fn replay_in_tmux_steps_plays_helps_and_quits() -> TestResult {
     assert!(s.contains("REPLAY") && s.contains("dash_echo.jsonl"), "{s}");
 
     t.keys(&["n", "n", "n"])?;
-    let explained = "▶     3     30 µs  bufferevent 2 \"client\" created on fd 5";
+    let explained = "▶     3     30 µs  bufferevent 2 \"client\" (fd 5) created on fd 5";
     let s = t.wait_for(|s| s.contains("rec 3/393") && s.contains(explained))?;
     assert!(s.contains("rec 3/393"), "{s}");
     assert!(
