@@ -174,7 +174,10 @@ fn a_bad_trace_is_a_clear_error_not_a_screen() -> TestResult {
         .output()?;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.jsonl") && err.contains("line 2"), "{err}");
+    assert!(
+        err.starts_with(&format!("evscope: {}:2: ", bad.display())),
+        "FILE:LINE: what, as validate says it: {err}"
+    );
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

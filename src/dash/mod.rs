@@ -82,7 +82,7 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// Replays the trace at `path` (`evscope replay FILE`), starting at its first record.
 pub fn replay(path: &Path, opts: &Options) -> Result<(), DashError> {
-    terminal::ensure()?;
+    // A bad trace is told first, terminal or not.
     let timeline = feed::load(path)?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
