@@ -253,3 +253,30 @@ fn bad_traces_are_refused_with_the_line_number() {
     assert_eq!(line, 2);
     assert!(what.contains("teleport"), "{what}");
 }
+
+#[test]
+fn reused_slots_are_named_with_their_generation() {
+    use evscope::dash::model::id_text;
+    use evscope::ev::What;
+    use evscope::trace::{Header, Record};
+    let ev = (1u64 << 32) | 3;
+    assert_eq!(id_text(3), "3");
+    assert_eq!(id_text(ev), "3v1");
+    let t = Timeline::from_records(
+        Header::new("poll", "ids"),
+        [Record {
+            seq: 1,
+            t_us: 1,
+            body: Body::EventNew {
+                ev,
+                fd: None,
+                what: What::TIMEOUT,
+                label: String::new(),
+            },
+        }],
+    );
+    assert_eq!(
+        t.last().events.get(&ev).map(|e| e.name()).as_deref(),
+        Some("event 3v1")
+    );
+}

@@ -1,7 +1,7 @@
 //! The one place the session and the view state change.
 
 use super::feed::LiveItem;
-use super::model::{Lang, Session};
+use super::model::{id_text, Lang, Session};
 use super::msg::{Cmd, Msg};
 use super::ui::{Focus, Mode, Ui, SPEEDS};
 use crate::trace::{Body, Control, Status};
@@ -66,8 +66,9 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
                     ui.breakpoints.remove(&ev);
                 }
                 ui.status = Some(format!(
-                    "breakpoint {} on event {ev}",
-                    if on { "set" } else { "cleared" }
+                    "breakpoint {} on event {}",
+                    if on { "set" } else { "cleared" },
+                    id_text(ev)
                 ));
                 if ui.mode == Mode::Live {
                     out.push(Cmd::Gate(if on {
@@ -108,11 +109,11 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
     out
 }
 
-/// The id of the selected event of the table (rows in id order).
+/// The id of the selected event of the table (rows as [`crate::dash::model::Snapshot::events_listed`]).
 pub fn selected_event(s: &Session, ui: &Ui) -> Option<u64> {
-    let events = &s.snapshot().events;
-    let i = ui.selected.min(events.len().checked_sub(1)?);
-    events.keys().nth(i).copied()
+    let snap = s.snapshot();
+    let i = ui.selected.min(snap.events.len().checked_sub(1)?);
+    snap.events_listed().nth(i).map(|e| e.id)
 }
 
 fn move_to(s: &mut Session, ui: &mut Ui, pos: usize) {
@@ -197,7 +198,7 @@ fn play_tick(s: &mut Session, ui: &mut Ui) {
                 if ui.breakpoints.contains(ev) {
                     stop = start + i + 1;
                     ui.playing = false;
-                    ui.status = Some(format!("breakpoint: event {ev} became {to}"));
+                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
                     break;
                 }
             }
@@ -215,7 +216,7 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
         LiveItem::Record(r) => {
             if let Body::Transition { ev, to, .. } = &r.body {
                 if ui.breakpoints.contains(ev) {
-                    ui.status = Some(format!("breakpoint: event {ev} became {to}"));
+                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
                 }
             }
             s.push(r, ui.follow);
@@ -227,9 +228,9 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
                     let last = s.timeline().records().last().map(|r| &r.body);
                     ui.status = Some(match last {
                         Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
-                            format!("paused at a breakpoint: event {ev} became {to}")
+                            format!("paused at a breakpoint: event {} became {to}", id_text(ev))
                         }
-                        _ => format!("paused at a breakpoint on event {ev}"),
+                        _ => format!("paused at a breakpoint on event {}", id_text(ev)),
                     });
                 }
                 ("next_iteration", _) => {

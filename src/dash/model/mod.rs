@@ -6,6 +6,7 @@
 
 mod bev_row;
 mod event_row;
+mod id_text;
 mod phase;
 mod session;
 mod snapshot;
@@ -13,6 +14,7 @@ mod timeline;
 
 pub use bev_row::BevRow;
 pub use event_row::EventRow;
+pub use id_text::id_text;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};
