@@ -130,3 +130,41 @@ fn run_step_pauses_a_program_and_quitting_lets_it_finish_on_its_own() -> TestRes
     );
     Ok(())
 }
+
+#[test]
+fn run_holds_the_programs_output_while_the_dashboard_is_open_and_prints_it_after() -> TestResult {
+    if !available("run_holds_the_programs_output_while_the_dashboard_is_open_and_prints_it_after") {
+        return Ok(());
+    }
+    let bin = trace_util::evscope_bin();
+    let ticker = trace_util::example("ticker")?;
+    // The shell prints before it becomes the ticker, while the dashboard has the terminal.
+    let cmd = format!(
+        "{} run -- sh -c 'echo early words; exec {}'; echo EXITED $?; sleep 30",
+        bin.display(),
+        ticker.display()
+    );
+    let t = Tmux::start("run-output", 100, 30, &cmd)?;
+    let s = t.wait_for(|s| header(s).contains("ENDED"))?;
+    assert!(
+        header(&s).contains("ENDED"),
+        "the ticker ran to its end: {s}"
+    );
+    assert!(
+        !s.contains("early words") && !s.contains("ticker: read"),
+        "nothing printed over the dashboard: {s}"
+    );
+    t.keys(&["q"])?;
+    let s = t.wait_for(|s| s.contains("EXITED"))?;
+    assert!(s.contains("EXITED 0"), "{s}");
+    let early = s
+        .find("early words")
+        .ok_or(format!("held output printed: {s}"))?;
+    let late = s.find("ticker: read 35 bytes").ok_or(s.clone())?;
+    assert!(early < late, "in the order it was written: {s}");
+    assert!(
+        !s.contains("State machine"),
+        "the terminal was restored: {s}"
+    );
+    Ok(())
+}
