@@ -28,22 +28,21 @@ impl Tmux {
     /// Starts `cmd` in a new detached `w`×`h` session.
     pub fn start(tag: &str, w: u16, h: u16, cmd: &str) -> Result<Tmux, Box<dyn std::error::Error>> {
         let name = format!("evscope-{tag}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-            ])
-            .args(["-s", &name, cmd])
-            .status()?
-            .success();
-        if !ok {
-            return Err("tmux new-session failed".into());
+        // Tests start sessions in parallel; a client that meets the tmux server as it starts
+        // or stops may be turned away, so try a few times before calling it a failure.
+        let (w, h) = (w.to_string(), h.to_string());
+        let mut said = String::new();
+        for _ in 0..5 {
+            let out = Command::new("tmux")
+                .args(["new-session", "-d", "-x", &w, "-y", &h, "-s", &name, cmd])
+                .output()?;
+            if out.status.success() {
+                return Ok(Tmux { name });
+            }
+            said = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(200));
         }
-        Ok(Tmux { name })
+        Err(format!("tmux new-session failed: {said}").into())
     }
 
     /// Sends each key (tmux names: `n`, `Space`, `q`, …).
