@@ -21,7 +21,13 @@ mod validate;
 /// A libevent-shaped event library, and the means to watch its inner life. With no command,
 /// the dashboard opens live on the default demo (the echo server).
 #[derive(Parser)]
-#[command(name = "evscope", version, about)]
+#[command(
+    name = "evscope",
+    version,
+    about,
+    after_help = "With no command, evscope opens the dashboard live on the echo demo \
+                  (`evscope demo echo`)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
