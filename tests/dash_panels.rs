@@ -173,7 +173,8 @@ fn timeline_marks_the_current_record_and_dims_the_next() -> TestResult {
         .find(|l| l.contains('▶'))
         .ok_or("no current line")?;
     assert!(
-        cur.contains("28") && cur.contains("became active: the program called event_active"),
+        cur.contains("28")
+            && cur.contains("event 5 \"wake-up\" (timer) became active: event_active was called"),
         "{cur}"
     );
     let next = t.lines().find(|l| l.contains('·')).ok_or("no next line")?;

@@ -1,11 +1,10 @@
 //! The one place the session and the view state change.
 
-use super::feed::{Control, LiveItem};
-use super::model::Session;
+use super::feed::LiveItem;
+use super::model::{Lang, Session};
 use super::msg::{Cmd, Msg};
 use super::ui::{Focus, Mode, Ui, SPEEDS};
-use crate::dash::model::Lang;
-use crate::trace::Body;
+use crate::trace::{Body, Control, Status};
 
 /// The play clock's period.
 pub const TICK_MS: u64 = 50;
@@ -19,7 +18,7 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
             if ui.mode == Mode::Live && ui.ended.is_none() {
                 // Never leave the observed program held.
                 for ev in std::mem::take(&mut ui.breakpoints) {
-                    out.push(Cmd::Gate(Control::Breakpoint { ev, on: false }));
+                    out.push(Cmd::Gate(Control::Unbreak { ev }));
                 }
                 out.push(Cmd::Gate(Control::Continue));
             }
@@ -71,7 +70,11 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
                     if on { "set" } else { "cleared" }
                 ));
                 if ui.mode == Mode::Live {
-                    out.push(Cmd::Gate(Control::Breakpoint { ev, on }));
+                    out.push(Cmd::Gate(if on {
+                        Control::Break { ev }
+                    } else {
+                        Control::Unbreak { ev }
+                    }));
                 }
             }
         }
@@ -130,7 +133,7 @@ fn forward(s: &mut Session, ui: &mut Ui, out: &mut Vec<Cmd>) {
         ui.follow = true;
         if ui.held {
             ui.stepped = true;
-            out.push(Cmd::Gate(Control::Step));
+            out.push(Cmd::Gate(Control::Step { n: 1 }));
         } else {
             ui.held = true;
             out.push(Cmd::Gate(Control::Pause));
@@ -217,13 +220,34 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
             }
             s.push(r, ui.follow);
         }
-        LiveItem::Held(held) => {
-            ui.held = held;
-            if !held {
-                ui.stepped = false;
+        LiveItem::Status(Status::Paused { reason, ev }) => {
+            ui.held = true;
+            match (reason.as_str(), ev) {
+                ("breakpoint", Some(ev)) => {
+                    let last = s.timeline().records().last().map(|r| &r.body);
+                    ui.status = Some(match last {
+                        Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
+                            format!("paused at a breakpoint: event {ev} became {to}")
+                        }
+                        _ => format!("paused at a breakpoint on event {ev}"),
+                    });
+                }
+                ("next_iteration", _) => {
+                    ui.status = Some(format!(
+                        "paused: loop iteration {} begins",
+                        s.timeline().last().iteration
+                    ));
+                }
+                _ => {}
             }
         }
-        LiveItem::Notice(text) => ui.status = Some(text),
+        LiveItem::Status(Status::Running) => {
+            ui.held = false;
+            ui.stepped = false;
+        }
+        LiveItem::Status(Status::Error { message }) => {
+            ui.status = Some(format!("the program says: {message}"));
+        }
         LiveItem::Ended(why) => {
             ui.held = false;
             ui.ended = Some(why.unwrap_or_else(|| "the program ended".into()));

@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState};
 
+use super::micros::micros;
 use super::{framed, panel, Ctx};
-use crate::dash::model::explain::micros;
 use crate::dash::model::{EventRow, Lang};
 use crate::dash::ui::Focus;
 use crate::ev::State;

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
 use super::events::state_name;
+use super::micros::micros;
 use super::popup::centered;
 use super::{framed, panel, Ctx};
-use crate::dash::model::explain::micros;
 use crate::dash::model::Lang;
 use crate::trace::Body;
 
