@@ -7,9 +7,17 @@ use std::time::{Duration, Instant};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// A tmux session running one shell command; killed on drop.
+/// A tmux session running one shell command, on a tmux server of its own (`-L`), so tests
+/// running side by side never meet one server starting or stopping; killed on drop.
 pub struct Tmux {
     name: String,
+}
+
+/// `tmux -L NAME`: the private server of session `name`.
+fn tmux(name: &str) -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", name]);
+    c
 }
 
 /// True when tmux can be run. Only a missing tmux makes a terminal test skip (saying so);
@@ -28,27 +36,24 @@ impl Tmux {
     /// Starts `cmd` in a new detached `w`×`h` session.
     pub fn start(tag: &str, w: u16, h: u16, cmd: &str) -> Result<Tmux, Box<dyn std::error::Error>> {
         let name = format!("evscope-{tag}-{}", std::process::id());
-        // Tests start sessions in parallel; a client that meets the tmux server as it starts
-        // or stops may be turned away, so try a few times before calling it a failure.
         let (w, h) = (w.to_string(), h.to_string());
-        let mut said = String::new();
-        for _ in 0..5 {
-            let out = Command::new("tmux")
-                .args(["new-session", "-d", "-x", &w, "-y", &h, "-s", &name, cmd])
-                .output()?;
-            if out.status.success() {
-                return Ok(Tmux { name });
-            }
-            said = String::from_utf8_lossy(&out.stderr).into_owned();
-            std::thread::sleep(Duration::from_millis(200));
+        let out = tmux(&name)
+            .args(["new-session", "-d", "-x", &w, "-y", &h, "-s", &name, cmd])
+            .output()?;
+        if out.status.success() {
+            return Ok(Tmux { name });
         }
-        Err(format!("tmux new-session failed: {said}").into())
+        Err(format!(
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into())
     }
 
     /// Sends each key (tmux names: `n`, `Space`, `q`, …).
     pub fn keys(&self, keys: &[&str]) -> TestResult {
         for k in keys {
-            let ok = Command::new("tmux")
+            let ok = tmux(&self.name)
                 .args(["send-keys", "-t", &self.name, k])
                 .status()?
                 .success();
@@ -61,7 +66,7 @@ impl Tmux {
 
     /// The screen's text.
     pub fn screen(&self) -> Result<String, Box<dyn std::error::Error>> {
-        let out = Command::new("tmux")
+        let out = tmux(&self.name)
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -84,7 +89,7 @@ impl Tmux {
 
     /// True while the session exists.
     pub fn alive(&self) -> bool {
-        Command::new("tmux")
+        tmux(&self.name)
             .args(["has-session", "-t", &self.name])
             .status()
             .is_ok_and(|s| s.success())
@@ -93,9 +98,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = tmux(&self.name).arg("kill-server").status();
     }
 }
 
