@@ -106,7 +106,7 @@ def main():
     rows = parse(open(src, encoding="utf-8", errors="replace").read().rstrip("\n"))
     mono = ImageFont.truetype(MONO, SIZE)
     mono_bold = ImageFont.truetype(MONO_BOLD, SIZE)
-    cjk = ImageFont.truetype(CJK, SIZE)
+    cjk = ImageFont.truetype(CJK, SIZE + 2)
     cw = round(mono.getlength("M"))
     ch = SIZE + 6
     cols = max(len(r) for r in rows)
@@ -121,7 +121,7 @@ def main():
                 continue
             wide = unicodedata.east_asian_width(c) in ("W", "F")
             font = cjk if wide else (mono_bold if bold else mono)
-            d.text((px, py + 2), c, font=font, fill=f)
+            d.text((px, py + (0 if wide else 2)), c, font=font, fill=f)
     img.save(out)
 
 
