@@ -112,11 +112,15 @@ def main():
     cols = max(len(r) for r in rows)
     img = Image.new("RGB", (cols * cw + 16, len(rows) * ch + 16), BG)
     d = ImageDraw.Draw(img)
+    # Backgrounds first, then text: a wide glyph spans the next cell's background.
     for y, row in enumerate(rows):
         for x, (c, f, b, bold) in enumerate(row):
             px, py = 8 + x * cw, 8 + y * ch
             if b != BG:
                 d.rectangle([px, py, px + cw - 1, py + ch - 1], fill=b)
+    for y, row in enumerate(rows):
+        for x, (c, f, b, bold) in enumerate(row):
+            px, py = 8 + x * cw, 8 + y * ch
             if not c or c == " ":
                 continue
             wide = unicodedata.east_asian_width(c) in ("W", "F")

@@ -34,7 +34,7 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         Constraint::Length(4),
         Constraint::Min(6),
         Constraint::Length(3),
-        Constraint::Length(if wide { 18 } else { 12 }),
+        Constraint::Length(if wide { 18 } else { 13 }),
         Constraint::Length(if wide { 22 } else { 20 }),
         Constraint::Length(4),
         Constraint::Length(8),
@@ -95,7 +95,7 @@ fn what_text(e: &EventRow, wide: bool) -> String {
         return "timer".into();
     }
     let full = names.join("|");
-    if wide || full.len() <= 12 {
+    if wide || full.len() <= 13 {
         full
     } else {
         names.iter().map(|n| &n[..1]).collect::<Vec<_>>().join(" ")
