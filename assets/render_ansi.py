@@ -106,22 +106,26 @@ def main():
     rows = parse(open(src, encoding="utf-8", errors="replace").read().rstrip("\n"))
     mono = ImageFont.truetype(MONO, SIZE)
     mono_bold = ImageFont.truetype(MONO_BOLD, SIZE)
-    cjk = ImageFont.truetype(CJK, SIZE)
+    cjk = ImageFont.truetype(CJK, SIZE + 2)
     cw = round(mono.getlength("M"))
     ch = SIZE + 6
     cols = max(len(r) for r in rows)
     img = Image.new("RGB", (cols * cw + 16, len(rows) * ch + 16), BG)
     d = ImageDraw.Draw(img)
+    # Backgrounds first, then text: a wide glyph spans the next cell's background.
     for y, row in enumerate(rows):
         for x, (c, f, b, bold) in enumerate(row):
             px, py = 8 + x * cw, 8 + y * ch
             if b != BG:
                 d.rectangle([px, py, px + cw - 1, py + ch - 1], fill=b)
+    for y, row in enumerate(rows):
+        for x, (c, f, b, bold) in enumerate(row):
+            px, py = 8 + x * cw, 8 + y * ch
             if not c or c == " ":
                 continue
             wide = unicodedata.east_asian_width(c) in ("W", "F")
             font = cjk if wide else (mono_bold if bold else mono)
-            d.text((px, py + 2), c, font=font, fill=f)
+            d.text((px, py + (0 if wide else 2)), c, font=font, fill=f)
     img.save(out)
 
 

@@ -7,7 +7,7 @@ mod synth;
 mod util;
 
 use dash_util::{at, fixture};
-use evscope::dash::feed::{self, FeedError};
+use evscope::dash::feed;
 use evscope::dash::model::{Phase, Session, Snapshot, Timeline};
 use evscope::ev::State;
 use evscope::trace::Body;
@@ -178,20 +178,50 @@ fn next_iteration_lands_just_after_a_loop_iteration_record() -> TestResult {
 }
 
 #[test]
-fn a_record_that_breaks_the_rules_is_counted_not_fatal() -> TestResult {
+fn a_record_that_breaks_the_rules_is_counted_not_fatal_in_the_model_and_refused_by_the_reader(
+) -> TestResult {
+    use evscope::trace::{Header, Record};
     let text = "{\"format\":\"evscope-trace\",\"version\":1,\"backend\":\"poll\"}\n\
         {\"seq\":1,\"t_us\":1,\"kind\":\"transition\",\"ev\":9,\"fd\":null,\"from\":\"pending\",\"to\":\"callback\",\"cause\":\"x\"}\n\
         {\"seq\":2,\"t_us\":2,\"kind\":\"callback_end\",\"ev\":8,\"what\":[],\"dur_us\":1}\n";
-    let t = feed::parse(text.as_bytes())?;
+    // The reader refuses it, naming the line...
+    let (line, what) = parse_err(text);
+    assert_eq!(line, 2);
+    assert_eq!(what, "event 9 has a transition before its event_new record");
+    // ...and the model, fed such records anyway, counts them instead of failing.
+    let t = Timeline::from_records(
+        Header::new("poll", "odd"),
+        [
+            Record {
+                seq: 1,
+                t_us: 1,
+                body: Body::Transition {
+                    ev: 9,
+                    fd: None,
+                    from: State::Pending,
+                    to: State::Callback,
+                    cause: "x".into(),
+                },
+            },
+            Record {
+                seq: 2,
+                t_us: 2,
+                body: Body::CallbackEnd {
+                    ev: 8,
+                    what: evscope::ev::What::NONE,
+                    dur_us: 1,
+                },
+            },
+        ],
+    );
     assert_eq!(t.last().anomalies, 3);
     assert_eq!(t.last().count(State::Callback), 1);
     Ok(())
 }
 
-fn parse_err(text: &str) -> (usize, String) {
+fn parse_err(text: &str) -> (u64, String) {
     match feed::parse(text.as_bytes()) {
-        Err(FeedError::Bad { line, what }) => (line, what),
-        Err(e) => (0, e.to_string()),
+        Err(e) => (e.line, e.what),
         Ok(_) => (0, "parsed".into()),
     }
 }
@@ -222,4 +252,31 @@ fn bad_traces_are_refused_with_the_line_number() {
     ));
     assert_eq!(line, 2);
     assert!(what.contains("teleport"), "{what}");
+}
+
+#[test]
+fn reused_slots_are_named_with_their_generation() {
+    use evscope::dash::model::id_text;
+    use evscope::ev::What;
+    use evscope::trace::{Header, Record};
+    let ev = (1u64 << 32) | 3;
+    assert_eq!(id_text(3), "3");
+    assert_eq!(id_text(ev), "3v1");
+    let t = Timeline::from_records(
+        Header::new("poll", "ids"),
+        [Record {
+            seq: 1,
+            t_us: 1,
+            body: Body::EventNew {
+                ev,
+                fd: None,
+                what: What::TIMEOUT,
+                label: String::new(),
+            },
+        }],
+    );
+    assert_eq!(
+        t.last().events.get(&ev).map(|e| e.name()).as_deref(),
+        Some("event 3v1")
+    );
 }

@@ -173,7 +173,8 @@ fn timeline_marks_the_current_record_and_dims_the_next() -> TestResult {
         .find(|l| l.contains('▶'))
         .ok_or("no current line")?;
     assert!(
-        cur.contains("28") && cur.contains("became active: the program called event_active"),
+        cur.contains("28")
+            && cur.contains("event 5 \"wake-up\" (timer) became active: event_active was called"),
         "{cur}"
     );
     let next = t.lines().find(|l| l.contains('·')).ok_or("no next line")?;
@@ -239,5 +240,98 @@ fn history_overlay_lists_the_selected_events_transitions() -> TestResult {
     assert!(t.contains("new 新事件 ──▶ pending 未决  event_add"), "{t}");
     assert!(t.contains("fd_readable"), "{t}");
     assert!(t.contains("callback returns after"), "{t}");
+    Ok(())
+}
+
+#[test]
+fn events_table_lists_the_living_first_and_selection_follows_the_rows() -> TestResult {
+    use evscope::dash::update::selected_event;
+    use evscope::ev::State;
+    // The first position where an event is freed while one created after it lives.
+    let t = dash_util::fixture()?;
+    let pos = (1..=t.len())
+        .find(|&p| {
+            let snap = t.snapshot_at(p);
+            let ids: Vec<u64> = snap.events_listed().map(|e| e.id).collect();
+            !ids.is_sorted()
+        })
+        .ok_or("the fixture never frees an event before a later one")?;
+    let (s, mut ui) = at(pos)?;
+    let snap = s.snapshot();
+    let alive = snap.events.len() - snap.count(State::Freed);
+    let buf = draw(100, 14, &s, &ui, events::render);
+    let text = text(&buf);
+    let terms = ["新事件", "未决", "激活", "回调执行中", "已释放"];
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| terms.iter().any(|t| l.contains(t)))
+        .collect();
+    let first_freed = rows
+        .iter()
+        .position(|l| l.contains("freed 已释放"))
+        .ok_or(format!("no freed row: {text}"))?;
+    assert_eq!(first_freed, alive, "living rows first: {text}");
+    assert!(
+        rows[first_freed..]
+            .iter()
+            .all(|l| l.contains("freed 已释放")),
+        "{text}"
+    );
+    // The row selected is the row acted on.
+    ui.selected = alive;
+    let freed = snap.events_listed().nth(alive).map(|e| e.id);
+    assert_eq!(selected_event(&s, &ui), freed);
+    assert_eq!(
+        snap.events.get(&freed.ok_or("none")?).map(|e| e.state),
+        Some(State::Freed)
+    );
+    Ok(())
+}
+
+#[test]
+fn the_footer_keeps_help_and_quit_when_narrow() -> TestResult {
+    use evscope::dash::ui::Mode;
+    let (s, mut ui) = at(1)?;
+    for mode in [Mode::Replay, Mode::Live] {
+        ui.mode = mode;
+        let wide = text(&draw(160, 1, &s, &ui, footer::render));
+        assert!(wide.contains("b break"), "{wide}");
+        for w in [80, 60, 40] {
+            let line = text(&draw(w, 1, &s, &ui, footer::render));
+            let line = line.trim_end();
+            assert!(
+                line.ends_with("? help  q quit"),
+                "{mode:?} at {w} columns: {line:?}"
+            );
+            assert!(line.contains("space"), "{line:?}");
+        }
+        let narrow = text(&draw(60, 1, &s, &ui, footer::render));
+        assert!(
+            !narrow.contains("break"),
+            "the least needed goes first: {narrow}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn diagram_caption_tells_the_latest_transition_when_the_cursor_is_past_it() -> TestResult {
+    // Record 29 is a callback_end: the transition before it stays in the caption, dimmed.
+    let (s, ui) = at(29)?;
+    let last = s.snapshot().last_transition.ok_or("no transition")?;
+    assert!(last.at + 1 < 29);
+    let seq = s.timeline().records()[last.at].seq;
+    let buf = draw(100, 7, &s, &ui, diagram::render);
+    let t = text(&buf);
+    assert!(
+        t.contains(&format!("last, at #{seq}: event {}", last.ev)),
+        "{t}"
+    );
+    let (x, y) = find(&buf, "──▶").ok_or("no arrow in the caption")?;
+    assert_ne!(
+        buf[(x, y)].fg,
+        Theme::DARK.hot.fg.ok_or("hot has a colour")?,
+        "not lit: it is not the record under the cursor"
+    );
     Ok(())
 }

@@ -6,13 +6,14 @@ mod util;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use dash_util::{at, fixture};
-use evscope::dash::feed::{Control, LiveItem};
+use evscope::dash::feed::LiveItem;
 use evscope::dash::input::map_key;
 use evscope::dash::model::{Lang, Session, Timeline};
 use evscope::dash::msg::{Cmd, Msg};
 use evscope::dash::ui::{Focus, Mode, Ui};
 use evscope::dash::update::update;
 use evscope::trace::Body;
+use evscope::trace::{Control, Status};
 use util::TestResult;
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -196,7 +197,7 @@ fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestRes
     assert_eq!(ui.mode_word(), "PAUSED");
     assert_eq!(
         update(&mut s, &mut ui, Msg::Forward),
-        vec![Cmd::Gate(Control::Step)]
+        vec![Cmd::Gate(Control::Step { n: 1 })]
     );
     assert_eq!(ui.mode_word(), "STEP");
     update(
@@ -256,15 +257,26 @@ fn live_breakpoints_go_to_the_gate_and_quitting_releases_the_loop() -> TestResul
     ui.selected = 1;
     assert_eq!(
         update(&mut s, &mut ui, Msg::Breakpoint),
-        vec![Cmd::Gate(Control::Breakpoint { ev: 1, on: true })]
+        vec![Cmd::Gate(Control::Break { ev: 1 })]
     );
-    update(&mut s, &mut ui, Msg::Live(LiveItem::Held(true)));
+    update(
+        &mut s,
+        &mut ui,
+        Msg::Live(LiveItem::Status(Status::Paused {
+            reason: "breakpoint".into(),
+            ev: Some(1),
+        })),
+    );
     assert_eq!(ui.mode_word(), "PAUSED");
+    assert_eq!(
+        ui.status.as_deref(),
+        Some("paused at a breakpoint on event 1")
+    );
     let cmds = update(&mut s, &mut ui, Msg::Quit);
     assert_eq!(
         cmds,
         vec![
-            Cmd::Gate(Control::Breakpoint { ev: 1, on: false }),
+            Cmd::Gate(Control::Unbreak { ev: 1 }),
             Cmd::Gate(Control::Continue)
         ],
         "quitting never leaves the program held"
@@ -284,5 +296,46 @@ fn a_live_feed_that_ends_says_so_and_sends_nothing_more() -> TestResult {
     assert_eq!(ui.ended.as_deref(), Some("connection reset"));
     assert!(update(&mut s, &mut ui, Msg::PlayPause).is_empty());
     assert!(update(&mut s, &mut ui, Msg::Quit).is_empty());
+    Ok(())
+}
+
+#[test]
+fn the_gates_statuses_set_the_mode_and_say_why_it_paused() -> TestResult {
+    let t = fixture()?;
+    let (mut s, mut ui) = live()?;
+    for r in &t.records()[..40] {
+        update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
+    }
+    let paused = |reason: &str| {
+        Msg::Live(LiveItem::Status(Status::Paused {
+            reason: reason.into(),
+            ev: None,
+        }))
+    };
+    update(&mut s, &mut ui, paused("next_iteration"));
+    assert_eq!(ui.mode_word(), "PAUSED");
+    let iteration = s.timeline().last().iteration;
+    assert!(iteration > 0);
+    assert_eq!(
+        ui.status.as_deref(),
+        Some(format!("paused: loop iteration {iteration} begins").as_str())
+    );
+    update(&mut s, &mut ui, Msg::Forward);
+    assert_eq!(ui.mode_word(), "STEP");
+    update(
+        &mut s,
+        &mut ui,
+        Msg::Live(LiveItem::Status(Status::Running)),
+    );
+    assert_eq!(ui.mode_word(), "LIVE", "the program says it runs again");
+    let refused = Status::Error {
+        message: "control line not understood".into(),
+    };
+    update(&mut s, &mut ui, Msg::Live(LiveItem::Status(refused)));
+    assert_eq!(
+        ui.status.as_deref(),
+        Some("the program says: control line not understood")
+    );
+    assert_eq!(ui.mode_word(), "LIVE");
     Ok(())
 }

@@ -18,10 +18,11 @@ pub mod view;
 use std::fmt;
 use std::path::Path;
 
-pub use feed::{Control, Feed, FeedError, Gate, LiveItem};
+pub use feed::{Controls, Feed, LiveItem};
 pub use model::Lang;
 pub use theme::Theme;
 
+use crate::trace::{Control, Header, TraceError};
 use model::{Session, Timeline};
 use ui::{Mode, Ui};
 
@@ -39,8 +40,10 @@ pub struct Options {
 /// Why the dashboard stopped with an error.
 #[derive(Debug)]
 pub enum DashError {
-    /// The trace could not be read.
-    Feed(FeedError),
+    /// The trace is wrong (its line and what is wrong), or could not be read.
+    Trace(TraceError),
+    /// There is no terminal to draw on: stdout is not one.
+    NoTerminal,
     /// The terminal failed.
     Io(std::io::Error),
 }
@@ -48,7 +51,10 @@ pub enum DashError {
 impl fmt::Display for DashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DashError::Feed(e) => write!(f, "{e}"),
+            DashError::Trace(e) => write!(f, "{e}"),
+            DashError::NoTerminal => {
+                f.write_str("the dashboard needs a terminal, and stdout is not one")
+            }
             DashError::Io(e) => write!(f, "terminal: {e}"),
         }
     }
@@ -56,9 +62,9 @@ impl fmt::Display for DashError {
 
 impl std::error::Error for DashError {}
 
-impl From<FeedError> for DashError {
-    fn from(e: FeedError) -> DashError {
-        DashError::Feed(e)
+impl From<TraceError> for DashError {
+    fn from(e: TraceError) -> DashError {
+        DashError::Trace(e)
     }
 }
 
@@ -76,6 +82,7 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// Replays the trace at `path` (`evscope replay FILE`), starting at its first record.
 pub fn replay(path: &Path, opts: &Options) -> Result<(), DashError> {
+    // A bad trace is told first, terminal or not.
     let timeline = feed::load(path)?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -86,29 +93,29 @@ pub fn replay(path: &Path, opts: &Options) -> Result<(), DashError> {
 
 /// Replays records already in memory.
 pub fn replay_timeline(timeline: Timeline, source: &str, opts: &Options) -> Result<(), DashError> {
+    terminal::ensure()?;
     let rt = runtime()?;
     let ui = Ui::new(Mode::Replay, source, opts.lang);
     run::run(Session::new(timeline), ui, opts.theme, None, &rt)
 }
 
-/// Shows a live feed: a demo's in-process channel, or a socket link to a program. With
-/// `opts.step` the loop is held before its first record.
-pub fn live(feed: Box<dyn Feed>, opts: &Options) -> Result<(), DashError> {
+/// Shows a live feed: a demo in this process, or a program over the live link. The first
+/// control tells the observed loop how to start: held before its next record with
+/// `opts.step`, running otherwise. Returns when the user quits (the observed loop then runs on,
+/// its gate released) or the terminal fails.
+pub fn live(feed: Feed, opts: &Options) -> Result<(), DashError> {
+    terminal::ensure()?;
     let rt = runtime()?;
-    let source = feed.source();
-    let (items, mut gate) = {
-        let _enter = rt.enter();
-        feed.start()?
-    };
-    let mut ui = Ui::new(Mode::Live, &source, opts.lang);
-    // The first control tells a program waiting on the link how to start.
-    if opts.step {
-        gate.send(Control::Pause)?;
-        ui.held = true;
+    let mut ui = Ui::new(Mode::Live, &feed.source, opts.lang);
+    let hello = if opts.step {
+        Control::Pause
     } else {
-        gate.send(Control::Continue)?;
+        Control::Continue
+    };
+    ui.held = opts.step;
+    if feed.controls.send(&hello).is_err() {
+        ui.status = Some("the live link is gone".into());
     }
-    let header = crate::trace::Header::new("?", &source);
-    let session = Session::new(Timeline::new(header));
-    run::run(session, ui, opts.theme, Some((items, gate)), &rt)
+    let session = Session::new(Timeline::new(Header::new("?", &feed.source)));
+    run::run(session, ui, opts.theme, Some(feed), &rt)
 }

@@ -1,6 +1,7 @@
 //! Everything that can change the dashboard: keys (mapped by `input`), ticks and live items.
 
-use super::feed::{Control, LiveItem};
+use super::feed::LiveItem;
+use crate::trace::Control;
 
 /// One message for [`crate::dash::update::update`].
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +49,7 @@ pub enum Msg {
 }
 
 /// What `update` asks the runner to do outside the model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cmd {
     /// Send a control to the observed loop's step gate.
     Gate(Control),

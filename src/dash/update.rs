@@ -1,11 +1,10 @@
 //! The one place the session and the view state change.
 
-use super::feed::{Control, LiveItem};
-use super::model::Session;
+use super::feed::LiveItem;
+use super::model::{id_text, Lang, Session};
 use super::msg::{Cmd, Msg};
 use super::ui::{Focus, Mode, Ui, SPEEDS};
-use crate::dash::model::Lang;
-use crate::trace::Body;
+use crate::trace::{Body, Control, Status};
 
 /// The play clock's period.
 pub const TICK_MS: u64 = 50;
@@ -19,7 +18,7 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
             if ui.mode == Mode::Live && ui.ended.is_none() {
                 // Never leave the observed program held.
                 for ev in std::mem::take(&mut ui.breakpoints) {
-                    out.push(Cmd::Gate(Control::Breakpoint { ev, on: false }));
+                    out.push(Cmd::Gate(Control::Unbreak { ev }));
                 }
                 out.push(Cmd::Gate(Control::Continue));
             }
@@ -67,11 +66,16 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
                     ui.breakpoints.remove(&ev);
                 }
                 ui.status = Some(format!(
-                    "breakpoint {} on event {ev}",
-                    if on { "set" } else { "cleared" }
+                    "breakpoint {} on event {}",
+                    if on { "set" } else { "cleared" },
+                    id_text(ev)
                 ));
                 if ui.mode == Mode::Live {
-                    out.push(Cmd::Gate(Control::Breakpoint { ev, on }));
+                    out.push(Cmd::Gate(if on {
+                        Control::Break { ev }
+                    } else {
+                        Control::Unbreak { ev }
+                    }));
                 }
             }
         }
@@ -105,11 +109,11 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
     out
 }
 
-/// The id of the selected event of the table (rows in id order).
+/// The id of the selected event of the table (rows as [`crate::dash::model::Snapshot::events_listed`]).
 pub fn selected_event(s: &Session, ui: &Ui) -> Option<u64> {
-    let events = &s.snapshot().events;
-    let i = ui.selected.min(events.len().checked_sub(1)?);
-    events.keys().nth(i).copied()
+    let snap = s.snapshot();
+    let i = ui.selected.min(snap.events.len().checked_sub(1)?);
+    snap.events_listed().nth(i).map(|e| e.id)
 }
 
 fn move_to(s: &mut Session, ui: &mut Ui, pos: usize) {
@@ -130,7 +134,7 @@ fn forward(s: &mut Session, ui: &mut Ui, out: &mut Vec<Cmd>) {
         ui.follow = true;
         if ui.held {
             ui.stepped = true;
-            out.push(Cmd::Gate(Control::Step));
+            out.push(Cmd::Gate(Control::Step { n: 1 }));
         } else {
             ui.held = true;
             out.push(Cmd::Gate(Control::Pause));
@@ -194,7 +198,7 @@ fn play_tick(s: &mut Session, ui: &mut Ui) {
                 if ui.breakpoints.contains(ev) {
                     stop = start + i + 1;
                     ui.playing = false;
-                    ui.status = Some(format!("breakpoint: event {ev} became {to}"));
+                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
                     break;
                 }
             }
@@ -212,18 +216,39 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
         LiveItem::Record(r) => {
             if let Body::Transition { ev, to, .. } = &r.body {
                 if ui.breakpoints.contains(ev) {
-                    ui.status = Some(format!("breakpoint: event {ev} became {to}"));
+                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
                 }
             }
             s.push(r, ui.follow);
         }
-        LiveItem::Held(held) => {
-            ui.held = held;
-            if !held {
-                ui.stepped = false;
+        LiveItem::Status(Status::Paused { reason, ev }) => {
+            ui.held = true;
+            match (reason.as_str(), ev) {
+                ("breakpoint", Some(ev)) => {
+                    let last = s.timeline().records().last().map(|r| &r.body);
+                    ui.status = Some(match last {
+                        Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
+                            format!("paused at a breakpoint: event {} became {to}", id_text(ev))
+                        }
+                        _ => format!("paused at a breakpoint on event {}", id_text(ev)),
+                    });
+                }
+                ("next_iteration", _) => {
+                    ui.status = Some(format!(
+                        "paused: loop iteration {} begins",
+                        s.timeline().last().iteration
+                    ));
+                }
+                _ => {}
             }
         }
-        LiveItem::Notice(text) => ui.status = Some(text),
+        LiveItem::Status(Status::Running) => {
+            ui.held = false;
+            ui.stepped = false;
+        }
+        LiveItem::Status(Status::Error { message }) => {
+            ui.status = Some(format!("the program says: {message}"));
+        }
         LiveItem::Ended(why) => {
             ui.held = false;
             ui.ended = Some(why.unwrap_or_else(|| "the program ended".into()));

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::id_text;
 use crate::ev::{BevEvents, What};
 
 /// A bufferevent's last known levels (libevent's `struct bufferevent`, seen from outside).
@@ -51,7 +52,7 @@ impl BevRow {
     /// The label, or `bev N`.
     pub fn name(&self) -> String {
         if self.label.is_empty() {
-            format!("bev {}", self.id)
+            format!("bev {}", id_text(self.id))
         } else {
             self.label.to_string()
         }

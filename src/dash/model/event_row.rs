@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::id_text;
 use crate::ev::{State, What};
 
 /// An event as the dashboard knows it (libevent's `struct event`, seen from outside).
@@ -29,7 +30,7 @@ impl EventRow {
     /// The label, or `event N` when it has none.
     pub fn name(&self) -> String {
         if self.label.is_empty() {
-            format!("event {}", self.id)
+            format!("event {}", id_text(self.id))
         } else {
             self.label.to_string()
         }

@@ -72,6 +72,19 @@ impl Snapshot {
         self.counts[state_index(state)]
     }
 
+    /// The events in the order the table lists them: the living in id order, then the freed
+    /// (so what can still change stays in view).
+    pub fn events_listed(&self) -> impl Iterator<Item = &EventRow> {
+        let alive = self.events.values().filter(|e| e.state != State::Freed);
+        alive.chain(self.events.values().filter(|e| e.state == State::Freed))
+    }
+
+    /// The bufferevents in the order the buffers panel lists them: the living, then the freed.
+    pub fn bevs_listed(&self) -> impl Iterator<Item = &BevRow> {
+        let alive = self.bevs.values().filter(|b| !b.freed);
+        alive.chain(self.bevs.values().filter(|b| b.freed))
+    }
+
     /// Folds one record in. `index` is its position in the timeline. Never panics: records that
     /// contradict the snapshot are applied as well as they can be and counted in `anomalies`.
     pub fn apply(&mut self, index: usize, r: &Record) {

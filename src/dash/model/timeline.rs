@@ -1,10 +1,12 @@
 //! All records of a session, with checkpoints: snapshots taken every [`Timeline::EVERY`] records,
-//! so the state at any position is the nearest checkpoint plus at most `EVERY - 1` records.
+//! so the state at any position is the nearest checkpoint plus at most `EVERY - 1` records; and
+//! the trace layer's explainers, which learn names as records arrive (a name never changes, so
+//! what they know at the end serves every position).
 
 use std::collections::HashMap;
 
-use super::Snapshot;
-use crate::trace::{Body, Header, Record};
+use super::{Lang, Snapshot};
+use crate::trace::{Body, Explainer, Header, Record};
 
 /// The records of one trace or live session, in order, and what is needed to seek in them.
 #[derive(Clone, Debug)]
@@ -19,6 +21,8 @@ pub struct Timeline {
     history: HashMap<u64, Vec<u32>>,
     /// Indices of the `loop_iteration` records.
     iterations: Vec<u32>,
+    /// Explanations in English and in Chinese (`l` switches between them at any time).
+    explainers: [Explainer; 2],
 }
 
 impl Timeline {
@@ -27,8 +31,13 @@ impl Timeline {
 
     /// An empty timeline for the trace `header` describes.
     pub fn new(header: Header) -> Timeline {
+        let mut explainers = [Explainer::new(Lang::En), Explainer::new(Lang::Zh)];
+        for e in &mut explainers {
+            e.learn_header(&header);
+        }
         Timeline {
             header,
+            explainers,
             records: Vec::new(),
             checkpoints: vec![Snapshot::default()],
             tail: Snapshot::default(),
@@ -50,6 +59,9 @@ impl Timeline {
     pub fn push(&mut self, r: Record) {
         let index = self.records.len();
         self.tail.apply(index, &r);
+        for e in &mut self.explainers {
+            e.learn(&r);
+        }
         let at = index as u32;
         match &r.body {
             Body::EventNew { ev, .. }
@@ -67,7 +79,19 @@ impl Timeline {
 
     /// Replaces the header (a live link reads it after the session started).
     pub fn set_header(&mut self, header: Header) {
+        for e in &mut self.explainers {
+            e.learn_header(&header);
+        }
         self.header = header;
+    }
+
+    /// `r` (a record of this timeline) in plain words, in `lang`.
+    pub fn explain(&self, r: &Record, lang: Lang) -> String {
+        let i = match lang {
+            Lang::En => 0,
+            Lang::Zh => 1,
+        };
+        self.explainers[i].explain_only(r)
     }
 
     /// The trace's header.

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{framed, panel, Ctx};
-use crate::dash::model::{BevRow, Lang};
+use crate::dash::model::{id_text, BevRow, Lang};
 use crate::dash::ui::Focus;
 use crate::ev::What;
 
@@ -37,7 +37,7 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let fit = (inner.height as usize / per).max(1);
     let sel = ctx.ui.selected_bev.min(n - 1);
     let first = (sel + 1).saturating_sub(fit);
-    for (k, bev) in snap.bevs.values().enumerate().skip(first).take(fit) {
+    for (k, bev) in snap.bevs_listed().enumerate().skip(first).take(fit) {
         let y = inner.y + ((k - first) * per) as u16;
         let selected = ctx.ui.focus == Focus::Buffers && k == sel;
         let line_area = Rect {
@@ -121,7 +121,7 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
             format!("{} ", bev.name()),
             if bev.freed { t.dim } else { t.text },
         ),
-        Span::styled(format!("#{}{fd}  ", bev.id), t.dim),
+        Span::styled(format!("#{}{fd}  ", id_text(bev.id)), t.dim),
         Span::styled(format!("{}  ", dirs(bev)), t.text),
         condition(bev, ctx),
     ];
@@ -137,15 +137,16 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
 
 fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: bool) {
     let t = ctx.theme;
-    let label_in = limit(bev.input, bev.read_high);
-    let label_out = limit(bev.output, bev.write_high);
+    // Labels and the condition take the same room on every row, so the bars line up.
+    let label_in = format!("{:<LABEL$}", limit(bev.input, bev.read_high));
+    let label_out = format!("{:<LABEL$}", limit(bev.output, bev.write_high));
     let mut spans = Vec::new();
     let mut fixed = 16 + label_in.len() as u16 + label_out.len() as u16;
     if with_name {
         let mut name = bev.name();
         name.truncate(12);
         let head = format!("{name:<12} {} ", dirs(bev));
-        fixed += head.chars().count() as u16 + 1 + condition(bev, ctx).width() as u16;
+        fixed += head.chars().count() as u16 + 1 + CONDITION;
         spans.push(Span::styled(head, if bev.freed { t.dim } else { t.text }));
     }
     let bar_w = (area.width.saturating_sub(fixed) / 2).clamp(4, 40);
@@ -175,6 +176,11 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
     }
     Line::from(spans).render(area, buf);
 }
+
+/// Room for a gauge's label (`0/1024 B` fits; longer ones push the row out).
+const LABEL: usize = 8;
+/// Room for the condition (`connected` is the longest).
+const CONDITION: u16 = 9;
 
 /// `300/1024 B` against a high watermark, or `300 B`.
 fn limit(level: u64, high: u64) -> String {

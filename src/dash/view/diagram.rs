@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{framed, panel, Ctx};
-use crate::dash::model::{state_index, Lang, LastTransition};
+use crate::dash::model::{id_text, state_index, Lang, LastTransition};
 use crate::ev::State;
 use crate::trace::Body;
 
@@ -23,9 +23,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     };
     let inner = framed(panel(title.into(), None, ctx), area, buf);
     let snap = ctx.session.snapshot();
-    let last = snap
-        .last_transition
-        .filter(|l| l.at + 1 == ctx.session.pos());
+    let latest = snap.last_transition;
+    // Lit only when the record under the cursor is that transition.
+    let last = latest.filter(|l| l.at + 1 == ctx.session.pos());
     let boxes: Vec<(State, String)> = State::ALL
         .into_iter()
         .map(|s| (s, format!("{} {}", label(s, ctx.ui.lang), snap.count(s))))
@@ -33,11 +33,11 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let total: u16 = boxes.iter().map(|(_, t)| width(t) + 2).sum::<u16>() + 2 * 5;
     if inner.height >= 5 && total <= inner.width {
         boxes_view(inner, buf, ctx, &boxes, total, last);
-        caption(row(inner, 4), buf, ctx, last);
+        caption(row(inner, 4), buf, ctx, latest, last.is_some());
     } else {
         counts_line(row(inner, 0), buf, ctx, last);
         if inner.height >= 2 {
-            caption(row(inner, 1), buf, ctx, last);
+            caption(row(inner, 1), buf, ctx, latest, last.is_some());
         }
     }
 }
@@ -147,35 +147,57 @@ fn counts_line(area: Rect, buf: &mut Buffer, ctx: Ctx, last: Option<LastTransiti
     Line::from(spans).render(area, buf);
 }
 
-/// The transition just taken, in words.
-fn caption(area: Rect, buf: &mut Buffer, ctx: Ctx, last: Option<LastTransition>) {
+/// The latest transition, in words: lit when it is the record under the cursor, dim (as the
+/// one before) otherwise, so a live screen that follows the loop's waits still says what moved.
+fn caption(area: Rect, buf: &mut Buffer, ctx: Ctx, latest: Option<LastTransition>, current: bool) {
     let t = ctx.theme;
-    let Some(l) = last else {
-        let hint = match ctx.ui.lang {
-            Lang::En => "no transition at this record",
-            Lang::Zh => "此记录没有状态转换",
+    let lang = ctx.ui.lang;
+    let Some(l) = latest else {
+        let hint = match lang {
+            Lang::En => "no transition yet",
+            Lang::Zh => "尚无状态转换",
         };
         Line::from(Span::styled(hint, t.dim)).render(area, buf);
         return;
     };
     let snap = ctx.session.snapshot();
+    let id = id_text(l.ev);
     let name = snap
         .events
         .get(&l.ev)
-        .map_or(format!("event {}", l.ev), |e| {
-            format!("event {} {}", l.ev, e.name())
-        });
+        .filter(|e| !e.label.is_empty())
+        .map_or(format!("event {id}"), |e| format!("event {id} {}", e.label));
     let cause = match ctx.session.timeline().records().get(l.at).map(|r| &r.body) {
         Some(Body::Transition { cause, .. }) => cause.clone(),
         _ => String::new(),
     };
-    let lang = ctx.ui.lang;
-    Line::from(vec![
+    let mut spans = Vec::new();
+    if !current {
+        let seq = ctx
+            .session
+            .timeline()
+            .records()
+            .get(l.at)
+            .map_or(0, |r| r.seq);
+        spans.push(Span::styled(
+            match lang {
+                Lang::En => format!("last, at #{seq}: "),
+                Lang::Zh => format!("上一次（#{seq}）："),
+            },
+            t.dim,
+        ));
+    }
+    let (arrow, to) = if current {
+        (t.hot, t.hot)
+    } else {
+        (t.dim, t.state(l.to))
+    };
+    spans.extend([
         Span::styled(format!("{name}: "), t.text),
         Span::styled(label(l.from, lang), t.state(l.from)),
-        Span::styled(" ──▶ ", t.hot),
-        Span::styled(label(l.to, lang), t.hot),
+        Span::styled(" ──▶ ", arrow),
+        Span::styled(label(l.to, lang), to),
         Span::styled(format!("  ({cause})"), t.dim),
-    ])
-    .render(area, buf);
+    ]);
+    Line::from(spans).render(area, buf);
 }

@@ -6,9 +6,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState};
 
+use super::micros::micros;
 use super::{framed, panel, Ctx};
-use crate::dash::model::explain::micros;
-use crate::dash::model::{EventRow, Lang};
+use crate::dash::model::{id_text, EventRow, Lang};
 use crate::dash::ui::Focus;
 use crate::ev::State;
 
@@ -26,15 +26,15 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let inner = framed(panel(title, Some(Focus::Events), ctx), area, buf);
     let last = ctx.session.pos().checked_sub(1);
     let wide = inner.width >= 90;
-    let rows = snap.events.values().map(|e| row(e, ctx, last, wide));
+    let rows = snap.events_listed().map(|e| row(e, ctx, last, wide));
     let head = ["", "id", "label", "fd", "what", "state", "act", "last cb"];
     let header = Row::new(head.map(|h| Cell::from(h).style(t.dim)));
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Min(6),
         Constraint::Length(3),
-        Constraint::Length(if wide { 18 } else { 12 }),
+        Constraint::Length(if wide { 18 } else { 13 }),
         Constraint::Length(if wide { 22 } else { 20 }),
         Constraint::Length(4),
         Constraint::Length(8),
@@ -77,7 +77,7 @@ fn row<'a>(e: &EventRow, ctx: Ctx, last: Option<usize>, wide: bool) -> Row<'a> {
     };
     Row::new(vec![
         Cell::from(bp),
-        Cell::from(e.id.to_string()),
+        Cell::from(id_text(e.id)),
         Cell::from(e.name()),
         Cell::from(fd),
         Cell::from(what),
@@ -95,7 +95,7 @@ fn what_text(e: &EventRow, wide: bool) -> String {
         return "timer".into();
     }
     let full = names.join("|");
-    if wide || full.len() <= 12 {
+    if wide || full.len() <= 13 {
         full
     } else {
         names.iter().map(|n| &n[..1]).collect::<Vec<_>>().join(" ")

@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::micros::micros;
 use super::Ctx;
-use crate::dash::model::explain::micros;
 use crate::dash::ui::Mode;
 
 /// Draws the header into one line of `area`.

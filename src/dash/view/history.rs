@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
 use super::events::state_name;
+use super::micros::micros;
 use super::popup::centered;
 use super::{framed, panel, Ctx};
-use crate::dash::model::explain::micros;
-use crate::dash::model::Lang;
+use crate::dash::model::{id_text, Lang};
 use crate::trace::Body;
 
 /// Draws the overlay over `area` (the whole screen).
@@ -29,8 +29,8 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         .snapshot()
         .events
         .get(&ev)
-        .map_or(format!("event {ev}"), |e| {
-            format!("event {ev} \"{}\"", e.name())
+        .map_or(format!("event {}", id_text(ev)), |e| {
+            format!("event {} \"{}\"", id_text(ev), e.name())
         });
     let title = match ctx.ui.lang {
         Lang::En => format!("{name}: history (Esc closes)"),

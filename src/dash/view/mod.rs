@@ -10,6 +10,7 @@ pub mod header;
 pub mod help;
 pub mod history;
 mod layout;
+pub mod micros;
 pub mod phase;
 mod popup;
 pub mod timeline;

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::micros::micros;
 use super::Ctx;
-use crate::dash::model::explain::micros;
 use crate::dash::model::{Lang, Phase};
 
 /// Draws the strip into one line of `area`.

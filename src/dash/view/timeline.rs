@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::micros::micros;
 use super::{framed, panel, Ctx};
-use crate::dash::model::explain::{explain, micros};
 use crate::dash::model::Lang;
 use crate::dash::ui::Focus;
 use crate::trace::{Body, Record};
@@ -59,11 +59,11 @@ fn row(inner: Rect, y: u16) -> Rect {
 }
 
 fn line<'a>(r: &Record, mark: &'a str, base: Style, text: Style, ctx: Ctx) -> Line<'a> {
-    let snap = ctx.session.snapshot();
+    let text_of = ctx.session.timeline().explain(r, ctx.ui.lang);
     Line::from(vec![
         Span::styled(format!("{mark}{:>6} ", r.seq), base),
         Span::styled(format!("{:>9}  ", micros(r.t_us)), ctx.theme.dim),
-        Span::styled(explain(r, snap, ctx.ui.lang), text),
+        Span::styled(text_of, text),
     ])
 }
 
