@@ -15,6 +15,7 @@
 //! # Ok::<(), evscope::ev::Error>(())
 //! ```
 
+pub mod dash;
 pub mod demos;
 pub mod ev;
 pub mod trace;

@@ -297,3 +297,55 @@ fn a_bad_control_line_is_answered_with_an_error_status_and_changes_nothing() {
         Ok(())
     });
 }
+
+#[test]
+fn a_callback_held_by_the_gate_reports_only_its_own_run_time() -> TestResult {
+    use evscope::trace::Gate;
+    const HOLD: Duration = Duration::from_millis(300);
+    let gate = Arc::new(Gate::new());
+    let (recorder, messages) = Recorder::to_messages();
+    let recorder = recorder.with_gate(gate.clone());
+    gate.connect();
+    gate.apply(&Control::Pause);
+    let program = std::thread::spawn(move || -> Result<(), String> {
+        let mut base = EventBase::with_backend(BackendKind::Epoll).map_err(|e| e.to_string())?;
+        base.set_observer(Box::new(recorder));
+        // A note inside the callback is a record the gate holds the loop at.
+        let ev = base
+            .event_new(None, What::TIMEOUT, |base, _, _| {
+                base.note("inside the callback")
+            })
+            .map_err(|e| e.to_string())?;
+        base.active(ev, What::TIMEOUT).map_err(|e| e.to_string())?;
+        base.dispatch().map_err(|e| e.to_string())?;
+        Ok(())
+    });
+    // Step one record at a time, holding the loop for HOLD before each step once the callback
+    // has begun.
+    let mut in_callback = false;
+    let mut dur_us = None;
+    while dur_us.is_none() {
+        if in_callback {
+            std::thread::sleep(HOLD);
+        }
+        gate.apply(&Control::Step { n: 1 });
+        while let Ok(msg) = messages.recv_timeout(Duration::from_millis(50)) {
+            if let LinkMsg::Record(r) = msg {
+                match r.body {
+                    Body::CallbackBegin { .. } => in_callback = true,
+                    Body::CallbackEnd { dur_us: d, .. } => dur_us = Some(d),
+                    _ => {}
+                }
+            }
+        }
+    }
+    gate.disconnect();
+    program.join().map_err(|_| "program panicked")??;
+    let dur_us = dur_us.ok_or("no callback_end")?;
+    // The loop was held at least HOLD inside the callback; the callback's own work is a note.
+    assert!(
+        dur_us < HOLD.as_micros() as u64,
+        "callback_end says {dur_us} µs, the gate's holding included"
+    );
+    Ok(())
+}

@@ -1,27 +1,31 @@
 //! `evscope attach ADDR`: joins a program started with `EVSCOPE_TRACE=tcp:ADDR` (the program
-//! listens, the viewer connects), shows everything it recorded so far and then its live records.
-//! Leaving (Ctrl-C, or the end of stdin with `--step`) lets the program run on.
+//! listens, the viewer connects), shows everything it recorded so far and then its live records,
+//! in the dashboard or (`--print`) as text. Leaving lets the program run on.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use evscope::trace::{Lang, LinkClient};
+use evscope::dash::{self, Feed, Theme};
+use evscope::trace::{Control, Lang, LinkClient};
 
-use super::{live, Failure};
+use super::{dash_failure, print, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The program's address: 127.0.0.1:PORT (or tcp:127.0.0.1:PORT).
     addr: String,
-    /// Print the timeline as text (the only view until the dashboard lands).
+    /// Print the timeline as text instead of opening the dashboard.
     #[arg(long)]
     print: bool,
-    /// Pause the program at once; step with Enter on stdin.
+    /// Pause the program at once (dashboard: n steps, space runs; --print: Enter on stdin).
     #[arg(long)]
     step: bool,
     /// Language of the explanations: en or zh.
     #[arg(long, default_value = "en")]
     lang: Lang,
+    /// Dashboard colours: dark, light or contrast (for projectors).
+    #[arg(long, default_value = "dark")]
+    theme: Theme,
     /// Allow an address that is not loopback.
     #[arg(long)]
     force_remote: bool,
@@ -33,12 +37,22 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         .parse()
         .map_err(|_| format!("{:?} is not an address like 127.0.0.1:PORT", args.addr))?;
     if !args.print {
-        eprintln!("evscope: the dashboard is not built yet; showing the text timeline");
+        dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }
     let client = LinkClient::attach(addr, args.force_remote)?;
-    if args.step {
-        client.send(&evscope::trace::Control::Pause)?;
+    if args.print {
+        if args.step {
+            client.send(&Control::Pause)?;
+        }
+        print::show(client, args.step, args.lang)?;
+    } else {
+        let opts = dash::Options {
+            theme: args.theme,
+            lang: args.lang,
+            step: args.step,
+        };
+        let feed = Feed::link(&format!("attach {addr}"), client);
+        dash::live(feed, &opts).map_err(|e| dash_failure(e, None))?;
     }
-    live::show(client, args.step, args.lang)?;
     Ok(ExitCode::SUCCESS)
 }

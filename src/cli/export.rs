@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use evscope::trace::{export, Reader};
 
-use super::Failure;
+use super::{located, Failure};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -28,15 +28,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let shown = args.file.display().to_string();
-    let at = |e: evscope::trace::TraceError| Failure {
-        message: if e.line > 0 {
-            format!("{shown}:{}: {}", e.line, e.what)
-        } else {
-            format!("{shown}: {}", e.what)
-        },
-        code: 1,
-    };
+    let at = |e| Failure::from(located(&args.file, &e));
     let reader = Reader::open(&args.file).map_err(at)?;
     let out = File::create(&args.output)
         .map_err(|e| format!("cannot create {}: {e}", args.output.display()))?;

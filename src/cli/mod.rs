@@ -4,17 +4,31 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use evscope::dash::DashError;
+use evscope::trace::TraceError;
 
 mod attach;
+mod demo;
+mod demos;
 mod export;
-mod live;
+mod libevent_shim;
+mod output;
+mod print;
 mod replay;
 mod run;
+mod tee;
 mod validate;
 
-/// A libevent-shaped event library, and the means to watch its inner life.
+/// A libevent-shaped event library, and the means to watch its inner life. With no command,
+/// the dashboard opens live on the default demo (the echo server).
 #[derive(Parser)]
-#[command(name = "evscope", version, about)]
+#[command(
+    name = "evscope",
+    version,
+    about,
+    after_help = "With no command, evscope opens the dashboard live on the echo demo \
+                  (`evscope demo echo`)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -22,14 +36,18 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a classroom demo live in the dashboard (or --headless, optionally recording it).
+    Demo(Box<demo::Args>),
+    /// List the demos, with the lesson each belongs to.
+    Demos,
+    /// Show a recorded trace in the dashboard (--print: as a plain-text timeline).
+    Replay(Box<replay::Args>),
+    /// Run a program built on evscope with the live link, and show what it does.
+    Run(Box<run::Args>),
+    /// Join a program started with EVSCOPE_TRACE=tcp:127.0.0.1:PORT.
+    Attach(Box<attach::Args>),
     /// Check a trace file: exit 0 with a summary, or 1 with FILE:LINE: what is wrong.
     Validate(validate::Args),
-    /// Show a recorded trace (--print: as a plain-text timeline).
-    Replay(replay::Args),
-    /// Run a program built on evscope with the live link, and show what it does.
-    Run(run::Args),
-    /// Join a program started with EVSCOPE_TRACE=tcp:127.0.0.1:PORT.
-    Attach(attach::Args),
     /// Convert a trace for other tools (Chrome trace JSON for Perfetto).
     Export(export::Args),
 }
@@ -49,17 +67,49 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
+/// Exit code when the dashboard has no terminal to draw on.
+const NO_TERMINAL: u8 = 2;
+
+/// `FILE:LINE: what is wrong` (or `FILE: what` for problems with no line), as `validate` and
+/// every other reader of a trace file says it.
+pub fn located(file: &std::path::Path, e: &TraceError) -> String {
+    if e.line > 0 {
+        format!("{}:{}: {}", file.display(), e.line, e.what)
+    } else {
+        format!("{}: {}", file.display(), e.what)
+    }
+}
+
+/// A dashboard error, told in one sentence; a trace error names `file` and the line.
+pub fn dash_failure(e: DashError, file: Option<&std::path::Path>) -> Failure {
+    match (e, file) {
+        (DashError::Trace(e), Some(f)) => Failure::from(located(f, &e)),
+        (DashError::NoTerminal, _) => no_terminal(),
+        (e, _) => Failure::from(e),
+    }
+}
+
+/// The dashboard cannot start without a terminal: say so, and how to run without one.
+pub fn no_terminal() -> Failure {
+    Failure {
+        message: "the dashboard needs a terminal, and stdout is not one; without a terminal use \
+                  `evscope demo NAME --headless --duration SECS [--record FILE]`, \
+                  `evscope replay FILE --print` or `evscope run --print -- PROGRAM`"
+            .into(),
+        code: NO_TERMINAL,
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        None => {
-            println!("evscope");
-            Ok(ExitCode::SUCCESS)
-        }
+        None => demo::run(demo::Args::default()),
+        Some(Command::Demo(a)) => demo::run(*a),
+        Some(Command::Demos) => demos::run(),
+        Some(Command::Replay(a)) => replay::run(*a),
+        Some(Command::Run(a)) => run::run(*a),
+        Some(Command::Attach(a)) => attach::run(*a),
         Some(Command::Validate(a)) => validate::run(a),
-        Some(Command::Replay(a)) => replay::run(a),
-        Some(Command::Run(a)) => run::run(a),
-        Some(Command::Attach(a)) => attach::run(a),
         Some(Command::Export(a)) => export::run(a),
     };
     match result {

@@ -1,36 +1,41 @@
-//! `evscope replay FILE --print`: the trace as a plain-text timeline, one explained line per
-//! record. (Without `--print`, the dashboard's replay; until it lands, the timeline too.)
+//! `evscope replay FILE`: the dashboard over a recorded trace; with `--print`, the trace as a
+//! plain-text timeline, one explained line per record.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use evscope::dash::{self, Theme};
 use evscope::trace::{Explainer, Lang, Reader};
 
-use super::Failure;
+use super::{dash_failure, located, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The trace file (JSON Lines).
     file: PathBuf,
-    /// Print the timeline as text.
+    /// Print the timeline as text instead of opening the dashboard.
     #[arg(long)]
     print: bool,
     /// Language of the explanations: en or zh.
     #[arg(long, default_value = "en")]
     lang: Lang,
+    /// Dashboard colours: dark, light or contrast (for projectors).
+    #[arg(long, default_value = "dark")]
+    theme: Theme,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let shown = args.file.display().to_string();
-    let at = |e: evscope::trace::TraceError| Failure {
-        message: if e.line > 0 {
-            format!("{shown}:{}: {}", e.line, e.what)
-        } else {
-            format!("{shown}: {}", e.what)
-        },
-        code: 1,
-    };
+    if !args.print {
+        let opts = dash::Options {
+            theme: args.theme,
+            lang: args.lang,
+            step: false,
+        };
+        dash::replay(&args.file, &opts).map_err(|e| dash_failure(e, Some(&args.file)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let at = |e| Failure::from(located(&args.file, &e));
     let mut reader = Reader::open(&args.file).map_err(at)?;
     let mut explainer = Explainer::new(args.lang);
     explainer.learn_header(reader.header());
@@ -39,8 +44,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let h = reader.header();
     writeln!(
         out,
-        "# {shown}: {} backend, program {:?}, pid {}",
-        h.backend, h.program, h.pid
+        "# {}: {} backend, program {:?}, pid {}",
+        args.file.display(),
+        h.backend,
+        h.program,
+        h.pid
     )?;
     while let Some(rec) = reader.next_record().map_err(at)? {
         if writeln!(out, "{}", explainer.line(&rec)).is_err() {

@@ -1,26 +1,32 @@
 //! `evscope run [--print] [--step] -- PROGRAM ARGS…`: starts the program with
 //! `EVSCOPE_TRACE=unix:<private socket>` (the viewer listens, the program connects when it
-//! creates its first `EventBase`) and shows its records live. `--step` starts paused; stepping is
-//! driven by lines on stdin (Enter = one record). The dashboard will replace the text view.
+//! creates its first `EventBase`) and shows it live: in the dashboard, or with `--print` as a
+//! text timeline (stepping then driven by lines on stdin). Leaving the view lets the program run
+//! on; `run` waits for it and exits with its exit code.
 
 use std::ffi::OsString;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 
+use evscope::dash::{self, Feed, Theme};
 use evscope::trace::{Control, Lang, LinkClient, ViewerListener};
 
-use super::{live, Failure};
+use super::output::HeldOutput;
+use super::{dash_failure, print, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print the timeline as text (the only view until the dashboard lands).
+    /// Print the timeline as text instead of opening the dashboard.
     #[arg(long)]
     print: bool,
-    /// Start paused; step with Enter on stdin.
+    /// Start paused (dashboard: n steps, space runs; --print: Enter on stdin steps).
     #[arg(long)]
     step: bool,
     /// Language of the explanations: en or zh.
     #[arg(long, default_value = "en")]
     lang: Lang,
+    /// Dashboard colours: dark, light or contrast (for projectors).
+    #[arg(long, default_value = "dark")]
+    theme: Theme,
     /// The program and its arguments, after `--`.
     #[arg(required = true, last = true)]
     command: Vec<OsString>,
@@ -28,21 +34,30 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if !args.print {
-        eprintln!("evscope: the dashboard is not built yet; showing the text timeline");
+        dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }
     let listener = ViewerListener::bind_private()
         .map_err(|e| format!("cannot make the private trace socket: {e}"))?;
-    let program = &args.command[0];
-    let mut cmd = Command::new(program);
+    let program = args.command[0].to_string_lossy().into_owned();
+    let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..])
         .env("EVSCOPE_TRACE", listener.trace_env());
-    if args.step {
+    // A libevent C program runs on evscope's libevent.so.
+    let _shim = super::libevent_shim::apply(&mut cmd, &args.command[0]);
+    if !args.print {
+        // The dashboard owns the terminal: the program gets no keys, and what it prints is
+        // held until the dashboard closes.
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    } else if args.step {
         // Our stdin drives the stepping.
         cmd.stdin(Stdio::null());
     }
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", program.to_string_lossy()))?;
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let output = (!args.print).then(|| HeldOutput::hold(&mut child));
     let mut exited = None;
     let stream = listener.accept_while(|| match child.try_wait() {
         Ok(None) => true,
@@ -55,30 +70,58 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if let Some(stream) = stream {
         listener.refuse_others()?;
         let client = LinkClient::new(stream)?;
-        let hello = if args.step {
-            Control::Pause
+        let shown = if args.print {
+            let hello = if args.step {
+                Control::Pause
+            } else {
+                Control::Continue
+            };
+            client.send(&hello)?;
+            print::show(client, args.step, args.lang)
         } else {
-            Control::Continue
+            let opts = dash::Options {
+                theme: args.theme,
+                lang: args.lang,
+                step: args.step,
+            };
+            let short = std::path::Path::new(&args.command[0])
+                .file_name()
+                .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned());
+            let name = format!("run {short}");
+            dash::live(Feed::link(&name, client), &opts).map_err(|e| dash_failure(e, None))
         };
-        client.send(&hello)?;
-        let shown = live::show(client, args.step, args.lang);
+        if let Some(o) = &output {
+            o.release();
+        }
         if let Err(f) = shown {
             eprintln!("evscope: {}", f.message);
         }
+        if !args.print && exited.is_none() && matches!(child.try_wait(), Ok(None)) {
+            eprintln!(
+                "evscope: {program} (pid {}) runs on; waiting for it to end (Ctrl-C stops it)",
+                child.id()
+            );
+        }
     } else {
         eprintln!(
-            "evscope: {} exited without opening the trace link (is it built on evscope's EventBase?)",
-            program.to_string_lossy()
+            "evscope: {program} exited without opening the trace link (is it built on evscope's EventBase?)"
         );
     }
-    let status = match exited {
-        Some(s) => s,
-        None => child.wait()?,
-    };
+    let status = wait(&mut child, exited)?;
+    if let Some(o) = output {
+        o.finish();
+    }
     Ok(exit_code(status))
 }
 
-fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+fn wait(child: &mut Child, exited: Option<ExitStatus>) -> std::io::Result<ExitStatus> {
+    match exited {
+        Some(s) => Ok(s),
+        None => child.wait(),
+    }
+}
+
+fn exit_code(status: ExitStatus) -> ExitCode {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(c), _) => ExitCode::from(c.clamp(0, 255) as u8),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use evscope::trace::Reader;
 
-use super::Failure;
+use super::{located, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,12 +33,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) if e.line > 0 => {
-            println!("{shown}:{}: {}", e.line, e.what);
-            Ok(ExitCode::from(1))
-        }
         Err(e) => {
-            println!("{shown}: {}", e.what);
+            println!("{}", located(&args.file, &e));
             Ok(ExitCode::from(1))
         }
     }

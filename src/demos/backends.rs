@@ -11,7 +11,7 @@ use crate::ev::{self, BackendKind, EventBase, LoopFlags, What};
 
 pub(super) const DEMO: Demo = Demo {
     name: "backends",
-    lesson: "08 backends: select, poll and epoll side by side",
+    lesson: "15 backends",
     summary: "the per-iteration cost with 25 to 400 idle sockets on select, poll and epoll",
     setup,
 };

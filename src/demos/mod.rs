@@ -1,4 +1,4 @@
-//! Classroom scenarios, written only against the public [`ev`](crate::ev) API, as a student
+//! Classroom scenarios, written only against the public [`ev`] API, as a student
 //! would write them. Each sets up its events on a base; the caller runs the loop (headless, or
 //! under the dashboard).
 
@@ -8,19 +8,33 @@ use std::time::Duration;
 use crate::ev::{self, EventBase, Exit, LoopFlags};
 
 mod backends;
+mod client;
+mod echo;
+mod echo_server;
+mod expect;
+mod half_close;
 mod pipe;
 mod priority;
 mod signal;
+mod talker;
 mod timer;
+mod watermark;
 
 pub use backends::iteration_cost;
+pub use echo::LISTENING;
+pub use watermark::{READ_HIGH, WRITE_LOW};
+
+/// The demo `evscope` opens with no arguments.
+pub const DEFAULT: &str = "echo";
 
 /// How a demo runs.
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
     /// 1.0 is classroom pace (about one thing a second); 4.0 is four times as fast.
     pub speed: f64,
-    /// Where server demos listen; None picks a free port on 127.0.0.1.
+    /// Where the `echo` demo's server listens, so students can join with `nc` (None: a free
+    /// port on 127.0.0.1, told in a note starting with [`LISTENING`]); the `client` demo
+    /// connects there instead of to a server of its own. The other demos do not listen.
     pub listen: Option<SocketAddr>,
 }
 
@@ -59,11 +73,15 @@ pub struct Demo {
 
 /// Every demo, in the course's order.
 pub const DEMOS: &[Demo] = &[
+    echo::DEMO,
     timer::DEMO,
     pipe::DEMO,
+    client::DEMO,
     signal::DEMO,
     priority::DEMO,
     backends::DEMO,
+    half_close::DEMO,
+    watermark::DEMO,
 ];
 
 /// The demo called `name`.

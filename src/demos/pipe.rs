@@ -9,7 +9,7 @@ use crate::ev::{self, EventBase, What};
 
 pub(super) const DEMO: Demo = Demo {
     name: "pipe",
-    lesson: "04 event_new and its parameters: reading a pipe",
+    lesson: "03/05 the callback model; event_new and its parameters",
     summary: "a READ|PERSIST event on a pipe, fed by a timer that writes a message every second",
     setup,
 };

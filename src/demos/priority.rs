@@ -6,7 +6,7 @@ use crate::ev::{self, EventBase, What};
 
 pub(super) const DEMO: Demo = Demo {
     name: "priority",
-    lesson: "07 priorities: which active event runs first",
+    lesson: "14 priorities",
     summary: "three events activated together every 2 s run urgent (0), normal (1), background (2)",
     setup,
 };

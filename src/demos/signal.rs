@@ -9,7 +9,7 @@ use crate::ev::{self, EventBase, What};
 
 pub(super) const DEMO: Demo = Demo {
     name: "signal",
-    lesson: "06 signal events: evsignal_new",
+    lesson: "13 signal events",
     summary: "two persistent events on SIGUSR1; a timer raises the signal every 1.5 s",
     setup,
 };

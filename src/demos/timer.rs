@@ -10,7 +10,7 @@ use crate::ev::{self, EventBase, State, What};
 
 pub(super) const DEMO: Demo = Demo {
     name: "timer",
-    lesson: "05 event_add with a timeout: pending and non-pending timers",
+    lesson: "02/04/06/07 building and installing; the framework; event_add with a timeout, event_del, event_free; pending and non-pending",
     summary: "a persistent ticker, a one-shot alarm re-added every few ticks, a timer cancelled by event_del",
     setup,
 };

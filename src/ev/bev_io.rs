@@ -160,6 +160,7 @@ impl EventBase {
         };
         match res {
             Ok(_) => {
+                b.kernel.wrote = true;
                 self.bev_report(id);
                 let Some(b) = self.bev_any(id) else {
                     return;
@@ -412,7 +413,10 @@ impl EventBase {
                 false => b.output.write_to(fd),
             };
             match res {
-                Ok(n) => wrote = n > 0,
+                Ok(n) => {
+                    wrote = n > 0;
+                    b.kernel.wrote = wrote;
+                }
                 Err(e) if would_block(&e) => {
                     let _ = self.bev_arm_write(id);
                     return;
@@ -526,6 +530,7 @@ impl EventBase {
         if self.observer().is_none() {
             return;
         }
+        let iteration = self.iteration();
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -535,8 +540,17 @@ impl EventBase {
         }
         b.last_levels = Some(levels);
         if let Some(fd) = b.fd {
-            levels.kernel_in = socket::unread_bytes(fd).ok();
-            levels.kernel_out = socket::unsent_bytes(fd).ok();
+            let k = &mut b.kernel;
+            if k.iteration != iteration {
+                k.iteration = iteration;
+                k.unread = socket::unread_bytes(fd).ok();
+                k.unsent = socket::unsent_bytes(fd).ok();
+            } else if k.wrote {
+                k.unsent = socket::unsent_bytes(fd).ok();
+            }
+            k.wrote = false;
+            levels.kernel_in = k.unread;
+            levels.kernel_out = k.unsent;
         }
         if let Some(o) = self.observer() {
             o.buffer(id, &levels);

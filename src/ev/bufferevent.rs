@@ -93,6 +93,18 @@ impl EventBase {
         fd: impl Into<Option<RawFd>>,
         options: BevOptions,
     ) -> Result<BevId> {
+        self.bufferevent_socket_new_labeled(fd, options, "")
+    }
+
+    /// [`EventBase::bufferevent_socket_new`] with a label the dashboard shows for the
+    /// bufferevent and its internal events (`"{label} read"`, `"{label} write"`); an empty
+    /// label means the handle's name (`bev3`).
+    pub fn bufferevent_socket_new_labeled(
+        &mut self,
+        fd: impl Into<Option<RawFd>>,
+        options: BevOptions,
+        label: &str,
+    ) -> Result<BevId> {
         let fd = fd.into();
         if let Some(fd) = fd {
             if fd < 0 {
@@ -102,7 +114,10 @@ impl EventBase {
         }
         let (index, generation) = self.bevs.insert(BevData::new(String::new()));
         let id = BevId::new(index, generation);
-        let label = id.to_string();
+        let label = match label {
+            "" => id.to_string(),
+            given => given.to_string(),
+        };
         if let Some(b) = self.bev_any(id) {
             b.label = label.clone();
         }

@@ -103,6 +103,22 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
     {
+        self.evconnlistener_new_bind_labeled(addr, flags, backlog, "", cb)
+    }
+
+    /// [`EventBase::evconnlistener_new_bind`] with a label for its accept event
+    /// (`"{label} accept"`); an empty label means the handle's name (`lev0`).
+    pub fn evconnlistener_new_bind_labeled<F>(
+        &mut self,
+        addr: SocketAddr,
+        flags: ListenerFlags,
+        backlog: i32,
+        label: &str,
+        cb: F,
+    ) -> Result<ListenerId>
+    where
+        F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
+    {
         let sock = socket::stream_socket(&addr)?;
         let fd = sock.as_raw_fd();
         if flags.contains(ListenerFlags::REUSEABLE) {
@@ -116,7 +132,7 @@ impl EventBase {
         }
         socket::bind(&sock, &addr)?;
         let backlog = if backlog == 0 { -1 } else { backlog };
-        self.listener_new_inner(fd, Some(sock), flags, backlog, Some(Box::new(cb)))
+        self.listener_new_inner(fd, Some(sock), flags, backlog, label, Some(Box::new(cb)))
     }
 
     /// A listener on an existing socket (libevent's `evconnlistener_new`). `backlog` > 0 calls
@@ -132,13 +148,29 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
     {
+        self.evconnlistener_new_labeled(fd, flags, backlog, "", cb)
+    }
+
+    /// [`EventBase::evconnlistener_new`] with a label for its accept event, as in
+    /// [`EventBase::evconnlistener_new_bind_labeled`].
+    pub fn evconnlistener_new_labeled<F>(
+        &mut self,
+        fd: RawFd,
+        flags: ListenerFlags,
+        backlog: i32,
+        label: &str,
+        cb: F,
+    ) -> Result<ListenerId>
+    where
+        F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
+    {
         if fd < 0 {
             return Err(Error::Invalid(format!("{fd} is not a descriptor")));
         }
         let owned = flags
             .contains(ListenerFlags::CLOSE_ON_FREE)
             .then(|| socket::adopt(fd));
-        self.listener_new_inner(fd, owned, flags, backlog, Some(Box::new(cb)))
+        self.listener_new_inner(fd, owned, flags, backlog, label, Some(Box::new(cb)))
     }
 
     fn listener_new_inner(
@@ -147,6 +179,7 @@ impl EventBase {
         owned: Option<OwnedFd>,
         flags: ListenerFlags,
         backlog: i32,
+        label: &str,
         cb: Option<ListenerCb>,
     ) -> Result<ListenerId> {
         sys::set_nonblocking(fd, true)?;
@@ -177,7 +210,10 @@ impl EventBase {
         let accept_ev = match self.event_new_labeled(
             fd,
             What::READ | What::PERSIST,
-            &format!("{id} accept"),
+            &match label {
+                "" => format!("{id} accept"),
+                given => format!("{given} accept"),
+            },
             move |base, _ev, _what| base.listener_on_accept(id),
         ) {
             Ok(ev) => ev,

@@ -46,6 +46,8 @@ pub struct Recorder {
     handoff: Option<Arc<Handoff>>,
     thread: Option<JoinHandle<()>>,
     gate: Option<Arc<Gate>>,
+    /// How long the gate has held the loop since the running callback began.
+    held: Duration,
     program: String,
     header_sent: bool,
     lossy: bool,
@@ -71,6 +73,7 @@ impl Recorder {
             handoff: thread.is_some().then_some(handoff),
             thread,
             gate: None,
+            held: Duration::ZERO,
             program: program_name(),
             header_sent: false,
             lossy: false,
@@ -200,7 +203,9 @@ impl Recorder {
             if !gate.turn(false) {
                 // Held: first show the viewer everything before this record.
                 self.send_batch(Push::Urgent);
+                let held_from = Instant::now();
                 gate.turn(true);
+                self.held += held_from.elapsed();
             }
         }
         self.seq += 1;
@@ -330,12 +335,16 @@ impl Observer for Recorder {
             ev: ev.trace_id(),
             what,
         });
+        self.held = Duration::ZERO;
     }
     fn callback_end(&mut self, ev: EventId, what: What, dur: Duration) {
+        // A callback stepped through record by record ran only as long as it ran, not as long
+        // as the viewer held it.
+        let ran = dur.saturating_sub(self.held);
         self.emit(Body::CallbackEnd {
             ev: ev.trace_id(),
             what,
-            dur_us: us(dur),
+            dur_us: us(ran),
         });
     }
     fn loop_iteration(&mut self, n: u64) {

@@ -1,4 +1,4 @@
-//! Showing a live link as a text timeline (`run --print`, `attach`), with stepping driven by
+//! Showing a live link as a text timeline (`run --print`, `attach --print`), with stepping driven by
 //! lines typed on stdin.
 
 use std::io::{BufRead, Write};

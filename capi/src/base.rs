@@ -1,0 +1,415 @@
+//! `event.h`'s base calls: `event_base_new` … `event_base_free`, the loop and its controls, and
+//! the process-wide odds and ends (`event_get_version`, `event_config_*`).
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+use std::rc::Rc;
+use std::sync::Once;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use evscope::ev::{BackendKind, EventBase, Exit, LoopFlags};
+
+use crate::error::{self, CError, Result};
+use crate::handles::{self, BaseEntry, Token};
+use crate::sys::{current, mem, os};
+use crate::types::{event_base, event_config};
+
+/// Runs `f` on the base `key`: the base lent by a running callback of it, or else the base
+/// itself. Every API call reaches the engine through here.
+pub(crate) fn with_base<R>(key: usize, f: impl FnOnce(&mut EventBase) -> R) -> Result<R> {
+    let f = match current::with_lent(key, f) {
+        Ok(r) => return Ok(r),
+        Err(f) => f,
+    };
+    let base = handles::with(|h| h.base(key))?;
+    let mut guard = base.try_borrow_mut().map_err(|_| CError::Busy)?;
+    Ok(f(&mut guard))
+}
+
+/// Like [`with_base`] for the engine's fallible calls.
+pub(crate) fn on_base<R>(
+    key: usize,
+    f: impl FnOnce(&mut EventBase) -> evscope::ev::Result<R>,
+) -> Result<R> {
+    Ok(with_base(key, f)??)
+}
+
+fn register(base: EventBase) -> Result<usize> {
+    static AT_EXIT: Once = Once::new();
+    AT_EXIT.call_once(|| {
+        os::at_exit(flush_at_exit);
+    });
+    handles::with(|h| {
+        let token = Token::new();
+        let key = token.key();
+        h.bases.insert(
+            key,
+            BaseEntry {
+                base: Rc::new(RefCell::new(base)),
+                _token: token,
+            },
+        );
+        Ok(key)
+    })
+}
+
+/// At exit, write out every trace still held in memory. Bases the program never freed are
+/// dropped with the thread's tables (which flushes their recorders); a base whose callback
+/// called `exit()` is still lent, and its recorder is flushed here.
+extern "C" fn flush_at_exit() {
+    for key in current::lent_keys() {
+        let _ = current::with_lent(key, |b| drop(b.take_observer()));
+    }
+    // Where the thread's tables outlive the exit handlers, flush the idle bases here too.
+    let idle = handles::with(|h| Ok(h.bases.values().map(|b| b.base.clone()).collect::<Vec<_>>()));
+    for base in idle.unwrap_or_default() {
+        if let Ok(mut b) = base.try_borrow_mut() {
+            drop(b.take_observer());
+        }
+    }
+}
+
+/// libevent's `event_base_new`: a base on `EVSCOPE_BACKEND` (default epoll), observed as
+/// `EVSCOPE_TRACE` says.
+#[no_mangle]
+pub extern "C" fn event_base_new() -> *mut event_base {
+    error::ptr(
+        "event_base_new",
+        EventBase::new().map_err(CError::from).and_then(register),
+    )
+}
+
+/// libevent's `event_base_free`. Handles of its events, bufferevents and listeners become
+/// stale. Refused inside one of the base's own callbacks.
+#[no_mangle]
+pub extern "C" fn event_base_free(base: *mut event_base) {
+    let key = base as usize;
+    if key == 0 {
+        return;
+    }
+    if current::is_lent(key) {
+        error::report(
+            "event_base_free",
+            &CError::Invalid("called inside one of the base's own callbacks".into()),
+        );
+        return;
+    }
+    match handles::with(|h| h.base(key).map(|b| b.try_borrow_mut().is_ok())) {
+        Ok(true) => {}
+        Ok(false) => return error::report("event_base_free", &CError::Busy),
+        Err(CError::Gone) => return,
+        Err(e) => return error::report("event_base_free", &e),
+    }
+    // Dropped outside the tables: the recorder writes its last records.
+    let entry = handles::with(|h| Ok(h.remove_base(key)));
+    drop(entry);
+}
+
+/// libevent's `event_base_free_nofinalize`: the same here.
+#[no_mangle]
+pub extern "C" fn event_base_free_nofinalize(base: *mut event_base) {
+    event_base_free(base)
+}
+
+fn exit_code(r: Result<Exit>) -> Result<c_int> {
+    r.map(|e| match e {
+        Exit::Finished => 0,
+        Exit::NoEvents => 1,
+    })
+}
+
+/// libevent's `event_base_dispatch`: 0 after exit / break, 1 when no events were left, -1 on
+/// error.
+#[no_mangle]
+pub extern "C" fn event_base_dispatch(base: *mut event_base) -> c_int {
+    error::int(
+        "event_base_dispatch",
+        exit_code(on_base(base as usize, |b| b.dispatch())),
+    )
+}
+
+/// libevent's `event_base_loop` with `EVLOOP_ONCE`, `EVLOOP_NONBLOCK`,
+/// `EVLOOP_NO_EXIT_ON_EMPTY`.
+#[no_mangle]
+pub extern "C" fn event_base_loop(base: *mut event_base, flags: c_int) -> c_int {
+    let mut f = LoopFlags::NONE;
+    for (bit, flag) in [
+        (0x01, LoopFlags::ONCE),
+        (0x02, LoopFlags::NONBLOCK),
+        (0x04, LoopFlags::NO_EXIT_ON_EMPTY),
+    ] {
+        if flags & bit != 0 {
+            f = f | flag;
+        }
+    }
+    error::int(
+        "event_base_loop",
+        exit_code(on_base(base as usize, |b| b.loop_(f))),
+    )
+}
+
+/// libevent's `event_base_loopexit`: stop after `tv` (NULL: after this iteration's callbacks).
+#[no_mangle]
+pub extern "C" fn event_base_loopexit(base: *mut event_base, tv: *const libc::timeval) -> c_int {
+    let delay = mem::read_timeval(tv);
+    error::int(
+        "event_base_loopexit",
+        with_base(base as usize, |b| b.loopexit(delay)).map(|()| 0),
+    )
+}
+
+/// libevent's `event_base_loopbreak`: stop after the callback now running.
+#[no_mangle]
+pub extern "C" fn event_base_loopbreak(base: *mut event_base) -> c_int {
+    error::int(
+        "event_base_loopbreak",
+        with_base(base as usize, |b| b.loopbreak()).map(|()| 0),
+    )
+}
+
+/// libevent's `event_base_got_exit`.
+#[no_mangle]
+pub extern "C" fn event_base_got_exit(base: *mut event_base) -> c_int {
+    error::int(
+        "event_base_got_exit",
+        with_base(base as usize, |b| c_int::from(b.got_exit())),
+    )
+}
+
+/// libevent's `event_base_got_break`.
+#[no_mangle]
+pub extern "C" fn event_base_got_break(base: *mut event_base) -> c_int {
+    error::int(
+        "event_base_got_break",
+        with_base(base as usize, |b| c_int::from(b.got_break())),
+    )
+}
+
+fn method_name(name: &str) -> *const c_char {
+    let s: &'static CStr = match name {
+        "epoll" => c"epoll",
+        "poll" => c"poll",
+        _ => c"select",
+    };
+    s.as_ptr()
+}
+
+/// libevent's `event_base_get_method`: `"epoll"`, `"poll"` or `"select"`.
+#[no_mangle]
+pub extern "C" fn event_base_get_method(base: *const event_base) -> *const c_char {
+    match with_base(base as usize, |b| b.method()) {
+        Ok(m) => method_name(m),
+        Err(e) => {
+            error::report("event_base_get_method", &e);
+            std::ptr::null()
+        }
+    }
+}
+
+/// libevent's `event_base_priority_init`: `n` priority queues (0 runs first).
+#[no_mangle]
+pub extern "C" fn event_base_priority_init(base: *mut event_base, n: c_int) -> c_int {
+    let n = usize::try_from(n).unwrap_or(0);
+    error::int(
+        "event_base_priority_init",
+        on_base(base as usize, |b| b.priority_init(n)).map(|()| 0),
+    )
+}
+
+/// libevent's `event_base_get_npriorities`.
+#[no_mangle]
+pub extern "C" fn event_base_get_npriorities(base: *mut event_base) -> c_int {
+    error::int(
+        "event_base_get_npriorities",
+        with_base(base as usize, |b| b.priorities() as c_int),
+    )
+}
+
+/// libevent's `event_base_dump_events`: the inserted and active events, to a stdio stream.
+#[no_mangle]
+pub extern "C" fn event_base_dump_events(base: *mut event_base, file: *mut libc::FILE) {
+    let r = with_base(base as usize, |b| b.dump_events()).and_then(|text| {
+        if os::fputs(file, &text) {
+            Ok(())
+        } else {
+            Err(CError::Invalid("cannot write to the FILE".into()))
+        }
+    });
+    error::unit("event_base_dump_events", r)
+}
+
+fn timeval_now() -> libc::timeval {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    libc::timeval {
+        tv_sec: d.as_secs() as libc::time_t,
+        tv_usec: d.subsec_micros() as libc::suseconds_t,
+    }
+}
+
+/// libevent's `event_base_gettimeofday_cached`: the time of day.
+#[no_mangle]
+pub extern "C" fn event_base_gettimeofday_cached(
+    _base: *mut event_base,
+    tv: *mut libc::timeval,
+) -> c_int {
+    if mem::write_out(tv, timeval_now()) {
+        0
+    } else {
+        -1
+    }
+}
+
+/// libevent's `evutil_gettimeofday` (the time zone argument is ignored, as by libevent).
+#[no_mangle]
+pub extern "C" fn evutil_gettimeofday(tv: *mut libc::timeval, _tz: *mut libc::c_void) -> c_int {
+    event_base_gettimeofday_cached(std::ptr::null_mut(), tv)
+}
+
+/// libevent's `event_get_version`: the libevent version whose API this is, marked as evscope.
+#[no_mangle]
+pub extern "C" fn event_get_version() -> *const c_char {
+    c"2.1.12-evscope".as_ptr()
+}
+
+/// libevent's `event_get_version_number`: 2.1.12, as in the headers.
+#[no_mangle]
+pub extern "C" fn event_get_version_number() -> u32 {
+    0x0201_0c00
+}
+
+/// libevent's `libevent_global_shutdown`: nothing to free here.
+#[no_mangle]
+pub extern "C" fn libevent_global_shutdown() {}
+
+/// libevent's `event_enable_debug_mode`: evscope always checks handles.
+#[no_mangle]
+pub extern "C" fn event_enable_debug_mode() {}
+
+/// libevent's `event_set_log_callback`: messages always go to stderr here.
+#[no_mangle]
+pub extern "C" fn event_set_log_callback(_cb: Option<extern "C" fn(c_int, *const c_char)>) {}
+
+// ----- event_config: choosing a backend --------------------------------------------------------
+
+/// What `event_config_avoid_method` asked to avoid.
+#[derive(Default)]
+struct Config {
+    avoid: Vec<String>,
+}
+
+thread_local! {
+    static CONFIGS: RefCell<std::collections::HashMap<usize, (Config, Token)>> =
+        RefCell::new(std::collections::HashMap::new());
+}
+
+/// libevent's `event_config_new`.
+#[no_mangle]
+pub extern "C" fn event_config_new() -> *mut event_config {
+    let token = Token::new();
+    let key = token.key();
+    let r = CONFIGS
+        .try_with(|c| c.borrow_mut().insert(key, (Config::default(), token)))
+        .map(|_| key)
+        .map_err(|_| CError::Gone);
+    error::ptr("event_config_new", r)
+}
+
+/// libevent's `event_config_free`.
+#[no_mangle]
+pub extern "C" fn event_config_free(cfg: *mut event_config) {
+    let _ = CONFIGS.try_with(|c| c.borrow_mut().remove(&(cfg as usize)));
+}
+
+/// libevent's `event_config_avoid_method`: e.g. `"epoll"` to get poll.
+#[no_mangle]
+pub extern "C" fn event_config_avoid_method(
+    cfg: *mut event_config,
+    method: *const c_char,
+) -> c_int {
+    let Some(name) = mem::cstr(method) else {
+        return -1;
+    };
+    let name = name.to_string_lossy().into_owned();
+    let r = CONFIGS.try_with(|c| {
+        c.borrow_mut()
+            .get_mut(&(cfg as usize))
+            .map(|(cfg, _)| cfg.avoid.push(name))
+    });
+    match r {
+        Ok(Some(())) => 0,
+        _ => {
+            error::report("event_config_avoid_method", &CError::Stale("event_config"));
+            -1
+        }
+    }
+}
+
+/// libevent's `event_config_require_features`: none of the features are promised, but a base
+/// is still made (edge triggering works on epoll).
+#[no_mangle]
+pub extern "C" fn event_config_require_features(
+    _cfg: *mut event_config,
+    _features: c_int,
+) -> c_int {
+    0
+}
+
+/// libevent's `event_config_set_flag`: flags are accepted and ignored.
+#[no_mangle]
+pub extern "C" fn event_config_set_flag(_cfg: *mut event_config, _flag: c_int) -> c_int {
+    0
+}
+
+/// libevent's `event_base_new_with_config`: the first backend not avoided (epoll, poll,
+/// select), observed as `EVSCOPE_TRACE` says.
+#[no_mangle]
+pub extern "C" fn event_base_new_with_config(cfg: *const event_config) -> *mut event_base {
+    let avoid = CONFIGS
+        .try_with(|c| {
+            c.borrow()
+                .get(&(cfg as usize))
+                .map(|(c, _)| c.avoid.clone())
+        })
+        .ok()
+        .flatten();
+    let Some(avoid) = avoid else {
+        error::report("event_base_new_with_config", &CError::Stale("event_config"));
+        return std::ptr::null_mut();
+    };
+    let kind = BackendKind::ALL
+        .into_iter()
+        .find(|k| !avoid.iter().any(|a| a == k.name()));
+    let Some(kind) = kind else {
+        error::report(
+            "event_base_new_with_config",
+            &CError::Invalid("every backend is avoided".into()),
+        );
+        return std::ptr::null_mut();
+    };
+    // EventBase::new reads EVSCOPE_BACKEND; the config's choice wins, the trace is the same.
+    let r = EventBase::with_backend(kind)
+        .and_then(|mut b| {
+            if let Some(o) = evscope::trace::observer_from_env(&b.info())? {
+                b.set_observer(o);
+            }
+            Ok(b)
+        })
+        .map_err(CError::from)
+        .and_then(register);
+    error::ptr("event_base_new_with_config", r)
+}
+
+/// libevent's `event_get_supported_methods`: a NULL-terminated list of names.
+#[no_mangle]
+pub extern "C" fn event_get_supported_methods() -> *const *const c_char {
+    static METHODS: mem::CStrList = mem::CStrList([
+        c"epoll".as_ptr(),
+        c"poll".as_ptr(),
+        c"select".as_ptr(),
+        std::ptr::null(),
+    ]);
+    METHODS.0.as_ptr()
+}

@@ -1,0 +1,465 @@
+//! `buffer.h`: `struct evbuffer`, made by `evbuffer_new` or handed out by
+//! `bufferevent_get_input` / `bufferevent_get_output`. A bufferevent's buffer lives in the
+//! engine; each call borrows it there, so the bufferevent reacts when the call ends (new output
+//! is written, drained input lets reading resume) as libevent's buffer callbacks make it do.
+
+use std::os::raw::{c_char, c_int, c_void};
+
+use evscope::ev::{BevId, EolStyle, Evbuffer};
+
+use crate::base::on_base;
+use crate::bufferevent;
+use crate::error::{self, CError, Result};
+use crate::handles::{self, BufData, BufEntry, Token};
+use crate::sys::mem;
+use crate::types::{evbuffer, evbuffer_ptr};
+
+/// Where a buffer's bytes are.
+enum Place {
+    Owned,
+    Bev {
+        base: usize,
+        id: BevId,
+        output: bool,
+    },
+}
+
+fn locate(key: usize) -> Result<Place> {
+    let of_bev = handles::with(|h| {
+        Ok(match h.buf_mut(key)?.data {
+            BufData::Owned(_) => None,
+            BufData::OfBev { bev, output } => Some((bev, output)),
+        })
+    })?;
+    match of_bev {
+        None => Ok(Place::Owned),
+        Some((bev, output)) => {
+            let (base, id) = bufferevent::live(bev, None)?;
+            Ok(Place::Bev { base, id, output })
+        }
+    }
+}
+
+/// Runs `f` on the buffer `buf`, wherever its bytes are.
+pub(crate) fn with_buffer<R>(
+    buf: *const evbuffer,
+    f: impl FnOnce(&mut Evbuffer) -> R,
+) -> Result<R> {
+    let key = buf as usize;
+    match locate(key)? {
+        Place::Owned => handles::with(|h| match &mut h.buf_mut(key)?.data {
+            BufData::Owned(b) => Ok(f(b)),
+            BufData::OfBev { .. } => Err(CError::Stale("evbuffer")),
+        }),
+        Place::Bev { base, id, output } => on_base(base, |b| {
+            let mut guard = if output {
+                b.bufferevent_get_output(id)?
+            } else {
+                b.bufferevent_get_input(id)?
+            };
+            Ok(f(&mut guard))
+        }),
+    }
+}
+
+/// Takes every byte out of `buf` (chunks move, bytes are not copied).
+pub(crate) fn take_all(buf: *const evbuffer) -> Result<Evbuffer> {
+    with_buffer(buf, |b| {
+        let mut all = Evbuffer::new();
+        all.add_buffer(b);
+        all
+    })
+}
+
+/// Appends `bytes` to `buf`.
+pub(crate) fn put_all(buf: *const evbuffer, bytes: &mut Evbuffer) -> Result<()> {
+    with_buffer(buf, |b| b.add_buffer(bytes))
+}
+
+fn eol_style(style: c_int) -> Result<EolStyle> {
+    Ok(match style {
+        0 => EolStyle::Any,
+        1 => EolStyle::Crlf,
+        2 => EolStyle::CrlfStrict,
+        3 => EolStyle::Lf,
+        4 => EolStyle::Nul,
+        other => {
+            return Err(CError::Invalid(format!(
+                "unknown evbuffer_eol_style {other}"
+            )))
+        }
+    })
+}
+
+fn data<'a>(p: *const c_void, len: usize) -> Result<&'a [u8]> {
+    mem::bytes(p, len).ok_or(CError::Invalid("the data pointer is NULL".into()))
+}
+
+fn data_mut<'a>(p: *mut c_void, len: usize) -> Result<&'a mut [u8]> {
+    mem::bytes_mut(p, len).ok_or(CError::Invalid("the data pointer is NULL".into()))
+}
+
+/// The offset a `struct evbuffer_ptr *` holds (NULL: the start).
+fn start_of(p: *const evbuffer_ptr) -> Result<usize> {
+    if p.is_null() {
+        return Ok(0);
+    }
+    let mut pos = evbuffer_ptr::at(None);
+    // Read through the out-parameter helper's twin: copy the struct.
+    if !mem::read_into(p, &mut pos) {
+        return Ok(0);
+    }
+    usize::try_from(pos.pos).map_err(|_| CError::Invalid("the evbuffer_ptr is not set".into()))
+}
+
+/// libevent's `evbuffer_new`.
+#[no_mangle]
+pub extern "C" fn evbuffer_new() -> *mut evbuffer {
+    let r = handles::with(|h| {
+        let token = Token::new();
+        let key = token.key();
+        h.bufs.insert(
+            key,
+            BufEntry {
+                data: BufData::Owned(Evbuffer::new()),
+                _token: token,
+            },
+        );
+        Ok(key)
+    });
+    error::ptr("evbuffer_new", r)
+}
+
+/// libevent's `evbuffer_free` (for buffers from `evbuffer_new`; a bufferevent frees its own).
+#[no_mangle]
+pub extern "C" fn evbuffer_free(buf: *mut evbuffer) {
+    let r = handles::with(|h| {
+        let key = buf as usize;
+        match h.buf_mut(key)?.data {
+            BufData::Owned(_) => {
+                h.bufs.remove(&key);
+                Ok(())
+            }
+            BufData::OfBev { .. } => Err(CError::Invalid(
+                "this evbuffer belongs to a bufferevent, which frees it".into(),
+            )),
+        }
+    });
+    error::unit("evbuffer_free", r)
+}
+
+/// libevent's `evbuffer_get_length`.
+#[no_mangle]
+pub extern "C" fn evbuffer_get_length(buf: *const evbuffer) -> usize {
+    with_buffer(buf, |b| b.len()).unwrap_or_else(|e| {
+        error::report("evbuffer_get_length", &e);
+        0
+    })
+}
+
+/// libevent's `evbuffer_get_contiguous_space`: the bytes in the first chunk.
+#[no_mangle]
+pub extern "C" fn evbuffer_get_contiguous_space(buf: *const evbuffer) -> usize {
+    with_buffer(buf, |b| b.peek().next().map_or(0, <[u8]>::len)).unwrap_or_else(|e| {
+        error::report("evbuffer_get_contiguous_space", &e);
+        0
+    })
+}
+
+/// libevent's `evbuffer_add`: append a copy of `len` bytes.
+#[no_mangle]
+pub extern "C" fn evbuffer_add(buf: *mut evbuffer, p: *const c_void, len: usize) -> c_int {
+    let r = data(p, len).and_then(|d| with_buffer(buf, |b| b.add(d)));
+    error::int("evbuffer_add", r.map(|()| 0))
+}
+
+/// libevent's `evbuffer_prepend`.
+#[no_mangle]
+pub extern "C" fn evbuffer_prepend(buf: *mut evbuffer, p: *const c_void, len: usize) -> c_int {
+    let r = data(p, len).and_then(|d| with_buffer(buf, |b| b.prepend(d)));
+    error::int("evbuffer_prepend", r.map(|()| 0))
+}
+
+/// Moves everything from `src` to `dst` (both checked first, so nothing is lost).
+fn move_all(dst: *mut evbuffer, src: *mut evbuffer, front: bool) -> Result<()> {
+    if dst == src {
+        return Err(CError::Invalid(
+            "source and destination are the same evbuffer".into(),
+        ));
+    }
+    locate(dst as usize)?;
+    let mut moved = take_all(src)?;
+    let r = with_buffer(dst, |d| {
+        if front {
+            let mut rest = Evbuffer::new();
+            rest.add_buffer(d);
+            d.add_buffer(&mut moved);
+            d.add_buffer(&mut rest);
+        } else {
+            d.add_buffer(&mut moved);
+        }
+    });
+    if r.is_err() && !moved.is_empty() {
+        let _ = with_buffer(src, |s| {
+            moved.add_buffer(s);
+            s.add_buffer(&mut moved);
+        });
+    }
+    r
+}
+
+/// libevent's `evbuffer_add_buffer`: move all of `src` to the end of `dst`.
+#[no_mangle]
+pub extern "C" fn evbuffer_add_buffer(dst: *mut evbuffer, src: *mut evbuffer) -> c_int {
+    error::int("evbuffer_add_buffer", move_all(dst, src, false).map(|()| 0))
+}
+
+/// libevent's `evbuffer_prepend_buffer`: move all of `src` to the front of `dst`.
+#[no_mangle]
+pub extern "C" fn evbuffer_prepend_buffer(dst: *mut evbuffer, src: *mut evbuffer) -> c_int {
+    error::int(
+        "evbuffer_prepend_buffer",
+        move_all(dst, src, true).map(|()| 0),
+    )
+}
+
+/// libevent's `evbuffer_remove`: take up to `len` bytes into `p`; returns how many.
+#[no_mangle]
+pub extern "C" fn evbuffer_remove(buf: *mut evbuffer, p: *mut c_void, len: usize) -> c_int {
+    let r = data_mut(p, len).and_then(|out| with_buffer(buf, |b| b.remove(out)));
+    error::int("evbuffer_remove", r.map(|n| n as c_int))
+}
+
+/// libevent's `evbuffer_remove_buffer`: move up to `len` bytes from `src` to `dst`.
+#[no_mangle]
+pub extern "C" fn evbuffer_remove_buffer(
+    src: *mut evbuffer,
+    dst: *mut evbuffer,
+    len: usize,
+) -> c_int {
+    let r = (|| {
+        if dst == src {
+            return Err(CError::Invalid(
+                "source and destination are the same evbuffer".into(),
+            ));
+        }
+        locate(dst as usize)?;
+        let mut moved = with_buffer(src, |s| {
+            let mut m = Evbuffer::new();
+            s.remove_buffer(&mut m, len);
+            m
+        })?;
+        let n = moved.len();
+        put_all(dst, &mut moved)?;
+        Ok(n as c_int)
+    })();
+    error::int("evbuffer_remove_buffer", r)
+}
+
+/// libevent's `evbuffer_drain`: drop up to `len` bytes from the front.
+#[no_mangle]
+pub extern "C" fn evbuffer_drain(buf: *mut evbuffer, len: usize) -> c_int {
+    error::int(
+        "evbuffer_drain",
+        with_buffer(buf, |b| b.drain(len)).map(|_| 0),
+    )
+}
+
+/// libevent's `evbuffer_copyout`: copy up to `len` bytes without removing them.
+#[no_mangle]
+pub extern "C" fn evbuffer_copyout(buf: *mut evbuffer, p: *mut c_void, len: usize) -> isize {
+    let r = data_mut(p, len).and_then(|out| with_buffer(buf, |b| b.copyout(out)));
+    error::int("evbuffer_copyout", r.map(|n| n as c_int)) as isize
+}
+
+/// libevent's `evbuffer_copyout_from`: like `evbuffer_copyout`, from a position.
+#[no_mangle]
+pub extern "C" fn evbuffer_copyout_from(
+    buf: *mut evbuffer,
+    pos: *const evbuffer_ptr,
+    p: *mut c_void,
+    len: usize,
+) -> isize {
+    let r = start_of(pos).and_then(|from| {
+        let out = data_mut(p, len)?;
+        with_buffer(buf, |b| b.copyout_from(from, out))
+    });
+    error::int("evbuffer_copyout_from", r.map(|n| n as c_int)) as isize
+}
+
+/// libevent's `evbuffer_readln`: one line without its ending, `malloc`ed for the caller to
+/// `free`; NULL when no complete line is held.
+#[no_mangle]
+pub extern "C" fn evbuffer_readln(
+    buf: *mut evbuffer,
+    n_read_out: *mut usize,
+    style: c_int,
+) -> *mut c_char {
+    let r = eol_style(style).and_then(|style| with_buffer(buf, |b| b.readln(style)));
+    match r {
+        Ok(Some(line)) => {
+            mem::write_out(n_read_out, line.len());
+            mem::malloc_copy(&line)
+        }
+        Ok(None) => std::ptr::null_mut(),
+        Err(e) => {
+            error::report("evbuffer_readln", &e);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// libevent's `evbuffer_pullup`: make the first `size` bytes (-1: all) contiguous and return
+/// them; NULL when fewer are held. Valid until the buffer next changes.
+#[no_mangle]
+pub extern "C" fn evbuffer_pullup(buf: *mut evbuffer, size: isize) -> *mut u8 {
+    let r = with_buffer(buf, |b| {
+        let n = usize::try_from(size).unwrap_or(b.len());
+        if n == 0 {
+            return std::ptr::null_mut();
+        }
+        b.pullup(n)
+            .map_or(std::ptr::null_mut(), |s| s.as_ptr().cast_mut())
+    });
+    r.unwrap_or_else(|e| {
+        error::report("evbuffer_pullup", &e);
+        std::ptr::null_mut()
+    })
+}
+
+/// libevent's `evbuffer_search`: where `what` first occurs at or after `start` (NULL: the
+/// start); `pos` -1 when it does not.
+#[no_mangle]
+pub extern "C" fn evbuffer_search(
+    buf: *mut evbuffer,
+    what: *const c_char,
+    len: usize,
+    start: *const evbuffer_ptr,
+) -> evbuffer_ptr {
+    evbuffer_search_range(buf, what, len, start, std::ptr::null())
+}
+
+/// libevent's `evbuffer_search_range`: as `evbuffer_search`, the match ending by `end`.
+#[no_mangle]
+pub extern "C" fn evbuffer_search_range(
+    buf: *mut evbuffer,
+    what: *const c_char,
+    len: usize,
+    start: *const evbuffer_ptr,
+    end: *const evbuffer_ptr,
+) -> evbuffer_ptr {
+    let r = (|| {
+        let needle = data(what.cast(), len)?;
+        let from = start_of(start)?;
+        let to = if end.is_null() {
+            usize::MAX
+        } else {
+            start_of(end)?
+        };
+        with_buffer(buf, |b| b.search_range(needle, from, to))
+    })();
+    evbuffer_ptr::at(r.unwrap_or_else(|e| {
+        error::report("evbuffer_search", &e);
+        None
+    }))
+}
+
+/// libevent's `evbuffer_search_eol`: where the first line ending at or after `start` is, and
+/// its length in `*eol_len_out`.
+#[no_mangle]
+pub extern "C" fn evbuffer_search_eol(
+    buf: *mut evbuffer,
+    start: *mut evbuffer_ptr,
+    eol_len_out: *mut usize,
+    style: c_int,
+) -> evbuffer_ptr {
+    let r = (|| {
+        let style = eol_style(style)?;
+        let from = start_of(start)?;
+        with_buffer(buf, |b| b.search_eol(from, style))
+    })();
+    match r {
+        Ok(Some((at, n))) => {
+            mem::write_out(eol_len_out, n);
+            evbuffer_ptr::at(Some(at))
+        }
+        Ok(None) => evbuffer_ptr::at(None),
+        Err(e) => {
+            error::report("evbuffer_search_eol", &e);
+            evbuffer_ptr::at(None)
+        }
+    }
+}
+
+/// libevent's `evbuffer_ptr_set`: `EVBUFFER_PTR_SET` (0) or `EVBUFFER_PTR_ADD` (1).
+#[no_mangle]
+pub extern "C" fn evbuffer_ptr_set(
+    buf: *mut evbuffer,
+    p: *mut evbuffer_ptr,
+    position: usize,
+    how: c_int,
+) -> c_int {
+    let r = (|| {
+        let len = with_buffer(buf, |b| b.len())?;
+        let at = match how {
+            0 => position,
+            1 => start_of(p)?.saturating_add(position),
+            other => return Err(CError::Invalid(format!("unknown evbuffer_ptr_how {other}"))),
+        };
+        if at > len {
+            mem::write_out(p, evbuffer_ptr::at(None));
+            return Err(CError::Invalid(format!(
+                "position {at} is past the end ({len} bytes)"
+            )));
+        }
+        if !mem::write_out(p, evbuffer_ptr::at(Some(at))) {
+            return Err(CError::Invalid("the evbuffer_ptr pointer is NULL".into()));
+        }
+        Ok(0)
+    })();
+    error::int("evbuffer_ptr_set", r)
+}
+
+/// libevent's `evbuffer_expand`: room is made as bytes come, so nothing to do.
+#[no_mangle]
+pub extern "C" fn evbuffer_expand(buf: *mut evbuffer, _len: usize) -> c_int {
+    error::int("evbuffer_expand", locate(buf as usize).map(|_| 0))
+}
+
+/// libevent's `evbuffer_read`: read once from `fd`, at most `howmuch` bytes (-1: a default);
+/// 0 at end of file.
+#[no_mangle]
+pub extern "C" fn evbuffer_read(buf: *mut evbuffer, fd: c_int, howmuch: c_int) -> c_int {
+    let want = usize::try_from(howmuch).unwrap_or(evscope::ev::MAX_READ);
+    let r = with_buffer(buf, |b| b.read_from(fd, want)).and_then(|r| Ok(r?));
+    error::int("evbuffer_read", r.map(|n| n as c_int))
+}
+
+/// libevent's `evbuffer_write`: write as much as `fd` takes now.
+#[no_mangle]
+pub extern "C" fn evbuffer_write(buf: *mut evbuffer, fd: c_int) -> c_int {
+    let r = with_buffer(buf, |b| b.write_to(fd)).and_then(|r| Ok(r?));
+    error::int("evbuffer_write", r.map(|n| n as c_int))
+}
+
+/// libevent's `evbuffer_write_atmost`: at most `howmuch` bytes (-1: all).
+#[no_mangle]
+pub extern "C" fn evbuffer_write_atmost(buf: *mut evbuffer, fd: c_int, howmuch: isize) -> c_int {
+    let most = usize::try_from(howmuch).unwrap_or(usize::MAX);
+    let r = with_buffer(buf, |b| b.write_atmost(fd, most)).and_then(|r| Ok(r?));
+    error::int("evbuffer_write_atmost", r.map(|n| n as c_int))
+}
+
+/// libevent's `evbuffer_enable_locking`: one thread per base here, so no lock is needed.
+#[no_mangle]
+pub extern "C" fn evbuffer_enable_locking(_buf: *mut evbuffer, _lock: *mut c_void) -> c_int {
+    0
+}
+
+/// libevent's `evbuffer_lock`: nothing to lock.
+#[no_mangle]
+pub extern "C" fn evbuffer_lock(_buf: *mut evbuffer) {}
+
+/// libevent's `evbuffer_unlock`: nothing to unlock.
+#[no_mangle]
+pub extern "C" fn evbuffer_unlock(_buf: *mut evbuffer) {}

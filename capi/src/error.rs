@@ -1,0 +1,88 @@
+//! What a refused call tells the program: libevent's return value (-1 or NULL), and one line on
+//! stderr naming the call and the reason, so a student sees what went wrong.
+
+use std::fmt;
+use std::os::raw::c_int;
+
+use evscope::ev;
+
+/// Why a call was refused.
+#[derive(Debug)]
+pub(crate) enum CError {
+    /// A NULL where a handle or buffer was needed; names the C type.
+    Null(&'static str),
+    /// A pointer that names no live object of this kind: freed, or never made here.
+    Stale(&'static str),
+    /// The engine refused (stale id, bad flags, a system call failed…).
+    Ev(ev::Error),
+    /// The base is running on a frame that cannot be reached (another thread's base).
+    Busy,
+    /// The process is exiting and the library's tables are gone.
+    Gone,
+    /// Arguments that make no sense.
+    Invalid(String),
+}
+
+/// The API's `Result`.
+pub(crate) type Result<T> = std::result::Result<T, CError>;
+
+impl fmt::Display for CError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CError::Null(ty) => write!(f, "the struct {ty} pointer is NULL"),
+            CError::Stale(ty) => write!(
+                f,
+                "the pointer is not a live struct {ty} (freed already, or not made by this library)"
+            ),
+            CError::Ev(e) => write!(f, "{e}"),
+            CError::Busy => f.write_str(
+                "the event_base is in use where it cannot be reached (used from another thread?)",
+            ),
+            CError::Gone => f.write_str("the process is exiting; the library's tables are gone"),
+            CError::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<ev::Error> for CError {
+    fn from(e: ev::Error) -> CError {
+        CError::Ev(e)
+    }
+}
+
+impl From<std::io::Error> for CError {
+    fn from(e: std::io::Error) -> CError {
+        CError::Ev(ev::Error::Io(e))
+    }
+}
+
+/// Tells the program on stderr that `call` was refused.
+pub(crate) fn report(call: &str, e: &CError) {
+    eprintln!("evscope: {call}: {e}");
+}
+
+/// libevent's int convention: the value, or -1 after a report.
+pub(crate) fn int(call: &str, r: Result<c_int>) -> c_int {
+    r.unwrap_or_else(|e| {
+        report(call, &e);
+        -1
+    })
+}
+
+/// libevent's pointer convention: the handle, or NULL after a report.
+pub(crate) fn ptr<T>(call: &str, r: Result<usize>) -> *mut T {
+    match r {
+        Ok(key) => key as *mut T,
+        Err(e) => {
+            report(call, &e);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// For calls that return nothing: report a refusal.
+pub(crate) fn unit(call: &str, r: Result<()>) {
+    if let Err(e) = r {
+        report(call, &e);
+    }
+}

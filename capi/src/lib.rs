@@ -1,0 +1,26 @@
+//! libevent 2.1's C API on evscope's engine: `libevent.so`, for C programs written against
+//! Debian's `/usr/include/event2` headers. Same names, signatures and flag values; a base made
+//! here is an `evscope::ev::EventBase`, so `EVSCOPE_TRACE` and `evscope run` observe the
+//! program like any other, with its callbacks' names (from the symbol table) as labels.
+//!
+//! - [`types`]: the opaque C types; each pointer handed out is a handle ([`handles`]).
+//! - `base`, `event`, `buffer`, `bufferevent`, `listener`, `evutil`, `compat`: the exported
+//!   calls, one file per libevent header area, in safe code.
+//! - `sys`: every `unsafe` block — C memory, C function pointers, lending the running base to
+//!   the calls its callbacks make, dladdr, and the variadic printf trampolines.
+//!
+//! `docs/c-api.md` lists which calls are covered.
+
+mod base;
+mod buffer;
+mod bufferevent;
+mod compat;
+mod elf;
+mod error;
+mod event;
+mod evutil;
+mod handles;
+mod label;
+mod listener;
+mod sys;
+pub mod types;

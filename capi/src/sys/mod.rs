@@ -1,0 +1,11 @@
+//! The only place in the crate with `unsafe`: reading and writing the memory C hands us,
+//! calling C's function pointers, and lending the dispatching base to the API calls those
+//! callbacks make. Each function is small, documented, and says why it is sound; the API
+//! modules above it are safe code.
+
+pub(crate) mod call;
+pub(crate) mod current;
+pub(crate) mod mem;
+pub(crate) mod os;
+mod printf;
+pub(crate) mod symbol;

@@ -1,0 +1,246 @@
+//! The fold: everything the dashboard shows at one position, built by applying records in order.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{BevRow, EventRow, IterationInfo, Phase};
+use crate::ev::{BevEvents, State, What};
+use crate::trace::{Body, Record};
+
+/// The transition taken most recently, for the state diagram's highlighted arrow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastTransition {
+    /// The event that moved.
+    pub ev: u64,
+    /// Where it was.
+    pub from: State,
+    /// Where it went.
+    pub to: State,
+    /// Index of the transition record.
+    pub at: usize,
+}
+
+/// The state of the observed program after some number of records.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// How many records were folded in.
+    pub applied: usize,
+    /// `seq` of the last record folded (0 before any).
+    pub seq: u64,
+    /// `t_us` of the last record folded.
+    pub t_us: u64,
+    /// Every event seen, by trace id (freed ones stay, as `freed`).
+    pub events: BTreeMap<u64, EventRow>,
+    /// How many events are in each state, in [`State::ALL`] order.
+    pub counts: [usize; 6],
+    /// The transition taken most recently.
+    pub last_transition: Option<LastTransition>,
+    /// Every bufferevent seen, by trace id.
+    pub bevs: BTreeMap<u64, BevRow>,
+    /// The loop iteration (0 before the first).
+    pub iteration: u64,
+    /// Where the loop is within the iteration.
+    pub phase: Phase,
+    /// The figures of the current iteration so far.
+    pub this_iteration: IterationInfo,
+    /// Connections accepted by listeners.
+    pub accepts: u64,
+    /// Records a lossy recorder said it dropped.
+    pub dropped: u64,
+    /// Index of the latest `note` record.
+    pub last_note: Option<usize>,
+    /// Records that did not fit what came before (a transition from a state the event was not
+    /// in, an id never created): shown, never fatal.
+    pub anomalies: u64,
+}
+
+/// Position of a state in [`State::ALL`] (and in [`Snapshot::counts`]).
+pub fn state_index(s: State) -> usize {
+    match s {
+        State::New => 0,
+        State::Pending => 1,
+        State::Active => 2,
+        State::Callback => 3,
+        State::NonPending => 4,
+        State::Freed => 5,
+    }
+}
+
+impl Snapshot {
+    /// How many events are in `state`.
+    pub fn count(&self, state: State) -> usize {
+        self.counts[state_index(state)]
+    }
+
+    /// The events in the order the table lists them: the living in id order, then the freed
+    /// (so what can still change stays in view).
+    pub fn events_listed(&self) -> impl Iterator<Item = &EventRow> {
+        let alive = self.events.values().filter(|e| e.state != State::Freed);
+        alive.chain(self.events.values().filter(|e| e.state == State::Freed))
+    }
+
+    /// The bufferevents in the order the buffers panel lists them: the living, then the freed.
+    pub fn bevs_listed(&self) -> impl Iterator<Item = &BevRow> {
+        let alive = self.bevs.values().filter(|b| !b.freed);
+        alive.chain(self.bevs.values().filter(|b| b.freed))
+    }
+
+    /// Folds one record in. `index` is its position in the timeline. Never panics: records that
+    /// contradict the snapshot are applied as well as they can be and counted in `anomalies`.
+    pub fn apply(&mut self, index: usize, r: &Record) {
+        self.applied = index + 1;
+        self.seq = r.seq;
+        self.t_us = r.t_us;
+        match &r.body {
+            Body::EventNew {
+                ev,
+                fd,
+                what,
+                label,
+            } => {
+                if let Some(old) = self.events.get(ev) {
+                    self.counts[state_index(old.state)] -= 1;
+                    self.anomalies += 1;
+                }
+                self.counts[state_index(State::New)] += 1;
+                self.events.insert(
+                    *ev,
+                    EventRow {
+                        id: *ev,
+                        label: Arc::from(label.as_str()),
+                        fd: *fd,
+                        what: *what,
+                        state: State::New,
+                        activations: 0,
+                        last_callback_us: None,
+                        changed_at: index,
+                    },
+                );
+            }
+            Body::Transition {
+                ev, fd, from, to, ..
+            } => {
+                let row = self.events.entry(*ev).or_insert_with(|| EventRow {
+                    id: *ev,
+                    label: Arc::from(""),
+                    fd: *fd,
+                    what: What::NONE,
+                    state: *from,
+                    activations: 0,
+                    last_callback_us: None,
+                    changed_at: index,
+                });
+                if row.changed_at == index {
+                    // First seen here: it was never created.
+                    self.counts[state_index(*from)] += 1;
+                    self.anomalies += 1;
+                }
+                if row.state != *from || !from.can_go_to(*to) {
+                    self.anomalies += 1;
+                }
+                self.counts[state_index(row.state)] -= 1;
+                self.counts[state_index(*to)] += 1;
+                row.state = *to;
+                row.changed_at = index;
+                if *to == State::Active {
+                    row.activations += 1;
+                }
+                self.last_transition = Some(LastTransition {
+                    ev: *ev,
+                    from: *from,
+                    to: *to,
+                    at: index,
+                });
+            }
+            Body::CallbackBegin { .. } => {}
+            Body::CallbackEnd { ev, dur_us, .. } => match self.events.get_mut(ev) {
+                Some(row) => row.last_callback_us = Some(*dur_us),
+                None => self.anomalies += 1,
+            },
+            Body::LoopIteration { n } => {
+                self.iteration = *n;
+                self.phase = Phase::Begin;
+                self.this_iteration = IterationInfo::default();
+            }
+            Body::PollBegin { timeout_us, .. } => {
+                self.phase = Phase::Waiting;
+                self.this_iteration.timeout_us = Some(*timeout_us);
+            }
+            Body::PollEnd { ready } => {
+                self.phase = Phase::FdsReady;
+                self.this_iteration.ready = Some(*ready);
+            }
+            Body::TimersExpired { n } => {
+                self.phase = Phase::TimersExpired;
+                self.this_iteration.expired = Some(*n);
+            }
+            Body::RunActive { priority, queued } => {
+                self.phase = Phase::RunningActive;
+                self.this_iteration.active = Some((*priority, *queued));
+            }
+            Body::BevNew { bev, fd, label } => {
+                self.bevs.insert(
+                    *bev,
+                    BevRow {
+                        id: *bev,
+                        label: Arc::from(label.as_str()),
+                        fd: *fd,
+                        ..BevRow::default()
+                    },
+                );
+            }
+            Body::Buffer {
+                bev,
+                input,
+                output,
+                read_low,
+                read_high,
+                write_low,
+                write_high,
+                enabled,
+                kernel_in,
+                kernel_out,
+            } => {
+                let row = self.bev_mut(*bev);
+                row.input = *input;
+                row.output = *output;
+                row.read_low = *read_low;
+                row.read_high = *read_high;
+                row.write_low = *write_low;
+                row.write_high = *write_high;
+                row.enabled = *enabled;
+                row.kernel_in = *kernel_in;
+                row.kernel_out = *kernel_out;
+                row.input_peak = row.input_peak.max(*input);
+                row.output_peak = row.output_peak.max(*output);
+            }
+            Body::BevEvent { bev, events } => {
+                let row = self.bev_mut(*bev);
+                row.last_events = *events;
+                if events.contains(BevEvents::CONNECTED) {
+                    row.connected = true;
+                }
+                if events.contains(BevEvents::EOF) {
+                    row.eof = true;
+                }
+                if events.contains(BevEvents::ERROR) {
+                    row.error = true;
+                }
+            }
+            Body::BevFree { bev } => self.bev_mut(*bev).freed = true,
+            Body::Accept { .. } => self.accepts += 1,
+            Body::Note { .. } => self.last_note = Some(index),
+            Body::Dropped { count } => self.dropped += count,
+        }
+    }
+
+    fn bev_mut(&mut self, bev: u64) -> &mut BevRow {
+        if !self.bevs.contains_key(&bev) {
+            self.anomalies += 1;
+        }
+        self.bevs.entry(bev).or_insert_with(|| BevRow {
+            id: bev,
+            ..BevRow::default()
+        })
+    }
+}

@@ -1,0 +1,162 @@
+//! All records of a session, with checkpoints: snapshots taken every [`Timeline::EVERY`] records,
+//! so the state at any position is the nearest checkpoint plus at most `EVERY - 1` records; and
+//! the trace layer's explainers, which learn names as records arrive (a name never changes, so
+//! what they know at the end serves every position).
+
+use std::collections::HashMap;
+
+use super::{Lang, Snapshot};
+use crate::trace::{Body, Explainer, Header, Record};
+
+/// The records of one trace or live session, in order, and what is needed to seek in them.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    header: Header,
+    records: Vec<Record>,
+    /// `checkpoints[i]` is the snapshot after `i * EVERY` records.
+    checkpoints: Vec<Snapshot>,
+    /// The snapshot after every record (grows as records are pushed).
+    tail: Snapshot,
+    /// For each event: the indices of its records (creation, transitions, callbacks).
+    history: HashMap<u64, Vec<u32>>,
+    /// Indices of the `loop_iteration` records.
+    iterations: Vec<u32>,
+    /// Explanations in English and in Chinese (`l` switches between them at any time).
+    explainers: [Explainer; 2],
+}
+
+impl Timeline {
+    /// Records between checkpoints.
+    pub const EVERY: usize = 1024;
+
+    /// An empty timeline for the trace `header` describes.
+    pub fn new(header: Header) -> Timeline {
+        let mut explainers = [Explainer::new(Lang::En), Explainer::new(Lang::Zh)];
+        for e in &mut explainers {
+            e.learn_header(&header);
+        }
+        Timeline {
+            header,
+            explainers,
+            records: Vec::new(),
+            checkpoints: vec![Snapshot::default()],
+            tail: Snapshot::default(),
+            history: HashMap::new(),
+            iterations: Vec::new(),
+        }
+    }
+
+    /// A timeline holding `records`.
+    pub fn from_records(header: Header, records: impl IntoIterator<Item = Record>) -> Timeline {
+        let mut t = Timeline::new(header);
+        for r in records {
+            t.push(r);
+        }
+        t
+    }
+
+    /// Appends one record, folding it into the tail and taking a checkpoint when due.
+    pub fn push(&mut self, r: Record) {
+        let index = self.records.len();
+        self.tail.apply(index, &r);
+        for e in &mut self.explainers {
+            e.learn(&r);
+        }
+        let at = index as u32;
+        match &r.body {
+            Body::EventNew { ev, .. }
+            | Body::Transition { ev, .. }
+            | Body::CallbackBegin { ev, .. }
+            | Body::CallbackEnd { ev, .. } => self.history.entry(*ev).or_default().push(at),
+            Body::LoopIteration { .. } => self.iterations.push(at),
+            _ => {}
+        }
+        self.records.push(r);
+        if self.records.len().is_multiple_of(Self::EVERY) {
+            self.checkpoints.push(self.tail.clone());
+        }
+    }
+
+    /// Replaces the header (a live link reads it after the session started).
+    pub fn set_header(&mut self, header: Header) {
+        for e in &mut self.explainers {
+            e.learn_header(&header);
+        }
+        self.header = header;
+    }
+
+    /// `r` (a record of this timeline) in plain words, in `lang`.
+    pub fn explain(&self, r: &Record, lang: Lang) -> String {
+        let i = match lang {
+            Lang::En => 0,
+            Lang::Zh => 1,
+        };
+        self.explainers[i].explain_only(r)
+    }
+
+    /// The trace's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Every record.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The snapshot after all records.
+    pub fn last(&self) -> &Snapshot {
+        &self.tail
+    }
+
+    /// The snapshot after the first `pos` records (clamped to the length): the nearest
+    /// checkpoint at or before `pos`, then the records after it.
+    pub fn snapshot_at(&self, pos: usize) -> Snapshot {
+        let pos = pos.min(self.records.len());
+        if pos == self.records.len() {
+            return self.tail.clone();
+        }
+        let mut snap = self.checkpoints[pos / Self::EVERY].clone();
+        self.fold(&mut snap, pos);
+        snap
+    }
+
+    /// Brings `snap` forward to `pos` by folding the records between (nothing if it is at or
+    /// past `pos`).
+    pub fn fold(&self, snap: &mut Snapshot, pos: usize) {
+        let pos = pos.min(self.records.len());
+        for i in snap.applied..pos {
+            snap.apply(i, &self.records[i]);
+        }
+    }
+
+    /// The indices of event `ev`'s records before position `pos`.
+    pub fn history(&self, ev: u64, pos: usize) -> &[u32] {
+        let all = self.history.get(&ev).map_or(&[][..], Vec::as_slice);
+        let n = all.partition_point(|&i| (i as usize) < pos);
+        &all[..n]
+    }
+
+    /// The position just after the next `loop_iteration` record at or after `pos`, i.e. with
+    /// that iteration's start shown; `None` if there is none.
+    pub fn next_iteration(&self, pos: usize) -> Option<usize> {
+        let n = self.iterations.partition_point(|&i| (i as usize) < pos);
+        self.iterations.get(n).map(|&i| i as usize + 1)
+    }
+
+    /// The position just after the `loop_iteration` record before the one shown at `pos`.
+    pub fn prev_iteration(&self, pos: usize) -> Option<usize> {
+        let n = self.iterations.partition_point(|&i| (i as usize) + 1 < pos);
+        n.checked_sub(1).map(|k| self.iterations[k] as usize + 1)
+    }
+}

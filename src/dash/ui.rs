@@ -1,0 +1,131 @@
+//! How the user looks at the session: mode, focus, selection, overlays, play state. Changed only
+//! by `update`.
+
+use std::collections::BTreeSet;
+
+use super::model::Lang;
+
+/// Replaying a file, or watching a program live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `evscope replay FILE`.
+    Replay,
+    /// A demo, `run` or `attach`.
+    Live,
+}
+
+/// The panel that `↑`/`↓` and `Enter` act on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    /// The events table.
+    #[default]
+    Events,
+    /// The buffers panel.
+    Buffers,
+    /// The timeline.
+    Timeline,
+}
+
+impl Focus {
+    /// The panel after this one.
+    pub fn next(self) -> Focus {
+        match self {
+            Focus::Events => Focus::Buffers,
+            Focus::Buffers => Focus::Timeline,
+            Focus::Timeline => Focus::Events,
+        }
+    }
+    /// The panel before this one.
+    pub fn prev(self) -> Focus {
+        self.next().next()
+    }
+}
+
+/// Play speeds, in records per second.
+pub const SPEEDS: [u32; 10] = [1, 2, 5, 10, 20, 50, 100, 500, 2_000, 10_000];
+
+/// The view state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ui {
+    /// Replay or live.
+    pub mode: Mode,
+    /// What is shown: file name, demo, program or address.
+    pub source: String,
+    /// Language of explanations.
+    pub lang: Lang,
+    /// The focused panel.
+    pub focus: Focus,
+    /// Selected row of the events table.
+    pub selected: usize,
+    /// Selected bufferevent.
+    pub selected_bev: usize,
+    /// Lines the timeline is scrolled back from the cursor.
+    pub scroll: usize,
+    /// The help overlay is open.
+    pub help: bool,
+    /// The history overlay of this event is open.
+    pub history: Option<u64>,
+    /// Replay: playing. Live: unused.
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// Play progress carried between ticks, in thousandths of a record.
+    pub carry: u64,
+    /// Events with a breakpoint.
+    pub breakpoints: BTreeSet<u64>,
+    /// Live: the step gate holds the loop.
+    pub held: bool,
+    /// Live: a step was taken since the loop was held.
+    pub stepped: bool,
+    /// Live: the cursor follows new records.
+    pub follow: bool,
+    /// Live: the feed ended, and why.
+    pub ended: Option<String>,
+    /// A one-line message for the footer (breakpoint hit, link lost, …).
+    pub status: Option<String>,
+    /// Leave at the next chance.
+    pub quit: bool,
+}
+
+impl Ui {
+    /// The initial view for `mode`.
+    pub fn new(mode: Mode, source: &str, lang: Lang) -> Ui {
+        Ui {
+            mode,
+            source: source.to_string(),
+            lang,
+            focus: Focus::Events,
+            selected: 0,
+            selected_bev: 0,
+            scroll: 0,
+            help: false,
+            history: None,
+            playing: false,
+            speed: 3,
+            carry: 0,
+            breakpoints: BTreeSet::new(),
+            held: false,
+            stepped: false,
+            follow: true,
+            ended: None,
+            status: None,
+            quit: false,
+        }
+    }
+
+    /// Records per second at the current speed.
+    pub fn speed_rps(&self) -> u32 {
+        SPEEDS[self.speed.min(SPEEDS.len() - 1)]
+    }
+
+    /// The word the header shows: REPLAY, LIVE, PAUSED, STEP or ENDED.
+    pub fn mode_word(&self) -> &'static str {
+        match self.mode {
+            Mode::Replay => "REPLAY",
+            Mode::Live if self.ended.is_some() => "ENDED",
+            Mode::Live if self.held && self.stepped => "STEP",
+            Mode::Live if self.held => "PAUSED",
+            Mode::Live => "LIVE",
+        }
+    }
+}

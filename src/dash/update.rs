@@ -1,0 +1,257 @@
+//! The one place the session and the view state change.
+
+use super::feed::LiveItem;
+use super::model::{id_text, Lang, Session};
+use super::msg::{Cmd, Msg};
+use super::ui::{Focus, Mode, Ui, SPEEDS};
+use crate::trace::{Body, Control, Status};
+
+/// The play clock's period.
+pub const TICK_MS: u64 = 50;
+
+/// Applies `msg`; returns what must be sent to the observed loop.
+pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
+    let mut out = Vec::new();
+    match msg {
+        Msg::Quit => {
+            ui.quit = true;
+            if ui.mode == Mode::Live && ui.ended.is_none() {
+                // Never leave the observed program held.
+                for ev in std::mem::take(&mut ui.breakpoints) {
+                    out.push(Cmd::Gate(Control::Unbreak { ev }));
+                }
+                out.push(Cmd::Gate(Control::Continue));
+            }
+        }
+        Msg::Help => ui.help = !ui.help,
+        Msg::Close => {
+            ui.help = false;
+            ui.history = None;
+        }
+        Msg::Lang => {
+            ui.lang = match ui.lang {
+                Lang::En => Lang::Zh,
+                Lang::Zh => Lang::En,
+            }
+        }
+        Msg::NextPanel => ui.focus = ui.focus.next(),
+        Msg::PrevPanel => ui.focus = ui.focus.prev(),
+        Msg::Up => match ui.focus {
+            Focus::Events => ui.selected = ui.selected.saturating_sub(1),
+            Focus::Buffers => ui.selected_bev = ui.selected_bev.saturating_sub(1),
+            Focus::Timeline => ui.scroll = (ui.scroll + 1).min(s.pos().saturating_sub(1)),
+        },
+        Msg::Down => match ui.focus {
+            Focus::Events => {
+                let n = s.snapshot().events.len();
+                ui.selected = (ui.selected + 1).min(n.saturating_sub(1));
+            }
+            Focus::Buffers => {
+                let n = s.snapshot().bevs.len();
+                ui.selected_bev = (ui.selected_bev + 1).min(n.saturating_sub(1));
+            }
+            Focus::Timeline => ui.scroll = ui.scroll.saturating_sub(1),
+        },
+        Msg::Enter => {
+            if ui.history.is_some() {
+                ui.history = None;
+            } else {
+                ui.history = selected_event(s, ui);
+            }
+        }
+        Msg::Breakpoint => {
+            if let Some(ev) = selected_event(s, ui) {
+                let on = ui.breakpoints.insert(ev);
+                if !on {
+                    ui.breakpoints.remove(&ev);
+                }
+                ui.status = Some(format!(
+                    "breakpoint {} on event {}",
+                    if on { "set" } else { "cleared" },
+                    id_text(ev)
+                ));
+                if ui.mode == Mode::Live {
+                    out.push(Cmd::Gate(if on {
+                        Control::Break { ev }
+                    } else {
+                        Control::Unbreak { ev }
+                    }));
+                }
+            }
+        }
+        Msg::Faster => ui.speed = (ui.speed + 1).min(SPEEDS.len() - 1),
+        Msg::Slower => ui.speed = ui.speed.saturating_sub(1),
+        Msg::Home => {
+            ui.playing = false;
+            ui.follow = false;
+            move_to(s, ui, 0);
+        }
+        Msg::End => {
+            ui.playing = false;
+            ui.follow = true;
+            move_to(s, ui, s.timeline().len());
+        }
+        Msg::Back => {
+            ui.playing = false;
+            ui.follow = false;
+            move_to(s, ui, s.pos().saturating_sub(1));
+        }
+        Msg::Forward => forward(s, ui, &mut out),
+        Msg::NextIteration => next_iteration(s, ui, &mut out),
+        Msg::PlayPause => play_pause(s, ui, &mut out),
+        Msg::Tick => {
+            if ui.mode == Mode::Replay && ui.playing {
+                play_tick(s, ui);
+            }
+        }
+        Msg::Live(item) => live_item(s, ui, item),
+    }
+    out
+}
+
+/// The id of the selected event of the table (rows as [`crate::dash::model::Snapshot::events_listed`]).
+pub fn selected_event(s: &Session, ui: &Ui) -> Option<u64> {
+    let snap = s.snapshot();
+    let i = ui.selected.min(snap.events.len().checked_sub(1)?);
+    snap.events_listed().nth(i).map(|e| e.id)
+}
+
+fn move_to(s: &mut Session, ui: &mut Ui, pos: usize) {
+    s.seek(pos);
+    ui.scroll = 0;
+}
+
+fn forward(s: &mut Session, ui: &mut Ui, out: &mut Vec<Cmd>) {
+    ui.playing = false;
+    if !s.at_end() {
+        move_to(s, ui, s.pos() + 1);
+        if ui.mode == Mode::Live && s.at_end() {
+            ui.follow = true;
+        }
+        return;
+    }
+    if ui.mode == Mode::Live && ui.ended.is_none() {
+        ui.follow = true;
+        if ui.held {
+            ui.stepped = true;
+            out.push(Cmd::Gate(Control::Step { n: 1 }));
+        } else {
+            ui.held = true;
+            out.push(Cmd::Gate(Control::Pause));
+        }
+    }
+}
+
+fn next_iteration(s: &mut Session, ui: &mut Ui, out: &mut Vec<Cmd>) {
+    ui.playing = false;
+    match s.timeline().next_iteration(s.pos()) {
+        Some(pos) => move_to(s, ui, pos),
+        None if ui.mode == Mode::Live && ui.ended.is_none() => {
+            move_to(s, ui, s.timeline().len());
+            ui.follow = true;
+            ui.held = true;
+            ui.stepped = true;
+            out.push(Cmd::Gate(Control::NextIteration));
+        }
+        None => move_to(s, ui, s.timeline().len()),
+    }
+}
+
+fn play_pause(s: &mut Session, ui: &mut Ui, out: &mut Vec<Cmd>) {
+    match ui.mode {
+        Mode::Replay => {
+            ui.playing = !ui.playing;
+            if ui.playing && s.at_end() {
+                move_to(s, ui, 0);
+            }
+            ui.carry = 0;
+        }
+        Mode::Live => {
+            if ui.ended.is_some() {
+                return;
+            }
+            ui.follow = true;
+            move_to(s, ui, s.timeline().len());
+            if ui.held {
+                ui.held = false;
+                ui.stepped = false;
+                out.push(Cmd::Gate(Control::Continue));
+            } else {
+                ui.held = true;
+                out.push(Cmd::Gate(Control::Pause));
+            }
+        }
+    }
+}
+
+/// Advances playback by one tick's worth of records, stopping at a breakpoint or the end.
+fn play_tick(s: &mut Session, ui: &mut Ui) {
+    ui.carry += u64::from(ui.speed_rps()) * TICK_MS;
+    let n = (ui.carry / 1000) as usize;
+    ui.carry %= 1000;
+    let start = s.pos();
+    let end = (start + n).min(s.timeline().len());
+    let mut stop = end;
+    if !ui.breakpoints.is_empty() {
+        for (i, r) in s.timeline().records()[start..end].iter().enumerate() {
+            if let Body::Transition { ev, to, .. } = &r.body {
+                if ui.breakpoints.contains(ev) {
+                    stop = start + i + 1;
+                    ui.playing = false;
+                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
+                    break;
+                }
+            }
+        }
+    }
+    move_to(s, ui, stop);
+    if s.at_end() {
+        ui.playing = false;
+    }
+}
+
+fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
+    match item {
+        LiveItem::Header(h) => s.set_header(h),
+        LiveItem::Record(r) => {
+            if let Body::Transition { ev, to, .. } = &r.body {
+                if ui.breakpoints.contains(ev) {
+                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
+                }
+            }
+            s.push(r, ui.follow);
+        }
+        LiveItem::Status(Status::Paused { reason, ev }) => {
+            ui.held = true;
+            match (reason.as_str(), ev) {
+                ("breakpoint", Some(ev)) => {
+                    let last = s.timeline().records().last().map(|r| &r.body);
+                    ui.status = Some(match last {
+                        Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
+                            format!("paused at a breakpoint: event {} became {to}", id_text(ev))
+                        }
+                        _ => format!("paused at a breakpoint on event {}", id_text(ev)),
+                    });
+                }
+                ("next_iteration", _) => {
+                    ui.status = Some(format!(
+                        "paused: loop iteration {} begins",
+                        s.timeline().last().iteration
+                    ));
+                }
+                _ => {}
+            }
+        }
+        LiveItem::Status(Status::Running) => {
+            ui.held = false;
+            ui.stepped = false;
+        }
+        LiveItem::Status(Status::Error { message }) => {
+            ui.status = Some(format!("the program says: {message}"));
+        }
+        LiveItem::Ended(why) => {
+            ui.held = false;
+            ui.ended = Some(why.unwrap_or_else(|| "the program ended".into()));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The footer: the main keys, and the latest status message on the right.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::Ctx;
+use crate::dash::ui::Mode;
+
+/// The keys the footer offers, each with its importance (0 is kept longest).
+type Key = (&'static str, &'static str, u8);
+
+const REPLAY: [Key; 10] = [
+    ("n/→", "step", 0),
+    ("p/←", "back", 1),
+    ("space", "play", 0),
+    ("+/-", "speed", 3),
+    ("]", "iter", 2),
+    ("b", "break", 4),
+    ("Tab", "panel", 5),
+    ("⏎", "history", 4),
+    ("?", "help", 0),
+    ("q", "quit", 0),
+];
+
+const LIVE: [Key; 9] = [
+    ("space", "pause/run", 0),
+    ("n", "step", 0),
+    ("]", "iter", 2),
+    ("p/←", "back", 3),
+    ("End", "follow", 3),
+    ("b", "break", 4),
+    ("⏎", "history", 4),
+    ("?", "help", 0),
+    ("q", "quit", 0),
+];
+
+fn width(k: &Key) -> usize {
+    Span::raw(format!(" {} {} ", k.0, k.1)).width()
+}
+
+/// Draws the footer into one line of `area`: as many keys as fit, the least needed left out
+/// first (`?` lists them all).
+pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
+    let t = ctx.theme;
+    let mut keys: Vec<Key> = match ctx.ui.mode {
+        Mode::Replay => REPLAY.to_vec(),
+        Mode::Live => LIVE.to_vec(),
+    };
+    while keys.iter().map(width).sum::<usize>() > area.width as usize {
+        let Some(least) = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.2 > 0)
+            .max_by_key(|(i, k)| (k.2, *i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        keys.remove(least);
+    }
+    let mut spans = Vec::new();
+    for (k, what, _) in keys {
+        spans.push(Span::styled(format!(" {k}"), t.focus));
+        spans.push(Span::styled(format!(" {what} "), t.dim));
+    }
+    Line::from(spans).render(area, buf);
+    let status = ctx.ui.ended.as_ref().or(ctx.ui.status.as_ref());
+    if let Some(msg) = status {
+        let text = format!(" {msg} ");
+        let w = (text.chars().count() as u16).min(area.width);
+        let right = Rect {
+            x: area.right() - w,
+            width: w,
+            ..area
+        };
+        buf.set_style(right, ctx.theme.screen);
+        Line::from(Span::styled(text, t.warn)).render(right, buf);
+    }
+}

@@ -1,0 +1,47 @@
+//! The header bar: mode, source, backend, loop iteration, record n / N, trace time, speed.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::micros::micros;
+use super::Ctx;
+use crate::dash::ui::Mode;
+
+/// Draws the header into one line of `area`.
+pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
+    let (s, ui, t) = (ctx.session, ctx.ui, ctx.theme);
+    let snap = s.snapshot();
+    let mut mode = ui.mode_word().to_string();
+    if ui.mode == Mode::Replay && ui.playing {
+        mode.push_str(" ▶");
+    }
+    let mut parts = vec![
+        format!(" {mode} "),
+        ui.source.clone(),
+        s.timeline().header().backend.clone(),
+        format!("iter {}", snap.iteration),
+        format!("rec {}/{}", s.pos(), s.timeline().len()),
+        format!("t {}", micros(snap.t_us)),
+    ];
+    if ui.mode == Mode::Replay {
+        parts.push(format!("{} rec/s", ui.speed_rps()));
+    }
+    let mut spans = vec![
+        Span::styled(" evscope ", t.bar),
+        Span::styled(parts.remove(0), t.hot.patch(t.bar)),
+    ];
+    for p in parts {
+        spans.push(Span::styled(" │ ", t.bar));
+        spans.push(Span::styled(p, t.bar));
+    }
+    if snap.anomalies > 0 {
+        spans.push(Span::styled(
+            format!("  ⚠ {} odd records", snap.anomalies),
+            t.warn,
+        ));
+    }
+    buf.set_style(area, t.bar);
+    Line::from(spans).render(area, buf);
+}

@@ -1,0 +1,104 @@
+//! The course's echo server (lessons 8–10 and 12): `evconnlistener_new_bind`, and for each
+//! accepted client one bufferevent whose read callback moves the read buffer to the write
+//! buffer, and whose event callback frees it on end of file or error.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{IntoRawFd, OwnedFd};
+
+use crate::ev::{self, BevEvents, BevId, BevOptions, EventBase, ListenerFlags, ListenerId, What};
+
+/// Listens on `addr` (port 0: any free port) and serves every client; returns the address
+/// the listener got, where clients can connect.
+pub(super) fn listen(base: &mut EventBase, addr: SocketAddr) -> ev::Result<SocketAddr> {
+    // socket + bind + listen in one call; accept happens in the loop.
+    let lev = base.evconnlistener_new_bind(
+        addr,
+        ListenerFlags::CLOSE_ON_FREE | ListenerFlags::REUSEABLE,
+        -1, // backlog: the system's maximum
+        on_accept,
+    )?;
+    base.evconnlistener_set_error_cb(
+        lev,
+        Some(Box::new(|base, _lev, err| {
+            base.note(&format!("server: accept failed: {err}"));
+        })),
+    )?;
+    base.evconnlistener_local_addr(lev)
+}
+
+/// Where a client reaches a server bound to `addr`: a wildcard address means this host.
+pub(super) fn connect_addr(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// The listener's callback: one accepted connection.
+fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, peer: Option<SocketAddr>) {
+    let who = peer.map_or_else(|| "a client".to_string(), |p| p.to_string());
+    let bev = match base.bufferevent_socket_new(sock.into_raw_fd(), BevOptions::CLOSE_ON_FREE) {
+        Ok(bev) => bev,
+        Err(e) => {
+            base.note(&format!("server: bufferevent_socket_new failed: {e}"));
+            return;
+        }
+    };
+    base.note(&format!(
+        "server: {who} connected; {bev} writes already, and reads once bufferevent_enable(EV_READ) is called"
+    ));
+    let closed = who.clone();
+    let set = base.bufferevent_setcb(
+        bev,
+        Some(Box::new(echo_read)),
+        None,
+        Some(Box::new(
+            move |base: &mut EventBase, bev: BevId, events: BevEvents| {
+                on_event(base, bev, events, &closed)
+            },
+        )),
+    );
+    if let Err(e) = set.and_then(|()| base.bufferevent_enable(bev, What::READ)) {
+        base.note(&format!("server: cannot serve {who}: {e}"));
+        let _ = base.bufferevent_free(bev);
+    }
+}
+
+/// The read callback: everything in the read buffer goes to the write buffer, which the
+/// library sends by itself.
+fn echo_read(base: &mut EventBase, bev: BevId) {
+    let moved = match base.bufferevent_buffers(bev) {
+        Ok(mut buffers) => {
+            let (input, output) = buffers.split();
+            let n = input.len();
+            output.add_buffer(input);
+            n
+        }
+        Err(_) => return,
+    };
+    base.note(&format!(
+        "server: {bev}'s read callback moves {moved} B from the read buffer to the write buffer"
+    ));
+}
+
+/// The event callback: the client hung up (EOF) or the connection failed (ERROR).
+fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, who: &str) {
+    if events.contains(BevEvents::EOF) {
+        base.note(&format!(
+            "server: {who} closed the connection ({events}); bufferevent_free({bev}) closes our socket"
+        ));
+    } else if events.contains(BevEvents::ERROR) {
+        let err = match base.bufferevent_get_error(bev) {
+            Ok(Some(e)) => e.to_string(),
+            _ => "unknown error".to_string(),
+        };
+        base.note(&format!(
+            "server: error on {who}'s connection ({events}: {err}); bufferevent_free({bev})"
+        ));
+    } else {
+        return;
+    }
+    let _ = base.bufferevent_free(bev);
+}

@@ -1,0 +1,222 @@
+//! A scripted client of an echo server, written as the course's client (lesson 11): a
+//! bufferevent with no socket, `bufferevent_socket_connect`, a timer that writes a line every so
+//! often, a read callback that checks each echo against what was sent, and `bufferevent_free`
+//! once every line has come back.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use super::expect::Expect;
+use crate::ev::{self, BevEvents, BevId, BevOptions, EventBase, EventId, What};
+
+/// What a scripted client does.
+pub(super) struct Script {
+    /// How it calls itself in notes and labels, e.g. `client 1`.
+    pub name: String,
+    /// The echo server.
+    pub server: SocketAddr,
+    /// Time between lines.
+    pub every: Duration,
+    /// Lines to send before hanging up.
+    pub lines: u32,
+}
+
+/// Told once when the client is gone: true when every line came back.
+pub(super) type OnEnd = Box<dyn FnOnce(&mut EventBase, bool)>;
+
+struct Talk {
+    script: Script,
+    sent: u32,
+    echoed: u32,
+    expect: Expect,
+    /// Echoed bytes of the line not yet complete.
+    partial: Vec<u8>,
+    timer: Option<EventId>,
+    on_end: Option<OnEnd>,
+}
+
+type Shared = Rc<RefCell<Talk>>;
+
+/// Starts the client: creates its bufferevent and connects; the rest happens in the loop.
+pub(super) fn start(base: &mut EventBase, script: Script, on_end: OnEnd) -> ev::Result<BevId> {
+    let server = script.server;
+    let talk: Shared = Rc::new(RefCell::new(Talk {
+        script,
+        sent: 0,
+        echoed: 0,
+        expect: Expect::default(),
+        partial: Vec::new(),
+        timer: None,
+        on_end: Some(on_end),
+    }));
+    // No socket yet: bufferevent_socket_connect makes one.
+    let bev = base.bufferevent_socket_new(None, BevOptions::CLOSE_ON_FREE)?;
+    let (r, w, e) = (talk.clone(), talk.clone(), talk.clone());
+    base.bufferevent_setcb(
+        bev,
+        Some(Box::new(move |base: &mut EventBase, bev: BevId| {
+            on_read(base, bev, &r)
+        })),
+        Some(Box::new(move |base: &mut EventBase, bev: BevId| {
+            on_write(base, bev, &w)
+        })),
+        Some(Box::new(
+            move |base: &mut EventBase, bev: BevId, events: BevEvents| {
+                on_event(base, bev, events, &e)
+            },
+        )),
+    )?;
+    base.bufferevent_enable(bev, What::READ)?;
+    let name = talk.borrow().script.name.clone();
+    base.note(&format!(
+        "{name}: {bev} has no socket yet; bufferevent_socket_connect to {server}"
+    ));
+    if let Err(err) = base.bufferevent_socket_connect(bev, server) {
+        base.note(&format!("{name}: cannot connect to {server}: {err}"));
+        finish(base, bev, &talk, false);
+    }
+    Ok(bev)
+}
+
+/// The event callback: connected, or the end of the connection.
+fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) {
+    let (name, server, every) = {
+        let t = talk.borrow();
+        (t.script.name.clone(), t.script.server, t.script.every)
+    };
+    if events.contains(BevEvents::CONNECTED) {
+        base.note(&format!(
+            "{name}: connected to {server} ({events}); reading starts now"
+        ));
+        let sender = talk.clone();
+        let timer = base.event_new_labeled(
+            None,
+            What::PERSIST,
+            &format!("{name} sends (timer)"),
+            move |base, id, _| send_line(base, bev, id, &sender),
+        );
+        match timer.and_then(|id| base.add(id, Some(every)).map(|()| id)) {
+            Ok(id) => talk.borrow_mut().timer = Some(id),
+            Err(err) => {
+                base.note(&format!("{name}: cannot start its timer: {err}"));
+                finish(base, bev, talk, false);
+            }
+        }
+        return;
+    }
+    let outstanding = talk.borrow().expect.outstanding();
+    if events.contains(BevEvents::ERROR) {
+        let err = match base.bufferevent_get_error(bev) {
+            Ok(Some(e)) => e.to_string(),
+            _ => "unknown error".to_string(),
+        };
+        base.note(&format!(
+            "{name}: connection to {server} failed ({events}: {err})"
+        ));
+    } else if outstanding > 0 {
+        base.note(&format!(
+            "error: {name}: the server closed the connection ({events}) with {outstanding} B still to come back"
+        ));
+    } else {
+        base.note(&format!(
+            "{name}: the server closed the connection ({events})"
+        ));
+    }
+    finish(base, bev, talk, false);
+}
+
+/// The timer: one more line into the write buffer; the library sends it.
+fn send_line(base: &mut EventBase, bev: BevId, timer: EventId, talk: &Shared) {
+    let mut t = talk.borrow_mut();
+    if t.sent >= t.script.lines {
+        return;
+    }
+    t.sent += 1;
+    let line = format!("{} says hello #{}\n", t.script.name, t.sent);
+    if let Err(err) = base.bufferevent_write(bev, line.as_bytes()) {
+        let name = t.script.name.clone();
+        drop(t);
+        base.note(&format!("{name}: bufferevent_write failed: {err}"));
+        finish(base, bev, talk, false);
+        return;
+    }
+    t.expect.sent(line.as_bytes());
+    base.note(&format!(
+        "{}: bufferevent_write line {} of {}: {:?}",
+        t.script.name,
+        t.sent,
+        t.script.lines,
+        line.trim_end()
+    ));
+    if t.sent == t.script.lines {
+        // Nothing more to send: the timer stops (pending → non-pending).
+        let _ = base.del(timer);
+    }
+}
+
+/// The write callback: the write buffer has drained.
+fn on_write(base: &mut EventBase, _bev: BevId, talk: &Shared) {
+    let t = talk.borrow();
+    base.note(&format!(
+        "{}: write callback: the write buffer is empty, line {} has left",
+        t.script.name, t.sent
+    ));
+}
+
+/// The read callback: take the echo out of the read buffer and check it.
+fn on_read(base: &mut EventBase, bev: BevId, talk: &Shared) {
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = match base.bufferevent_read(bev, &mut buf) {
+            Ok(n) if n > 0 => n,
+            _ => break,
+        };
+        let mut t = talk.borrow_mut();
+        if let Err(e) = t.expect.received(&buf[..n]) {
+            let name = t.script.name.clone();
+            drop(t);
+            base.note(&format!(
+                "error: {name}: the echo is not what was sent: {e}"
+            ));
+            finish(base, bev, talk, false);
+            return;
+        }
+        t.partial.extend_from_slice(&buf[..n]);
+        while let Some(end) = t.partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = t.partial.drain(..=end).collect();
+            t.echoed += 1;
+            base.note(&format!(
+                "{}: bufferevent_read: the echo of line {} came back: {:?}",
+                t.script.name,
+                t.echoed,
+                String::from_utf8_lossy(&line).trim_end()
+            ));
+        }
+    }
+    let t = talk.borrow();
+    if t.echoed == t.script.lines && t.expect.outstanding() == 0 {
+        base.note(&format!(
+            "{}: all {} lines came back, byte for byte; bufferevent_free({bev}) hangs up",
+            t.script.name, t.script.lines
+        ));
+        drop(t);
+        finish(base, bev, talk, true);
+    }
+}
+
+/// Frees the timer and the bufferevent (closing the socket), then tells the owner.
+fn finish(base: &mut EventBase, bev: BevId, talk: &Shared, ok: bool) {
+    let (timer, on_end) = {
+        let mut t = talk.borrow_mut();
+        (t.timer.take(), t.on_end.take())
+    };
+    if let Some(timer) = timer {
+        let _ = base.free(timer);
+    }
+    let _ = base.bufferevent_free(bev);
+    if let Some(on_end) = on_end {
+        on_end(base, ok);
+    }
+}

@@ -1,0 +1,242 @@
+//! Watermarks and back-pressure: a fast writer and a slow reader on the two ends of a socket
+//! pair. The reader's read high watermark stops reading at 16 KiB, its program takes 4 KiB at a
+//! time from a timer, and the bytes back up into the kernel and then into the writer's write
+//! buffer. When the burst is over, a write low watermark tells the writer its buffer has
+//! drained, everything empties, and after a pause the next burst starts.
+
+use std::cell::RefCell;
+use std::os::fd::IntoRawFd;
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+use std::time::Duration;
+
+use super::{Demo, DemoOptions};
+use crate::ev::{self, BevId, BevOptions, EventBase, EventId, What};
+
+pub(super) const DEMO: Demo = Demo {
+    name: "watermark",
+    lesson: "17 watermarks",
+    summary: "a fast writer and a slow reader: the read high watermark stops reading, the gauges fill and drain",
+    setup,
+};
+
+/// The reader's read high watermark.
+pub const READ_HIGH: usize = 16 * 1024;
+/// What the reader's program takes each time its timer fires.
+const CHUNK: usize = 4 * 1024;
+/// The writer's write low watermark: its write callback runs at this much output or less.
+pub const WRITE_LOW: usize = 4 * 1024;
+/// What the writer queues each time its timer fires: eight times what the reader takes.
+const PIECE: usize = 32 * 1024;
+/// Pieces in one burst (384 KiB, about twice what the kernel holds between the two sockets).
+const PIECES: u32 = 12;
+
+/// Byte `i` of the stream: not periodic at any power-of-two distance, so a lost or repeated
+/// piece shows.
+fn byte_at(i: u64) -> u8 {
+    ((i % 251) ^ ((i / 251) % 256)) as u8
+}
+
+#[derive(Default)]
+struct Flow {
+    writer: Option<BevId>,
+    reader: Option<BevId>,
+    writer_timer: Option<EventId>,
+    burst: u32,
+    pieces: u32,
+    /// Bytes written and bytes received (and checked) since the start.
+    sent: u64,
+    received: u64,
+    /// This burst has already told that the kernel is full / that reading stopped.
+    told_full: bool,
+    told_stopped: bool,
+    /// The burst is over and the next one is not scheduled yet.
+    draining: bool,
+    failed: bool,
+}
+
+type Shared = Rc<RefCell<Flow>>;
+
+#[derive(Clone, Copy)]
+struct Pace {
+    tick: Duration,
+    rest: Duration,
+}
+
+fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
+    let pace = Pace {
+        tick: opts.pace(100),
+        rest: opts.pace(2000),
+    };
+    let (a, b) = UnixStream::pair()?;
+    let writer = base.bufferevent_socket_new(a.into_raw_fd(), BevOptions::CLOSE_ON_FREE)?;
+    let reader = base.bufferevent_socket_new(b.into_raw_fd(), BevOptions::CLOSE_ON_FREE)?;
+    let flow: Shared = Rc::new(RefCell::new(Flow {
+        writer: Some(writer),
+        reader: Some(reader),
+        ..Flow::default()
+    }));
+
+    // The reader stops reading the socket when its read buffer holds READ_HIGH bytes. It has
+    // no read callback: its program takes the data at its own pace, from a timer.
+    base.bufferevent_setwatermark(reader, What::READ, 0, READ_HIGH)?;
+    base.bufferevent_enable(reader, What::READ)?;
+    let f = flow.clone();
+    let consumer = base.event_new_labeled(
+        None,
+        What::PERSIST,
+        "slow reader takes 4 KiB (timer)",
+        move |base, _, _| consume(base, &f, pace),
+    )?;
+    base.add(consumer, Some(pace.tick))?;
+
+    // The writer's write callback (set when a burst ends) runs once its output has drained
+    // to WRITE_LOW bytes.
+    base.bufferevent_setwatermark(writer, What::WRITE, WRITE_LOW, 0)?;
+    let f = flow.clone();
+    let timer = base.event_new_labeled(
+        None,
+        What::PERSIST,
+        "fast writer sends 32 KiB (timer)",
+        move |base, id, _| produce(base, id, &f),
+    )?;
+    flow.borrow_mut().writer_timer = Some(timer);
+    base.note(&format!(
+        "the writer is {writer}, the reader {reader}, the two ends of a socket pair; the reader's read high watermark is {READ_HIGH} B, the writer's write low watermark {WRITE_LOW} B"
+    ));
+    start_burst(base, &flow, pace)
+}
+
+/// A burst: PIECE bytes every tick, PIECES times.
+fn start_burst(base: &mut EventBase, flow: &Shared, pace: Pace) -> ev::Result<()> {
+    let (n, timer) = {
+        let mut f = flow.borrow_mut();
+        f.burst += 1;
+        f.pieces = 0;
+        f.told_full = false;
+        f.told_stopped = false;
+        f.draining = false;
+        (f.burst, f.writer_timer)
+    };
+    base.note(&format!(
+        "burst {n}: the writer queues {} KiB every tick, {} times; the reader takes {} KiB every tick",
+        PIECE / 1024,
+        PIECES,
+        CHUNK / 1024
+    ));
+    match timer {
+        Some(timer) => base.add(timer, Some(pace.tick)),
+        None => Ok(()),
+    }
+}
+
+/// The writer's timer: one more piece into the write buffer.
+fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
+    let (writer, start) = {
+        let f = flow.borrow();
+        (f.writer, f.sent)
+    };
+    let Some(writer) = writer else {
+        return;
+    };
+    let piece: Vec<u8> = (start..start + PIECE as u64).map(byte_at).collect();
+    if let Err(e) = base.bufferevent_write(writer, &piece) {
+        base.note(&format!("writer: bufferevent_write failed: {e}"));
+        let _ = base.del(timer);
+        return;
+    }
+    let output = base.bufferevent_levels(writer).map_or(0, |l| l.output);
+    let (done, tell_full) = {
+        let mut f = flow.borrow_mut();
+        f.sent += PIECE as u64;
+        f.pieces += 1;
+        let tell_full = output > 0 && !f.told_full;
+        f.told_full |= tell_full;
+        (f.pieces >= PIECES, tell_full)
+    };
+    if tell_full {
+        base.note(&format!(
+            "writer: the kernel takes no more, so {output} B stay in its write buffer; {writer} write is pending, waiting for room"
+        ));
+    }
+    if !done {
+        return;
+    }
+    let _ = base.del(timer);
+    flow.borrow_mut().draining = true;
+    if output <= WRITE_LOW {
+        base.note(&format!(
+            "writer: burst sent; its write buffer holds {output} B, already at the write low watermark"
+        ));
+        return;
+    }
+    base.note(&format!(
+        "writer: burst queued and the writer stops; its write buffer holds {output} B. Its write callback will say when that has drained to {WRITE_LOW} B"
+    ));
+    let set = base.bufferevent_setcb(
+        writer,
+        None,
+        Some(Box::new(move |base: &mut EventBase, bev: BevId| {
+            let left = base.bufferevent_levels(bev).map_or(0, |l| l.output);
+            base.note(&format!(
+                "writer: write callback: its write buffer has drained to {left} B (write low watermark {WRITE_LOW} B); the rest is in the kernel and the reader"
+            ));
+            // Told once per burst: the callback removes itself.
+            let _ = base.bufferevent_setcb(bev, None, None, None);
+        })),
+        None,
+    );
+    if let Err(e) = set {
+        base.note(&format!("writer: bufferevent_setcb failed: {e}"));
+    }
+}
+
+/// The reader's timer: take one chunk, check it, and see whether everything has arrived.
+fn consume(base: &mut EventBase, flow: &Shared, pace: Pace) {
+    let Some(reader) = flow.borrow().reader else {
+        return;
+    };
+    let before = base.bufferevent_levels(reader).map_or(0, |l| l.input);
+    let stopped = before >= READ_HIGH;
+    let mut chunk = [0u8; CHUNK];
+    let n = base.bufferevent_read(reader, &mut chunk).unwrap_or(0);
+    let mut f = flow.borrow_mut();
+    if f.failed {
+        return;
+    }
+    if let Some(bad) = (0..n).find(|&i| chunk[i] != byte_at(f.received + i as u64)) {
+        f.failed = true;
+        let at = f.received + bad as u64;
+        drop(f);
+        base.note(&format!(
+            "error: reader: byte {at} is {}, but the writer sent {}",
+            chunk[bad],
+            byte_at(at)
+        ));
+        return;
+    }
+    f.received += n as u64;
+    if stopped && !f.told_stopped {
+        f.told_stopped = true;
+        base.note(&format!(
+            "reader: its read buffer held {before} B, the high watermark, so the library had stopped reading the socket; taking {n} B lets it read again, up to the mark"
+        ));
+    }
+    if f.draining && f.received == f.sent && n > 0 {
+        let (burst, total) = (f.burst, f.received);
+        f.draining = false;
+        drop(f);
+        base.note(&format!(
+            "burst {burst} drained: the reader has every byte, {total} B so far, in order; write buffer, kernel and read buffer are empty"
+        ));
+        let next = flow.clone();
+        let later = base.once(None, What::TIMEOUT, Some(pace.rest), move |base, _| {
+            if let Err(e) = start_burst(base, &next, pace) {
+                base.note(&format!("cannot start the next burst: {e}"));
+            }
+        });
+        if let Err(e) = later {
+            base.note(&format!("cannot schedule the next burst: {e}"));
+        }
+    }
+}

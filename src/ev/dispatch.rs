@@ -1,0 +1,314 @@
+//! The loop (libevent's `event_base_loop`), one function per step of libevent's list: compute
+//! the timeout, wait in the backend, activate ready fds, expire timers, run the active queue.
+
+use std::time::{Duration, Instant};
+
+use super::base::{EventBase, Exit};
+use super::error::{Error, Result};
+use super::flags::{LoopFlags, What};
+use super::handle::EventId;
+use super::state::{Cause, State};
+
+impl EventBase {
+    /// Runs until no events remain, or exit / break (libevent's `event_base_dispatch`).
+    pub fn dispatch(&mut self) -> Result<Exit> {
+        self.loop_(LoopFlags::NONE)
+    }
+
+    /// The loop (libevent's `event_base_loop`). Each iteration reads as libevent's step list:
+    /// compute the timeout, wait in the backend, activate ready fds, expire timers, run the
+    /// highest-priority active queue.
+    pub fn loop_(&mut self, flags: LoopFlags) -> Result<Exit> {
+        if self.running_loop {
+            return Err(Error::Invalid(
+                "the loop is already running (reentrant event_base_loop)".into(),
+            ));
+        }
+        self.running_loop = true;
+        self.got_exit = false;
+        self.got_break = false;
+        let result = self.run_loop(flags);
+        self.running_loop = false;
+        self.break_requested = false;
+        self.exit_at = None;
+        self.exit_after_iteration = false;
+        self.time_cache = None;
+        result
+    }
+
+    pub(super) fn run_loop(&mut self, flags: LoopFlags) -> Result<Exit> {
+        loop {
+            if self.got_exit || self.break_requested {
+                self.got_break |= self.break_requested;
+                return Ok(Exit::Finished);
+            }
+            let timeout = self.compute_timeout(flags);
+            if !flags.contains(LoopFlags::NO_EXIT_ON_EMPTY) && !self.has_events() {
+                return Ok(Exit::NoEvents);
+            }
+            self.iteration += 1;
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.loop_iteration(self.iteration);
+            }
+            self.wait_backend(timeout)?;
+            self.activate_ready();
+            self.expire_timers();
+            let mut done = false;
+            if self.n_active > 0 {
+                let ran = self.process_active();
+                done = flags.contains(LoopFlags::ONCE) && self.n_active == 0 && ran > 0;
+            } else if flags.contains(LoopFlags::NONBLOCK) {
+                done = true;
+            }
+            if std::mem::take(&mut self.exit_after_iteration) {
+                self.got_exit = true;
+            }
+            if done {
+                return Ok(Exit::Finished);
+            }
+        }
+    }
+
+    /// Stops the loop after `delay`; with no delay, once the callbacks already active have run
+    /// (libevent's `event_base_loopexit`). Called before the loop starts, it applies to the next
+    /// loop, which then runs one iteration.
+    pub fn loopexit(&mut self, delay: Option<Duration>) {
+        match delay {
+            None | Some(Duration::ZERO) => self.exit_after_iteration = true,
+            Some(delay) => {
+                let at = self.now() + delay;
+                self.exit_at = Some(self.exit_at.map_or(at, |t| t.min(at)));
+            }
+        }
+    }
+
+    /// Stops the loop after the callback now running (libevent's `event_base_loopbreak`).
+    pub fn loopbreak(&mut self) {
+        self.break_requested = true;
+    }
+
+    /// True when the last loop ended through `loopexit` (libevent's `event_base_got_exit`).
+    pub fn got_exit(&self) -> bool {
+        self.got_exit
+    }
+
+    /// True when the last loop ended through `loopbreak` (libevent's `event_base_got_break`).
+    pub fn got_break(&self) -> bool {
+        self.got_break
+    }
+
+    pub(super) fn has_events(&self) -> bool {
+        self.n_live > 0 || self.exit_at.is_some() || self.exit_after_iteration
+    }
+
+    /// Step 1: how long the backend may block.
+    pub(super) fn compute_timeout(&self, flags: LoopFlags) -> Option<Duration> {
+        if self.n_active > 0 || self.exit_after_iteration || flags.contains(LoopFlags::NONBLOCK) {
+            return Some(Duration::ZERO);
+        }
+        let next = match (self.timers.peek().map(|(d, _)| d), self.exit_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        next.map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Step 2: wait in the backend.
+    pub(super) fn wait_backend(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.time_cache = None;
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.poll_begin(self.backend.name(), timeout);
+        }
+        self.ready.clear();
+        let res = self.backend.wait(timeout, &mut self.ready);
+        self.time_cache = Some(Instant::now());
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.poll_end(self.ready.len());
+        }
+        res
+    }
+
+    /// Step 3: activate the events whose fds are ready.
+    pub(super) fn activate_ready(&mut self) {
+        let ready = std::mem::take(&mut self.ready);
+        let sig_fd = self.signals.as_ref().map(|s| s.read_fd());
+        for &(fd, res) in &ready {
+            if Some(fd) == sig_fd {
+                self.activate_signals();
+                continue;
+            }
+            let mut i = 0;
+            while let Some(&(slot, interest)) = self.io.events(fd).get(i) {
+                i += 1;
+                let fired = res & interest & (What::READ | What::WRITE | What::CLOSED);
+                if !fired.is_empty() {
+                    self.queue_insert_active(slot, fired, 1);
+                    self.sync_state(slot, Cause::Ready(fired));
+                }
+            }
+        }
+        self.ready = ready;
+    }
+
+    pub(super) fn activate_signals(&mut self) {
+        let Some(signals) = self.signals.as_mut() else {
+            return;
+        };
+        for (slot, count) in signals.deliveries() {
+            self.queue_insert_active(slot, What::SIGNAL, count);
+            self.sync_state(slot, Cause::Signal);
+        }
+    }
+
+    /// Step 4: expire timers (libevent's `timeout_process`).
+    pub(super) fn expire_timers(&mut self) {
+        let now = self.now();
+        let mut expired = 0;
+        if self.exit_at.is_some_and(|t| t <= now) {
+            self.exit_at = None;
+            self.got_exit = true;
+        }
+        while let Some(slot) = self.timers.pop_expired(now) {
+            expired += 1;
+            let ev = self.data_mut(slot);
+            ev.timer_armed = false;
+            if !ev.what.contains(What::PERSIST) && ev.inserted {
+                self.remove_inserted(slot);
+            }
+            self.queue_insert_active(slot, What::TIMEOUT, 1);
+            self.sync_state(slot, Cause::Timeout);
+        }
+        if expired > 0 {
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.timers_expired(expired);
+            }
+        }
+    }
+
+    /// Step 5: run the highest-priority non-empty active queue (libevent's
+    /// `event_process_active`). Returns how many callbacks ran.
+    pub(super) fn process_active(&mut self) -> usize {
+        for priority in 0..self.active.len() {
+            if self.active[priority].is_empty() {
+                continue;
+            }
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.run_active(priority as u8, self.active[priority].len());
+            }
+            let mut ran = 0;
+            while let Some((slot, token)) = self.active[priority].pop_front() {
+                if self.run_one(slot, token) {
+                    ran += 1;
+                }
+                if self.break_requested {
+                    return ran;
+                }
+            }
+            if ran > 0 {
+                return ran;
+            }
+        }
+        0
+    }
+
+    /// Runs one queued activation, if its entry is still current.
+    pub(super) fn run_one(&mut self, slot: u32, token: u32) -> bool {
+        let generation = self.slots[slot as usize].generation;
+        let Some(ev) = self.slots[slot as usize].data.as_mut() else {
+            return false;
+        };
+        if ev.active_token != token || ev.active.is_none() {
+            return false;
+        }
+        let res = ev.active.take().unwrap_or(What::NONE);
+        let ncalls = std::mem::take(&mut ev.ncalls).max(1);
+        self.n_active -= 1;
+        let persist = ev.what.contains(What::PERSIST);
+        if persist {
+            // libevent's event_persist_closure: re-arm before the callback runs.
+            if let Some(interval) = ev.interval {
+                let now = self.now();
+                let ev = self.data(slot);
+                let base_time = if res.contains(What::TIMEOUT) {
+                    ev.deadline.unwrap_or(now)
+                } else {
+                    now
+                };
+                let mut deadline = base_time + interval;
+                if deadline < now {
+                    deadline = now + interval;
+                }
+                self.queue_insert_timeout(slot, deadline);
+            }
+        } else {
+            self.remove_inserted(slot);
+            self.queue_remove_timeout(slot);
+        }
+        self.update_live(slot);
+        let id = EventId::new(slot, generation);
+        self.data_mut(slot).running = true;
+        self.sync_state(slot, Cause::Dispatch);
+        let calls = if res.contains(What::SIGNAL) {
+            ncalls
+        } else {
+            1
+        };
+        for _ in 0..calls {
+            if !self.is_live(id) {
+                break;
+            }
+            self.call(id, res);
+        }
+        self.finish_callback(id);
+        true
+    }
+
+    /// Calls the event's callback with the callback taken out of its slot, so the callback can
+    /// do anything to the base, then puts it back if the event still exists.
+    pub(super) fn call(&mut self, id: EventId, res: What) {
+        let Some(mut cb) = self.get_mut(id).ok().and_then(|ev| ev.cb.take()) else {
+            return;
+        };
+        // The clock is read only for an observer: no cost on the unobserved hot path.
+        let began = self.observer.as_deref_mut().map(|o| {
+            o.callback_begin(id, res);
+            Instant::now()
+        });
+        cb(self, id, res);
+        if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
+            o.callback_end(id, res, began.elapsed());
+        }
+        if let Ok(ev) = self.get_mut(id) {
+            if ev.cb.is_none() {
+                ev.cb = Some(cb);
+            }
+        }
+    }
+
+    pub(super) fn finish_callback(&mut self, id: EventId) {
+        let Ok(ev) = self.get_mut(id) else {
+            return; // freed inside its callback
+        };
+        ev.running = false;
+        if ev.once {
+            let _ = self.free(id);
+            return;
+        }
+        let slot = id.index();
+        if ev.active.is_some() {
+            // Activated again inside its callback: show the return first, then the activation,
+            // so every step is a legal transition.
+            let fd = ev.fd;
+            let rest = if ev.inserted || ev.timer_armed {
+                State::Pending
+            } else {
+                State::NonPending
+            };
+            self.data_mut(slot).state = rest;
+            self.tell_transition(id, fd, State::Callback, rest, Cause::Returned);
+            self.sync_state(slot, Cause::Activate);
+        } else {
+            self.sync_state(slot, Cause::Returned);
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! libevent's `event.h` calls on an [`EventBase`]: making, adding, deleting, freeing and
+//! activating events, priorities, and the queries (`event_pending`, `event_base_dump_events`).
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant};
+
+use super::base::{EventBase, Slot, MAX_PRIORITIES};
+use super::error::{Error, Result};
+use super::event::{Callback, EventData};
+use super::flags::What;
+use super::handle::EventId;
+use super::state::{Cause, State};
+use super::sys;
+
+impl EventBase {
+    /// Creates an event (libevent's `event_new`). `fd` is a descriptor, a signal number with
+    /// `What::SIGNAL`, or `None` for a pure timer. The event starts `new`: not pending.
+    pub fn event_new<F>(
+        &mut self,
+        fd: impl Into<Option<RawFd>>,
+        what: What,
+        cb: F,
+    ) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.event_new_labeled(fd, what, "", cb)
+    }
+
+    /// [`EventBase::event_new`] with a label the dashboard shows.
+    pub fn event_new_labeled<F>(
+        &mut self,
+        fd: impl Into<Option<RawFd>>,
+        what: What,
+        label: &str,
+        cb: F,
+    ) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.event_new_boxed(fd.into(), what, label, Box::new(cb))
+    }
+
+    /// A pure timer (libevent's `evtimer_new`).
+    pub fn evtimer_new<F>(&mut self, cb: F) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.event_new(None, What::NONE, cb)
+    }
+
+    /// A persistent signal event (libevent's `evsignal_new`).
+    pub fn evsignal_new<F>(&mut self, signal: libc::c_int, cb: F) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.event_new(signal, What::SIGNAL | What::PERSIST, cb)
+    }
+
+    pub(crate) fn event_new_boxed(
+        &mut self,
+        fd: Option<RawFd>,
+        what: What,
+        label: &str,
+        cb: Callback,
+    ) -> Result<EventId> {
+        if what.contains(What::SIGNAL) {
+            if what.intersects(What::READ | What::WRITE | What::CLOSED | What::ET) {
+                return Err(Error::Invalid(
+                    "EV_SIGNAL cannot be combined with EV_READ, EV_WRITE, EV_CLOSED or EV_ET"
+                        .into(),
+                ));
+            }
+            match fd {
+                Some(sig) if sig > 0 && (sig as usize) < sys::signal::NSIG => {}
+                _ => return Err(Error::Invalid(format!("{fd:?} is not a signal number"))),
+            }
+        } else if what.intersects(What::READ | What::WRITE | What::CLOSED) {
+            match fd {
+                Some(fd) if fd >= 0 => {}
+                _ => {
+                    return Err(Error::Invalid(
+                        "EV_READ / EV_WRITE events need a descriptor (fd >= 0)".into(),
+                    ))
+                }
+            }
+        }
+        let mut data = EventData::new(fd, what, cb, label.to_string());
+        data.priority = (self.active.len() / 2) as u8;
+        let index = match self.free_slots.pop() {
+            Some(i) => {
+                self.slots[i as usize].data = Some(data);
+                i
+            }
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    data: Some(data),
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let id = EventId::new(index, self.slots[index as usize].generation);
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.event_new(id, fd, what, label);
+        }
+        Ok(id)
+    }
+
+    /// Makes the event pending (libevent's `event_add`): watch its fd or signal, and arm its
+    /// timeout if `timeout` is given. Adding a pending event again re-arms its timeout.
+    pub fn add(&mut self, id: EventId, timeout: Option<Duration>) -> Result<()> {
+        let now = self.now();
+        let ev = self.get(id)?;
+        let (fd, is_io, is_signal, inserted) = (
+            ev.fd,
+            ev.is_io(),
+            ev.what.contains(What::SIGNAL),
+            ev.inserted,
+        );
+        if !is_io && !is_signal && timeout.is_none() && !ev.timer_armed {
+            return Err(Error::Invalid(format!(
+                "{id} has nothing to wait for: no fd interest, no signal and no timeout"
+            )));
+        }
+        let slot = id.index();
+        if !inserted {
+            if is_io {
+                self.insert_io(slot, fd.unwrap_or(-1))?;
+            } else if is_signal {
+                self.insert_signal(slot, fd.unwrap_or(0))?;
+            }
+        }
+        if let Some(tv) = timeout {
+            let ev = self.data(slot);
+            // Rescheduling a timeout before its callback ran takes the timeout off the active
+            // queue, as libevent does.
+            if ev.active.is_some_and(|r| r.contains(What::TIMEOUT)) {
+                self.queue_remove_active(slot);
+            }
+            self.data_mut(slot).interval = Some(tv);
+            self.queue_insert_timeout(slot, now + tv);
+        }
+        self.sync_state(slot, Cause::Add);
+        Ok(())
+    }
+
+    /// Makes the event non-pending (libevent's `event_del`): stop watching, disarm, and take
+    /// it off the active queue.
+    pub fn del(&mut self, id: EventId) -> Result<()> {
+        self.get(id)?;
+        self.remove_everywhere(id.index())?;
+        self.sync_state(id.index(), Cause::Del);
+        Ok(())
+    }
+
+    /// Deletes and frees the event (libevent's `event_free`); its handle becomes stale. Freeing
+    /// an event inside its own callback is allowed.
+    pub fn free(&mut self, id: EventId) -> Result<()> {
+        self.get(id)?;
+        let slot = id.index();
+        self.remove_everywhere(slot)?;
+        self.update_live(slot);
+        let ev = self.data(slot);
+        let (fd, from) = (ev.fd, ev.state);
+        self.tell_transition(id, fd, from, State::Freed, Cause::Free);
+        let s = &mut self.slots[slot as usize];
+        s.data = None;
+        s.generation = s.generation.wrapping_add(1);
+        self.free_slots.push(slot);
+        Ok(())
+    }
+
+    /// Disarms the event's timeout and forgets its interval, leaving its fd or signal watched
+    /// (libevent's `event_remove_timer`).
+    pub fn remove_timer(&mut self, id: EventId) -> Result<()> {
+        self.get(id)?;
+        let slot = id.index();
+        self.queue_remove_timeout(slot);
+        let ev = self.data_mut(slot);
+        ev.interval = None;
+        ev.deadline = None;
+        self.sync_state(slot, Cause::Del);
+        Ok(())
+    }
+
+    /// Makes the event active as if `what` had happened (libevent's `event_active`), whether or
+    /// not it is pending.
+    pub fn active(&mut self, id: EventId, what: What) -> Result<()> {
+        self.get(id)?;
+        self.queue_insert_active(id.index(), what, 1);
+        self.sync_state(id.index(), Cause::Activate);
+        Ok(())
+    }
+
+    /// Which of `what` the event is pending or active for, and its timeout deadline if armed
+    /// (libevent's `event_pending`).
+    pub fn pending(&self, id: EventId, what: What) -> Result<(What, Option<Instant>)> {
+        let ev = self.get(id)?;
+        let mut flags = What::NONE;
+        if ev.inserted {
+            flags |= ev.what & (What::READ | What::WRITE | What::CLOSED | What::SIGNAL);
+        }
+        if let Some(res) = ev.active {
+            flags |= res;
+        }
+        if ev.timer_armed {
+            flags |= What::TIMEOUT;
+        }
+        let deadline = if ev.timer_armed && what.contains(What::TIMEOUT) {
+            ev.deadline
+        } else {
+            None
+        };
+        Ok((flags & what, deadline))
+    }
+
+    /// Runs `cb` once when `what` happens on `fd` or `timeout` passes, then frees the event
+    /// (libevent's `event_base_once`). `PERSIST` and `SIGNAL` are not allowed.
+    pub fn once<F>(
+        &mut self,
+        fd: impl Into<Option<RawFd>>,
+        what: What,
+        timeout: Option<Duration>,
+        cb: F,
+    ) -> Result<EventId>
+    where
+        F: FnOnce(&mut EventBase, What) + 'static,
+    {
+        if what.intersects(What::PERSIST | What::SIGNAL) {
+            return Err(Error::Invalid(
+                "event_base_once does not take EV_PERSIST or EV_SIGNAL".into(),
+            ));
+        }
+        let mut cb = Some(cb);
+        let id = self.event_new_labeled(fd, what, "once", move |base, _id, fired| {
+            if let Some(cb) = cb.take() {
+                cb(base, fired);
+            }
+        })?;
+        self.data_mut(id.index()).once = true;
+        // With neither fd interest nor timeout, libevent activates it at once.
+        let is_wait = self.data(id.index()).is_io();
+        if !is_wait && timeout.is_none() {
+            self.active(id, What::TIMEOUT)?;
+        } else if let Err(e) = self.add(id, timeout) {
+            let _ = self.free(id);
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Sets how many priority queues there are (libevent's `event_base_priority_init`).
+    /// Not allowed while events are active. New events get priority `n / 2`.
+    pub fn priority_init(&mut self, n: usize) -> Result<()> {
+        if self.n_active > 0 {
+            return Err(Error::Invalid(
+                "priority_init is not allowed while events are active".into(),
+            ));
+        }
+        if n == 0 || n > MAX_PRIORITIES {
+            return Err(Error::Invalid(format!(
+                "priority count must be between 1 and {MAX_PRIORITIES}, not {n}"
+            )));
+        }
+        self.active = (0..n).map(|_| VecDeque::new()).collect();
+        for s in self.slots.iter_mut() {
+            if let Some(ev) = s.data.as_mut() {
+                ev.priority = ev.priority.min((n - 1) as u8);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many priority queues there are.
+    pub fn priorities(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Sets the event's priority; 0 runs first (libevent's `event_priority_set`). Not allowed
+    /// while the event is active.
+    pub fn priority_set(&mut self, id: EventId, priority: usize) -> Result<()> {
+        let n = self.active.len();
+        let ev = self.get_mut(id)?;
+        if ev.active.is_some() {
+            return Err(Error::Invalid(format!(
+                "{id} is active; its priority cannot change until it has run"
+            )));
+        }
+        if priority >= n {
+            return Err(Error::Invalid(format!(
+                "priority {priority} is out of range: the base has {n} priorities"
+            )));
+        }
+        ev.priority = priority as u8;
+        Ok(())
+    }
+
+    /// The event's displayed state.
+    pub fn state(&self, id: EventId) -> Result<State> {
+        Ok(self.get(id)?.state)
+    }
+
+    /// The event's fd (or signal number) (libevent's `event_get_fd`).
+    pub fn event_fd(&self, id: EventId) -> Result<Option<RawFd>> {
+        Ok(self.get(id)?.fd)
+    }
+
+    /// What the event was created to wait for (libevent's `event_get_events`).
+    pub fn event_what(&self, id: EventId) -> Result<What> {
+        Ok(self.get(id)?.what)
+    }
+
+    /// The event's label.
+    pub fn event_label(&self, id: EventId) -> Result<&str> {
+        Ok(&self.get(id)?.label)
+    }
+
+    /// The event's priority (libevent's `event_get_priority`).
+    pub fn event_priority(&self, id: EventId) -> Result<usize> {
+        Ok(self.get(id)?.priority as usize)
+    }
+
+    /// True while `id` names a live event (libevent's `event_initialized` for a handle).
+    pub fn is_live(&self, id: EventId) -> bool {
+        self.get(id).is_ok()
+    }
+
+    /// Every live event's handle, in slot order.
+    pub fn event_ids(&self) -> Vec<EventId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.data.is_some())
+            .map(|(i, s)| EventId::new(i as u32, s.generation))
+            .collect()
+    }
+
+    /// libevent's `event_base_dump_events`: the inserted events, then the active ones.
+    pub fn dump_events(&self) -> String {
+        let now = self.now();
+        let mut out = String::from("Inserted events:\n");
+        for id in self.event_ids() {
+            let ev = self.data(id.index());
+            if !(ev.inserted || ev.timer_armed) {
+                continue;
+            }
+            let place = match ev.fd {
+                Some(sig) if ev.what.contains(What::SIGNAL) => format!("sig {sig}"),
+                Some(fd) => format!("fd {fd}"),
+                None => "timer".to_string(),
+            };
+            let _ = write!(out, "  {id} [{place}] {}", ev.what);
+            if let (true, Some(d)) = (ev.timer_armed, ev.deadline) {
+                let left = d.saturating_duration_since(now);
+                let _ = write!(out, " Timeout=T+{:.6}", left.as_secs_f64());
+            }
+            if !ev.label.is_empty() {
+                let _ = write!(out, " \"{}\"", ev.label);
+            }
+            out.push('\n');
+        }
+        out.push_str("Active events:\n");
+        for id in self.event_ids() {
+            let ev = self.data(id.index());
+            if let Some(res) = ev.active {
+                let place = ev.fd.map_or("timer".to_string(), |fd| format!("fd {fd}"));
+                let _ = write!(
+                    out,
+                    "  {id} [{place}, priority={}] {res} active",
+                    ev.priority
+                );
+                if !ev.label.is_empty() {
+                    let _ = write!(out, " \"{}\"", ev.label);
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,229 @@
+//! The demo commands as a user runs them without a terminal: `evscope demos`, every demo
+//! headless and recorded, and the dashboard commands refusing cleanly (never hanging) when
+//! stdout is not a terminal.
+
+#[path = "util/trace.rs"]
+mod trace_util;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use evscope::demos::DEMOS;
+use trace_util::evscope_bin;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Runs evscope with stdin empty and stdout and stderr piped (not a terminal), failing instead
+/// of hanging if it has not finished within `limit`.
+fn evscope(args: &[&str], limit: Duration) -> Result<Output, Box<dyn std::error::Error>> {
+    let mut child = Command::new(evscope_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let start = Instant::now();
+    while child.try_wait()?.is_none() {
+        if start.elapsed() > limit {
+            child.kill()?;
+            let out = child.wait_with_output()?;
+            return Err(format!(
+                "evscope {args:?} still running after {limit:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(child.wait_with_output()?)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demos_lists_every_demo_with_its_lesson() -> TestResult {
+    let out = evscope(&["demos"], Duration::from_secs(20))?;
+    assert!(out.status.success());
+    let list = text(&out.stdout);
+    assert_eq!(list.lines().count(), DEMOS.len(), "{list}");
+    for (line, demo) in list.lines().zip(DEMOS) {
+        let (name, rest) = line.split_once(' ').ok_or(line)?;
+        assert_eq!(name, demo.name, "in the course's order: {list}");
+        assert_eq!(rest.trim_start(), format!("lesson {}", demo.lesson));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_demo_runs_headless_and_its_recording_validates() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let runs: Vec<_> = DEMOS
+        .iter()
+        .map(|demo| {
+            let path = dir.path().join(format!("{}.jsonl", demo.name));
+            let name = demo.name;
+            std::thread::spawn(move || -> Result<(String, Output), String> {
+                let p = path.to_str().ok_or("path")?.to_string();
+                let args = [
+                    "demo",
+                    name,
+                    "--headless",
+                    "--duration",
+                    "1",
+                    "--speed",
+                    "20",
+                    "--record",
+                    &p,
+                ];
+                let out = evscope(&args, Duration::from_secs(20)).map_err(|e| e.to_string())?;
+                Ok((p, out))
+            })
+        })
+        .collect();
+    for (demo, run) in DEMOS.iter().zip(runs) {
+        let (path, out) = run.join().map_err(|_| "a demo thread panicked")??;
+        assert!(
+            out.status.success(),
+            "demo {}: {}",
+            demo.name,
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(&format!("trace written to {path}")),
+            "{}",
+            text(&out.stderr)
+        );
+        let check = evscope(&["validate", &path], Duration::from_secs(20))?;
+        let said = text(&check.stdout);
+        assert!(check.status.success(), "demo {}: {said}", demo.name);
+        let records: u64 = said
+            .split("ok: ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .ok_or(format!("no record count in {said:?}"))?;
+        assert!(
+            records > 10,
+            "demo {} recorded {records} records",
+            demo.name
+        );
+        let first = std::fs::read_to_string(&path)?;
+        let header = first.lines().next().unwrap_or_default();
+        assert!(
+            header.contains(&format!("\"program\":\"demo {}\"", demo.name)),
+            "{header}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn without_a_terminal_the_dashboard_says_so_and_how_to_run_headless() -> TestResult {
+    for args in [
+        &[][..],
+        &["demo", "timer"][..],
+        &["demo", "echo", "--step"][..],
+    ] {
+        let out = evscope(args, Duration::from_secs(20))?;
+        assert_eq!(out.status.code(), Some(2), "evscope {args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains("needs a terminal") && err.contains("--headless --duration SECS"),
+            "{err}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "nothing drawn: {:?}",
+            text(&out.stdout)
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn demo_mistakes_are_clear_errors() -> TestResult {
+    let out = evscope(&["demo", "nosuch"], Duration::from_secs(20))?;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no demo \"nosuch\""), "{err}");
+    for d in DEMOS {
+        assert!(err.contains(d.name), "{err}");
+    }
+
+    let out = evscope(
+        &["demo", "timer", "--duration", "1"],
+        Duration::from_secs(20),
+    )?;
+    assert_eq!(out.status.code(), Some(2), "--duration needs --headless");
+    assert!(text(&out.stderr).contains("--headless"));
+
+    let out = evscope(
+        &["demo", "timer", "--headless", "--duration", "-1"],
+        Duration::from_secs(20),
+    )?;
+    assert!(!out.status.success());
+
+    let out = evscope(
+        &[
+            "demo",
+            "timer",
+            "--headless",
+            "--duration",
+            "1",
+            "--speed",
+            "0",
+        ],
+        Duration::from_secs(20),
+    )?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--speed 0"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = evscope(
+        &[
+            "demo",
+            "timer",
+            "--headless",
+            "--duration",
+            "1",
+            "--record",
+            "/nonexistent/dir/t.jsonl",
+        ],
+        Duration::from_secs(20),
+    )?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot create trace file /nonexistent/dir/t.jsonl"),
+        "{}",
+        text(&out.stderr)
+    );
+    Ok(())
+}
+
+#[test]
+fn attach_refuses_addresses_off_loopback_and_nonsense() -> TestResult {
+    let out = evscope(
+        &["attach", "192.0.2.1:9", "--print"],
+        Duration::from_secs(20),
+    )?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a loopback address"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = evscope(&["attach", "bogus", "--print"], Duration::from_secs(20))?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("\"bogus\" is not an address like 127.0.0.1:PORT"),
+        "{}",
+        text(&out.stderr)
+    );
+    Ok(())
+}
