@@ -55,7 +55,7 @@ fn transitions(records: &[Record], prefix: &str) -> Vec<(State, State, String)> 
                 cause,
                 ..
             } if labels.get(ev).is_some_and(|l| l.starts_with(prefix)) => {
-                Some((*from, *to, cause.clone()))
+                Some((*from, *to, cause.to_string()))
             }
             _ => None,
         })

@@ -126,13 +126,17 @@ impl BevData {
 }
 
 /// The kernel's queues beside a bufferevent's own (FIONREAD, SIOCOUTQ), sampled for an observer
-/// at most once per loop iteration, plus once after each write: two ioctls per report would
-/// cost an observed echo server a fifth of its time.
+/// at most once per [`KernelSample::EVERY`]: two ioctls on every fill-level report cost an
+/// observed echo server a fifth of its time. A student stepping the loop waits longer than that
+/// between records, so what a stepped trace shows is always fresh.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct KernelSample {
-    pub iteration: u64,
+    pub at: Option<std::time::Instant>,
     pub unread: Option<usize>,
     pub unsent: Option<usize>,
-    /// A write since the last sample: the unsent figure is out of date.
-    pub wrote: bool,
+}
+
+impl KernelSample {
+    /// The longest a sample is reused.
+    pub const EVERY: std::time::Duration = std::time::Duration::from_millis(10);
 }

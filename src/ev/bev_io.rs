@@ -7,9 +7,10 @@
 //! EV_WRITE is armed only when the socket would block, so a reply costs no epoll_ctl.
 
 use std::io;
+use std::time::Instant;
 
 use super::base::EventBase;
-use super::bev_data::Shutdown;
+use super::bev_data::{KernelSample, Shutdown};
 use super::buffer::MAX_READ;
 use super::bufferevent::LINGER;
 use super::flags::{BevEvents, What};
@@ -160,7 +161,6 @@ impl EventBase {
         };
         match res {
             Ok(_) => {
-                b.kernel.wrote = true;
                 self.bev_report(id);
                 let Some(b) = self.bev_any(id) else {
                     return;
@@ -413,10 +413,7 @@ impl EventBase {
                 false => b.output.write_to(fd),
             };
             match res {
-                Ok(n) => {
-                    wrote = n > 0;
-                    b.kernel.wrote = wrote;
-                }
+                Ok(n) => wrote = n > 0,
                 Err(e) if would_block(&e) => {
                     let _ = self.bev_arm_write(id);
                     return;
@@ -530,7 +527,6 @@ impl EventBase {
         if self.observer().is_none() {
             return;
         }
-        let iteration = self.iteration();
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -541,14 +537,14 @@ impl EventBase {
         b.last_levels = Some(levels);
         if let Some(fd) = b.fd {
             let k = &mut b.kernel;
-            if k.iteration != iteration {
-                k.iteration = iteration;
+            let now = Instant::now();
+            if k.at
+                .is_none_or(|at| now.duration_since(at) >= KernelSample::EVERY)
+            {
+                k.at = Some(now);
                 k.unread = socket::unread_bytes(fd).ok();
                 k.unsent = socket::unsent_bytes(fd).ok();
-            } else if k.wrote {
-                k.unsent = socket::unsent_bytes(fd).ok();
             }
-            k.wrote = false;
             levels.kernel_in = k.unread;
             levels.kernel_out = k.unsent;
         }

@@ -64,11 +64,15 @@ impl What {
 
     /// The flags' names in a fixed order, e.g. `["READ", "PERSIST"]` (the trace's `what` list).
     pub fn names(self) -> Vec<&'static str> {
+        self.iter_names().collect()
+    }
+
+    /// [`What::names`] without allocating.
+    pub fn iter_names(self) -> impl Iterator<Item = &'static str> {
         What::NAMES
             .iter()
-            .filter(|(flag, _)| self.contains(*flag))
+            .filter(move |(flag, _)| self.contains(*flag))
             .map(|(_, name)| *name)
-            .collect()
     }
 
     /// Parses one flag name as written by [`What::names`].
@@ -224,11 +228,15 @@ impl BevEvents {
 
     /// The flags' names, e.g. `["TIMEOUT", "READING"]`.
     pub fn names(self) -> Vec<&'static str> {
+        self.iter_names().collect()
+    }
+
+    /// [`BevEvents::names`] without allocating.
+    pub fn iter_names(self) -> impl Iterator<Item = &'static str> {
         BevEvents::NAMES
             .iter()
-            .filter(|(flag, _)| self.contains(*flag))
+            .filter(move |(flag, _)| self.contains(*flag))
             .map(|(_, name)| *name)
-            .collect()
     }
 
     /// Parses one flag name as written by [`BevEvents::names`].

@@ -174,11 +174,11 @@ impl Enc<'_> {
             self.key(k);
             self.raw("[]");
         } else {
-            self.names(k, w.names().into_iter());
+            self.names(k, w.iter_names());
         }
     }
     fn field_bev_events(&mut self, k: &str, ev: BevEvents) {
-        self.names(k, ev.names().into_iter());
+        self.names(k, ev.iter_names());
     }
     /// A JSON string, escaped as serde_json escapes it.
     fn string(&mut self, s: &str) {

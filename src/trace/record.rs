@@ -1,6 +1,8 @@
 //! The trace's record types (JSON Lines, version 1): one header line, then one [`Record`] per
 //! line. `docs/trace-format.md` documents every field.
 
+use std::borrow::Cow;
+
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
@@ -84,7 +86,8 @@ pub enum Body {
         fd: Option<i32>,
         from: State,
         to: State,
-        cause: String,
+        /// Written by the library as one of a fixed set, so it is usually borrowed.
+        cause: Cow<'static, str>,
     },
     /// A callback starts; `what` is what fired.
     CallbackBegin {

@@ -219,7 +219,7 @@ impl Flat<'_> {
                 fd: self.fd,
                 from: req!(from),
                 to: req!(to),
-                cause: string(self.cause),
+                cause: Cow::Owned(string(self.cause)),
             },
             "callback_begin" => Body::CallbackBegin {
                 ev: req!(ev),

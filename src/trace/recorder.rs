@@ -10,6 +10,7 @@
 //! the program sleeps), at once while a viewer is stepping, and on drop, which also waits for
 //! the sink thread to write everything: dropping the base flushes its trace.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
@@ -326,7 +327,7 @@ impl Observer for Recorder {
             fd,
             from,
             to,
-            cause: cause.as_str().to_string(),
+            cause: Cow::Borrowed(cause.as_str()),
         };
         self.emit_timed(body, read_clock);
     }

@@ -131,6 +131,6 @@ fn tr(ev: u64, fd: Option<i32>, from: State, to: State, cause: &str) -> Body {
         fd,
         from,
         to,
-        cause: cause.into(),
+        cause: cause.to_string().into(),
     }
 }

@@ -269,7 +269,7 @@ pub fn transitions(records: &[Record], ev: u64) -> Vec<(String, String, String)>
             } if *e == ev => Some((
                 from.as_str().to_string(),
                 to.as_str().to_string(),
-                cause.clone(),
+                cause.to_string(),
             )),
             _ => None,
         })

@@ -168,7 +168,7 @@ fn caption(area: Rect, buf: &mut Buffer, ctx: Ctx, latest: Option<LastTransition
         .filter(|e| !e.label.is_empty())
         .map_or(format!("event {id}"), |e| format!("event {id} {}", e.label));
     let cause = match ctx.session.timeline().records().get(l.at).map(|r| &r.body) {
-        Some(Body::Transition { cause, .. }) => cause.clone(),
+        Some(Body::Transition { cause, .. }) => cause.to_string(),
         _ => String::new(),
     };
     let mut spans = Vec::new();
