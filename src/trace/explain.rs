@@ -401,13 +401,19 @@ pub fn timeline_line(rec: &Record, text: &str) -> String {
     )
 }
 
-/// A trace id as shown: the slot number, with `v<generation>` once the slot was reused.
-fn push_id(s: &mut String, id: u64) {
+/// A trace id as shown: the slot number, with `v<generation>` once the slot was reused
+/// (`3`, `3v1`). The dashboard shows ids the same way.
+pub fn id_text(id: u64) -> String {
     let (index, generation) = (id & 0xffff_ffff, id >> 32);
-    let _ = write!(s, "{index}");
     if generation > 0 {
-        let _ = write!(s, "v{generation}");
+        format!("{index}v{generation}")
+    } else {
+        index.to_string()
     }
+}
+
+fn push_id(s: &mut String, id: u64) {
+    s.push_str(&id_text(id));
 }
 
 fn ms(us: u64) -> String {

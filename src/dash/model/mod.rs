@@ -6,7 +6,6 @@
 
 mod bev_row;
 mod event_row;
-mod id_text;
 mod phase;
 mod session;
 mod snapshot;
@@ -14,7 +13,7 @@ mod timeline;
 
 pub use bev_row::BevRow;
 pub use event_row::EventRow;
-pub use id_text::id_text;
+pub use crate::trace::id_text;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};
