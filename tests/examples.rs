@@ -5,41 +5,14 @@
 mod util;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use util::*;
 
-fn example(name: &str) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .ok_or("unexpected test binary location")?;
-    let path = dir.join("examples").join(name);
-    if !path.exists() {
-        return Err(format!(
-            "{} is not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
-            path.display()
-        )
-        .into());
-    }
-    Ok(path)
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts echo_server on port 0 and returns it with the address it printed.
 fn start_server(backend: &str) -> Result<(Killed, String), Box<dyn std::error::Error>> {
-    let child = Command::new(example("echo_server")?)
+    let child = Command::new(built_example("echo_server")?)
         .arg("127.0.0.1:0")
         .env("EVSCOPE_BACKEND", backend)
         .stdout(Stdio::piped())
@@ -123,7 +96,7 @@ fn seed_client_echoes_a_file_on_stdin() {
             kind.name()
         ));
         std::fs::write(&path, &text)?;
-        let client = Command::new(example("seed_client")?)
+        let client = Command::new(built_example("seed_client")?)
             .arg(&addr)
             .env("EVSCOPE_BACKEND", kind.name())
             .stdin(std::fs::File::open(&path)?)
@@ -147,7 +120,7 @@ fn seed_client_echoes_a_file_on_stdin() {
 fn seed_client_echoes_a_pipe_on_stdin() {
     each_backend(|kind| {
         let (_server, addr) = start_server(kind.name())?;
-        let mut client = Command::new(example("seed_client")?)
+        let mut client = Command::new(built_example("seed_client")?)
             .arg(&addr)
             .env("EVSCOPE_BACKEND", kind.name())
             .stdin(Stdio::piped())
@@ -173,7 +146,7 @@ fn seed_client_echoes_a_pipe_on_stdin() {
 fn seed_client_reports_a_refused_connection() {
     each_backend(|kind| {
         let addr = closed_port()?;
-        let client = Command::new(example("seed_client")?)
+        let client = Command::new(built_example("seed_client")?)
             .arg(addr.to_string())
             .env("EVSCOPE_BACKEND", kind.name())
             .stdin(Stdio::piped())

@@ -11,9 +11,9 @@ mod session;
 mod snapshot;
 mod timeline;
 
+pub use crate::trace::id_text;
 pub use bev_row::BevRow;
 pub use event_row::EventRow;
-pub use crate::trace::id_text;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};
