@@ -5,27 +5,18 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use evscope::dash::{self, Feed, Theme};
-use evscope::trace::{Control, Lang, LinkClient};
+use evscope::dash::{self, Feed};
+use evscope::trace::{Control, LinkClient};
 
+use super::view::ViewArgs;
 use super::{dash_failure, print, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The program's address: 127.0.0.1:PORT (or tcp:127.0.0.1:PORT).
     addr: String,
-    /// Print the timeline as text instead of opening the dashboard.
-    #[arg(long)]
-    print: bool,
-    /// Pause the program at once (dashboard: n steps, space runs; --print: Enter on stdin).
-    #[arg(long)]
-    step: bool,
-    /// Language of the explanations: en or zh.
-    #[arg(long, default_value = "en")]
-    lang: Lang,
-    /// Dashboard colours: dark, light or contrast (for projectors).
-    #[arg(long, default_value = "dark")]
-    theme: Theme,
+    #[command(flatten)]
+    view: ViewArgs,
     /// Allow an address that is not loopback.
     #[arg(long)]
     force_remote: bool,
@@ -36,21 +27,17 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let addr: SocketAddr = text
         .parse()
         .map_err(|_| format!("{:?} is not an address like 127.0.0.1:PORT", args.addr))?;
-    if !args.print {
+    if !args.view.print {
         dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }
     let client = LinkClient::attach(addr, args.force_remote)?;
-    if args.print {
-        if args.step {
+    if args.view.print {
+        if args.view.step {
             client.send(&Control::Pause)?;
         }
-        print::show(client, args.step, args.lang)?;
+        print::show(client, args.view.step, args.view.lang)?;
     } else {
-        let opts = dash::Options {
-            theme: args.theme,
-            lang: args.lang,
-            step: args.step,
-        };
+        let opts = args.view.dash_options();
         let feed = Feed::link(&format!("attach {addr}"), client);
         dash::live(feed, &opts).map_err(|e| dash_failure(e, None))?;
     }

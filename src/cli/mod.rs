@@ -18,6 +18,7 @@ mod replay;
 mod run;
 mod tee;
 mod validate;
+mod view;
 
 /// A libevent-shaped event library, and the means to watch its inner life. With no command,
 /// the dashboard opens live on the default demo (the echo server).

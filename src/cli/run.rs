@@ -7,33 +7,24 @@
 use std::ffi::OsString;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 
-use evscope::dash::{self, Feed, Theme};
-use evscope::trace::{Control, Lang, LinkClient, ViewerListener};
+use evscope::dash::{self, Feed};
+use evscope::trace::{Control, LinkClient, ViewerListener};
 
 use super::output::HeldOutput;
+use super::view::ViewArgs;
 use super::{dash_failure, print, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print the timeline as text instead of opening the dashboard.
-    #[arg(long)]
-    print: bool,
-    /// Start paused (dashboard: n steps, space runs; --print: Enter on stdin steps).
-    #[arg(long)]
-    step: bool,
-    /// Language of the explanations: en or zh.
-    #[arg(long, default_value = "en")]
-    lang: Lang,
-    /// Dashboard colours: dark, light or contrast (for projectors).
-    #[arg(long, default_value = "dark")]
-    theme: Theme,
+    #[command(flatten)]
+    view: ViewArgs,
     /// The program and its arguments, after `--`.
     #[arg(required = true, last = true)]
     command: Vec<OsString>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    if !args.print {
+    if !args.view.print {
         dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }
     let listener = ViewerListener::bind_private()
@@ -44,20 +35,20 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         .env("EVSCOPE_TRACE", listener.trace_env());
     // A libevent C program runs on evscope's libevent.so.
     let _shim = super::libevent_shim::apply(&mut cmd, &args.command[0]);
-    if !args.print {
+    if !args.view.print {
         // The dashboard owns the terminal: the program gets no keys, and what it prints is
         // held until the dashboard closes.
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-    } else if args.step {
+    } else if args.view.step {
         // Our stdin drives the stepping.
         cmd.stdin(Stdio::null());
     }
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
-    let output = (!args.print).then(|| HeldOutput::hold(&mut child));
+    let output = (!args.view.print).then(|| HeldOutput::hold(&mut child));
     let mut exited = None;
     let stream = listener.accept_while(|| match child.try_wait() {
         Ok(None) => true,
@@ -70,20 +61,16 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if let Some(stream) = stream {
         listener.refuse_others()?;
         let client = LinkClient::new(stream)?;
-        let shown = if args.print {
-            let hello = if args.step {
+        let shown = if args.view.print {
+            let hello = if args.view.step {
                 Control::Pause
             } else {
                 Control::Continue
             };
             client.send(&hello)?;
-            print::show(client, args.step, args.lang)
+            print::show(client, args.view.step, args.view.lang)
         } else {
-            let opts = dash::Options {
-                theme: args.theme,
-                lang: args.lang,
-                step: args.step,
-            };
+            let opts = args.view.dash_options();
             let short = std::path::Path::new(&args.command[0])
                 .file_name()
                 .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned());
@@ -96,7 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         if let Err(f) = shown {
             eprintln!("evscope: {}", f.message);
         }
-        if !args.print && exited.is_none() && matches!(child.try_wait(), Ok(None)) {
+        if !args.view.print && exited.is_none() && matches!(child.try_wait(), Ok(None)) {
             eprintln!(
                 "evscope: {program} (pid {}) runs on; waiting for it to end (Ctrl-C stops it)",
                 child.id()
