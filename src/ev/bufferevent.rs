@@ -16,7 +16,7 @@ use super::bev_data::{BevData, Shutdown};
 use super::buffer::Evbuffer;
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
-use super::handle::BevId;
+use super::handle::{BevId, EventId};
 use super::observer::BufferLevels;
 use super::sys::{self, socket};
 
@@ -495,6 +495,14 @@ impl EventBase {
     /// The current fill levels and watermarks.
     pub fn bufferevent_levels(&self, id: BevId) -> Result<BufferLevels> {
         Ok(self.bev_ref(id)?.levels())
+    }
+
+    /// The bufferevent's internal read and write events, once it has a socket (libevent's
+    /// `bev->ev_read` and `bev->ev_write`): `pending` on them answers what `event_pending`
+    /// answers for a libevent program.
+    pub fn bufferevent_events(&self, id: BevId) -> Result<(Option<EventId>, Option<EventId>)> {
+        let b = self.bev_ref(id)?;
+        Ok((b.read_ev, b.write_ev))
     }
 
     /// True while `id` names a live bufferevent.
