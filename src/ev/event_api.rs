@@ -217,6 +217,15 @@ impl EventBase {
         Ok((flags & what, deadline))
     }
 
+    /// The event's libevent list flags one by one: inserted (`EVLIST_INSERTED`), timeout armed
+    /// (`EVLIST_TIMEOUT`), and what it is queued to run with (`EVLIST_ACTIVE` and `ev_res`).
+    /// [`EventBase::pending`] folds them together, as `event_pending` does; the C library
+    /// writes them apart into a program's `struct event`.
+    pub fn event_lists(&self, id: EventId) -> Result<(bool, bool, Option<What>)> {
+        let ev = self.get(id)?;
+        Ok((ev.inserted, ev.timer_armed, ev.active))
+    }
+
     /// Runs `cb` once when `what` happens on `fd` or `timeout` passes, then frees the event
     /// (libevent's `event_base_once`). `PERSIST` and `SIGNAL` are not allowed.
     pub fn once<F>(
