@@ -112,6 +112,26 @@ pub struct EventBase {
     pub(crate) bevs: Table<BevData>,
     /// Connection listeners, addressed by `ListenerId` (see listener.rs).
     pub(crate) listeners: Table<ListenerData>,
+    /// Work queued to run from the active queue, not as any event's callback (libevent's
+    /// deferred and finalizing callbacks): each has an entry `(DEFERRED, 0)` in an active queue.
+    pub(crate) deferred: VecDeque<Deferred>,
+}
+
+/// The slot number an active-queue entry of [`EventBase::deferred`] carries.
+pub(super) const DEFERRED: u32 = u32::MAX;
+
+/// A deferred callback (libevent's `struct event_callback` that is not an event).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Deferred {
+    /// Finish freeing a bufferevent: free its events and close its socket
+    /// (libevent's `bufferevent_finalize_cb_`).
+    FinalizeBev(super::handle::BevId),
+    /// Run a bufferevent's read callback again: its input is still at the read high watermark
+    /// (libevent's `bufferevent_inbuf_wm_check`).
+    BevReadcb(super::handle::BevId),
+    /// Tell a bufferevent's event callback what happened during a call the program made
+    /// (libevent's deferred `bufferevent_run_eventcb_`, e.g. a connect refused at once).
+    BevEvent(super::handle::BevId, super::flags::BevEvents),
 }
 
 impl EventBase {
@@ -157,6 +177,7 @@ impl EventBase {
             got_break: false,
             bevs: Table::default(),
             listeners: Table::default(),
+            deferred: VecDeque::new(),
         })
     }
 

@@ -5,7 +5,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use std::time::Duration;
 
 use super::buffer::Evbuffer;
-use super::bufferevent::{BevDataCb, BevEventCb};
+use super::bufferevent::{BevDataCb, BevEventCb, BevOptions};
 use super::flags::What;
 use super::handle::{BevId, EventId};
 use super::observer::BufferLevels;
@@ -17,6 +17,25 @@ pub(crate) enum Shutdown {
     /// `shutdown(SHUT_WR)` once the output buffer is empty.
     WhenDrained,
     Done,
+}
+
+/// One direction of a bufferevent: its read side or its write side. libevent keeps the two in
+/// one shape (`ev_read` / `ev_write`, `wm_read` / `wm_write`, `timeout_read` / `timeout_write`),
+/// and the code that arms them is one code path parameterised by this.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Dir {
+    Read,
+    Write,
+}
+
+impl Dir {
+    /// `EV_READ` or `EV_WRITE`.
+    pub(crate) fn what(self) -> What {
+        match self {
+            Dir::Read => What::READ,
+            Dir::Write => What::WRITE,
+        }
+    }
 }
 
 /// Everything the base keeps for one bufferevent.
@@ -45,12 +64,12 @@ pub(crate) struct BevData {
     pub write_high: usize,
     pub timeout_read: Option<Duration>,
     pub timeout_write: Option<Duration>,
-    /// The internal read / write events are added (pending).
-    pub read_armed: bool,
-    pub write_armed: bool,
     /// Reading stopped because the input reached the read high watermark.
     pub read_suspended: bool,
     pub connecting: bool,
+    /// A read during the connect met ECONNREFUSED; the write handler reports it
+    /// (libevent's `connection_refused`).
+    pub connection_refused: bool,
     /// An error found outside the write handler, reported from it.
     pub pending_error: Option<i32>,
     /// The errno that went with the last `ERROR` event.
@@ -59,6 +78,16 @@ pub(crate) struct BevData {
     pub read_eof: bool,
     /// `bufferevent_close_after_flush` was called: the handle is gone for the program.
     pub closing: bool,
+    /// The `BEV_OPT_*` options it was made with.
+    pub options: BevOptions,
+    /// Callbacks of its own now running (libevent's reference count less the program's own):
+    /// a `bufferevent_free` inside one of them takes effect when the last returns.
+    pub refs: u32,
+    /// `bufferevent_free` was called while `refs` > 0: the handle stays valid until they end.
+    pub freed: bool,
+    /// Freed: its events are deleted and its socket closes from the active queue; the handle
+    /// is gone for the program.
+    pub finalizing: bool,
     /// The levels last told to the observer.
     pub last_levels: Option<BufferLevels>,
     /// The kernel's queue sizes as last sampled, and the loop iteration they were sampled in.
@@ -92,20 +121,39 @@ impl BevData {
             write_high: 0,
             timeout_read: None,
             timeout_write: None,
-            read_armed: false,
-            write_armed: false,
             read_suspended: false,
             connecting: false,
+            connection_refused: false,
             pending_error: None,
             last_error: None,
             shutdown: Shutdown::Open,
             read_eof: false,
             closing: false,
+            options: BevOptions::NONE,
+            refs: 0,
+            freed: false,
+            finalizing: false,
             last_levels: None,
             kernel: KernelSample::default(),
             partner: None,
             pair_ev: None,
             pair_eof_due: false,
+        }
+    }
+
+    /// The internal event of `dir` (`ev_read` / `ev_write`), once there is a socket.
+    pub(crate) fn event(&self, dir: Dir) -> Option<EventId> {
+        match dir {
+            Dir::Read => self.read_ev,
+            Dir::Write => self.write_ev,
+        }
+    }
+
+    /// The timeout of `dir` (`timeout_read` / `timeout_write`).
+    pub(crate) fn timeout(&self, dir: Dir) -> Option<Duration> {
+        match dir {
+            Dir::Read => self.timeout_read,
+            Dir::Write => self.timeout_write,
         }
     }
 

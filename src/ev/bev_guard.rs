@@ -63,7 +63,7 @@ impl Drop for BevBuf<'_> {
     fn drop(&mut self) {
         if self.output {
             self.base.bev_report(self.id);
-            self.base.bev_output_changed(self.id);
+            self.base.bev_output_added(self.id);
         } else {
             self.base.bev_input_changed(self.id);
         }
@@ -91,7 +91,7 @@ impl BevBuffers<'_> {
 impl Drop for BevBuffers<'_> {
     fn drop(&mut self) {
         self.base.bev_input_changed(self.id);
-        self.base.bev_output_changed(self.id);
+        self.base.bev_output_added(self.id);
         self.base.bev_report(self.id);
     }
 }

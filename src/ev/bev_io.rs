@@ -1,21 +1,29 @@
-//! The socket side of a bufferevent (libevent's `bufferevent_readcb` / `bufferevent_writecb`):
-//! what its internal read and write events do, how callbacks are run, and how fill levels reach
-//! the observer.
+//! The socket side of a bufferevent, as libevent's `bufferevent_sock.c` and `bufferevent.c` do
+//! it: what its internal read and write events do, how the program's changes add and delete
+//! them, how callbacks run, and how fill levels reach the observer.
 //!
-//! The hot path of an echo: the read event fires, one readv fills the input, the read callback
-//! moves the input's chunks to the output, and the output is written at once with one writev.
-//! EV_WRITE is armed only when the socket would block, so a reply costs no epoll_ctl.
+//! The flow of one reply, as libevent has it and a student sees it: the program adds bytes to
+//! the output; the bufferevent adds its write event (pending); the loop finds the socket
+//! writable (active); the write event's callback writes and, the output empty, deletes itself
+//! (non-pending), then runs the program's write callback. With [`BevOptions::WRITE_INLINE`] (an
+//! evscope extension) the bytes are written at once instead, and the write event is added only
+//! when the socket is full.
 
 use std::io;
 use std::time::Instant;
 
-use super::base::EventBase;
-use super::bev_data::{KernelSample, Shutdown};
-use super::buffer::MAX_READ;
-use super::bufferevent::LINGER;
+use super::base::{Deferred, EventBase};
+use super::bev_data::{Dir, KernelSample, Shutdown};
+use super::bufferevent::{BevOptions, LINGER};
 use super::flags::{BevEvents, What};
 use super::handle::BevId;
+use super::state::{BevWhy, Cause};
 use super::sys::socket;
+
+/// The most one read callback reads (libevent's `MAX_SINGLE_READ_DEFAULT`).
+pub(crate) const MAX_SINGLE_READ: usize = 16384;
+/// The most one write callback writes (libevent's `MAX_SINGLE_WRITE_DEFAULT`).
+pub(crate) const MAX_SINGLE_WRITE: usize = 16384;
 
 fn would_block(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::WouldBlock
@@ -26,88 +34,128 @@ fn errno(e: &io::Error) -> i32 {
 }
 
 impl EventBase {
-    // ----- arming the internal events -----------------------------------------------------------
+    // ----- the internal events ------------------------------------------------------------------
 
-    /// Adds the read event (with the read timeout); `readd` re-adds an armed one, restarting
-    /// its timeout, as libevent's `bufferevent_enable` does.
-    pub(crate) fn bev_arm_read(&mut self, id: BevId, readd: bool) -> super::Result<()> {
+    /// Adds the event of `dir` with that direction's timeout (libevent's
+    /// `bufferevent_add_event_`). Nothing to add before the bufferevent has a socket.
+    pub(crate) fn bev_add(&mut self, id: BevId, dir: Dir, why: BevWhy) -> super::Result<()> {
         let Some(b) = self.bev_any(id) else {
             return Ok(());
         };
-        let (Some(ev), armed, timeout) = (b.read_ev, b.read_armed, b.timeout_read) else {
+        let (Some(ev), timeout) = (b.event(dir), b.timeout(dir)) else {
             return Ok(());
         };
-        if armed && !readd {
-            return Ok(());
+        self.add_because(ev, timeout, Cause::Bev(why))
+    }
+
+    /// Deletes the event of `dir`.
+    pub(crate) fn bev_del(&mut self, id: BevId, dir: Dir, why: BevWhy) -> super::Result<()> {
+        match self.bev_any(id).and_then(|b| b.event(dir)) {
+            Some(ev) => self.del_because(ev, Cause::Bev(why)),
+            None => Ok(()),
         }
-        self.add(ev, timeout)?;
-        if let Some(b) = self.bev_any(id) {
-            b.read_armed = true;
+    }
+
+    /// True while the event of `dir` is pending.
+    pub(crate) fn bev_pending(&mut self, id: BevId, dir: Dir) -> bool {
+        self.bev_any(id)
+            .and_then(|b| b.event(dir))
+            .is_some_and(|ev| self.is_waiting(ev))
+    }
+
+    /// Adds the events of `what` (libevent's `be_socket_enable`).
+    pub(crate) fn bev_socket_enable(
+        &mut self,
+        id: BevId,
+        what: What,
+        why: BevWhy,
+    ) -> super::Result<()> {
+        for dir in [Dir::Read, Dir::Write] {
+            if what.contains(dir.what()) {
+                self.bev_add(id, dir, why)?;
+            }
         }
         Ok(())
     }
 
-    pub(crate) fn bev_disarm_read(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        if let (true, Some(ev)) = (b.read_armed, b.read_ev) {
-            b.read_armed = false;
-            let _ = self.del(ev);
-        }
-    }
-
-    /// Adds the write event (with the write timeout) unless it is armed.
-    pub(crate) fn bev_arm_write(&mut self, id: BevId) -> super::Result<()> {
-        let Some(b) = self.bev_any(id) else {
-            return Ok(());
-        };
-        let (Some(ev), false, timeout) = (b.write_ev, b.write_armed, b.timeout_write) else {
-            return Ok(());
-        };
-        self.add(ev, timeout)?;
-        if let Some(b) = self.bev_any(id) {
-            b.write_armed = true;
+    /// Deletes the events of `what`; the write event stays while connecting (libevent's
+    /// `be_socket_disable`).
+    pub(crate) fn bev_socket_disable(
+        &mut self,
+        id: BevId,
+        what: What,
+        why: BevWhy,
+    ) -> super::Result<()> {
+        let connecting = self.bev_any(id).is_some_and(|b| b.connecting);
+        for dir in [Dir::Read, Dir::Write] {
+            if what.contains(dir.what()) && !(dir == Dir::Write && connecting) {
+                self.bev_del(id, dir, why)?;
+            }
         }
         Ok(())
     }
 
-    pub(crate) fn bev_disarm_write(&mut self, id: BevId) {
+    /// `bufferevent_disable` as the bufferevent does it to itself on end of file, an error or a
+    /// timeout, before telling the event callback.
+    fn bev_stop(&mut self, id: BevId, dir: Dir, why: BevWhy) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        if let (true, Some(ev)) = (b.write_armed, b.write_ev) {
-            b.write_armed = false;
-            let _ = self.del(ev);
-        }
+        b.enabled = b.enabled & !dir.what();
+        let stopped = self.bev_socket_disable(id, dir.what(), why);
+        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+        self.bev_report(id);
     }
 
     /// The input reached the read high watermark: stop reading from the socket.
     pub(crate) fn bev_suspend_read(&mut self, id: BevId) {
-        if let Some(b) = self.bev_any(id) {
-            b.read_suspended = true;
-        }
-        self.bev_disarm_read(id);
-    }
-
-    /// The input fell below the read high watermark: read again if reading is enabled.
-    pub(crate) fn bev_unsuspend_read(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
         if !b.read_suspended {
+            b.read_suspended = true;
+            let stopped = self.bev_del(id, Dir::Read, BevWhy::ReadHigh);
+            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+        }
+    }
+
+    /// The input is below the read high watermark: read again if reading is enabled (libevent
+    /// adds the read event each time, restarting its timeout).
+    pub(crate) fn bev_unsuspend_read(&mut self, id: BevId) {
+        let Some(b) = self.bev_any(id) else {
             return;
-        }
+        };
         b.read_suspended = false;
-        if b.enabled.contains(What::READ) && !b.connecting && b.fd.is_some() {
-            let _ = self.bev_arm_read(id, false);
+        if b.enabled.contains(What::READ) && b.partner.is_none() {
+            if let Err(e) = self.bev_add(id, Dir::Read, BevWhy::ReadResumed) {
+                self.bev_fail_add(id, Dir::Read, &e);
+            }
         }
+    }
+
+    /// An add the bufferevent made for itself failed (the backend refused the fd): that
+    /// direction stops, and the event callback hears an error.
+    fn bev_fail_add(&mut self, id: BevId, dir: Dir, e: &super::Error) {
+        let err = match e {
+            super::Error::Io(e) => errno(e),
+            _ => libc::EINVAL,
+        };
+        if let Some(b) = self.bev_any(id) {
+            b.last_error = Some(err);
+        }
+        self.bev_stop(id, dir, BevWhy::Error);
+        let reading = match dir {
+            Dir::Read => BevEvents::READING,
+            Dir::Write => BevEvents::WRITING,
+        };
+        self.bev_run_eventcb(id, BevEvents::ERROR | reading);
     }
 
     // ----- reacting to the program's changes ----------------------------------------------------
 
-    /// The output buffer grew (or writing was enabled): write at once if nothing is in the way.
-    pub(crate) fn bev_output_changed(&mut self, id: BevId) {
+    /// Bytes were added to the output: start writing if writing is enabled and the write event
+    /// is not pending (libevent's `bufferevent_socket_outbuf_cb`).
+    pub(crate) fn bev_output_added(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -115,68 +163,86 @@ impl EventBase {
             self.bev_pair_kick(id);
             return;
         }
-        let blocked = b.output.is_empty()
-            || b.fd.is_none()
-            || b.connecting
-            || b.write_armed
-            || b.pending_error.is_some()
-            || b.shutdown == Shutdown::Done
-            || !b.enabled.contains(What::WRITE);
-        if !blocked {
-            self.bev_write_now(id);
+        if b.output.is_empty() || !b.enabled.contains(What::WRITE) || b.fd.is_none() {
+            return;
+        }
+        let inline = b.options.contains(BevOptions::WRITE_INLINE)
+            && !b.connecting
+            && b.pending_error.is_none()
+            && b.shutdown != Shutdown::Done;
+        if self.bev_pending(id, Dir::Write) {
+            return;
+        }
+        if inline {
+            self.bev_write_inline(id);
+        } else if let Err(e) = self.bev_add(id, Dir::Write, BevWhy::OutputAdded) {
+            self.bev_fail_add(id, Dir::Write, &e);
         }
     }
 
-    /// The input buffer shrank: resume reading below the high watermark.
-    pub(crate) fn bev_input_changed(&mut self, id: BevId) {
+    /// The input changed: with a read high watermark, suspend or resume reading (libevent's
+    /// `bufferevent_inbuf_wm_cb`, installed only while a high watermark is set).
+    pub(crate) fn bev_input_watermark(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        if b.read_high == 0 || b.input.len() < b.read_high {
+        if b.read_high == 0 {
+            return;
+        }
+        if b.input.len() >= b.read_high {
+            self.bev_suspend_read(id);
+        } else {
             self.bev_unsuspend_read(id);
         }
+    }
+
+    /// The program took bytes from the input.
+    pub(crate) fn bev_input_changed(&mut self, id: BevId) {
+        self.bev_input_watermark(id);
         self.bev_report(id);
         self.bev_pair_kick(id);
     }
 
-    /// One direct write of the output (the output was empty, so no EV_WRITE is armed). Leftover
-    /// bytes arm EV_WRITE; an error is reported later from the write event, never inside the
-    /// caller's code.
-    pub(crate) fn bev_write_now(&mut self, id: BevId) {
+    /// Writes at most `most` bytes of the output: `sendmsg` with `MSG_NOSIGNAL` on a socket
+    /// (a closed peer gives EPIPE, not SIGPIPE), `writev` on anything else.
+    fn bev_send(&mut self, id: BevId, fd: i32, most: usize) -> io::Result<usize> {
+        let Some(b) = self.bev_any(id) else {
+            return Ok(0);
+        };
+        if b.is_socket {
+            match b.output.send_atmost(fd, most) {
+                Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => b.is_socket = false,
+                other => return other,
+            }
+        }
+        b.output.write_atmost(fd, most)
+    }
+
+    /// [`BevOptions::WRITE_INLINE`]: write the new output at once; leftover bytes add the write
+    /// event. The write callback and any error still come from the write event, never inside
+    /// the program's own call.
+    fn bev_write_inline(&mut self, id: BevId) {
+        let Some(fd) = self.bev_any(id).and_then(|b| b.fd) else {
+            return;
+        };
+        let res = self.bev_send(id, fd, usize::MAX);
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        let Some(fd) = b.fd else {
-            return;
-        };
-        let res = match b.is_socket {
-            true => match b.output.send_atmost(fd, usize::MAX) {
-                Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => {
-                    b.is_socket = false;
-                    b.output.write_to(fd)
-                }
-                other => other,
-            },
-            false => b.output.write_to(fd),
-        };
+        let write_ev = b.write_ev;
         match res {
             Ok(_) => {
-                self.bev_report(id);
-                let Some(b) = self.bev_any(id) else {
-                    return;
-                };
                 let (empty, low_reached) = (b.output.is_empty(), b.output.len() <= b.write_low);
                 let has_writecb = b.writecb.is_some() || b.writecb_running;
-                let write_ev = b.write_ev;
+                self.bev_report(id);
                 if !empty {
-                    let _ = self.bev_arm_write(id);
-                } else {
-                    self.bev_disarm_write(id);
-                }
-                if low_reached && has_writecb {
-                    // The write callback runs from the write event, not inside the caller.
+                    if let Err(e) = self.bev_add(id, Dir::Write, BevWhy::OutputAdded) {
+                        self.bev_fail_add(id, Dir::Write, &e);
+                    }
+                } else if low_reached && has_writecb {
                     if let Some(ev) = write_ev {
-                        let _ = self.active(ev, What::WRITE);
+                        let queued = self.active(ev, What::WRITE);
+                        debug_assert!(queued.is_ok(), "activating a live event: {queued:?}");
                     }
                 }
                 if empty {
@@ -184,12 +250,15 @@ impl EventBase {
                 }
             }
             Err(e) if would_block(&e) => {
-                let _ = self.bev_arm_write(id);
+                if let Err(e) = self.bev_add(id, Dir::Write, BevWhy::OutputAdded) {
+                    self.bev_fail_add(id, Dir::Write, &e);
+                }
             }
             Err(e) => {
                 b.pending_error = Some(errno(&e));
-                if let Some(ev) = b.write_ev {
-                    let _ = self.active(ev, What::WRITE);
+                if let Some(ev) = write_ev {
+                    let queued = self.active(ev, What::WRITE);
+                    debug_assert!(queued.is_ok(), "activating a live event: {queued:?}");
                 }
             }
         }
@@ -208,6 +277,7 @@ impl EventBase {
             return;
         }
         if let Some(fd) = b.fd {
+            // A socket the peer already reset cannot be shut down; nothing is left to send.
             let _ = socket::shutdown_write(fd);
         }
         b.shutdown = Shutdown::Done;
@@ -239,14 +309,15 @@ impl EventBase {
             return;
         };
         b.read_suspended = false;
-        b.read_armed = true;
-        let armed = self.remove_timer(ev).and_then(|()| self.add(ev, timeout));
+        let armed = self
+            .remove_timer(ev)
+            .and_then(|()| self.add_because(ev, timeout, Cause::Bev(BevWhy::Free)));
         if armed.is_err() {
             self.bev_destroy(id);
         }
     }
 
-    // ----- the internal events ------------------------------------------------------------------
+    // ----- the internal events' callbacks -------------------------------------------------------
 
     /// The read event fired (libevent's `bufferevent_readcb`).
     pub(crate) fn bev_on_read(&mut self, id: BevId, what: What) {
@@ -256,51 +327,58 @@ impl EventBase {
         let Some(fd) = b.fd else {
             return;
         };
-        let timed_out = what.contains(What::TIMEOUT) && !what.contains(What::READ);
         if b.closing {
-            self.bev_linger_read(id, fd, timed_out);
+            self.bev_linger_read(id, fd, what == What::TIMEOUT);
             return;
         }
-        if timed_out {
-            b.enabled = b.enabled & !What::READ;
-            self.bev_disarm_read(id);
-            self.bev_report(id);
+        b.refs += 1;
+        self.bev_readcb(id, fd, what);
+        self.bev_release(id);
+    }
+
+    fn bev_readcb(&mut self, id: BevId, fd: i32, what: What) {
+        if what == What::TIMEOUT {
+            // Only a bare timeout counts: TIMEOUT|READ means a read happened too.
+            self.bev_stop(id, Dir::Read, BevWhy::Timeout);
             self.bev_run_eventcb(id, BevEvents::TIMEOUT | BevEvents::READING);
             return;
         }
-        let howmuch = if b.read_high > 0 {
-            if b.input.len() >= b.read_high {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        let mut howmuch = MAX_SINGLE_READ;
+        if b.read_high > 0 {
+            let len = b.input.len();
+            if len >= b.read_high {
+                // The watermark was lowered under what is held: stop reading.
                 self.bev_suspend_read(id);
                 return;
             }
-            b.read_high - b.input.len()
-        } else {
-            MAX_READ
-        };
+            howmuch = howmuch.min(b.read_high - len);
+        }
+        if b.read_suspended {
+            return;
+        }
         match b.input.read_from(fd, howmuch) {
             Ok(0) => {
                 b.read_eof = true;
-                b.enabled = b.enabled & !What::READ;
-                self.bev_disarm_read(id);
-                self.bev_report(id);
+                self.bev_stop(id, Dir::Read, BevWhy::Eof);
                 self.bev_run_eventcb(id, BevEvents::EOF | BevEvents::READING);
             }
             Ok(_) => {
-                let (len, low, high) = (b.input.len(), b.read_low, b.read_high);
-                if high > 0 && len >= high {
-                    self.bev_suspend_read(id);
-                }
+                self.bev_input_watermark(id);
                 self.bev_report(id);
-                if len >= low {
-                    self.bev_run_readcb(id);
-                }
+                self.bev_trigger(id, What::READ);
             }
             Err(e) if would_block(&e) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => {
+                // Reported by the write event, which finishes the connect.
+                b.connection_refused = true;
+                b.last_error = Some(libc::ECONNREFUSED);
+            }
             Err(e) => {
                 b.last_error = Some(errno(&e));
-                b.enabled = b.enabled & !What::READ;
-                self.bev_disarm_read(id);
-                self.bev_report(id);
+                self.bev_stop(id, Dir::Read, BevWhy::Error);
                 self.bev_run_eventcb(id, BevEvents::ERROR | BevEvents::READING);
             }
         }
@@ -315,13 +393,14 @@ impl EventBase {
             self.bev_destroy(id);
             return;
         }
-        match b.input.read_from(fd, MAX_READ) {
+        match b.input.read_from(fd, MAX_SINGLE_READ) {
             Ok(0) => {
                 b.read_eof = true;
                 if b.shutdown == Shutdown::Done {
                     self.bev_destroy(id);
                 } else {
-                    self.bev_disarm_read(id);
+                    let stopped = self.bev_del(id, Dir::Read, BevWhy::Eof);
+                    debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
                 }
             }
             Ok(_) => {
@@ -334,8 +413,9 @@ impl EventBase {
         }
     }
 
-    /// The write event fired (libevent's `bufferevent_writecb`): finish a connect, write the
-    /// output, run the write callback at the low watermark.
+    /// The write event fired (libevent's `bufferevent_writecb`): finish a connect, write up to
+    /// 16 KiB of the output, delete itself once the output is empty, and run the write callback
+    /// at the low watermark.
     pub(crate) fn bev_on_write(&mut self, id: BevId, what: What) {
         let Some(b) = self.bev_any(id) else {
             return;
@@ -343,126 +423,160 @@ impl EventBase {
         let Some(fd) = b.fd else {
             return;
         };
-        if what.contains(What::TIMEOUT) && !what.contains(What::WRITE) {
+        b.refs += 1;
+        self.bev_writecb(id, fd, what);
+        self.bev_release(id);
+    }
+
+    fn bev_writecb(&mut self, id: BevId, fd: i32, what: What) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        if what == What::TIMEOUT {
             if b.closing {
                 self.bev_destroy(id);
                 return;
             }
-            b.enabled = b.enabled & !What::WRITE;
-            self.bev_disarm_write(id);
-            self.bev_report(id);
+            self.bev_stop(id, Dir::Write, BevWhy::Timeout);
             self.bev_run_eventcb(id, BevEvents::TIMEOUT | BevEvents::WRITING);
             return;
         }
-        let mut just_connected = false;
+        let mut connected = false;
         if b.connecting {
-            let outcome = match b.pending_error.take() {
-                Some(err) => Some(err),
+            // Ok(true): connected; Ok(false): not yet; Err: failed with that errno.
+            let mut outcome = match b.pending_error.take() {
+                Some(err) => Err(err),
                 None => match socket::take_error(fd) {
-                    Ok(err) => err,
-                    Err(e) => Some(errno(&e)),
+                    Ok(None) => Ok(true),
+                    Ok(Some(e)) if e == libc::EINPROGRESS || e == libc::EINTR => Ok(false),
+                    Ok(Some(e)) => Err(e),
+                    Err(e) => Err(errno(&e)),
                 },
             };
-            b.connecting = false;
-            if let Some(err) = outcome {
-                b.last_error = Some(err);
-                self.bev_disarm_write(id);
-                self.bev_disarm_read(id);
-                self.bev_fail(id, BevEvents::ERROR);
-                return;
+            if std::mem::take(&mut b.connection_refused) {
+                outcome = Err(libc::ECONNREFUSED);
             }
-            just_connected = true;
-            let (reading, suspended, writing) = (
-                b.enabled.contains(What::READ),
-                b.read_suspended,
-                b.enabled.contains(What::WRITE),
-            );
-            if b.closing {
-                self.bev_arm_discard(id, None);
-            } else if reading && !suspended {
-                let _ = self.bev_arm_read(id, false);
-            }
-            self.bev_run_eventcb(id, BevEvents::CONNECTED);
-            if !writing
-                || !self
-                    .bev_any(id)
-                    .is_some_and(|b| b.enabled.contains(What::WRITE))
-            {
-                self.bev_disarm_write(id);
-                self.bev_report(id);
-                return;
+            match outcome {
+                Ok(false) => return,
+                Err(err) => {
+                    b.connecting = false;
+                    b.last_error = Some(err);
+                    if b.closing {
+                        self.bev_destroy(id);
+                        return;
+                    }
+                    for dir in [Dir::Write, Dir::Read] {
+                        let stopped = self.bev_del(id, dir, BevWhy::ConnectFailed);
+                        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                    }
+                    self.bev_report(id);
+                    self.bev_run_eventcb(id, BevEvents::ERROR);
+                    return;
+                }
+                Ok(true) => {
+                    b.connecting = false;
+                    connected = true;
+                    if b.closing {
+                        self.bev_arm_discard(id, None);
+                    }
+                    self.bev_run_eventcb(id, BevEvents::CONNECTED);
+                    let writing = self
+                        .bev_any(id)
+                        .is_some_and(|b| b.enabled.contains(What::WRITE));
+                    if !writing {
+                        let stopped = self.bev_del(id, Dir::Write, BevWhy::Connected);
+                        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                        self.bev_report(id);
+                        return;
+                    }
+                }
             }
         } else if let Some(err) = b.pending_error.take() {
             b.last_error = Some(err);
-            self.bev_fail(id, BevEvents::ERROR | BevEvents::WRITING);
+            self.bev_write_failed(id, BevEvents::ERROR | BevEvents::WRITING);
             return;
         }
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        let mut wrote = false;
+        let mut wrote = 0;
         if !b.output.is_empty() && b.shutdown != Shutdown::Done {
-            let res = match b.is_socket {
-                true => match b.output.send_atmost(fd, usize::MAX) {
-                    Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => {
-                        b.is_socket = false;
-                        b.output.write_to(fd)
-                    }
-                    other => other,
-                },
-                false => b.output.write_to(fd),
-            };
-            match res {
-                Ok(n) => wrote = n > 0,
+            match self.bev_send(id, fd, MAX_SINGLE_WRITE) {
+                Ok(0) => {
+                    self.bev_write_failed(id, BevEvents::EOF | BevEvents::WRITING);
+                    return;
+                }
+                Ok(n) => wrote = n,
                 Err(e) if would_block(&e) => {
-                    let _ = self.bev_arm_write(id);
+                    // Try again when writable; nothing to wait for if the output emptied.
+                    if self.bev_any(id).is_some_and(|b| b.output.is_empty()) {
+                        let stopped = self.bev_del(id, Dir::Write, BevWhy::OutputEmpty);
+                        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                    }
                     return;
                 }
                 Err(e) => {
-                    b.last_error = Some(errno(&e));
-                    self.bev_fail(id, BevEvents::ERROR | BevEvents::WRITING);
+                    if let Some(b) = self.bev_any(id) {
+                        b.last_error = Some(errno(&e));
+                    }
+                    self.bev_write_failed(id, BevEvents::ERROR | BevEvents::WRITING);
                     return;
                 }
             }
         }
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        let (empty, low_reached) = (b.output.is_empty(), b.output.len() <= b.write_low);
+        let empty = self.bev_any(id).is_some_and(|b| b.output.is_empty());
         if empty {
-            self.bev_disarm_write(id);
-        } else {
-            let _ = self.bev_arm_write(id);
+            let stopped = self.bev_del(id, Dir::Write, BevWhy::OutputEmpty);
+            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
         }
         self.bev_report(id);
         if empty {
             self.bev_maybe_shutdown(id);
         }
-        if (wrote || !just_connected) && low_reached {
-            self.bev_run_writecb(id);
+        if wrote > 0 || !connected {
+            self.bev_trigger(id, What::WRITE);
         }
     }
 
     /// A write-side failure: stop writing and tell the event callback (a closing bufferevent
     /// can deliver nothing more, so it goes).
-    fn bev_fail(&mut self, id: BevId, events: BevEvents) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        if b.closing {
+    fn bev_write_failed(&mut self, id: BevId, events: BevEvents) {
+        if self.bev_any(id).is_some_and(|b| b.closing) {
             self.bev_destroy(id);
             return;
         }
-        b.enabled = b.enabled & !What::WRITE;
-        self.bev_disarm_write(id);
-        self.bev_report(id);
+        let why = if events.contains(BevEvents::ERROR) {
+            BevWhy::Error
+        } else {
+            BevWhy::Eof
+        };
+        self.bev_stop(id, Dir::Write, why);
         self.bev_run_eventcb(id, events);
     }
 
     // ----- callbacks ----------------------------------------------------------------------------
 
+    /// Runs the read callback with at least the read low watermark's bytes, and the write
+    /// callback with at most the write low watermark's (libevent's
+    /// `bufferevent_trigger_nolock_`).
+    pub(crate) fn bev_trigger(&mut self, id: BevId, what: What) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        let read = what.contains(What::READ) && b.input.len() >= b.read_low;
+        let write = what.contains(What::WRITE) && b.output.len() <= b.write_low;
+        if read {
+            self.bev_run_readcb(id);
+        }
+        if write {
+            self.bev_run_writecb(id);
+        }
+    }
+
     /// Runs the read callback, taken out of its slot so it may do anything, even free the
-    /// bufferevent (libevent's `bufferevent_run_readcb_`).
+    /// bufferevent (libevent's `bufferevent_run_readcb_`). If the input is still at the high
+    /// watermark afterwards, the read callback runs again from the active queue
+    /// (`bufferevent_inbuf_wm_check`): reading is suspended, so only the program can drain it.
     pub(crate) fn bev_run_readcb(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
@@ -471,12 +585,20 @@ impl EventBase {
             return;
         };
         let epoch = b.cb_epoch;
+        b.refs += 1;
         cb(self, id);
         if let Some(b) = self.bev_any(id) {
             if b.cb_epoch == epoch && b.readcb.is_none() {
                 b.readcb = Some(cb);
             }
+            let full =
+                b.read_high > 0 && b.enabled.contains(What::READ) && b.input.len() >= b.read_high;
+            if full && b.readcb.is_some() {
+                b.refs += 1;
+                self.defer(Deferred::BevReadcb(id));
+            }
         }
+        self.bev_release(id);
     }
 
     /// Runs the write callback (libevent's `bufferevent_run_writecb_`).
@@ -489,6 +611,7 @@ impl EventBase {
         };
         let epoch = b.cb_epoch;
         b.writecb_running = true;
+        b.refs += 1;
         cb(self, id);
         if let Some(b) = self.bev_any(id) {
             b.writecb_running = false;
@@ -496,6 +619,7 @@ impl EventBase {
                 b.writecb = Some(cb);
             }
         }
+        self.bev_release(id);
     }
 
     /// Tells the observer, then the event callback, `events` (libevent's
@@ -511,12 +635,53 @@ impl EventBase {
             return;
         };
         let epoch = b.cb_epoch;
+        b.refs += 1;
         cb(self, id, events);
         if let Some(b) = self.bev_any(id) {
             if b.cb_epoch == epoch && b.eventcb.is_none() {
                 b.eventcb = Some(cb);
             }
         }
+        self.bev_release(id);
+    }
+
+    /// A deferred read callback (libevent's `bufferevent_run_deferred_callbacks_locked`).
+    pub(crate) fn bev_deferred_readcb(&mut self, id: BevId) {
+        if self.bev_any(id).is_some_and(|b| !b.finalizing) {
+            self.bev_trigger(id, What::READ);
+        }
+        self.bev_release(id);
+    }
+
+    /// Drops a reference taken for a running callback; the last one finishes a free the
+    /// program asked for meanwhile (libevent's `bufferevent_decref_and_unlock_`).
+    pub(crate) fn bev_release(&mut self, id: BevId) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        b.refs = b.refs.saturating_sub(1);
+        if b.refs == 0 && b.freed && !b.finalizing {
+            self.bev_finalize(id);
+        }
+    }
+
+    /// The last reference is gone: no more callbacks, both events deleted now, and the socket
+    /// closed from the active queue, after the callbacks already queued (libevent's
+    /// `event_callback_finalize_many_` with `bufferevent_finalize_cb_`).
+    pub(crate) fn bev_finalize(&mut self, id: BevId) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        b.finalizing = true;
+        b.readcb = None;
+        b.writecb = None;
+        b.eventcb = None;
+        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        for dir in [Dir::Read, Dir::Write] {
+            let stopped = self.bev_del(id, dir, BevWhy::Free);
+            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+        }
+        self.defer(Deferred::FinalizeBev(id));
     }
 
     // ----- observing and freeing ----------------------------------------------------------------
@@ -559,7 +724,8 @@ impl EventBase {
             return;
         };
         for ev in [b.read_ev, b.write_ev, b.pair_ev].into_iter().flatten() {
-            let _ = self.free(ev);
+            let freed = self.free(ev);
+            debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
         }
         if let Some(partner) = b.partner {
             self.bev_pair_unlink(partner);

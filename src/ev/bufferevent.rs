@@ -11,13 +11,14 @@ use std::ops::BitOr;
 use std::os::fd::{OwnedFd, RawFd};
 use std::time::Duration;
 
-use super::base::EventBase;
-use super::bev_data::{BevData, Shutdown};
+use super::base::{Deferred, EventBase};
+use super::bev_data::{BevData, Dir, Shutdown};
 use super::buffer::Evbuffer;
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
 use super::handle::{BevId, EventId};
 use super::observer::BufferLevels;
+use super::state::BevWhy;
 use super::sys::{self, socket};
 
 /// A read or write callback (libevent's `bufferevent_data_cb`).
@@ -34,6 +35,11 @@ impl BevOptions {
     pub const NONE: BevOptions = BevOptions(0);
     /// `BEV_OPT_CLOSE_ON_FREE`: the bufferevent owns the fd and closes it when freed.
     pub const CLOSE_ON_FREE: BevOptions = BevOptions(0x01);
+    /// An evscope extension, not in libevent: bytes added to an idle output are written at
+    /// once, inside the program's call, and the write event is added only when the socket is
+    /// full. Faster (no write event per reply), but not what a libevent program does: by
+    /// default, as in libevent, the output is written from the write event in the loop.
+    pub const WRITE_INLINE: BevOptions = BevOptions(0x80);
 
     /// True when every option of `other` is set here.
     pub const fn contains(self, other: BevOptions) -> bool {
@@ -62,17 +68,18 @@ pub enum FlushMode {
 impl EventBase {
     // ----- handles ------------------------------------------------------------------------------
 
-    /// The bufferevent, unless freed or closing.
+    /// The bufferevent, unless freed or closing. Freed inside one of its own callbacks, it
+    /// stays valid until that callback returns, as libevent's reference count keeps it.
     pub(crate) fn bev_ref(&self, id: BevId) -> Result<&BevData> {
         match self.bevs.get(id.index(), id.generation()) {
-            Some(b) if !b.closing => Ok(b),
+            Some(b) if !b.closing && !b.finalizing => Ok(b),
             _ => Err(Error::Stale(format!("bufferevent {id}"))),
         }
     }
 
     pub(crate) fn bev_mut(&mut self, id: BevId) -> Result<&mut BevData> {
         match self.bevs.get_mut(id.index(), id.generation()) {
-            Some(b) if !b.closing => Ok(b),
+            Some(b) if !b.closing && !b.finalizing => Ok(b),
             _ => Err(Error::Stale(format!("bufferevent {id}"))),
         }
     }
@@ -120,6 +127,7 @@ impl EventBase {
         };
         if let Some(b) = self.bev_any(id) {
             b.label = label.clone();
+            b.options = options;
         }
         if let Some(o) = self.observer() {
             o.bufferevent_new(id, fd, &label);
@@ -171,8 +179,11 @@ impl EventBase {
     }
 
     /// Starts a non-blocking connect to `addr`, making a socket first if the bufferevent has
-    /// none (libevent's `bufferevent_socket_connect`). The event callback hears `CONNECTED`, or
-    /// `ERROR` with the errno in [`EventBase::bufferevent_get_error`] (e.g. ECONNREFUSED).
+    /// none (libevent's `bufferevent_socket_connect`). As in libevent, the socket's events are
+    /// (re)assigned and added as enabled — the read event too, if reading is enabled — and the
+    /// write event stays pending until the connect finishes. The event callback hears
+    /// `CONNECTED`, or `ERROR` with the errno in [`EventBase::bufferevent_get_error`] (e.g.
+    /// ECONNREFUSED).
     pub fn bufferevent_socket_connect(&mut self, id: BevId, addr: SocketAddr) -> Result<()> {
         let b = self.bev_mut(id)?;
         if b.partner.is_some() {
@@ -180,6 +191,7 @@ impl EventBase {
                 "{id} is one end of a pair, not a socket"
             )));
         }
+        let had_socket = b.fd.is_some();
         let fd = match b.fd {
             Some(fd) => fd,
             None => {
@@ -189,31 +201,55 @@ impl EventBase {
                 fd
             }
         };
-        let pending = match socket::connect(fd, &addr) {
-            Ok(()) => None,
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => None,
-            Err(e) => Some(e.raw_os_error().unwrap_or(libc::EIO)),
+        let refused = match socket::connect(fd, &addr) {
+            Ok(()) => false,
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => false,
+            Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => true,
+            Err(e) => {
+                if !had_socket {
+                    self.bev_detach_fd(id);
+                }
+                return Err(e.into());
+            }
         };
+        if had_socket {
+            // libevent's bufferevent_setfd: the events are deleted and assigned again.
+            self.bev_socket_disable(id, What::READ | What::WRITE, BevWhy::Connect)?;
+        }
         let b = self.bev_mut(id)?;
-        b.connecting = true;
-        b.pending_error = pending;
-        let (read_armed, read_ev) = (b.read_armed, b.read_ev);
-        if read_armed {
-            // Reading starts once connected.
-            if let Some(ev) = read_ev {
-                self.del(ev)?;
-            }
-            self.bev_mut(id)?.read_armed = false;
+        if refused {
+            // Refused at once: the event callback hears it from the loop; nothing is enabled.
+            b.last_error = Some(libc::ECONNREFUSED);
+            b.enabled = What::NONE;
+            self.bev_report(id);
+            self.defer(Deferred::BevEvent(id, BevEvents::ERROR));
+            return Ok(());
         }
-        // The write handler finishes the connect: at once for an immediate outcome, else when
-        // the socket becomes writable.
-        self.bev_arm_write(id)?;
-        if let Some(ev) = self.bev_ref(id)?.write_ev {
-            if pending.is_some() {
-                self.active(ev, What::WRITE)?;
-            }
+        let mut enabled = b.enabled;
+        if b.read_suspended {
+            enabled = enabled & !What::READ;
         }
+        // bufferevent_setfd enables what was enabled; then the write event waits for the
+        // connect to finish.
+        self.bev_socket_enable(id, enabled, BevWhy::Connect)?;
+        self.bev_add(id, Dir::Write, BevWhy::Connect)?;
+        self.bev_mut(id)?.connecting = true;
+        self.bev_report(id);
         Ok(())
+    }
+
+    /// Takes back a socket the bufferevent made for a connect that could not start.
+    fn bev_detach_fd(&mut self, id: BevId) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        let events = [b.read_ev.take(), b.write_ev.take()];
+        b.fd = None;
+        b.owned = None;
+        for ev in events.into_iter().flatten() {
+            let freed = self.free(ev);
+            debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
+        }
     }
 
     // ----- callbacks and enabling ---------------------------------------------------------------
@@ -234,34 +270,35 @@ impl EventBase {
         Ok(())
     }
 
-    /// Enables reading and/or writing (libevent's `bufferevent_enable`). Enabling reading
-    /// re-arms the read timeout.
+    /// Enables reading and/or writing (libevent's `bufferevent_enable`): adds the socket's
+    /// events of `what` (restarting their timeouts). As in libevent, enabling `WRITE` adds the
+    /// write event even with nothing to send, so the write callback runs once the socket is
+    /// writable.
     pub fn bufferevent_enable(&mut self, id: BevId, what: What) -> Result<()> {
         let b = self.bev_mut(id)?;
-        b.enabled |= what & (What::READ | What::WRITE);
-        if what.contains(What::READ) {
-            let b = self.bev_ref(id)?;
-            if b.fd.is_some() && !b.connecting && !b.read_suspended {
-                self.bev_arm_read(id, true)?;
-            }
-            self.bev_pair_kick(id);
+        let what = what & (What::READ | What::WRITE);
+        b.enabled |= what;
+        let mut start = what;
+        if b.read_suspended {
+            start = start & !What::READ;
         }
-        if what.contains(What::WRITE) {
-            self.bev_output_changed(id);
+        if b.partner.is_some() {
+            self.bev_pair_kick(id);
+        } else {
+            self.bev_socket_enable(id, start, BevWhy::Enable)?;
         }
         self.bev_report(id);
         Ok(())
     }
 
-    /// Disables reading and/or writing (libevent's `bufferevent_disable`).
+    /// Disables reading and/or writing (libevent's `bufferevent_disable`): deletes the socket's
+    /// events of `what` (the write event stays while a connect is in progress).
     pub fn bufferevent_disable(&mut self, id: BevId, what: What) -> Result<()> {
         let b = self.bev_mut(id)?;
-        b.enabled = b.enabled & !(what & (What::READ | What::WRITE));
-        if what.contains(What::READ) {
-            self.bev_disarm_read(id);
-        }
-        if what.contains(What::WRITE) && !self.bev_ref(id)?.connecting {
-            self.bev_disarm_write(id);
+        let what = what & (What::READ | What::WRITE);
+        b.enabled = b.enabled & !what;
+        if b.partner.is_none() {
+            self.bev_socket_disable(id, what, BevWhy::Disable)?;
         }
         self.bev_report(id);
         Ok(())
@@ -318,7 +355,10 @@ impl EventBase {
 
     /// Sets the read and write timeouts; `None` clears one (libevent's
     /// `bufferevent_set_timeouts`). A timeout gives the event callback `TIMEOUT|READING` or
-    /// `TIMEOUT|WRITING` and disables that direction.
+    /// `TIMEOUT|WRITING` and disables that direction. As libevent 2.1 does, each event is then
+    /// added again with its timeout if its direction is enabled (and, for writing, output is
+    /// waiting), and deleted otherwise — also when its timeout is cleared, so clearing the read
+    /// timeout stops reading until the next `bufferevent_enable`.
     pub fn bufferevent_set_timeouts(
         &mut self,
         id: BevId,
@@ -328,17 +368,20 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.timeout_read = read;
         b.timeout_write = write;
-        let (ra, rev, wa, wev) = (b.read_armed, b.read_ev, b.write_armed, b.write_ev);
-        for (armed, ev, t) in [(ra, rev, read), (wa, wev, write)] {
-            let Some(ev) = ev else {
-                continue;
-            };
-            match t {
-                Some(t) if armed => self.add(ev, Some(t))?,
-                Some(_) => {}
-                // Forget the interval even while disarmed, so a later add does not bring an old
-                // timeout back.
-                None => self.remove_timer(ev)?,
+        if b.partner.is_some() {
+            return Ok(());
+        }
+        let readable = b.enabled.contains(What::READ) && !b.read_suspended && read.is_some();
+        let writable = b.enabled.contains(What::WRITE) && write.is_some() && !b.output.is_empty();
+        for (dir, on) in [(Dir::Read, readable), (Dir::Write, writable)] {
+            if on {
+                self.bev_add(id, dir, BevWhy::SetTimeouts)?;
+            } else {
+                self.bev_del(id, dir, BevWhy::SetTimeouts)?;
+                // Forget the interval, so a later add does not bring an old timeout back.
+                if let Some(ev) = self.bev_any(id).and_then(|b| b.event(dir)) {
+                    self.remove_timer(ev)?;
+                }
             }
         }
         Ok(())
@@ -346,8 +389,9 @@ impl EventBase {
 
     // ----- data ---------------------------------------------------------------------------------
 
-    /// Appends `data` to the output buffer (libevent's `bufferevent_write`). When the output was
-    /// empty the bytes are written at once; EV_WRITE is armed only when the socket is full.
+    /// Appends `data` to the output buffer (libevent's `bufferevent_write`). The bufferevent
+    /// adds its write event, and the bytes are written from it when the loop finds the socket
+    /// writable (at once with [`BevOptions::WRITE_INLINE`]).
     pub fn bufferevent_write(&mut self, id: BevId, data: &[u8]) -> Result<()> {
         let b = self.bev_mut(id)?;
         if b.shutdown != Shutdown::Open {
@@ -357,7 +401,7 @@ impl EventBase {
         }
         b.output.add(data);
         self.bev_report(id);
-        self.bev_output_changed(id);
+        self.bev_output_added(id);
         Ok(())
     }
 
@@ -372,7 +416,7 @@ impl EventBase {
         }
         b.output.add_buffer(src);
         self.bev_report(id);
-        self.bev_output_changed(id);
+        self.bev_output_added(id);
         Ok(())
     }
 
@@ -391,19 +435,16 @@ impl EventBase {
         Ok(())
     }
 
-    /// Writes what the socket takes now (libevent's `bufferevent_flush`); with
-    /// [`FlushMode::Finished`] also shuts the write side down once the output has drained.
-    /// Flushing `READ` does nothing, as for libevent's sockets. Returns the bytes written.
+    /// libevent's `bufferevent_flush`: for a socket it does nothing and returns 0, as in
+    /// libevent (the write event sends the output). For a pair, the output moves to the other
+    /// end, and [`FlushMode::Finished`] gives it end of file once drained. Returns the bytes
+    /// moved.
     pub fn bufferevent_flush(&mut self, id: BevId, what: What, mode: FlushMode) -> Result<usize> {
-        self.bev_ref(id)?;
-        if !what.contains(What::WRITE) {
+        let b = self.bev_ref(id)?;
+        if !what.contains(What::WRITE) || b.partner.is_none() {
             return Ok(0);
         }
-        let before = self.bev_ref(id)?.output.len();
-        let b = self.bev_ref(id)?;
-        if b.fd.is_some() && !b.connecting && !b.output.is_empty() && b.shutdown != Shutdown::Done {
-            self.bev_write_now(id);
-        }
+        let before = b.output.len();
         self.bev_pair_kick(id);
         if mode == FlushMode::Finished {
             self.bufferevent_shutdown_write(id)?;
@@ -426,12 +467,25 @@ impl EventBase {
 
     // ----- freeing ------------------------------------------------------------------------------
 
-    /// Frees the bufferevent at once (libevent's `bufferevent_free`): unsent output is dropped,
-    /// and the fd closed with `CLOSE_ON_FREE`. Freeing inside one of its callbacks is allowed.
-    /// To send every queued byte first, use [`EventBase::bufferevent_close_after_flush`].
+    /// Frees the bufferevent (libevent's `bufferevent_free`): its callbacks are cleared at
+    /// once and unsent output is dropped. Inside one of its own callbacks the handle stays
+    /// valid until that callback returns, as libevent's reference count keeps it; then its
+    /// events are deleted, and its fd is closed (with `CLOSE_ON_FREE`) from the active queue,
+    /// after the callbacks already queued — as libevent finalizes a bufferevent. To send every
+    /// queued byte first, use [`EventBase::bufferevent_close_after_flush`].
     pub fn bufferevent_free(&mut self, id: BevId) -> Result<()> {
-        self.bev_ref(id)?;
-        self.bev_destroy(id);
+        let b = self.bev_mut(id)?;
+        if b.freed {
+            return Err(Error::Stale(format!("bufferevent {id} (already freed)")));
+        }
+        b.freed = true;
+        b.readcb = None;
+        b.writecb = None;
+        b.eventcb = None;
+        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        if b.refs == 0 {
+            self.bev_finalize(id);
+        }
         Ok(())
     }
 
@@ -470,7 +524,7 @@ impl EventBase {
             // flush (no timeout yet: the peer may be slow to take our output).
             self.bev_arm_discard(id, None);
         }
-        self.bev_output_changed(id);
+        self.bev_output_added(id);
         self.bev_pair_kick(id);
         self.bev_maybe_shutdown(id);
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::base::{EventBase, Exit};
+use super::base::{Deferred, EventBase, Exit, DEFERRED};
 use super::error::{Error, Result};
 use super::flags::{LoopFlags, What};
 use super::handle::EventId;
@@ -98,7 +98,30 @@ impl EventBase {
     }
 
     pub(super) fn has_events(&self) -> bool {
-        self.n_live > 0 || self.exit_at.is_some() || self.exit_after_iteration
+        self.n_live > 0
+            || !self.deferred.is_empty()
+            || self.exit_at.is_some()
+            || self.exit_after_iteration
+    }
+
+    /// Queues `work` to run from the active queue of the middle priority, after the callbacks
+    /// already queued there (libevent's `event_callback_activate_`).
+    pub(crate) fn defer(&mut self, work: Deferred) {
+        self.deferred.push_back(work);
+        let priority = self.active.len() / 2;
+        self.active[priority].push_back((DEFERRED, 0));
+        self.n_active += 1;
+    }
+
+    /// Runs the oldest deferred callback.
+    fn run_deferred(&mut self) {
+        self.n_active -= 1;
+        match self.deferred.pop_front() {
+            Some(Deferred::FinalizeBev(id)) => self.bev_destroy(id),
+            Some(Deferred::BevReadcb(id)) => self.bev_deferred_readcb(id),
+            Some(Deferred::BevEvent(id, events)) => self.bev_run_eventcb(id, events),
+            None => debug_assert!(false, "an active-queue entry without its deferred work"),
+        }
     }
 
     /// Step 1: how long the backend may block.
@@ -137,9 +160,14 @@ impl EventBase {
                 self.activate_signals();
                 continue;
             }
-            let mut i = 0;
-            while let Some(&(slot, interest)) = self.io.events(fd).get(i) {
-                i += 1;
+            // Newest first, as libevent's evmap keeps an fd's events (LIST_INSERT_HEAD): the
+            // event added last is queued, and so runs, first.
+            let mut i = self.io.events(fd).len();
+            while i > 0 {
+                i -= 1;
+                let Some(&(slot, interest)) = self.io.events(fd).get(i) else {
+                    continue;
+                };
                 let fired = res & interest & (What::READ | What::WRITE | What::CLOSED);
                 if !fired.is_empty() {
                     self.queue_insert_active(slot, fired, 1);
@@ -197,7 +225,10 @@ impl EventBase {
             }
             let mut ran = 0;
             while let Some((slot, token)) = self.active[priority].pop_front() {
-                if self.run_one(slot, token) {
+                if slot == DEFERRED {
+                    self.run_deferred();
+                    ran += 1;
+                } else if self.run_one(slot, token) {
                     ran += 1;
                 }
                 if self.break_requested {
@@ -246,7 +277,9 @@ impl EventBase {
         }
         self.update_live(slot);
         let id = EventId::new(slot, generation);
-        self.data_mut(slot).running = true;
+        let ev = self.data_mut(slot);
+        ev.running = true;
+        ev.cb_cause = None;
         self.sync_state(slot, Cause::Dispatch);
         let calls = if res.contains(What::SIGNAL) {
             ncalls
@@ -295,20 +328,23 @@ impl EventBase {
             return;
         }
         let slot = id.index();
+        // An event_add or event_del inside the callback is why it ends as it does; otherwise
+        // its flags decide (persistent: pending again; one-shot: non-pending).
+        let cause = ev.cb_cause.take().unwrap_or(Cause::Returned);
         if ev.active.is_some() {
             // Activated again inside its callback: show the return first, then the activation,
             // so every step is a legal transition.
             let fd = ev.fd;
-            let rest = if ev.inserted || ev.timer_armed {
+            let rest = if ev.is_waiting() {
                 State::Pending
             } else {
                 State::NonPending
             };
             self.data_mut(slot).state = rest;
-            self.tell_transition(id, fd, State::Callback, rest, Cause::Returned);
+            self.tell_transition(id, fd, State::Callback, rest, cause);
             self.sync_state(slot, Cause::Activate);
         } else {
-            self.sync_state(slot, Cause::Returned);
+            self.sync_state(slot, cause);
         }
     }
 }

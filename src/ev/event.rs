@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::base::EventBase;
 use super::flags::What;
 use super::handle::EventId;
-use super::state::State;
+use super::state::{Cause, State};
 
 /// An event callback (libevent's `event_callback_fn`): the base, the event, and what fired.
 pub type Callback = Box<dyn FnMut(&mut EventBase, EventId, What)>;
@@ -37,6 +37,9 @@ pub(crate) struct EventData {
     pub ncalls: u32,
     /// The callback is running.
     pub running: bool,
+    /// What last made the event pending or not pending while its callback ran (an `event_add`
+    /// or `event_del` by the program or a bufferevent): the cause shown when it returns.
+    pub cb_cause: Option<Cause>,
     /// Freed after its callback (`event_base_once`).
     pub once: bool,
     /// The state last told to the observer.
@@ -61,6 +64,7 @@ impl EventData {
             active_token: 0,
             ncalls: 0,
             running: false,
+            cb_cause: None,
             once: false,
             state: State::New,
             counted_live: false,
@@ -86,6 +90,11 @@ impl EventData {
         } else {
             State::NonPending
         }
+    }
+
+    /// Waiting for its fd, signal or timeout (libevent's `EVLIST_INSERTED | EVLIST_TIMEOUT`).
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.inserted || self.timer_armed
     }
 
     /// The interest this event adds to its fd's backend registration.

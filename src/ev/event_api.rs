@@ -112,6 +112,16 @@ impl EventBase {
     /// Makes the event pending (libevent's `event_add`): watch its fd or signal, and arm its
     /// timeout if `timeout` is given. Adding a pending event again re-arms its timeout.
     pub fn add(&mut self, id: EventId, timeout: Option<Duration>) -> Result<()> {
+        self.add_because(id, timeout, Cause::Add)
+    }
+
+    /// `event_add` made by `cause` (the program, or a bufferevent for its own events).
+    pub(crate) fn add_because(
+        &mut self,
+        id: EventId,
+        timeout: Option<Duration>,
+        cause: Cause,
+    ) -> Result<()> {
         let now = self.now();
         let ev = self.get(id)?;
         let (fd, is_io, is_signal, inserted) = (
@@ -126,6 +136,7 @@ impl EventBase {
             )));
         }
         let slot = id.index();
+        let was_waiting = ev.is_waiting();
         if !inserted {
             if is_io {
                 self.insert_io(slot, fd.unwrap_or(-1))?;
@@ -143,17 +154,40 @@ impl EventBase {
             self.data_mut(slot).interval = Some(tv);
             self.queue_insert_timeout(slot, now + tv);
         }
-        self.sync_state(slot, Cause::Add);
+        self.note_cb_cause(slot, was_waiting, cause);
+        self.sync_state(slot, cause);
         Ok(())
+    }
+
+    /// While its callback runs an event shows `callback`; what made it pending or not pending
+    /// meanwhile is kept for the transition shown when the callback returns.
+    fn note_cb_cause(&mut self, slot: u32, was_waiting: bool, cause: Cause) {
+        let ev = self.data_mut(slot);
+        if ev.running && ev.is_waiting() != was_waiting {
+            ev.cb_cause = Some(cause);
+        }
     }
 
     /// Makes the event non-pending (libevent's `event_del`): stop watching, disarm, and take
     /// it off the active queue.
     pub fn del(&mut self, id: EventId) -> Result<()> {
-        self.get(id)?;
-        self.remove_everywhere(id.index())?;
-        self.sync_state(id.index(), Cause::Del);
+        self.del_because(id, Cause::Del)
+    }
+
+    /// `event_del` made by `cause` (the program, or a bufferevent for its own events).
+    pub(crate) fn del_because(&mut self, id: EventId, cause: Cause) -> Result<()> {
+        let was_waiting = self.get(id)?.is_waiting();
+        let slot = id.index();
+        self.remove_everywhere(slot)?;
+        self.note_cb_cause(slot, was_waiting, cause);
+        self.sync_state(slot, cause);
         Ok(())
+    }
+
+    /// True while the event waits for its fd, signal or timeout (added, not yet fired or
+    /// deleted).
+    pub(crate) fn is_waiting(&self, id: EventId) -> bool {
+        self.get(id).is_ok_and(|ev| ev.is_waiting())
     }
 
     /// Deletes and frees the event (libevent's `event_free`); its handle becomes stale. Freeing

@@ -70,7 +70,7 @@ pub use flags::{BevEvents, LoopFlags, What};
 pub use handle::{BevId, EventId, ListenerId};
 pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
 pub use observer::{BaseInfo, BufferLevels, Observer};
-pub use state::{Cause, State};
+pub use state::{BevWhy, Cause, State};
 pub use sys::set_nonblocking;
 pub use sys::signal::raise;
 pub use sys::socket::set_tcp_nodelay;

@@ -71,7 +71,8 @@ impl Signals {
                 continue;
             }
             if let Some(slots) = self.watchers.get(&(sig as libc::c_int)) {
-                out.extend(slots.iter().map(|s| (*s, *count)));
+                // Newest first, as libevent's evmap keeps a signal's events.
+                out.extend(slots.iter().rev().map(|s| (*s, *count)));
             }
             *count = 0;
         }

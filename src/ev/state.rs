@@ -115,6 +115,83 @@ pub enum Cause {
     Dispatch,
     /// The callback returned; the state after it follows from the event's flags.
     Returned,
+    /// A bufferevent added or deleted one of its own read and write events, for this reason.
+    Bev(BevWhy),
+}
+
+/// Why a bufferevent added or deleted its internal read or write event (libevent's
+/// `bufferevent_sock.c` and `bufferevent.c` do it in these places).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BevWhy {
+    /// `bufferevent_enable` was called.
+    Enable,
+    /// `bufferevent_disable` was called.
+    Disable,
+    /// `bufferevent_free` was called: the bufferevent stops watching its socket.
+    Free,
+    /// `bufferevent_socket_connect` was called: the socket is (re)assigned and watched.
+    Connect,
+    /// `bufferevent_set_timeouts` was called (libevent re-adds or deletes both events).
+    SetTimeouts,
+    /// The output buffer got bytes to send: the write event is added
+    /// (`bufferevent_socket_outbuf_cb`).
+    OutputAdded,
+    /// The output buffer is empty: the write event deletes itself (`bufferevent_writecb`).
+    OutputEmpty,
+    /// The input reached the read high watermark: reading is suspended.
+    ReadHigh,
+    /// The input is below the read high watermark again: reading resumes.
+    ReadResumed,
+    /// End of file: the bufferevent disables reading.
+    Eof,
+    /// A read or write error: the bufferevent disables that direction.
+    Error,
+    /// The read or write timeout expired: the bufferevent disables that direction.
+    Timeout,
+    /// The connect finished and writing is not enabled: the write event is deleted.
+    Connected,
+    /// The connect failed: both events are deleted.
+    ConnectFailed,
+}
+
+impl BevWhy {
+    /// The name written in traces.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BevWhy::Enable => "bufferevent_enable",
+            BevWhy::Disable => "bufferevent_disable",
+            BevWhy::Free => "bufferevent_free",
+            BevWhy::Connect => "bufferevent_socket_connect",
+            BevWhy::SetTimeouts => "bufferevent_set_timeouts",
+            BevWhy::OutputAdded => "bev_output_added",
+            BevWhy::OutputEmpty => "bev_output_empty",
+            BevWhy::ReadHigh => "bev_read_high_watermark",
+            BevWhy::ReadResumed => "bev_read_resumed",
+            BevWhy::Eof => "bev_eof",
+            BevWhy::Error => "bev_error",
+            BevWhy::Timeout => "bev_timeout",
+            BevWhy::Connected => "bev_connected",
+            BevWhy::ConnectFailed => "bev_connect_failed",
+        }
+    }
+
+    /// Every reason, for documentation and checks.
+    pub const ALL: [BevWhy; 14] = [
+        BevWhy::Enable,
+        BevWhy::Disable,
+        BevWhy::Free,
+        BevWhy::Connect,
+        BevWhy::SetTimeouts,
+        BevWhy::OutputAdded,
+        BevWhy::OutputEmpty,
+        BevWhy::ReadHigh,
+        BevWhy::ReadResumed,
+        BevWhy::Eof,
+        BevWhy::Error,
+        BevWhy::Timeout,
+        BevWhy::Connected,
+        BevWhy::ConnectFailed,
+    ];
 }
 
 impl Cause {
@@ -139,6 +216,7 @@ impl Cause {
             Cause::Signal => "signal",
             Cause::Dispatch => "dispatch",
             Cause::Returned => "callback_returned",
+            Cause::Bev(why) => why.as_str(),
         }
     }
 }
