@@ -2,19 +2,25 @@
 //! callback moves the input buffer to the output buffer. Runs until killed.
 //!
 //! ```text
-//! cargo run --example echo_server 127.0.0.1:9995
+//! cargo run --example echo_server 127.0.0.1:9995 [--write-inline]
 //! ```
 //!
-//! The first line on stdout is `listening on ADDR` (useful with port 0).
+//! The first line on stdout is `listening on ADDR` (useful with port 0). `--write-inline` makes
+//! each bufferevent with evscope's `BevOptions::WRITE_INLINE` extension (replies written inside
+//! the read callback, not from the write event as libevent does).
 
 use std::error::Error;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::fd::{IntoRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use evscope::ev::{
     set_tcp_nodelay, BevEvents, BevOptions, EventBase, ListenerFlags, ListenerId, What,
 };
+
+/// `--write-inline` was given.
+static WRITE_INLINE: AtomicBool = AtomicBool::new(false);
 
 fn main() {
     if let Err(e) = run() {
@@ -24,9 +30,16 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn Error>> {
-    let arg = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9995".to_string());
+    let mut arg = "127.0.0.1:9995".to_string();
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--write-inline" => WRITE_INLINE.store(true, Ordering::Relaxed),
+            other if other.starts_with('-') => {
+                return Err(format!("unknown option {other:?} (try --write-inline)").into())
+            }
+            other => arg = other.to_string(),
+        }
+    }
     let addr: SocketAddr = arg
         .parse()
         .map_err(|e| format!("{arg:?} is not an address like 127.0.0.1:9995: {e}"))?;
@@ -55,7 +68,11 @@ fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, _peer: Optio
     let fd = sock.into_raw_fd();
     // Small replies go out at once instead of waiting for Nagle's algorithm.
     let _ = set_tcp_nodelay(fd, true);
-    let bev = match base.bufferevent_socket_new(fd, BevOptions::CLOSE_ON_FREE) {
+    let mut options = BevOptions::CLOSE_ON_FREE;
+    if WRITE_INLINE.load(Ordering::Relaxed) {
+        options = options | BevOptions::WRITE_INLINE;
+    }
+    let bev = match base.bufferevent_socket_new(fd, options) {
         Ok(bev) => bev,
         Err(e) => {
             eprintln!("bufferevent_socket_new: {e}");
