@@ -181,6 +181,13 @@ impl EventBase {
         })
     }
 
+    /// The descriptor signals are delivered on, once a signal event was added (libevent
+    /// watches its signal socketpair with an internal event, which `event_base_dump_events`
+    /// lists).
+    pub fn signal_fd(&self) -> Option<RawFd> {
+        self.signals.as_ref().map(|s| s.read_fd())
+    }
+
     /// The backend's name (libevent's `event_base_get_method`).
     pub fn method(&self) -> &'static str {
         self.backend.name()
