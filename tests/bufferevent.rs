@@ -10,7 +10,9 @@ use std::rc::Rc;
 use std::thread;
 use std::time::Instant;
 
-use evscope::ev::{BevEvents, BevOptions, Error, Evbuffer, EventBase, FlushMode, LoopFlags, What};
+use evscope::ev::{
+    BevEvents, BevOptions, Error, Evbuffer, EventBase, FlushMode, LoopFlags, State, What,
+};
 use util::*;
 
 /// libevent's own watermark case (regress_bufferevent.c): 65,000 bytes through a socket with
@@ -523,6 +525,202 @@ fn pair_respects_the_read_high_watermark() {
         base.bufferevent_write(a, &[0u8; 1000])?;
         base.dispatch()?;
         assert_eq!(*sizes.borrow(), vec![100; 10]);
+        Ok(())
+    });
+}
+
+/// Whether the bufferevent's read and write events are pending (libevent's
+/// `event_pending(&bev->ev_read, EV_READ, NULL)` and the same for `ev_write`).
+fn pending_events(base: &EventBase, bev: evscope::ev::BevId) -> Result<(bool, bool), Error> {
+    let (read, write) = base.bufferevent_events(bev)?;
+    let is = |ev: Option<evscope::ev::EventId>, what| -> Result<bool, Error> {
+        match ev {
+            Some(ev) => Ok(!base.pending(ev, what)?.0.is_empty()),
+            None => Ok(false),
+        }
+    };
+    Ok((is(read, What::READ)?, is(write, What::WRITE)?))
+}
+
+/// libevent's write path: bufferevent_write leaves the bytes in the output and the write event
+/// pending; the loop writes them from the write event, which then deletes itself, and only
+/// then runs the write callback.
+#[test]
+fn bytes_are_written_from_the_write_event() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        base.bufferevent_setcb(
+            bev,
+            None,
+            Some(Box::new(move |base, bev| {
+                let output = base.bufferevent_levels(bev).unwrap().output;
+                s.borrow_mut()
+                    .push((output, pending_events(base, bev).unwrap()));
+            })),
+            None,
+        )?;
+        assert_eq!(
+            pending_events(&base, bev)?,
+            (false, false),
+            "new: nothing added"
+        );
+        base.bufferevent_write(bev, b"hello")?;
+        assert_eq!(base.bufferevent_levels(bev)?.output, 5, "not written yet");
+        assert_eq!(
+            pending_events(&base, bev)?,
+            (false, true),
+            "the write event waits"
+        );
+        let (_, write_ev) = base.bufferevent_events(bev)?;
+        let write_ev = write_ev.ok_or("a socket bufferevent has a write event")?;
+        assert_eq!(base.state(write_ev)?, State::Pending);
+        base.loop_(LoopFlags::ONCE)?;
+        assert_eq!(
+            *seen.borrow(),
+            [(0, (false, false))],
+            "written, deleted, then the write callback"
+        );
+        assert_eq!(base.state(write_ev)?, State::NonPending);
+        let mut got = [0u8; 5];
+        theirs.read_exact(&mut got)?;
+        assert_eq!(&got, b"hello");
+        Ok(())
+    });
+}
+
+/// The WRITE_INLINE extension writes inside the call and leaves the write event alone while
+/// the socket takes everything.
+#[test]
+fn write_inline_extension_writes_at_once() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(ours);
+        let bev =
+            base.bufferevent_socket_new(fd, BevOptions::CLOSE_ON_FREE | BevOptions::WRITE_INLINE)?;
+        base.bufferevent_write(bev, b"hello")?;
+        assert_eq!(base.bufferevent_levels(bev)?.output, 0);
+        assert_eq!(pending_events(&base, bev)?, (false, false));
+        let mut got = [0u8; 5];
+        theirs.read_exact(&mut got)?;
+        assert_eq!(&got, b"hello");
+        Ok(())
+    });
+}
+
+/// Enabling writing adds the write event even with nothing to send, so the write callback runs
+/// once the socket is writable (libevent's be_socket_enable and bufferevent_writecb).
+#[test]
+fn enabling_writing_runs_the_write_callback_once() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, _theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        assert_eq!(
+            base.bufferevent_get_enabled(bev)?,
+            What::WRITE,
+            "writing is on by default"
+        );
+        let calls = Rc::new(Cell::new(0));
+        let c = calls.clone();
+        base.bufferevent_setcb(
+            bev,
+            None,
+            Some(Box::new(move |_, _| c.set(c.get() + 1))),
+            None,
+        )?;
+        base.bufferevent_enable(bev, What::WRITE)?;
+        assert_eq!(pending_events(&base, bev)?, (false, true));
+        base.loop_(LoopFlags::ONCE)?;
+        assert_eq!(calls.get(), 1);
+        assert_eq!(
+            pending_events(&base, bev)?,
+            (false, false),
+            "nothing to send: deleted"
+        );
+        Ok(())
+    });
+}
+
+/// libevent holds a reference while a bufferevent's callback runs: freed inside it, the handle
+/// answers until the callback returns; then the events are deleted at once and the socket
+/// closes from the active queue.
+#[test]
+fn freed_inside_its_callback_it_lives_until_the_callback_returns() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (ours, mut theirs) = tcp_pair()?;
+        let bev = bev_on(&mut base, ours)?;
+        let inside = Rc::new(RefCell::new(None));
+        let i = inside.clone();
+        base.bufferevent_setcb(
+            bev,
+            Some(Box::new(move |base, bev| {
+                base.bufferevent_free(bev).unwrap();
+                let after = (
+                    base.bufferevent_get_enabled(bev).is_ok(),
+                    pending_events(base, bev).map(|p| p.0).ok(),
+                    base.bufferevent_free(bev).is_err(),
+                );
+                *i.borrow_mut() = Some(after);
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        theirs.write_all(b"x")?;
+        base.loop_(LoopFlags::ONCE)?;
+        assert_eq!(
+            *inside.borrow(),
+            Some((true, Some(true), true)),
+            "inside: still valid, still reading, and a second free is refused"
+        );
+        assert!(
+            base.bufferevent_get_enabled(bev).is_err(),
+            "stale once the callback returned"
+        );
+        let mut rest = Vec::new();
+        theirs.read_to_end(&mut rest)?;
+        assert!(rest.is_empty(), "the socket was closed: end of file");
+        Ok(())
+    });
+}
+
+/// libevent's bufferevent_socket_connect assigns the socket's events and adds them as enabled:
+/// with reading enabled first, the read event is pending during the connect, beside the write
+/// event that waits for it to finish.
+#[test]
+fn connect_adds_the_read_event_when_reading_is_enabled() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let bev = base.bufferevent_socket_new(None, BevOptions::CLOSE_ON_FREE)?;
+        let got = Rc::new(Cell::new(None));
+        let g = got.clone();
+        base.bufferevent_setcb(
+            bev,
+            None,
+            None,
+            Some(Box::new(move |base, bev, events| {
+                g.set(Some(events));
+                assert_eq!(pending_events(base, bev).unwrap(), (true, true));
+            })),
+        )?;
+        base.bufferevent_enable(bev, What::READ)?;
+        assert_eq!(pending_events(&base, bev)?, (false, false), "no socket yet");
+        base.bufferevent_socket_connect(bev, listener.local_addr()?)?;
+        assert_eq!(pending_events(&base, bev)?, (true, true));
+        base.loop_(LoopFlags::ONCE)?;
+        assert_eq!(got.get(), Some(BevEvents::CONNECTED));
+        assert_eq!(
+            pending_events(&base, bev)?,
+            (true, false),
+            "connected with nothing to send: the write event deleted itself"
+        );
         Ok(())
     });
 }

@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use evscope::ev::{BackendKind, Error, EventBase, Exit, LoopFlags, State, What};
+use evscope::ev::{BackendKind, Cause, Error, EventBase, Exit, LoopFlags, State, What};
 use util::*;
 
 fn counter() -> (Rc<Cell<u32>>, Rc<Cell<u32>>) {
@@ -816,4 +816,85 @@ fn backend_from_env_child() -> TestResult {
     let base = EventBase::new()?;
     println!("method={}", base.method());
     Ok(())
+}
+
+/// The transition shown when a callback returns names what happened inside it: a persistent
+/// event deleted there goes callback → non_pending *by event_del*; a one-shot re-added there
+/// goes callback → pending by event_add; left alone, each follows its flags (callback_returned).
+#[test]
+fn the_cause_of_a_callback_s_end_is_what_happened_inside_it() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let rec = Recorder::install(&mut base);
+        let (a, b) = socketpair()?;
+        poke(&b, b"x")?;
+        let deleted = base.event_new(fd(&a), What::READ | What::PERSIST, |base, id, _| {
+            base.del(id).unwrap();
+        })?;
+        let (runs, r) = counter();
+        let readded = base.event_new(None, What::NONE, move |base, id, _| {
+            r.set(r.get() + 1);
+            if r.get() == 1 {
+                base.add(id, Some(ms(1))).unwrap();
+            }
+        })?;
+        let ticker = base.event_new(None, What::PERSIST, |base, id, _| {
+            if base.state(id).is_ok() {
+                base.free(id).unwrap();
+            }
+        })?;
+        base.add(deleted, None)?;
+        base.add(readded, Some(ms(1)))?;
+        base.add(ticker, Some(ms(1)))?;
+        base.dispatch()?;
+        assert_eq!(runs.get(), 2);
+        let ends = |ev| -> Vec<(State, Cause)> {
+            rec.log
+                .borrow()
+                .iter()
+                .filter_map(|s| match s {
+                    Seen::Transition(id, State::Callback, to, cause) if *id == ev => {
+                        Some((*to, *cause))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(ends(deleted), [(State::NonPending, Cause::Del)]);
+        assert_eq!(
+            ends(readded),
+            [
+                (State::Pending, Cause::Add),
+                (State::NonPending, Cause::Returned)
+            ]
+        );
+        assert_eq!(ends(ticker), [(State::Freed, Cause::Free)]);
+        rec.assert_all_legal();
+        Ok(())
+    });
+}
+
+/// An fd's events become active newest first, as libevent's evmap lists them (so the one added
+/// last runs first when both are ready in one wait).
+#[test]
+fn an_fd_s_events_run_newest_first() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = socketpair()?;
+        poke(&b, b"x")?;
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let mut evs = Vec::new();
+        for name in ["first", "second", "third"] {
+            let o = order.clone();
+            let ev =
+                base.event_new(fd(&a), What::READ, move |_, _, _| o.borrow_mut().push(name))?;
+            evs.push(ev);
+        }
+        for ev in evs {
+            base.add(ev, None)?;
+        }
+        base.loop_(LoopFlags::ONCE)?;
+        assert_eq!(*order.borrow(), ["third", "second", "first"]);
+        Ok(())
+    });
 }
