@@ -139,24 +139,18 @@ impl Explainer {
                 cause,
             } => {
                 let name = self.event_name(*ev);
-                let why = cause_text(cause, *fd, self.lang);
+                let moved = Moved {
+                    fd: *fd,
+                    from: *from,
+                    to: *to,
+                    what: self.events.get(ev).map(|info| info.what),
+                };
+                let why = transition_text(cause, &moved, self.lang);
                 if zh {
                     let _ = write!(o, "{name} {}：{why}", state_zh(*to));
                 } else {
                     let _ = write!(o, "{name} {}: {why}", state_en(*to));
                 }
-                if cause == "callback_returned" {
-                    o.push_str(match (*to, zh) {
-                        (State::Pending, false) => " (persistent, or re-added: it waits again)",
-                        (State::Pending, true) => "（持久事件或被重新添加：继续等待）",
-                        (State::NonPending, false) => {
-                            " (not persistent: it waits no more until event_add)"
-                        }
-                        (State::NonPending, true) => "（非持久事件：除非再次 event_add，不再等待）",
-                        _ => "",
-                    });
-                }
-                let _ = from;
             }
             Body::CallbackBegin { ev, what } => {
                 let name = self.event_name(*ev);
@@ -439,36 +433,322 @@ fn state_zh(to: State) -> String {
     }
 }
 
-/// Why a transition happened, from its `cause`.
-fn cause_text(cause: &str, fd: Option<i32>, lang: Lang) -> String {
-    let fd = fd.map_or_else(|| "?".to_string(), |f| f.to_string());
+/// What a transition record says, with what `event_new` said about the event's flags.
+struct Moved {
+    fd: Option<i32>,
+    from: State,
+    to: State,
+    /// The event's flags, when its `event_new` was seen.
+    what: Option<What>,
+}
+
+/// Which transitions of a cause a row of [`CAUSES`] puts into words.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum When {
+    /// Any.
+    Any,
+    /// Those made while the event's own callback ran (the state left is `callback`).
+    InCallback,
+    /// Those that made the event pending: the cause added it (the other rows of the cause
+    /// tell a deletion).
+    Added,
+}
+
+/// Every cause the library writes, in words: (cause, which transitions, English, Chinese).
+/// The first row that fits is used. In the text `{fd}` is the event's fd (or signal number),
+/// `{ev}` the event as its bufferevent calls it ("read event", "write event"), `{rw}` its
+/// direction ("read", "write") and `{rwing}` ("reading", "writing"). docs/trace-format.md
+/// tells the same in its table of causes.
+const CAUSES: &[(&str, When, &str, &str)] = &[
+    // The program's calls.
+    (
+        "event_add",
+        When::InCallback,
+        "event_add was called during its callback",
+        "回调期间调用了 event_add",
+    ),
+    (
+        "event_add",
+        When::Any,
+        "event_add was called",
+        "调用了 event_add",
+    ),
+    (
+        "event_del",
+        When::InCallback,
+        "event_del was called during its callback",
+        "回调期间调用了 event_del",
+    ),
+    (
+        "event_del",
+        When::Any,
+        "event_del was called",
+        "调用了 event_del",
+    ),
+    (
+        "event_free",
+        When::Any,
+        "event_free was called",
+        "调用了 event_free",
+    ),
+    (
+        "event_active",
+        When::Any,
+        "event_active was called",
+        "调用了 event_active",
+    ),
+    // The loop.
+    (
+        "fd_readable",
+        When::Any,
+        "fd {fd} is readable",
+        "fd {fd} 可读",
+    ),
+    (
+        "fd_writable",
+        When::Any,
+        "fd {fd} is writable",
+        "fd {fd} 可写",
+    ),
+    (
+        "fd_ready",
+        When::Any,
+        "fd {fd} is readable and writable",
+        "fd {fd} 可读且可写",
+    ),
+    (
+        "fd_closed",
+        When::Any,
+        "fd {fd} was closed by the peer",
+        "fd {fd} 的对端已关闭",
+    ),
+    (
+        "timeout",
+        When::Any,
+        "its timeout expired",
+        "超时时间到了",
+    ),
+    (
+        "signal",
+        When::Any,
+        "signal {fd} arrived",
+        "信号 {fd} 到达",
+    ),
+    (
+        "dispatch",
+        When::Any,
+        "the loop calls its callback",
+        "事件循环调用它的回调函数",
+    ),
+    (
+        "callback_returned",
+        When::Any,
+        "its callback returned",
+        "回调函数返回",
+    ),
+    // A bufferevent, for its own read and write events.
+    (
+        "bufferevent_enable",
+        When::Any,
+        "bufferevent_enable was called: the bufferevent added its {ev}",
+        "调用了 bufferevent_enable：bufferevent 添加了它的{ev}",
+    ),
+    (
+        "bufferevent_disable",
+        When::Any,
+        "bufferevent_disable was called: the bufferevent deleted its {ev}",
+        "调用了 bufferevent_disable：bufferevent 删除了它的{ev}",
+    ),
+    (
+        "bufferevent_free",
+        When::Added,
+        "the bufferevent closes once its output is sent: it added its {ev} to read and discard what the peer still sends, until the peer closes",
+        "bufferevent 发完输出后关闭：它添加了它的{ev}，读取并丢弃对端仍在发送的数据，直到对端关闭",
+    ),
+    (
+        "bufferevent_free",
+        When::Any,
+        "bufferevent_free was called: the bufferevent deleted its {ev}",
+        "调用了 bufferevent_free：bufferevent 删除了它的{ev}",
+    ),
+    (
+        "bufferevent_socket_connect",
+        When::Added,
+        "bufferevent_socket_connect was called: the bufferevent added its {ev}",
+        "调用了 bufferevent_socket_connect：bufferevent 添加了它的{ev}",
+    ),
+    (
+        "bufferevent_socket_connect",
+        When::Any,
+        "bufferevent_socket_connect was called: the bufferevent deleted its {ev}, to set it up on the socket again",
+        "调用了 bufferevent_socket_connect：bufferevent 删除了它的{ev}，以便在套接字上重新设置",
+    ),
+    (
+        "bufferevent_set_timeouts",
+        When::Added,
+        "bufferevent_set_timeouts was called: the bufferevent added its {ev} again, with the new timeout",
+        "调用了 bufferevent_set_timeouts：bufferevent 以新的超时重新添加了它的{ev}",
+    ),
+    (
+        "bufferevent_set_timeouts",
+        When::Any,
+        "bufferevent_set_timeouts was called: the bufferevent deleted its {ev}",
+        "调用了 bufferevent_set_timeouts：bufferevent 删除了它的{ev}",
+    ),
+    (
+        "bev_output_added",
+        When::Any,
+        "the bufferevent added its write event: its output has bytes to send",
+        "bufferevent 有数据要发送，添加了它的写事件",
+    ),
+    (
+        "bev_output_empty",
+        When::Any,
+        "the output buffer is empty: the bufferevent deleted its write event",
+        "输出缓冲区已空，bufferevent 删除了它的写事件",
+    ),
+    (
+        "bev_read_high_watermark",
+        When::Any,
+        "the input buffer reached the read high watermark: the bufferevent deleted its read event and stops reading",
+        "输入缓冲区达到读高水位，bufferevent 删除了它的读事件，暂停读取",
+    ),
+    (
+        "bev_read_resumed",
+        When::Any,
+        "the input buffer is below the read high watermark again: the bufferevent added its read event and reads again",
+        "输入缓冲区又低于读高水位，bufferevent 重新添加了它的读事件，继续读取",
+    ),
+    (
+        "bev_eof",
+        When::Any,
+        "end of file while {rwing}: the bufferevent deleted its {ev}",
+        "{rw}时遇到文件结束，bufferevent 删除了它的{ev}",
+    ),
+    (
+        "bev_error",
+        When::Any,
+        "an error while {rwing}: the bufferevent deleted its {ev}",
+        "{rw}时出错，bufferevent 删除了它的{ev}",
+    ),
+    (
+        "bev_timeout",
+        When::Any,
+        "the bufferevent's {rw} timeout expired: it deleted its {ev}",
+        "bufferevent 的{rw}超时到了，删除了它的{ev}",
+    ),
+    (
+        "bev_connected",
+        When::Any,
+        "the connect has finished and writing is not enabled: the bufferevent deleted its write event",
+        "连接已完成，而写没有启用，bufferevent 删除了它的写事件",
+    ),
+    (
+        "bev_connect_failed",
+        When::Any,
+        "the connect failed: the bufferevent deleted its {ev}",
+        "连接失败，bufferevent 删除了它的{ev}",
+    ),
+];
+
+impl Moved {
+    fn fits(&self, when: When) -> bool {
+        match when {
+            When::Any => true,
+            When::InCallback => self.from == State::Callback,
+            When::Added => self.to == State::Pending,
+        }
+    }
+
+    /// The words for a bufferevent's event: ("read event", "read", "reading") or the write
+    /// side's, in `lang`.
+    fn side(&self, lang: Lang) -> [&'static str; 3] {
+        let w = self.what.unwrap_or(What::NONE);
+        let write = w.contains(What::WRITE) && !w.contains(What::READ);
+        match (write, lang) {
+            (false, Lang::En) => ["read event", "read", "reading"],
+            (true, Lang::En) => ["write event", "write", "writing"],
+            (false, Lang::Zh) => ["读事件", "读", "读"],
+            (true, Lang::Zh) => ["写事件", "写", "写"],
+        }
+    }
+}
+
+/// True when `cause` is one this explainer puts into words; any other cause is shown as it is
+/// written in the trace.
+pub fn is_known_cause(cause: &str) -> bool {
+    CAUSES.iter().any(|(name, ..)| *name == cause)
+}
+
+/// Why a transition happened, from its `cause`; an unknown cause is shown as it is.
+fn cause_text(cause: &str, m: &Moved, lang: Lang) -> String {
+    let Some((.., en, zh)) = CAUSES
+        .iter()
+        .find(|(name, when, ..)| *name == cause && m.fits(*when))
+    else {
+        return cause.to_string();
+    };
+    let text = if lang == Lang::Zh { zh } else { en };
+    if !text.contains('{') {
+        return (*text).to_string();
+    }
+    let fd = m.fd.map_or_else(|| "?".to_string(), |f| f.to_string());
+    let [ev, rw, rwing] = m.side(lang);
+    text.replace("{fd}", &fd)
+        .replace("{ev}", ev)
+        .replace("{rwing}", rwing)
+        .replace("{rw}", rw)
+}
+
+/// Why a transition happened, and after a callback what the event's flags make of it: a
+/// persistent event is never called non-persistent, nor a one-shot event persistent.
+fn transition_text(cause: &str, m: &Moved, lang: Lang) -> String {
+    let mut s = cause_text(cause, m, lang);
+    if m.from == State::Callback {
+        s.push_str(after_callback(cause, m.to, m.what, lang));
+    }
+    s
+}
+
+/// What a callback's end means for the event, from its flags (None: its `event_new` was not
+/// seen).
+fn after_callback(cause: &str, to: State, what: Option<What>, lang: Lang) -> &'static str {
+    let persistent = what.map(|w| w.contains(What::PERSIST));
     let zh = lang == Lang::Zh;
-    match (cause, zh) {
-        ("event_add", false) => "event_add was called".into(),
-        ("event_add", true) => "调用了 event_add".into(),
-        ("event_del", false) => "event_del was called".into(),
-        ("event_del", true) => "调用了 event_del".into(),
-        ("event_free", false) => "event_free was called".into(),
-        ("event_free", true) => "调用了 event_free".into(),
-        ("event_active", false) => "event_active was called".into(),
-        ("event_active", true) => "调用了 event_active".into(),
-        ("fd_readable", false) => format!("fd {fd} is readable"),
-        ("fd_readable", true) => format!("fd {fd} 可读"),
-        ("fd_writable", false) => format!("fd {fd} is writable"),
-        ("fd_writable", true) => format!("fd {fd} 可写"),
-        ("fd_ready", false) => format!("fd {fd} is readable and writable"),
-        ("fd_ready", true) => format!("fd {fd} 可读且可写"),
-        ("fd_closed", false) => format!("fd {fd} was closed by the peer"),
-        ("fd_closed", true) => format!("fd {fd} 的对端已关闭"),
-        ("timeout", false) => "its timeout expired".into(),
-        ("timeout", true) => "超时时间到了".into(),
-        ("signal", false) => format!("signal {fd} arrived"),
-        ("signal", true) => format!("信号 {fd} 到达"),
-        ("dispatch", false) => "the loop calls its callback".into(),
-        ("dispatch", true) => "事件循环调用它的回调函数".into(),
-        ("callback_returned", false) => "its callback returned".into(),
-        ("callback_returned", true) => "回调函数返回".into(),
-        (other, _) => other.to_string(),
+    match (cause, to, persistent, zh) {
+        ("callback_returned", State::Pending, Some(true), false) => " (persistent: it waits again)",
+        ("callback_returned", State::Pending, Some(true), true) => "（持久事件：继续等待）",
+        ("callback_returned", State::Pending, Some(false), false) => {
+            " (re-added during its callback: it waits again)"
+        }
+        ("callback_returned", State::Pending, Some(false), true) => {
+            "（回调期间被重新添加：继续等待）"
+        }
+        ("callback_returned", State::Pending, None, false) => " (it waits again)",
+        ("callback_returned", State::Pending, None, true) => "（继续等待）",
+        ("callback_returned", State::NonPending, Some(false), false) => {
+            " (not persistent: it waits no more until event_add)"
+        }
+        ("callback_returned", State::NonPending, Some(false), true) => {
+            "（非持久事件：除非再次 event_add，不再等待）"
+        }
+        ("callback_returned", State::NonPending, Some(true), false) => {
+            " (persistent, but not added: it waits no more until event_add)"
+        }
+        ("callback_returned", State::NonPending, Some(true), true) => {
+            "（持久事件，但没有被添加：除非再次 event_add，不再等待）"
+        }
+        ("callback_returned", State::NonPending, None, false) => {
+            " (it waits no more until event_add)"
+        }
+        ("callback_returned", State::NonPending, None, true) => "（除非再次 event_add，不再等待）",
+        ("event_del", State::NonPending, Some(true), false) => {
+            " (persistent, but deleted: it waits no more until event_add)"
+        }
+        ("event_del", State::NonPending, Some(true), true) => {
+            "（持久事件，但已被删除：除非再次 event_add，不再等待）"
+        }
+        _ => "",
     }
 }
 
@@ -515,4 +795,128 @@ fn bev_events_text(events: BevEvents, lang: Lang) -> String {
         s.push_str(d);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    /// Explains the transition `from → to` by `cause` of an event created with `what` (None:
+    /// its `event_new` is not in the trace).
+    fn said(what: Option<What>, from: State, to: State, cause: &str, lang: Lang) -> String {
+        let mut ex = Explainer::new(lang);
+        if let Some(what) = what {
+            ex.learn(&Record {
+                seq: 1,
+                t_us: 0,
+                body: Body::EventNew {
+                    ev: 0,
+                    fd: Some(7),
+                    what,
+                    label: String::new(),
+                },
+            });
+        }
+        ex.explain(&Record {
+            seq: 2,
+            t_us: 1,
+            body: Body::Transition {
+                ev: 0,
+                fd: Some(7),
+                from,
+                to,
+                cause: Cow::Owned(cause.to_string()),
+            },
+        })
+    }
+
+    const RP: What = What::from_bits_truncate(What::READ.bits() | What::PERSIST.bits());
+
+    #[test]
+    fn a_callback_s_end_follows_the_event_s_flags() {
+        use State::{Callback, NonPending, Pending};
+        let en = |w, to, c| said(w, Callback, to, c, Lang::En);
+        let zh = |w, to, c| said(w, Callback, to, c, Lang::Zh);
+        assert!(
+            en(Some(RP), Pending, "callback_returned").ends_with("(persistent: it waits again)")
+        );
+        assert!(zh(Some(RP), Pending, "callback_returned").ends_with("（持久事件：继续等待）"));
+        let one_shot = en(Some(What::READ), NonPending, "callback_returned");
+        assert!(one_shot.contains("(not persistent"), "{one_shot}");
+        assert!(zh(Some(What::READ), NonPending, "callback_returned").contains("非持久事件"));
+        // A persistent event is never called otherwise, however it ended.
+        for cause in ["callback_returned", "event_del", "bev_output_empty"] {
+            let text = en(Some(RP), NonPending, cause);
+            assert!(!text.contains("not persistent"), "{text}");
+            let text = zh(Some(RP), NonPending, cause);
+            assert!(!text.contains("非持久"), "{text}");
+        }
+        let deleted = en(Some(RP), NonPending, "event_del");
+        assert!(
+            deleted.contains("event_del was called during its callback (persistent, but deleted"),
+            "{deleted}"
+        );
+        // Without its event_new, nothing is said about persistence.
+        let unknown = en(None, NonPending, "callback_returned");
+        assert!(!unknown.contains("persistent"), "{unknown}");
+    }
+
+    #[test]
+    fn a_bufferevent_s_causes_name_who_did_it_and_which_event() {
+        let wp = What::WRITE | What::PERSIST;
+        let added = said(
+            Some(wp),
+            State::NonPending,
+            State::Pending,
+            "bev_output_added",
+            Lang::En,
+        );
+        assert!(
+            added.ends_with("the bufferevent added its write event: its output has bytes to send"),
+            "{added}"
+        );
+        let zh = said(
+            Some(wp),
+            State::NonPending,
+            State::Pending,
+            "bev_output_added",
+            Lang::Zh,
+        );
+        assert!(
+            zh.ends_with("bufferevent 有数据要发送，添加了它的写事件"),
+            "{zh}"
+        );
+        let eof = said(
+            Some(RP),
+            State::Callback,
+            State::NonPending,
+            "bev_eof",
+            Lang::En,
+        );
+        assert!(
+            eof.ends_with("end of file while reading: the bufferevent deleted its read event"),
+            "{eof}"
+        );
+        let enable = said(
+            Some(RP),
+            State::New,
+            State::Pending,
+            "bufferevent_enable",
+            Lang::Zh,
+        );
+        assert!(
+            enable.ends_with("调用了 bufferevent_enable：bufferevent 添加了它的读事件"),
+            "{enable}"
+        );
+        let unknown = said(
+            Some(RP),
+            State::Pending,
+            State::Active,
+            "something_new",
+            Lang::En,
+        );
+        assert!(unknown.ends_with(": something_new"), "{unknown}");
+    }
 }

@@ -25,7 +25,7 @@ mod writer;
 pub use check::{Checker, Stats};
 pub use encode::encode_line;
 pub use error::TraceError;
-pub use explain::{id_text, Explainer, Lang};
+pub use explain::{id_text, is_known_cause, Explainer, Lang};
 pub use gate::Gate;
 pub use link::{Control, LinkMsg, Status, Stream};
 pub use link_client::{ControlSender, LinkClient, ViewerListener};
