@@ -2,14 +2,15 @@
 
 mod util;
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use evscope::demos::{self, DemoOptions};
 use evscope::ev::{
-    BackendKind, BevEvents, BevId, BufferLevels, EventBase, EventId, Exit, LoopFlags, State,
-    MAX_READ,
+    BackendKind, BevEvents, BevId, BevWhy, BufferLevels, Cause, EventBase, EventId, Exit,
+    LoopFlags, State, What, MAX_READ,
 };
 use util::*;
 
@@ -137,6 +138,27 @@ fn fills_and_drains(values: impl IntoIterator<Item = usize>) -> bool {
         }
     }
     false
+}
+
+/// How many times a write event sent a reply as libevent does: added because the output has
+/// bytes, made active by the writable socket, run, and deleted once the output is empty.
+fn replies_through_write_events(rec: &Recorder) -> usize {
+    let want = [
+        (State::Pending, Cause::Bev(BevWhy::OutputAdded)),
+        (State::Active, Cause::Ready(What::WRITE)),
+        (State::Callback, Cause::Dispatch),
+        (State::NonPending, Cause::Bev(BevWhy::OutputEmpty)),
+    ];
+    let mut by_event: HashMap<EventId, Vec<(State, Cause)>> = HashMap::new();
+    for s in rec.log.borrow().iter() {
+        if let Seen::Transition(id, _, to, cause) = s {
+            by_event.entry(*id).or_default().push((*to, *cause));
+        }
+    }
+    by_event
+        .values()
+        .map(|t| t.windows(want.len()).filter(|w| *w == want).count())
+        .sum()
 }
 
 /// The address the echo demo noted it listens on.
@@ -311,6 +333,16 @@ fn echo_demo_accepts_echoes_and_frees_clients_that_hang_up() {
             .filter(|n| n.contains("the echo of line"))
             .count();
         assert!(echoed >= 3, "{:?}", rec.notes());
+        // Each line and each echo leaves through its bufferevent's write event, and the server's
+        // notes say where to look.
+        let replies = replies_through_write_events(&rec);
+        assert!(replies >= 6, "{replies} replies through a write event");
+        assert!(
+            rec.notes().iter().any(|n| n.starts_with("server: ")
+                && n.contains("write go pending → active → callback → non-pending")),
+            "{:?}",
+            rec.notes()
+        );
         Ok(())
     });
 }
@@ -385,6 +417,7 @@ fn client_demo_connects_and_reads_its_echoes() {
                 .any(|n| n.contains("the echo of line 1 came back")),
             "{notes:?}"
         );
+        assert!(replies_through_write_events(&rec) >= 4);
         Ok(())
     });
 }
@@ -460,6 +493,11 @@ fn half_close_demo_keeps_one_direction_after_the_other_ends() {
             notes.iter().any(|n| n.contains("no byte lost")),
             "{notes:?}"
         );
+        // A whole round: the client's 3 lines and the server's 6, each through a write event
+        // (the server's last one is sent by a closing bufferevent, whose write event is freed
+        // once it has sent it, not left non-pending).
+        let replies = replies_through_write_events(&rec);
+        assert!(replies >= 8, "{replies} replies through a write event");
         Ok(())
     });
 }

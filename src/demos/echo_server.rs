@@ -1,6 +1,7 @@
 //! The course's echo server (lessons 8–10 and 12): `evconnlistener_new_bind`, and for each
 //! accepted client one bufferevent whose read callback moves the read buffer to the write
-//! buffer, and whose event callback frees it on end of file or error.
+//! buffer, and whose event callback frees it on end of file or error. Each echo leaves through
+//! the bufferevent's write event: pending → active → callback → non-pending.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{IntoRawFd, OwnedFd};
@@ -47,7 +48,7 @@ fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, peer: Option
         }
     };
     base.note(&format!(
-        "server: {who} connected; {bev} writes already, and reads once bufferevent_enable(EV_READ) is called"
+        "server: {who} connected; {bev} has writing enabled from the start (its write event waits for something to send) and reads once bufferevent_enable(EV_READ) is called"
     ));
     let closed = who.clone();
     let set = base.bufferevent_setcb(
@@ -66,8 +67,8 @@ fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, peer: Option
     }
 }
 
-/// The read callback: everything in the read buffer goes to the write buffer, which the
-/// library sends by itself.
+/// The read callback: everything in the read buffer goes to the write buffer; the bufferevent
+/// adds its write event, which sends the bytes once the loop finds the socket writable.
 fn echo_read(base: &mut EventBase, bev: BevId) {
     let moved = match base.bufferevent_buffers(bev) {
         Ok(mut buffers) => {
@@ -79,7 +80,7 @@ fn echo_read(base: &mut EventBase, bev: BevId) {
         Err(_) => return,
     };
     base.note(&format!(
-        "server: {bev}'s read callback moves {moved} B from the read buffer to the write buffer"
+        "server: {bev}'s read callback moves {moved} B from the read buffer to the write buffer; watch {bev} write go pending → active → callback → non-pending as it sends them"
     ));
 }
 

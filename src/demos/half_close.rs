@@ -190,8 +190,9 @@ fn on_accept(base: &mut EventBase, sock: OwnedFd, round: &Shared, every: Duratio
     }
 }
 
-/// Writes line `k` of `who` and tells the other side to expect it.
-fn send(base: &mut EventBase, round: &Shared, who: Who) -> Option<u32> {
+/// Writes line `k` of `who` and tells the other side to expect it. The line waits in the write
+/// buffer; the bufferevent's write event sends it.
+fn send(base: &mut EventBase, round: &Shared, who: Who) -> Option<(u32, BevId)> {
     let mut r = round.borrow_mut();
     let bev = r.side(who).bev?;
     let k = r.side(who).sent + 1;
@@ -209,15 +210,17 @@ fn send(base: &mut EventBase, round: &Shared, who: Who) -> Option<u32> {
         Who::Server => Who::Client,
     };
     r.side(other).expect.sent(line.as_bytes());
-    Some(k)
+    Some((k, bev))
 }
 
 /// The client's timer: a line, and after the last one the half-close.
 fn client_tick(base: &mut EventBase, round: &Shared) {
-    let Some(k) = send(base, round, Who::Client) else {
+    let Some((k, bev)) = send(base, round, Who::Client) else {
         return;
     };
-    base.note(&format!("client sends line {k}"));
+    base.note(&format!(
+        "client sends line {k}: {bev} write goes pending → active → callback → non-pending"
+    ));
     if k < CLIENT_LINES {
         return;
     }
@@ -241,16 +244,18 @@ fn client_tick(base: &mut EventBase, round: &Shared) {
 /// The server's timer: a line; once it has sent its share and seen the client's end of file,
 /// it closes after its write buffer drains.
 fn server_tick(base: &mut EventBase, round: &Shared) {
-    let Some(k) = send(base, round, Who::Server) else {
+    let Some((k, bev)) = send(base, round, Who::Server) else {
         return;
     };
     let eof = round.borrow().server.eof;
     if eof {
         base.note(&format!(
-            "server sends line {k}: the client's direction is closed, this one is still open"
+            "server sends line {k}: the client's direction is closed, this one is still open ({bev} write goes pending → active → callback → non-pending)"
         ));
     } else {
-        base.note(&format!("server sends line {k}"));
+        base.note(&format!(
+            "server sends line {k}: {bev} write goes pending → active → callback → non-pending"
+        ));
     }
     if !(eof && k >= SERVER_LINES) {
         return;

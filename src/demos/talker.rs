@@ -88,7 +88,7 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
     };
     if events.contains(BevEvents::CONNECTED) {
         base.note(&format!(
-            "{name}: connected to {server} ({events}); reading starts now"
+            "{name}: connected to {server} ({events}); its read event, pending since the connect, now has a connection to read from"
         ));
         let sender = talk.clone();
         let timer = base.event_new_labeled(
@@ -127,7 +127,7 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
     finish(base, bev, talk, false);
 }
 
-/// The timer: one more line into the write buffer; the library sends it.
+/// The timer: one more line into the write buffer; the bufferevent's write event sends it.
 fn send_line(base: &mut EventBase, bev: BevId, timer: EventId, talk: &Shared) {
     let mut t = talk.borrow_mut();
     if t.sent >= t.script.lines {
@@ -144,23 +144,24 @@ fn send_line(base: &mut EventBase, bev: BevId, timer: EventId, talk: &Shared) {
     }
     t.expect.sent(line.as_bytes());
     base.note(&format!(
-        "{}: bufferevent_write line {} of {}: {:?}",
+        "{}: bufferevent_write line {} of {}: {:?}; {bev} write turns pending, and sends it when the loop finds the socket writable",
         t.script.name,
         t.sent,
         t.script.lines,
         line.trim_end()
     ));
     if t.sent == t.script.lines {
-        // Nothing more to send: the timer stops (pending → non-pending).
+        // Nothing more to send: the timer stops (event_del inside its own callback: callback →
+        // non-pending when it returns).
         let _ = base.del(timer);
     }
 }
 
-/// The write callback: the write buffer has drained.
-fn on_write(base: &mut EventBase, _bev: BevId, talk: &Shared) {
+/// The write callback: the write event has sent everything and deleted itself.
+fn on_write(base: &mut EventBase, bev: BevId, talk: &Shared) {
     let t = talk.borrow();
     base.note(&format!(
-        "{}: write callback: the write buffer is empty, line {} has left",
+        "{}: write callback: line {} has left and the write buffer is empty, so {bev} write goes non-pending when its callback returns",
         t.script.name, t.sent
     ));
 }

@@ -119,7 +119,7 @@ fn start_burst(base: &mut EventBase, flow: &Shared, pace: Pace) -> ev::Result<()
         (f.burst, f.writer_timer)
     };
     base.note(&format!(
-        "burst {n}: the writer queues {} KiB every tick, {} times; the reader takes {} KiB every tick",
+        "burst {n}: the writer queues {} KiB every tick, {} times; the reader takes {} KiB every tick. The writer's write event goes pending, runs (active → callback) each time the socket has room, sending up to 16 KiB, and goes non-pending once the write buffer is empty",
         PIECE / 1024,
         PIECES,
         CHUNK / 1024
@@ -130,7 +130,7 @@ fn start_burst(base: &mut EventBase, flow: &Shared, pace: Pace) -> ev::Result<()
     }
 }
 
-/// The writer's timer: one more piece into the write buffer.
+/// The writer's timer: one more piece into the write buffer, which its write event sends.
 fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
     let (writer, start) = {
         let f = flow.borrow();
@@ -139,6 +139,8 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
     let Some(writer) = writer else {
         return;
     };
+    // Bytes of earlier pieces still waiting a tick later: the socket had no room for them.
+    let waiting = base.bufferevent_levels(writer).map_or(0, |l| l.output);
     let piece: Vec<u8> = (start..start + PIECE as u64).map(byte_at).collect();
     if let Err(e) = base.bufferevent_write(writer, &piece) {
         base.note(&format!("writer: bufferevent_write failed: {e}"));
@@ -150,13 +152,13 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
         let mut f = flow.borrow_mut();
         f.sent += PIECE as u64;
         f.pieces += 1;
-        let tell_full = output > 0 && !f.told_full;
+        let tell_full = waiting > 0 && !f.told_full;
         f.told_full |= tell_full;
         (f.pieces >= PIECES, tell_full)
     };
     if tell_full {
         base.note(&format!(
-            "writer: the kernel takes no more, so {output} B stay in its write buffer; {writer} write is pending, waiting for room"
+            "writer: the kernel takes no more: {waiting} B of earlier pieces are still in its write buffer; {writer} write stays pending, waiting for room"
         ));
     }
     if !done {
@@ -164,12 +166,8 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
     }
     let _ = base.del(timer);
     flow.borrow_mut().draining = true;
-    if output <= WRITE_LOW {
-        base.note(&format!(
-            "writer: burst sent; its write buffer holds {output} B, already at the write low watermark"
-        ));
-        return;
-    }
+    // bufferevent_write only queues: the piece just written is still in the write buffer, above
+    // the write low watermark, so the write callback will run once the write event drains it.
     base.note(&format!(
         "writer: burst queued and the writer stops; its write buffer holds {output} B. Its write callback will say when that has drained to {WRITE_LOW} B"
     ));
@@ -219,7 +217,7 @@ fn consume(base: &mut EventBase, flow: &Shared, pace: Pace) {
     if stopped && !f.told_stopped {
         f.told_stopped = true;
         base.note(&format!(
-            "reader: its read buffer held {before} B, the high watermark, so the library had stopped reading the socket; taking {n} B lets it read again, up to the mark"
+            "reader: its read buffer held {before} B, the high watermark, so the bufferevent had deleted {reader} read (non-pending) and stopped reading the socket; taking {n} B adds it again (pending), and it reads up to the mark"
         ));
     }
     if f.draining && f.received == f.sent && n > 0 {
