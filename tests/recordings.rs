@@ -62,6 +62,54 @@ fn transitions(records: &[Record], prefix: &str) -> Vec<(State, State, String)> 
         .collect()
 }
 
+/// The transitions of each event whose label ends with `suffix`, one list per event.
+fn transitions_by_event(records: &[Record], suffix: &str) -> Vec<Vec<(State, State, String)>> {
+    let labels = labels(records);
+    let mut by_event: HashMap<u64, Vec<(State, State, String)>> = HashMap::new();
+    for r in records {
+        if let Body::Transition {
+            ev,
+            from,
+            to,
+            cause,
+            ..
+        } = &r.body
+        {
+            if labels.get(ev).is_some_and(|l| l.ends_with(suffix)) {
+                by_event
+                    .entry(*ev)
+                    .or_default()
+                    .push((*from, *to, cause.to_string()));
+            }
+        }
+    }
+    by_event.into_values().collect()
+}
+
+/// How many times a bufferevent's write event sent a reply the way libevent does: added
+/// because the output has bytes, made active by the writable socket, run, and deleted once the
+/// output is empty.
+fn replies_through_the_write_event(records: &[Record]) -> usize {
+    let want = [
+        (State::Pending, "bev_output_added"),
+        (State::Active, "fd_writable"),
+        (State::Callback, "dispatch"),
+        (State::NonPending, "bev_output_empty"),
+    ];
+    transitions_by_event(records, " write")
+        .iter()
+        .map(|t| {
+            t.windows(want.len())
+                .filter(|w| {
+                    w.iter()
+                        .zip(want)
+                        .all(|((_, to, cause), (state, why))| *to == state && cause == why)
+                })
+                .count()
+        })
+        .sum()
+}
+
 fn notes(records: &[Record]) -> Vec<&str> {
     records
         .iter()
@@ -204,6 +252,16 @@ fn echo_recording_shows_accepts_both_buffers_and_eof() -> TestResult {
 }
 
 #[test]
+fn echo_recording_sends_each_reply_through_the_write_event() -> TestResult {
+    let r = load("echo")?;
+    // pending (bev_output_added) → active (fd_writable) → callback (dispatch) → non-pending
+    // (bev_output_empty), for the clients' lines and the server's echoes alike.
+    let replies = replies_through_the_write_event(&r);
+    assert!(replies >= 4, "{replies} replies through the write event");
+    Ok(())
+}
+
+#[test]
 fn client_recording_shows_the_connect() -> TestResult {
     let r = load("client")?;
     assert!(bev_events(&r)
@@ -212,6 +270,11 @@ fn client_recording_shows_the_connect() -> TestResult {
     assert!(r
         .iter()
         .any(|x| matches!(x.body, Body::Buffer { input, .. } if input > 0)));
+    // The connect waits on the write event; the lines leave through it too.
+    assert!(transitions_by_event(&r, " write").iter().any(|t| t
+        .iter()
+        .any(|(_, to, c)| *to == State::Pending && c == "bufferevent_socket_connect")));
+    assert!(replies_through_the_write_event(&r) >= 2);
     Ok(())
 }
 
@@ -224,6 +287,7 @@ fn half_close_recording_keeps_delivering_after_one_side_shut_down() -> TestResul
     assert!(notes(&r)
         .iter()
         .any(|n| n.contains("it shut down its own sending, yet this direction still delivers")));
+    assert!(replies_through_the_write_event(&r) >= 4);
     Ok(())
 }
 
@@ -246,5 +310,15 @@ fn watermark_recording_fills_to_the_high_watermark_and_drains() -> TestResult {
     }
     assert!(at_high, "the reader's input reaches its high watermark");
     assert!(drained_after, "and drains afterwards");
+    // At the mark the bufferevent deletes its read event inside that event's callback, and adds
+    // it again once the program has taken data out.
+    let read = transitions_by_event(&r, " read");
+    let stops = read.iter().flatten().any(|(f, t, c)| {
+        (*f, *t) == (State::Callback, State::NonPending) && c == "bev_read_high_watermark"
+    });
+    let resumes = read.iter().flatten().any(|(f, t, c)| {
+        (*f, *t) == (State::NonPending, State::Pending) && c == "bev_read_resumed"
+    });
+    assert!(stops && resumes, "reading stops at the mark and resumes");
     Ok(())
 }
