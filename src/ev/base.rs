@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::bev_data::BevData;
@@ -102,12 +104,20 @@ pub struct EventBase {
     pub(super) time_cache: Option<Instant>,
     pub(super) iteration: u64,
     pub(super) running_loop: bool,
-    pub(super) exit_at: Option<Instant>,
+    /// Pending `loopexit` deadlines, each one libevent's separate `event_base_once` timer: they
+    /// outlive the loop that did not reach them.
+    pub(super) exit_at: Vec<Instant>,
     /// `loopexit` with no delay: exit once this iteration's callbacks have run.
     pub(super) exit_after_iteration: bool,
-    pub(super) break_requested: bool,
     pub(super) got_exit: bool,
-    pub(super) got_break: bool,
+    /// libevent's `event_break`: set by `loopbreak` at once (also from another thread or a
+    /// signal handler, through a [`BreakHandle`]), cleared when a loop starts.
+    pub(super) got_break: Arc<AtomicBool>,
+    /// The priority whose active queue is running (libevent's `event_running_priority`).
+    pub(super) running_priority: Option<usize>,
+    /// An event of a higher priority than the running one became active: the loop stops this
+    /// queue to run it first (libevent's `event_continue`).
+    pub(super) event_continue: bool,
     /// Bufferevents, addressed by `BevId` (see bufferevent.rs).
     pub(crate) bevs: Table<BevData>,
     /// Connection listeners, addressed by `ListenerId` (see listener.rs).
@@ -115,6 +125,30 @@ pub struct EventBase {
     /// Work queued to run from the active queue, not as any event's callback (libevent's
     /// deferred and finalizing callbacks): each has an entry `(DEFERRED, 0)` in an active queue.
     pub(crate) deferred: VecDeque<Deferred>,
+}
+
+/// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
+/// `event_base_loopbreak`, which only sets a flag the loop looks at). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct BreakHandle(Arc<AtomicBool>);
+
+impl BreakHandle {
+    /// `event_base_loopbreak`: the loop stops after the callback now running, or right after its
+    /// wait if it is waiting (a signal handler's signal interrupts the wait).
+    pub fn loopbreak(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl EventBase {
+    /// A handle that breaks this base's loop from anywhere (see [`BreakHandle`]).
+    pub fn break_handle(&self) -> BreakHandle {
+        BreakHandle(self.got_break.clone())
+    }
+
+    pub(super) fn break_requested(&self) -> bool {
+        self.got_break.load(Ordering::Acquire)
+    }
 }
 
 /// The slot number an active-queue entry of [`EventBase::deferred`] carries.
@@ -170,11 +204,12 @@ impl EventBase {
             time_cache: None,
             iteration: 0,
             running_loop: false,
-            exit_at: None,
+            exit_at: Vec::new(),
             exit_after_iteration: false,
-            break_requested: false,
             got_exit: false,
-            got_break: false,
+            got_break: Arc::new(AtomicBool::new(false)),
+            running_priority: None,
+            event_continue: false,
             bevs: Table::default(),
             listeners: Table::default(),
             deferred: VecDeque::new(),

@@ -25,21 +25,21 @@ impl EventBase {
             ));
         }
         self.running_loop = true;
+        // libevent clears event_gotterm and event_break as a loop starts: a loopbreak made
+        // before it has no effect. Pending loopexits are events, and stay.
         self.got_exit = false;
-        self.got_break = false;
+        self.got_break
+            .store(false, std::sync::atomic::Ordering::Release);
         let result = self.run_loop(flags);
         self.running_loop = false;
-        self.break_requested = false;
-        self.exit_at = None;
-        self.exit_after_iteration = false;
         self.time_cache = None;
         result
     }
 
     pub(super) fn run_loop(&mut self, flags: LoopFlags) -> Result<Exit> {
         loop {
-            if self.got_exit || self.break_requested {
-                self.got_break |= self.break_requested;
+            self.event_continue = false;
+            if self.got_exit || self.break_requested() {
                 return Ok(Exit::Finished);
             }
             let timeout = self.compute_timeout(flags);
@@ -70,21 +70,25 @@ impl EventBase {
     }
 
     /// Stops the loop after `delay`; with no delay, once the callbacks already active have run
-    /// (libevent's `event_base_loopexit`). Called before the loop starts, it applies to the next
-    /// loop, which then runs one iteration.
+    /// (libevent's `event_base_loopexit`). Each call is its own timer, as libevent's one-shot
+    /// event is: one the loop did not reach stops the next loop. Called before the loop starts,
+    /// it applies to the next loop, which then runs one iteration.
     pub fn loopexit(&mut self, delay: Option<Duration>) {
         match delay {
             None | Some(Duration::ZERO) => self.exit_after_iteration = true,
             Some(delay) => {
                 let at = self.now() + delay;
-                self.exit_at = Some(self.exit_at.map_or(at, |t| t.min(at)));
+                let i = self.exit_at.partition_point(|t| *t <= at);
+                self.exit_at.insert(i, at);
             }
         }
     }
 
     /// Stops the loop after the callback now running (libevent's `event_base_loopbreak`).
+    /// [`EventBase::got_break`] is true at once; a loop that starts later clears it, so a
+    /// loopbreak made while no loop runs has no effect.
     pub fn loopbreak(&mut self) {
-        self.break_requested = true;
+        self.break_handle().loopbreak();
     }
 
     /// True when the last loop ended through `loopexit` (libevent's `event_base_got_exit`).
@@ -94,13 +98,13 @@ impl EventBase {
 
     /// True when the last loop ended through `loopbreak` (libevent's `event_base_got_break`).
     pub fn got_break(&self) -> bool {
-        self.got_break
+        self.break_requested()
     }
 
     pub(super) fn has_events(&self) -> bool {
         self.n_live > 0
             || !self.deferred.is_empty()
-            || self.exit_at.is_some()
+            || !self.exit_at.is_empty()
             || self.exit_after_iteration
     }
 
@@ -111,6 +115,18 @@ impl EventBase {
         let priority = self.active.len() / 2;
         self.active[priority].push_back((DEFERRED, 0));
         self.n_active += 1;
+        self.note_activation(priority);
+    }
+
+    /// An activation at `priority` while a lower priority's queue runs stops that queue, so the
+    /// higher priority runs next (libevent's `event_continue`).
+    pub(super) fn note_activation(&mut self, priority: usize) {
+        if self
+            .running_priority
+            .is_some_and(|running| priority < running)
+        {
+            self.event_continue = true;
+        }
     }
 
     /// Runs the oldest deferred callback.
@@ -129,7 +145,10 @@ impl EventBase {
         if self.n_active > 0 || self.exit_after_iteration || flags.contains(LoopFlags::NONBLOCK) {
             return Some(Duration::ZERO);
         }
-        let next = match (self.timers.peek().map(|(d, _)| d), self.exit_at) {
+        let next = match (
+            self.timers.peek().map(|(d, _)| d),
+            self.exit_at.first().copied(),
+        ) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -192,17 +211,19 @@ impl EventBase {
     pub(super) fn expire_timers(&mut self) {
         let now = self.now();
         let mut expired = 0;
-        if self.exit_at.is_some_and(|t| t <= now) {
-            self.exit_at = None;
+        let due = self.exit_at.partition_point(|t| *t <= now);
+        if due > 0 {
+            self.exit_at.drain(..due);
             self.got_exit = true;
         }
         while let Some(slot) = self.timers.pop_expired(now) {
             expired += 1;
-            let ev = self.data_mut(slot);
-            ev.timer_armed = false;
-            if !ev.what.contains(What::PERSIST) && ev.inserted {
-                self.remove_inserted(slot);
-            }
+            self.data_mut(slot).timer_armed = false;
+            // libevent deletes a timed-out event entirely (fd or signal, and any activation
+            // the wait just made), then activates it for the timeout alone; a persistent
+            // event's fd is watched again when its callback is dispatched.
+            self.queue_remove_active(slot);
+            self.remove_inserted(slot);
             self.queue_insert_active(slot, What::TIMEOUT, 1);
             self.sync_state(slot, Cause::Timeout);
         }
@@ -224,6 +245,7 @@ impl EventBase {
                 o.run_active(priority as u8, self.active[priority].len());
             }
             let mut ran = 0;
+            self.running_priority = Some(priority);
             while let Some((slot, token)) = self.active[priority].pop_front() {
                 if slot == DEFERRED {
                     self.run_deferred();
@@ -231,11 +253,12 @@ impl EventBase {
                 } else if self.run_one(slot, token) {
                     ran += 1;
                 }
-                if self.break_requested {
-                    return ran;
+                if self.break_requested() || self.event_continue {
+                    break;
                 }
             }
-            if ran > 0 {
+            self.running_priority = None;
+            if ran > 0 || self.break_requested() {
                 return ran;
             }
         }
@@ -255,9 +278,18 @@ impl EventBase {
         let ncalls = std::mem::take(&mut ev.ncalls).max(1);
         self.n_active -= 1;
         let persist = ev.what.contains(What::PERSIST);
-        if persist {
-            // libevent's event_persist_closure: re-arm before the callback runs.
+        if persist && ev.what.contains(What::SIGNAL) {
+            // libevent's event_signal_closure re-adds nothing: a persistent signal event stays
+            // watched unless its timeout deleted it.
+        } else if persist {
+            // libevent's event_persist_closure: with a timeout, add the event again (fd and
+            // timer) before the callback runs.
             if let Some(interval) = ev.interval {
+                if !ev.inserted && ev.is_io() {
+                    let fd = ev.fd.unwrap_or(-1);
+                    let watched = self.insert_io(slot, fd);
+                    debug_assert!(watched.is_ok(), "re-adding a watched fd: {watched:?}");
+                }
                 let now = self.now();
                 let ev = self.data(slot);
                 let base_time = if res.contains(What::TIMEOUT) {

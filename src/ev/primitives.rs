@@ -141,6 +141,7 @@ impl EventBase {
                 let priority = (ev.priority as usize).min(self.active.len() - 1);
                 self.n_active += 1;
                 self.active[priority].push_back(entry);
+                self.note_activation(priority);
             }
         }
     }
