@@ -107,8 +107,6 @@ pub struct EventBase {
     /// Pending `loopexit` deadlines, each one libevent's separate `event_base_once` timer: they
     /// outlive the loop that did not reach them.
     pub(super) exit_at: Vec<Instant>,
-    /// `loopexit` with no delay: exit once this iteration's callbacks have run.
-    pub(super) exit_after_iteration: bool,
     pub(super) got_exit: bool,
     /// libevent's `event_break`: set by `loopbreak` at once (also from another thread or a
     /// signal handler, through a [`BreakHandle`]), cleared when a loop starts.
@@ -166,6 +164,8 @@ pub(crate) enum Deferred {
     /// Tell a bufferevent's event callback what happened during a call the program made
     /// (libevent's deferred `bufferevent_run_eventcb_`, e.g. a connect refused at once).
     BevEvent(super::handle::BevId, super::flags::BevEvents),
+    /// `event_base_loopexit`'s one-shot callback: the loop ends after this iteration.
+    LoopExit,
 }
 
 impl EventBase {
@@ -205,7 +205,6 @@ impl EventBase {
             iteration: 0,
             running_loop: false,
             exit_at: Vec::new(),
-            exit_after_iteration: false,
             got_exit: false,
             got_break: Arc::new(AtomicBool::new(false)),
             running_priority: None,

@@ -60,9 +60,6 @@ impl EventBase {
             } else if flags.contains(LoopFlags::NONBLOCK) {
                 done = true;
             }
-            if std::mem::take(&mut self.exit_after_iteration) {
-                self.got_exit = true;
-            }
             if done {
                 return Ok(Exit::Finished);
             }
@@ -75,7 +72,7 @@ impl EventBase {
     /// it applies to the next loop, which then runs one iteration.
     pub fn loopexit(&mut self, delay: Option<Duration>) {
         match delay {
-            None | Some(Duration::ZERO) => self.exit_after_iteration = true,
+            None | Some(Duration::ZERO) => self.defer(Deferred::LoopExit),
             Some(delay) => {
                 let at = self.now() + delay;
                 let i = self.exit_at.partition_point(|t| *t <= at);
@@ -102,10 +99,7 @@ impl EventBase {
     }
 
     pub(super) fn has_events(&self) -> bool {
-        self.n_live > 0
-            || !self.deferred.is_empty()
-            || !self.exit_at.is_empty()
-            || self.exit_after_iteration
+        self.n_live > 0 || !self.deferred.is_empty() || !self.exit_at.is_empty()
     }
 
     /// Queues `work` to run from the active queue of the middle priority, after the callbacks
@@ -136,13 +130,14 @@ impl EventBase {
             Some(Deferred::FinalizeBev(id)) => self.bev_destroy(id),
             Some(Deferred::BevReadcb(id)) => self.bev_deferred_readcb(id),
             Some(Deferred::BevEvent(id, events)) => self.bev_run_eventcb(id, events),
+            Some(Deferred::LoopExit) => self.got_exit = true,
             None => debug_assert!(false, "an active-queue entry without its deferred work"),
         }
     }
 
     /// Step 1: how long the backend may block.
     pub(super) fn compute_timeout(&self, flags: LoopFlags) -> Option<Duration> {
-        if self.n_active > 0 || self.exit_after_iteration || flags.contains(LoopFlags::NONBLOCK) {
+        if self.n_active > 0 || flags.contains(LoopFlags::NONBLOCK) {
             return Some(Duration::ZERO);
         }
         let next = match (
@@ -212,9 +207,9 @@ impl EventBase {
         let now = self.now();
         let mut expired = 0;
         let due = self.exit_at.partition_point(|t| *t <= now);
-        if due > 0 {
-            self.exit_at.drain(..due);
-            self.got_exit = true;
+        self.exit_at.drain(..due);
+        for _ in 0..due {
+            self.defer(Deferred::LoopExit);
         }
         while let Some(slot) = self.timers.pop_expired(now) {
             expired += 1;
