@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -70,6 +71,31 @@ extern "C" fn flush_at_exit() {
     }
 }
 
+/// The base `event_init` made (libevent's `current_base`): what `event_set` and the other
+/// pre-2.0 calls use.
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+
+/// The current base's key, 0 for none.
+pub(crate) fn current_base() -> usize {
+    CURRENT.load(Ordering::Acquire)
+}
+
+/// The current base if it belongs to this thread, else 0: `event_set` in a worker thread of a
+/// program whose main thread called `event_init` gives an event without a base, for the
+/// `event_base_set` that follows to place.
+pub(crate) fn current_base_here() -> usize {
+    let key = current_base();
+    match handles::with(|h| Ok(h.bases.contains_key(&key))) {
+        Ok(true) => key,
+        _ => 0,
+    }
+}
+
+/// Makes `key` the current base (0: none).
+pub(crate) fn set_current_base(key: usize) {
+    CURRENT.store(key, Ordering::Release);
+}
+
 /// libevent's `event_base_new`: a base on `EVSCOPE_BACKEND` (default epoll), observed as
 /// `EVSCOPE_TRACE` says.
 #[no_mangle]
@@ -84,9 +110,16 @@ pub extern "C" fn event_base_new() -> *mut event_base {
 /// stale. Refused inside one of the base's own callbacks.
 #[no_mangle]
 pub extern "C" fn event_base_free(base: *mut event_base) {
-    let key = base as usize;
+    // event_base_free(NULL) frees the current base, as libevent's does.
+    let key = match base as usize {
+        0 => current_base(),
+        key => key,
+    };
     if key == 0 {
-        return;
+        return error::report(
+            "event_base_free",
+            &CError::Warn("event_base_free_: no base to free".into()),
+        );
     }
     if current::is_lent(key) {
         error::report(
@@ -104,6 +137,9 @@ pub extern "C" fn event_base_free(base: *mut event_base) {
     // Dropped outside the tables: the recorder writes its last records.
     let entry = handles::with(|h| Ok(h.remove_base(key)));
     drop(entry);
+    if current_base() == key {
+        set_current_base(0);
+    }
 }
 
 /// libevent's `event_base_free_nofinalize`: the same here.

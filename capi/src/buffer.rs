@@ -18,6 +18,7 @@ use crate::types::{evbuffer, evbuffer_ptr};
 enum Place {
     Owned,
     Bev {
+        bev: usize,
         base: usize,
         id: BevId,
         output: bool,
@@ -35,7 +36,12 @@ fn locate(key: usize) -> Result<Place> {
         None => Ok(Place::Owned),
         Some((bev, output)) => {
             let (base, id) = bufferevent::live(bev, None)?;
-            Ok(Place::Bev { base, id, output })
+            Ok(Place::Bev {
+                bev,
+                base,
+                id,
+                output,
+            })
         }
     }
 }
@@ -51,13 +57,23 @@ pub(crate) fn with_buffer<R>(
             BufData::Owned(b) => Ok(f(b)),
             BufData::OfBev { .. } => Err(CError::Stale("evbuffer")),
         }),
-        Place::Bev { base, id, output } => on_base(base, |b| {
-            let mut guard = if output {
-                b.bufferevent_get_output(id)?
-            } else {
-                b.bufferevent_get_input(id)?
+        Place::Bev {
+            bev,
+            base,
+            id,
+            output,
+        } => on_base(base, |b| {
+            let r = {
+                let mut guard = if output {
+                    b.bufferevent_get_output(id)?
+                } else {
+                    b.bufferevent_get_input(id)?
+                };
+                f(&mut guard)
             };
-            Ok(f(&mut guard))
+            // The bufferevent reacted as the guard went (writing, resuming reading).
+            bufferevent::sync(bev, b);
+            Ok(r)
         }),
     }
 }

@@ -1,30 +1,172 @@
 //! `bufferevent.h` for sockets (and `bufferevent_pair_new`): a socket with two evbuffers and
-//! three callbacks. Each `struct bufferevent *` keeps its two `struct evbuffer *` for its life.
+//! three callbacks. Each `struct bufferevent *` is a real `struct bufferevent` whose public
+//! fields (`input`, `output`, `ev_read`, `ev_write`, `enabled`, `wm_read`, the callbacks, the
+//! timeouts) are written as libevent keeps them: after each call on it returns and before each
+//! of its callbacks runs. Its two buffers keep their `struct evbuffer *` for its life.
 //!
 //! The engine's bufferevent is made at the first call that needs it — in practice the
 //! `bufferevent_setcb` that follows `bufferevent_socket_new` — so the trace names it after its
-//! callbacks (`read_cb/event_cb`) from its first record on.
+//! callbacks (`read_cb/event_cb`) from its first record on. Until then its events are assigned
+//! but not added, as libevent's are.
 
 use std::os::raw::{c_int, c_short, c_void};
 
 use evscope::ev::{BevEvents, BevId, BevOptions, EventBase, FlushMode, What};
 
-use crate::base::on_base;
+use crate::base::{on_base, with_base};
 use crate::buffer::{put_all, take_all};
 use crate::error::{self, CError, Result};
-use crate::handles::{self, BevCbs, BevState};
+use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};
+use crate::handles::{self, BevCbs, BevState, Handles, Home, Moment};
 use crate::label;
-use crate::sys::call::{self, BevDataCb, BevEventCb};
-use crate::sys::{current, mem, os};
-use crate::types::{bufferevent, evbuffer, event_base};
+use crate::sys::call::{self, BevDataCb, BevEventCb, EventCb};
+use crate::sys::{current, mem};
+use crate::types::{bufferevent, evbuffer, event_base, event_watermark, evlist};
 
 const BEV_OPT_CLOSE_ON_FREE: c_int = 0x01;
 
+/// What a socket bufferevent's `ev_read.ev_callback` points to, as libevent's
+/// `bufferevent_readcb` does; the engine runs the bufferevent, so it is never called.
+extern "C" fn bufferevent_readcb(_fd: c_int, _what: c_short, _bev: *mut c_void) {}
+
+/// `ev_write.ev_callback` (libevent's `bufferevent_writecb`).
+extern "C" fn bufferevent_writecb(_fd: c_int, _what: c_short, _bev: *mut c_void) {}
+
+/// A pair's timeout-only events' callback (libevent's generic timeout callbacks).
+extern "C" fn bufferevent_generic_timeout_cb(_fd: c_int, _what: c_short, _bev: *mut c_void) {}
+
+/// How a bufferevent's `ev_read` / `ev_write` are assigned: for a socket, `EV_READ|EV_PERSIST|
+/// EV_FINALIZE` (or `EV_WRITE|…`) on its fd (bufferevent_sock.c); for a pair, timeout-only
+/// events on -1 (`bufferevent_init_generic_timeout_cbs_`). The argument is the bufferevent.
+fn event_setup(
+    base: usize,
+    npriorities: usize,
+    fd: c_int,
+    write: bool,
+    pair: bool,
+    bev: usize,
+) -> EventSetup {
+    let (fd, events, cb): (c_int, c_short, EventCb) = match (pair, write) {
+        (true, _) => (-1, fields::BEV_PAIR_EVENTS, bufferevent_generic_timeout_cb),
+        (false, false) => (fd, fields::BEV_READ_EVENTS, bufferevent_readcb),
+        (false, true) => (fd, fields::BEV_WRITE_EVENTS, bufferevent_writecb),
+    };
+    EventSetup::assign(Some(base), Some(npriorities), fd, events, Some(cb), bev)
+}
+
+/// Brings the struct of the bufferevent `key` (and its two events) up to date with the engine
+/// `b`. A bufferevent freed inside its own callback keeps what it showed.
+pub(crate) fn sync(key: usize, b: &EventBase) {
+    // Nothing follows from it: an out-of-reach table only leaves the struct as it was.
+    let _ = handles::with(|h| {
+        sync_in(h, key, b);
+        Ok(())
+    });
+}
+
+fn sync_in(h: &mut Handles, key: usize, b: &EventBase) {
+    let Some(e) = h.bevs.get(&key) else {
+        return;
+    };
+    if e.freed {
+        return;
+    }
+    let (enabled, wm_read, wm_write, events, fd) = match e.state {
+        BevState::Unborn { fd, .. } => (
+            fields::EV_WRITE,
+            Default::default(),
+            Default::default(),
+            (None, None),
+            fd,
+        ),
+        BevState::Live(id) => {
+            if !b.bufferevent_is_live(id) {
+                return;
+            }
+            let wm = |w| {
+                b.bufferevent_getwatermark(id, w)
+                    .map(|(low, high)| event_watermark { low, high })
+                    .unwrap_or_default()
+            };
+            (
+                b.bufferevent_get_enabled(id)
+                    .map_or(e.shown.enabled, fields::bits),
+                wm(What::READ),
+                wm(What::WRITE),
+                b.bufferevent_events(id).unwrap_or((None, None)),
+                b.bufferevent_getfd(id).ok().flatten(),
+            )
+        }
+    };
+    let shown = BevShown {
+        enabled,
+        wm_read,
+        wm_write,
+        readcb: e.cbs.read,
+        writecb: e.cbs.write,
+        errorcb: e.cbs.event,
+        cbarg: e.cbs.arg,
+        timeout_read: e.timeouts[0],
+        timeout_write: e.timeouts[1],
+        ..e.shown
+    };
+    let (base, pair, timeouts) = (e.base, e.pair, e.timeouts);
+    e.mem.show(&shown);
+    let keys = [e.event_key(false), e.event_key(true)];
+    let npriorities = b.priorities();
+    if let Some(e) = h.bevs.get_mut(&key) {
+        e.shown = shown;
+    }
+    for (i, (write, id)) in [(false, events.0), (true, events.1)]
+        .into_iter()
+        .enumerate()
+    {
+        let ev_key = keys[i];
+        let fd = fd.unwrap_or(-1);
+        let Ok(ev) = h.event(ev_key) else {
+            continue;
+        };
+        if !pair && ev.fd != fd {
+            // A socket given later (bufferevent_socket_connect) is assigned to both events,
+            // as be_socket_setfd does.
+            let setup = event_setup(base, npriorities, fd, write, false, key);
+            h.insert_event(
+                ev_key,
+                Home::InBev { bev: key, write },
+                &setup,
+                id,
+                setup.callback,
+            );
+        }
+        if let Ok(ev) = h.event_mut(ev_key) {
+            ev.id = id;
+        }
+        h.sync_event(ev_key, b, Moment::Look);
+        // libevent adds a bufferevent's events with its timeouts, which a persistent event
+        // keeps as its interval.
+        let t = timeouts[i];
+        if let Ok(ev) = h.event(ev_key) {
+            if t.is_set() && ev.shown.flags & evlist::TIMEOUT != 0 && ev.shown.io_timeout != Some(t)
+            {
+                let shown = EventShown {
+                    io_timeout: Some(t),
+                    ..ev.shown
+                };
+                h.show_event(ev_key, shown);
+            }
+        }
+    }
+}
+
 /// The engine's id for the bufferevent `key` (and its base), making it if it is still unborn,
-/// labeled `label` (None: the handle's name).
+/// labeled `label` (None: the handle's name). A bufferevent freed inside its own callback is
+/// refused: only its getters still answer.
 pub(crate) fn live(key: usize, label: Option<&str>) -> Result<(usize, BevId)> {
     let (base, state) = handles::with(|h| {
         let b = h.bev(key)?;
+        if b.freed {
+            return Err(CError::Stale("bufferevent"));
+        }
         Ok((b.base, b.state))
     })?;
     match state {
@@ -38,6 +180,7 @@ pub(crate) fn live(key: usize, label: Option<&str>) -> Result<(usize, BevId)> {
                 h.bev_mut(key)?.state = BevState::Live(id);
                 Ok(())
             })?;
+            with_base(base, |b| sync(key, b))?;
             Ok((base, id))
         }
     }
@@ -68,14 +211,87 @@ pub extern "C" fn bufferevent_socket_new(
         } else {
             BevOptions::NONE
         };
-        handles::with(|h| Ok(h.insert_bev(base, BevState::Unborn { fd, options })))
+        let npriorities = with_base(base, |b| b.priorities())?;
+        handles::with(|h| {
+            Ok(h.insert_bev(
+                base,
+                BevState::Unborn { fd, options },
+                false,
+                |bev, write| event_setup(base, npriorities, fd.unwrap_or(-1), write, false, bev),
+            ))
+        })
     })();
     error::ptr("bufferevent_socket_new", r)
 }
 
-fn data_cb(base: usize, key: usize, f: BevDataCb, arg: usize) -> evscope::ev::BevDataCb {
+/// Which of a socket bufferevent's events runs its callback for `events`, and with what
+/// (`ev_res`): reading, end of file and read errors come from `ev_read` (`EV_READ`),
+/// writing and connecting from `ev_write`, timeouts with `EV_TIMEOUT`.
+fn fired_by(events: BevEvents) -> (bool, What) {
+    let write = events.contains(BevEvents::WRITING) || events.contains(BevEvents::CONNECTED);
+    let res = if events.contains(BevEvents::TIMEOUT) {
+        What::TIMEOUT
+    } else if write {
+        What::WRITE
+    } else {
+        What::READ
+    };
+    (write, res)
+}
+
+/// Before a C callback of the bufferevent `key`, called from its `ev_read` or `ev_write`
+/// (`fired`: which one, and what for): shows it as it is now, and holds it while the callback
+/// runs (libevent's reference). False once it was freed: no more callbacks.
+fn enter(key: usize, b: &EventBase, fired: (bool, What)) -> bool {
+    handles::with(|h| {
+        let e = h.bev_mut(key)?;
+        if e.freed {
+            return Ok(false);
+        }
+        e.running += 1;
+        let (pair, ev_key) = (e.pair, e.event_key(fired.0));
+        sync_in(h, key, b);
+        if !pair {
+            // The internal event ran with this `ev_res` before calling back (a pair's events
+            // are timeouts only).
+            let shown = EventShown {
+                res: fields::bits(fired.1),
+                ..h.event(ev_key)?.shown
+            };
+            h.show_event(ev_key, shown);
+        }
+        Ok(true)
+    })
+    .unwrap_or(false)
+}
+
+/// After a C callback of the bufferevent `key`: lets it go, and forgets it if it was freed
+/// inside its callbacks and none is running any more.
+fn leave(key: usize) {
+    // Gone from the tables only when the process exits; nothing is left to do then.
+    let _ = handles::with(|h| {
+        let e = h.bev_mut(key)?;
+        e.running = e.running.saturating_sub(1);
+        if e.running == 0 && e.freed {
+            h.remove_bev(key);
+        }
+        Ok(())
+    });
+}
+
+fn data_cb(
+    base: usize,
+    key: usize,
+    f: BevDataCb,
+    arg: usize,
+    write: bool,
+) -> evscope::ev::BevDataCb {
+    let fired = (write, if write { What::WRITE } else { What::READ });
     Box::new(move |b: &mut EventBase, _id| {
-        current::lend(base, b, || call::bev_data_cb(f, key, arg))
+        if enter(key, b, fired) {
+            current::lend(base, b, || call::bev_data_cb(f, key, arg));
+            leave(key);
+        }
     })
 }
 
@@ -87,13 +303,32 @@ fn event_cb(base: usize, key: usize, f: BevEventCb, arg: usize) -> evscope::ev::
             .then(|| b.bufferevent_get_error(id).ok().flatten())
             .flatten()
             .and_then(|e| e.raw_os_error());
+        if !enter(key, b, fired_by(events)) {
+            return;
+        }
         current::lend(base, b, || {
             if let Some(e) = errno {
                 mem::set_errno(e);
             }
             call::bev_event_cb(f, key, events.bits() as c_short, arg)
-        })
+        });
+        leave(key);
     })
+}
+
+/// Runs an engine call on the live bufferevent `bev`, then shows its new state in its struct.
+fn on_bev<R>(
+    bev: *const bufferevent,
+    f: impl FnOnce(&mut EventBase, BevId) -> evscope::ev::Result<R>,
+) -> Result<R> {
+    let key = bev as usize;
+    let (base, id) = live(key, None)?;
+    let r = with_base(base, |b| {
+        let r = f(b, id);
+        sync(key, b);
+        r
+    })?;
+    Ok(r?)
 }
 
 /// libevent's `bufferevent_setcb`: the read, write and event callbacks (NULL: none) and their
@@ -125,12 +360,14 @@ pub extern "C" fn bufferevent_setcb(
             Ok(())
         })?;
         on_base(base, |b| {
-            b.bufferevent_setcb(
+            let r = b.bufferevent_setcb(
                 id,
-                readcb.map(|f| data_cb(base, key, f, arg)),
-                writecb.map(|f| data_cb(base, key, f, arg)),
+                readcb.map(|f| data_cb(base, key, f, arg, false)),
+                writecb.map(|f| data_cb(base, key, f, arg, true)),
                 eventcb.map(|f| event_cb(base, key, f, arg)),
-            )
+            );
+            sync(key, b);
+            r
         })
     })();
     error::unit("bufferevent_setcb", r)
@@ -156,15 +393,6 @@ pub extern "C" fn bufferevent_getcb(
     }
 }
 
-/// Runs an engine call on the live bufferevent `bev`.
-fn on_bev<R>(
-    bev: *const bufferevent,
-    f: impl FnOnce(&mut EventBase, BevId) -> evscope::ev::Result<R>,
-) -> Result<R> {
-    let (base, id) = live(bev as usize, None)?;
-    on_base(base, |b| f(b, id))
-}
-
 /// libevent's `bufferevent_enable`: `EV_READ` and/or `EV_WRITE` (reading starts disabled).
 #[no_mangle]
 pub extern "C" fn bufferevent_enable(bev: *mut bufferevent, what: c_short) -> c_int {
@@ -179,11 +407,25 @@ pub extern "C" fn bufferevent_disable(bev: *mut bufferevent, what: c_short) -> c
     error::int("bufferevent_disable", r.map(|()| 0))
 }
 
+/// What a bufferevent freed inside its own callback still shows, for the getters libevent
+/// answers from its struct until the callback returns.
+fn freed_shown(bev: *const bufferevent) -> Option<BevShown> {
+    handles::with(|h| {
+        let b = h.bev(bev as usize)?;
+        Ok(b.freed.then_some(b.shown))
+    })
+    .ok()
+    .flatten()
+}
+
 /// libevent's `bufferevent_get_enabled`.
 #[no_mangle]
 pub extern "C" fn bufferevent_get_enabled(bev: *mut bufferevent) -> c_short {
+    if let Some(shown) = freed_shown(bev) {
+        return shown.enabled;
+    }
     match on_bev(bev, |b, id| b.bufferevent_get_enabled(id)) {
-        Ok(w) => w.bits() as c_short,
+        Ok(w) => fields::bits(w),
         Err(e) => {
             error::report("bufferevent_get_enabled", &e);
             0
@@ -211,7 +453,11 @@ pub extern "C" fn bufferevent_write_buffer(bev: *mut bufferevent, buf: *mut evbu
     let r = (|| {
         let (base, id) = live(bev as usize, None)?;
         let mut moved = take_all(buf)?;
-        let sent = on_base(base, |b| b.bufferevent_write_buffer(id, &mut moved));
+        let sent = on_base(base, |b| {
+            let r = b.bufferevent_write_buffer(id, &mut moved);
+            sync(bev as usize, b);
+            r
+        });
         if !moved.is_empty() {
             put_all(buf, &mut moved)?;
         }
@@ -253,14 +499,14 @@ fn buffer_of(call: &str, bev: *mut bufferevent, output: bool) -> *mut evbuffer {
 }
 
 /// libevent's `bufferevent_get_input`: the input buffer, the same pointer for the
-/// bufferevent's life.
+/// bufferevent's life (`bev->input`).
 #[no_mangle]
 pub extern "C" fn bufferevent_get_input(bev: *mut bufferevent) -> *mut evbuffer {
     buffer_of("bufferevent_get_input", bev, false)
 }
 
 /// libevent's `bufferevent_get_output`: the output buffer, the same pointer for the
-/// bufferevent's life.
+/// bufferevent's life (`bev->output`).
 #[no_mangle]
 pub extern "C" fn bufferevent_get_output(bev: *mut bufferevent) -> *mut evbuffer {
     buffer_of("bufferevent_get_output", bev, true)
@@ -289,7 +535,16 @@ pub extern "C" fn bufferevent_getwatermark(
     low: *mut usize,
     high: *mut usize,
 ) -> c_int {
-    let r = on_bev(bev, |b, id| b.bufferevent_getwatermark(id, what_of(events)));
+    let r = match freed_shown(bev) {
+        Some(shown) => match what_of(events) {
+            w if w == What::READ => Ok((shown.wm_read.low, shown.wm_read.high)),
+            w if w == What::WRITE => Ok((shown.wm_write.low, shown.wm_write.high)),
+            _ => Err(CError::Invalid(
+                "ask for READ or WRITE watermarks, one at a time".into(),
+            )),
+        },
+        None => on_bev(bev, |b, id| b.bufferevent_getwatermark(id, what_of(events))),
+    };
     error::int(
         "bufferevent_getwatermark",
         r.map(|(l, h)| {
@@ -308,7 +563,23 @@ pub extern "C" fn bufferevent_set_timeouts(
     tv_write: *const libc::timeval,
 ) -> c_int {
     let (read, write) = (mem::read_timeval(tv_read), mem::read_timeval(tv_write));
-    let r = on_bev(bev, |b, id| b.bufferevent_set_timeouts(id, read, write));
+    let given = |tv: *const libc::timeval| {
+        let mut c = Tv::ZERO.to_c();
+        if mem::read_into(tv, &mut c) {
+            Tv::from_c(&c)
+        } else {
+            Tv::ZERO
+        }
+    };
+    let timeouts = [given(tv_read), given(tv_write)];
+    let key = bev as usize;
+    let r = live(key, None).and_then(|_| {
+        handles::with(|h| {
+            h.bev_mut(key)?.timeouts = timeouts;
+            Ok(())
+        })?;
+        on_bev(bev, |b, id| b.bufferevent_set_timeouts(id, read, write))
+    });
     error::int("bufferevent_set_timeouts", r.map(|()| 0))
 }
 
@@ -341,30 +612,56 @@ pub extern "C" fn bufferevent_flush(bev: *mut bufferevent, iotype: c_short, mode
     error::int("bufferevent_flush", r.map(|_| 0))
 }
 
-/// libevent's `bufferevent_free`: frees it now (unsent output is dropped) and closes the
-/// socket with `BEV_OPT_CLOSE_ON_FREE`. Allowed inside its own callbacks.
+/// libevent's `bufferevent_free`: frees it (unsent output is dropped) and closes the socket
+/// with `BEV_OPT_CLOSE_ON_FREE`. Inside one of its own callbacks the handle stays valid, with
+/// its callbacks cleared, until that callback returns, as libevent's reference keeps it.
 #[no_mangle]
 pub extern "C" fn bufferevent_free(bev: *mut bufferevent) {
     let key = bev as usize;
     let r = (|| {
-        let (base, state) = handles::with(|h| {
+        let unborn_owner = handles::with(|h| {
             let b = h.bev(key)?;
-            Ok((b.base, b.state))
+            Ok(matches!(b.state, BevState::Unborn { fd: Some(_), options }
+                if options.contains(BevOptions::CLOSE_ON_FREE) && !b.freed))
         })?;
-        handles::with(|h| Ok(h.remove_bev(key)))?;
+        if unborn_owner {
+            // The engine closes the socket when it finalizes the bufferevent, as libevent
+            // does from its loop, not at once.
+            live(key, None)?;
+        }
+        let (base, state) = handles::with(|h| {
+            let b = h.bev_mut(key)?;
+            if b.freed {
+                return Err(CError::Stale("bufferevent"));
+            }
+            let found = (b.base, b.state);
+            if b.running > 0 {
+                // libevent's bufferevent_free starts with bufferevent_setcb(NULL…).
+                b.freed = true;
+                b.cbs = BevCbs::default();
+                let shown = BevShown {
+                    readcb: None,
+                    writecb: None,
+                    errorcb: None,
+                    cbarg: 0,
+                    ..b.shown
+                };
+                b.mem.show(&shown);
+                b.shown = shown;
+            } else {
+                h.remove_bev(key);
+            }
+            Ok(found)
+        })?;
         match state {
             BevState::Live(id) => on_base(base, |b| b.bufferevent_free(id)),
-            BevState::Unborn {
-                fd: Some(fd),
-                options,
-            } if options.contains(BevOptions::CLOSE_ON_FREE) => Ok(os::close(fd)?),
             BevState::Unborn { .. } => Ok(()),
         }
     })();
     error::unit("bufferevent_free", r)
 }
 
-/// libevent's `bufferevent_get_base`.
+/// libevent's `bufferevent_get_base` (still answered inside the callback that freed it).
 #[no_mangle]
 pub extern "C" fn bufferevent_get_base(bev: *mut bufferevent) -> *mut event_base {
     error::ptr(
@@ -378,9 +675,12 @@ pub extern "C" fn bufferevent_get_base(bev: *mut bufferevent) -> *mut event_base
 pub extern "C" fn bufferevent_getfd(bev: *mut bufferevent) -> c_int {
     let r = handles::with(|h| {
         let b = h.bev(bev as usize)?;
-        Ok((b.base, b.state))
+        // What its ev_read was assigned, as libevent answers (also once freed in a callback).
+        let assigned = h.event(b.event_key(false)).map_or(-1, |e| e.fd);
+        Ok((b.base, b.state, b.freed, b.pair, assigned))
     })
-    .and_then(|(base, state)| match state {
+    .and_then(|(base, state, freed, pair, assigned)| match state {
+        _ if freed || pair => Ok(Some(assigned).filter(|fd| *fd >= 0)),
         BevState::Unborn { fd, .. } => Ok(fd),
         BevState::Live(id) => on_base(base, |b| b.bufferevent_getfd(id)),
     });
@@ -400,12 +700,21 @@ pub extern "C" fn bufferevent_pair_new(
         if pair.is_null() {
             return Err(CError::Invalid("the pair array pointer is NULL".into()));
         }
-        let (a, b) = on_base(base, |b| b.bufferevent_pair_new(BevOptions::NONE))?;
+        let (a, b, npriorities) = on_base(base, |b| {
+            let (x, y) = b.bufferevent_pair_new(BevOptions::NONE)?;
+            Ok((x, y, b.priorities()))
+        })?;
         let (ka, kb) = handles::with(|h| {
-            Ok((
-                h.insert_bev(base, BevState::Live(a)),
-                h.insert_bev(base, BevState::Live(b)),
-            ))
+            let mut insert = |id| {
+                h.insert_bev(base, BevState::Live(id), true, |bev, write| {
+                    event_setup(base, npriorities, -1, write, true, bev)
+                })
+            };
+            Ok((insert(a), insert(b)))
+        })?;
+        with_base(base, |b| {
+            sync(ka, b);
+            sync(kb, b);
         })?;
         mem::write_out(pair, ka as *mut bufferevent);
         mem::write_out(pair.wrapping_add(1), kb as *mut bufferevent);

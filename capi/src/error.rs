@@ -21,6 +21,12 @@ pub(crate) enum CError {
     Gone,
     /// Arguments that make no sense.
     Invalid(String),
+    /// An event `event_set` made before any base existed, not yet given one by
+    /// `event_base_set`; reported with libevent's own warning, naming the libevent function
+    /// that gives it.
+    NoBase(&'static str),
+    /// A refusal libevent itself reports: its warning, word for word.
+    Warn(String),
 }
 
 /// The API's `Result`.
@@ -40,6 +46,8 @@ impl fmt::Display for CError {
             ),
             CError::Gone => f.write_str("the process is exiting; the library's tables are gone"),
             CError::Invalid(why) => f.write_str(why),
+            CError::NoBase(_) => f.write_str("event has no event_base set."),
+            CError::Warn(text) => f.write_str(text),
         }
     }
 }
@@ -56,9 +64,14 @@ impl From<std::io::Error> for CError {
     }
 }
 
-/// Tells the program on stderr that `call` was refused.
+/// Tells the program on stderr that `call` was refused. libevent's own warnings keep its
+/// words (`[warn] event_add: event has no event_base set.`).
 pub(crate) fn report(call: &str, e: &CError) {
-    eprintln!("evscope: {call}: {e}");
+    match e {
+        CError::NoBase(name) => eprintln!("[warn] {name}: {e}"),
+        CError::Warn(text) => eprintln!("[warn] {text}"),
+        _ => eprintln!("evscope: {call}: {e}"),
+    }
 }
 
 /// libevent's int convention: the value, or -1 after a report.

@@ -1,10 +1,13 @@
 //! The handle tables: what each pointer handed to C stands for.
 //!
-//! A pointer the library gives out is the address of a small box it owns (a [`Token`]), or,
-//! for `event_assign`, of the program's own `struct event`. The address is the key of an entry
-//! here, and the entry holds evscope's typed id. The library never dereferences these pointers:
-//! a freed or foreign pointer is simply not in the table, and the call is refused with a
-//! message instead of crashing. The tables are per thread, like an unlocked libevent base.
+//! A `struct event *` or `struct bufferevent *` is the address of a real C struct — the
+//! library's own allocation (`event_new`, `bufferevent_socket_new`) or, for `event_assign`, the
+//! program's memory — whose public fields the library writes as libevent does. Other pointers
+//! are the addresses of small boxes the library owns (a [`Token`]). Either way the address is
+//! the key of an entry here, and the entry holds evscope's typed id. A pointer is looked up
+//! before anything is done with it, and the library never reads through it: a freed or foreign
+//! pointer is simply not in the table, and the call is refused with a message instead of
+//! crashing. The tables are per thread, like an unlocked libevent base.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,10 +15,13 @@ use std::os::fd::RawFd;
 use std::os::raw::{c_int, c_short};
 use std::rc::Rc;
 
-use evscope::ev::{BevId, BevOptions, Evbuffer, EventBase, EventId, ListenerId};
+use evscope::ev::{BevId, BevOptions, Evbuffer, EventBase, EventId, ListenerId, What};
 
 use crate::error::{CError, Result};
+use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};
 use crate::sys::call::{BevDataCb, BevEventCb, EventCb, ListenerCb, ListenerErrCb};
+use crate::sys::cstruct::{BevMem, EventMem};
+use crate::types::evlist;
 
 /// A unique address for a handle, alive as long as its entry.
 pub(crate) struct Token(Box<u64>);
@@ -37,16 +43,55 @@ pub(crate) struct BaseEntry {
     pub _token: Token,
 }
 
+/// Where an event's `struct event` is.
+pub(crate) enum Home {
+    /// Its own memory: the library's (`event_new`, `event_base_once`) or the program's
+    /// (`event_assign`, `event_set`).
+    Mem(EventMem),
+    /// `&bev->ev_read` (`write` false) or `&bev->ev_write` of the bufferevent `bev`.
+    InBev { bev: usize, write: bool },
+}
+
+/// When, in the tables' own count, an event was last seen to become inserted, armed or
+/// active: the orders `event_base_dump_events` lists events in.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Order {
+    pub inserted: u64,
+    pub armed: u64,
+    pub active: u64,
+}
+
 /// `struct event *`.
 pub(crate) struct EventEntry {
-    pub base: usize,
-    pub id: EventId,
+    /// `ev_base`: None after `event_set` with no current base, until `event_base_set`.
+    pub base: Option<usize>,
+    /// The engine's event: None without a base, for a bufferevent's event before it has a
+    /// socket, and once its base is freed.
+    pub id: Option<EventId>,
     pub fd: c_int,
     pub what: c_short,
     pub cb: Option<EventCb>,
     pub arg: usize,
-    /// None for `event_assign`: the key is the program's own memory.
-    pub _token: Option<Token>,
+    pub home: Home,
+    /// What its struct shows now (the values last written).
+    pub shown: EventShown,
+    pub order: Order,
+    /// Its base was freed (an `event_new` event the program has not freed yet): only
+    /// `event_free`, `event_base_set` and the getters still work.
+    pub orphan: bool,
+    /// Made by `event_base_once`: the library frees it after its callback.
+    pub once: bool,
+}
+
+/// The moment an event's struct is brought up to date.
+#[derive(Clone, Copy)]
+pub(crate) enum Moment {
+    /// A call the program made on this event returns.
+    Call,
+    /// Its callback is about to run for `What`.
+    Callback(What),
+    /// Any other time: the program's memory is written only while the event is on a list.
+    Look,
 }
 
 /// Whether a bufferevent exists in the engine yet. It is made at the first call that needs it
@@ -74,11 +119,29 @@ pub(crate) struct BevCbs {
 pub(crate) struct BevEntry {
     pub base: usize,
     pub state: BevState,
+    /// A `bufferevent_pair_new` end (no socket, no read and write events of its own).
+    pub pair: bool,
     /// The keys of its two `struct evbuffer *`, stable for its life.
     pub input: usize,
     pub output: usize,
     pub cbs: BevCbs,
-    pub _token: Token,
+    /// `bufferevent_set_timeouts`, as given.
+    pub timeouts: [Tv; 2],
+    /// What its struct shows now.
+    pub shown: BevShown,
+    /// Its C callbacks running now: libevent holds a reference while each runs.
+    pub running: u32,
+    /// `bufferevent_free` was called inside one of its callbacks: the handle lasts until they
+    /// return, with its callbacks cleared.
+    pub freed: bool,
+    pub mem: BevMem,
+}
+
+impl BevEntry {
+    /// The key of `&bev->ev_read` (or `&bev->ev_write`).
+    pub(crate) fn event_key(&self, write: bool) -> usize {
+        self.mem.event_addr(write)
+    }
 }
 
 /// What a `struct evbuffer *` is.
@@ -113,13 +176,27 @@ pub(crate) struct Handles {
     pub bevs: HashMap<usize, BevEntry>,
     pub bufs: HashMap<usize, BufEntry>,
     pub levs: HashMap<usize, LevEntry>,
+    /// Counts the changes [`Order`] records.
+    pub seq: u64,
 }
 
 thread_local! {
     static HANDLES: RefCell<Handles> = RefCell::new(Handles::default());
 }
 
-/// Runs `f` on this thread's tables. Never call into the engine (which may call C) inside `f`.
+/// Brings the struct of the event `key` up to date with the engine `b` (see
+/// [`Handles::sync_event`]). Used from inside a base's frame; if the tables are out of reach
+/// (the process is exiting) the struct is simply left as it was.
+pub(crate) fn sync(key: usize, b: &EventBase, moment: Moment) {
+    // Nothing follows from it: an out-of-reach table only leaves the struct as it was.
+    let _ = with(|h| {
+        h.sync_event(key, b, moment);
+        Ok(())
+    });
+}
+
+/// Runs `f` on this thread's tables. Never call into the engine in a way that may call C
+/// inside `f` (queries are fine), nor `with_base`.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Handles) -> Result<R>) -> Result<R> {
     HANDLES
         .try_with(|h| match h.try_borrow_mut() {
@@ -138,6 +215,18 @@ pub(crate) fn non_null(key: usize, ty: &'static str) -> Result<usize> {
     }
 }
 
+/// Stores `shown` in the struct of the event `home` (a bufferevent's, through its entry).
+fn write_event(bevs: &HashMap<usize, BevEntry>, home: &Home, shown: &EventShown) {
+    match home {
+        Home::Mem(mem) => mem.show(shown),
+        Home::InBev { bev, write } => {
+            if let Some(b) = bevs.get(bev) {
+                b.mem.show_event(*write, shown);
+            }
+        }
+    }
+}
+
 impl Handles {
     pub(crate) fn base(&self, key: usize) -> Result<Rc<RefCell<EventBase>>> {
         non_null(key, "event_base")?;
@@ -150,6 +239,11 @@ impl Handles {
     pub(crate) fn event(&self, key: usize) -> Result<&EventEntry> {
         non_null(key, "event")?;
         self.events.get(&key).ok_or(CError::Stale("event"))
+    }
+
+    pub(crate) fn event_mut(&mut self, key: usize) -> Result<&mut EventEntry> {
+        non_null(key, "event")?;
+        self.events.get_mut(&key).ok_or(CError::Stale("event"))
     }
 
     pub(crate) fn bev(&self, key: usize) -> Result<&BevEntry> {
@@ -179,10 +273,118 @@ impl Handles {
             .ok_or(CError::Stale("evconnlistener"))
     }
 
-    /// Registers a bufferevent with fresh input and output buffer handles; returns its key.
-    pub(crate) fn insert_bev(&mut self, base: usize, state: BevState) -> usize {
-        let token = Token::new();
-        let key = token.key();
+    /// Brings the struct of the event `key` up to date with the engine `b`, at `moment`.
+    /// The program's own memory is written during its calls on the event, before its
+    /// callback, and while libevent would have the event on a list; the library's always.
+    pub(crate) fn sync_event(&mut self, key: usize, b: &EventBase, moment: Moment) {
+        let Handles {
+            events, bevs, seq, ..
+        } = self;
+        let Some(e) = events.get_mut(&key) else {
+            return;
+        };
+        let Some(id) = e.id else {
+            return;
+        };
+        let Some(mut now) = EventShown::of(b, id, &e.shown) else {
+            return;
+        };
+        if let Moment::Callback(fired) = moment {
+            now.res = fields::bits(fired);
+        }
+        let became = |bit: c_short| now.flags & bit != 0 && e.shown.flags & bit == 0;
+        let mut next = || {
+            *seq += 1;
+            *seq
+        };
+        if became(evlist::INSERTED) {
+            e.order.inserted = next();
+        }
+        if became(evlist::TIMEOUT) {
+            e.order.armed = next();
+        }
+        if became(evlist::ACTIVE) {
+            e.order.active = next();
+        }
+        let writable = match (&e.home, moment) {
+            (Home::Mem(mem), Moment::Look) if !mem.owned() => e.shown.listed() || now.listed(),
+            _ => true,
+        };
+        if writable && now != e.shown {
+            write_event(bevs, &e.home, &now);
+            e.shown = now;
+        }
+    }
+
+    /// Sets what the event `key`'s struct shows to `shown` (a call on it changed it).
+    pub(crate) fn show_event(&mut self, key: usize, shown: EventShown) {
+        let Handles { events, bevs, .. } = self;
+        if let Some(e) = events.get_mut(&key) {
+            write_event(bevs, &e.home, &shown);
+            e.shown = shown;
+        }
+    }
+
+    /// Writes what `event_base_set` changes into the struct of the event `key`, now on `base`
+    /// as the engine's `id`.
+    pub(crate) fn rebase(&mut self, key: usize, base: usize, id: EventId, pri: u8) {
+        if let Some(e) = self.events.get_mut(&key) {
+            if let Home::Mem(mem) = &e.home {
+                mem.set_base(base, pri);
+            }
+            e.base = Some(base);
+            e.id = Some(id);
+            e.orphan = false;
+            e.shown.pri = Some(pri);
+        }
+    }
+
+    /// Registers the event `key` living at `home`, set up as `setup` says.
+    pub(crate) fn insert_event(
+        &mut self,
+        key: usize,
+        home: Home,
+        setup: &EventSetup,
+        id: Option<EventId>,
+        cb: Option<EventCb>,
+    ) {
+        match &home {
+            Home::Mem(mem) => mem.setup(setup),
+            Home::InBev { bev, write } => {
+                if let Some(b) = self.bevs.get(bev) {
+                    b.mem.setup_event(*write, setup);
+                }
+            }
+        }
+        self.events.insert(
+            key,
+            EventEntry {
+                base: (setup.base != 0).then_some(setup.base),
+                id,
+                fd: setup.fd,
+                what: setup.events,
+                cb,
+                arg: setup.arg,
+                home,
+                shown: setup.shown(),
+                order: Order::default(),
+                orphan: false,
+                once: false,
+            },
+        );
+    }
+
+    /// Registers a bufferevent on `base` with fresh input and output buffer handles and its
+    /// two events, set up as `setup(bev, write)` says; returns its key.
+    pub(crate) fn insert_bev(
+        &mut self,
+        base: usize,
+        state: BevState,
+        pair: bool,
+        setup: impl Fn(usize, bool) -> EventSetup,
+    ) -> usize {
+        let mem = BevMem::alloc();
+        let key = mem.addr();
         let mut buf = |output| {
             let t = Token::new();
             let k = t.key();
@@ -196,33 +398,59 @@ impl Handles {
             k
         };
         let (input, output) = (buf(false), buf(true));
-        self.bevs.insert(
-            key,
-            BevEntry {
-                base,
-                state,
-                input,
-                output,
-                cbs: BevCbs::default(),
-                _token: token,
-            },
-        );
+        let shown = BevShown {
+            base,
+            input,
+            output,
+            wm_read: Default::default(),
+            wm_write: Default::default(),
+            readcb: None,
+            writecb: None,
+            errorcb: None,
+            cbarg: 0,
+            timeout_read: Tv::ZERO,
+            timeout_write: Tv::ZERO,
+            enabled: fields::EV_WRITE,
+        };
+        mem.show(&shown);
+        let entry = BevEntry {
+            base,
+            state,
+            pair,
+            input,
+            output,
+            cbs: BevCbs::default(),
+            timeouts: [Tv::ZERO; 2],
+            shown,
+            running: 0,
+            freed: false,
+            mem,
+        };
+        let keys = [entry.event_key(false), entry.event_key(true)];
+        self.bevs.insert(key, entry);
+        for (write, ev_key) in [false, true].into_iter().zip(keys) {
+            let setup = setup(key, write);
+            let cb = setup.callback;
+            self.insert_event(ev_key, Home::InBev { bev: key, write }, &setup, None, cb);
+        }
         key
     }
 
-    /// Forgets a bufferevent and its two buffer handles.
+    /// Forgets a bufferevent, its two buffer handles and its two events.
     pub(crate) fn remove_bev(&mut self, key: usize) -> Option<BevEntry> {
         let entry = self.bevs.remove(&key)?;
         self.bufs.remove(&entry.input);
         self.bufs.remove(&entry.output);
+        self.events.remove(&entry.event_key(false));
+        self.events.remove(&entry.event_key(true));
         Some(entry)
     }
 
     /// Forgets a base and every handle that belongs to it; returns the base for dropping
-    /// outside the tables.
+    /// outside the tables. Its events are deleted, as `event_base_free` does; an `event_new`
+    /// event stays allocated (an orphan) until the program frees it.
     pub(crate) fn remove_base(&mut self, key: usize) -> Option<BaseEntry> {
         let entry = self.bases.remove(&key)?;
-        self.events.retain(|_, e| e.base != key);
         self.levs.retain(|_, l| l.base != key);
         let bevs: Vec<usize> = self
             .bevs
@@ -233,6 +461,25 @@ impl Handles {
         for bev in bevs {
             self.remove_bev(bev);
         }
+        let Handles { events, bevs, .. } = self;
+        events.retain(|_, e| {
+            if e.base != Some(key) || e.orphan {
+                return true;
+            }
+            if e.shown.listed() {
+                let deleted = e.shown.deleted();
+                write_event(bevs, &e.home, &deleted);
+                e.shown = deleted;
+            }
+            match &e.home {
+                Home::Mem(mem) if mem.owned() && !e.once => {
+                    e.id = None;
+                    e.orphan = true;
+                    true
+                }
+                _ => false,
+            }
+        });
         Some(entry)
     }
 }

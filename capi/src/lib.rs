@@ -19,6 +19,7 @@ mod elf;
 mod error;
 mod event;
 mod evutil;
+mod fields;
 mod handles;
 mod label;
 mod listener;

@@ -4,6 +4,7 @@
 //! modules above it are safe code.
 
 pub(crate) mod call;
+pub(crate) mod cstruct;
 pub(crate) mod current;
 pub(crate) mod mem;
 pub(crate) mod os;

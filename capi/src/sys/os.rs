@@ -65,3 +65,19 @@ pub(crate) fn at_exit(f: extern "C" fn()) -> bool {
     // SAFETY: `f` is a plain function with no arguments, valid for the process's life.
     unsafe { libc::atexit(f) == 0 }
 }
+
+/// The time on `CLOCK_MONOTONIC`, the clock libevent keeps `ev_timeout` on.
+pub(crate) fn monotonic_now() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a live timespec for clock_gettime to fill.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
