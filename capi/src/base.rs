@@ -96,14 +96,10 @@ pub(crate) fn set_current_base(key: usize) {
     CURRENT.store(key, Ordering::Release);
 }
 
-/// libevent's `event_base_new`: a base on `EVSCOPE_BACKEND` (default epoll), observed as
-/// `EVSCOPE_TRACE` says.
+/// libevent's `event_base_new`: `event_base_new_with_config` with no configuration.
 #[no_mangle]
 pub extern "C" fn event_base_new() -> *mut event_base {
-    error::ptr(
-        "event_base_new",
-        EventBase::new().map_err(CError::from).and_then(register),
-    )
+    error::ptr("event_base_new", new_base(&Config::default()))
 }
 
 /// libevent's `event_base_free`. Handles of its events, bufferevents and listeners become
@@ -330,15 +326,91 @@ pub extern "C" fn event_set_log_callback(_cb: Option<extern "C" fn(c_int, *const
 
 // ----- event_config: choosing a backend --------------------------------------------------------
 
-/// What `event_config_avoid_method` asked to avoid.
-#[derive(Default)]
+/// `EVENT_BASE_FLAG_IGNORE_ENV`: the `EVENT_*` environment variables are not read.
+const EVENT_BASE_FLAG_IGNORE_ENV: c_int = 0x02;
+
+/// What a `struct event_config` asks for.
+#[derive(Default, Clone)]
 struct Config {
+    /// `event_config_avoid_method`.
     avoid: Vec<String>,
+    /// `event_config_require_features`.
+    require: c_int,
+    /// `event_config_set_flag`.
+    flags: c_int,
+}
+
+/// The `EV_FEATURE_*` a backend offers, as libevent's on Linux: epoll is edge-triggered, O(1)
+/// and sees early closes (`EPOLLRDHUP`); poll works on any fd and sees early closes
+/// (`POLLRDHUP`); select works on any fd.
+fn features(kind: BackendKind) -> c_int {
+    const ET: c_int = 0x01;
+    const O1: c_int = 0x02;
+    const FDS: c_int = 0x04;
+    const EARLY_CLOSE: c_int = 0x08;
+    match kind {
+        BackendKind::Epoll => ET | O1 | EARLY_CLOSE,
+        BackendKind::Poll => FDS | EARLY_CLOSE,
+        BackendKind::Select => FDS,
+    }
+}
+
+/// libevent's `event_is_method_disabled`: `EVENT_NOEPOLL`, `EVENT_NOPOLL`, `EVENT_NOSELECT`
+/// (set to anything).
+fn disabled_by_env(kind: BackendKind) -> bool {
+    let var = format!("EVENT_NO{}", kind.name().to_ascii_uppercase());
+    std::env::var_os(var).is_some()
+}
+
+/// libevent's `event_base_new_with_config`: the first backend (epoll, poll, select) the
+/// configuration does not avoid, that has the required features and that the environment does
+/// not disable — `EVSCOPE_BACKEND`'s choice when it is one of those — observed as
+/// `EVSCOPE_TRACE` says.
+fn new_base(cfg: &Config) -> Result<usize> {
+    let check_env = cfg.flags & EVENT_BASE_FLAG_IGNORE_ENV == 0;
+    let allowed: Vec<BackendKind> = BackendKind::ALL
+        .into_iter()
+        .filter(|k| !cfg.avoid.iter().any(|a| a == k.name()))
+        .filter(|k| features(*k) & cfg.require == cfg.require)
+        .filter(|k| !(check_env && disabled_by_env(*k)))
+        .collect();
+    let Some(first) = allowed.first().copied() else {
+        return Err(CError::Warn(
+            "event_base_new_with_config: no event mechanism available".into(),
+        ));
+    };
+    let preferred = BackendKind::from_env()?;
+    let kind = if allowed.contains(&preferred) {
+        preferred
+    } else {
+        first
+    };
+    // libevent reads this one whatever the flags say.
+    if std::env::var_os("EVENT_SHOW_METHOD").is_some() {
+        eprintln!("[msg] libevent using: {}", kind.name());
+    }
+    let mut base = EventBase::with_backend(kind)?;
+    if let Some(o) = evscope::trace::observer_from_env(&base.info())? {
+        base.set_observer(o);
+    }
+    register(base)
 }
 
 thread_local! {
     static CONFIGS: RefCell<std::collections::HashMap<usize, (Config, Token)>> =
         RefCell::new(std::collections::HashMap::new());
+}
+
+/// Runs `f` on the configuration `cfg`.
+fn with_config<R>(cfg: *const event_config, f: impl FnOnce(&mut Config) -> R) -> Result<R> {
+    CONFIGS
+        .try_with(|c| {
+            c.borrow_mut()
+                .get_mut(&(cfg as usize))
+                .map(|(cfg, _)| f(cfg))
+                .ok_or(CError::Stale("event_config"))
+        })
+        .unwrap_or(Err(CError::Gone))
 }
 
 /// libevent's `event_config_new`.
@@ -356,6 +428,7 @@ pub extern "C" fn event_config_new() -> *mut event_config {
 /// libevent's `event_config_free`.
 #[no_mangle]
 pub extern "C" fn event_config_free(cfg: *mut event_config) {
+    // Gone only while the process exits, when there is nothing left to free.
     let _ = CONFIGS.try_with(|c| c.borrow_mut().remove(&(cfg as usize)));
 }
 
@@ -365,77 +438,52 @@ pub extern "C" fn event_config_avoid_method(
     cfg: *mut event_config,
     method: *const c_char,
 ) -> c_int {
-    let Some(name) = mem::cstr(method) else {
-        return -1;
-    };
-    let name = name.to_string_lossy().into_owned();
-    let r = CONFIGS.try_with(|c| {
-        c.borrow_mut()
-            .get_mut(&(cfg as usize))
-            .map(|(cfg, _)| cfg.avoid.push(name))
-    });
-    match r {
-        Ok(Some(())) => 0,
-        _ => {
-            error::report("event_config_avoid_method", &CError::Stale("event_config"));
-            -1
-        }
-    }
+    let r = mem::cstr(method)
+        .ok_or(CError::Invalid("the method name is NULL".into()))
+        .and_then(|name| {
+            let name = name.to_string_lossy().into_owned();
+            with_config(cfg, |c| c.avoid.push(name))
+        });
+    error::int("event_config_avoid_method", r.map(|()| 0))
 }
 
-/// libevent's `event_config_require_features`: none of the features are promised, but a base
-/// is still made (edge triggering works on epoll).
+/// libevent's `event_config_require_features`: only backends with all of `features`
+/// (`EV_FEATURE_ET`, `_O1`, `_FDS`, `_EARLY_CLOSE`) will do.
 #[no_mangle]
-pub extern "C" fn event_config_require_features(
-    _cfg: *mut event_config,
-    _features: c_int,
-) -> c_int {
-    0
+pub extern "C" fn event_config_require_features(cfg: *mut event_config, features: c_int) -> c_int {
+    let r = with_config(cfg, |c| c.require = features);
+    error::int("event_config_require_features", r.map(|()| 0))
 }
 
-/// libevent's `event_config_set_flag`: flags are accepted and ignored.
+/// libevent's `event_config_set_flag`: `EVENT_BASE_FLAG_IGNORE_ENV` is honoured; the others
+/// are accepted (one thread per base, a precise timer already).
 #[no_mangle]
-pub extern "C" fn event_config_set_flag(_cfg: *mut event_config, _flag: c_int) -> c_int {
-    0
+pub extern "C" fn event_config_set_flag(cfg: *mut event_config, flag: c_int) -> c_int {
+    let r = with_config(cfg, |c| c.flags |= flag);
+    error::int("event_config_set_flag", r.map(|()| 0))
 }
 
-/// libevent's `event_base_new_with_config`: the first backend not avoided (epoll, poll,
-/// select), observed as `EVSCOPE_TRACE` says.
+/// libevent's `event_base_new_with_config` (NULL: no configuration).
 #[no_mangle]
 pub extern "C" fn event_base_new_with_config(cfg: *const event_config) -> *mut event_base {
-    let avoid = CONFIGS
-        .try_with(|c| {
-            c.borrow()
-                .get(&(cfg as usize))
-                .map(|(c, _)| c.avoid.clone())
-        })
-        .ok()
-        .flatten();
-    let Some(avoid) = avoid else {
-        error::report("event_base_new_with_config", &CError::Stale("event_config"));
-        return std::ptr::null_mut();
+    let cfg = if cfg.is_null() {
+        Ok(Config::default())
+    } else {
+        with_config(cfg, |c| c.clone())
     };
-    let kind = BackendKind::ALL
-        .into_iter()
-        .find(|k| !avoid.iter().any(|a| a == k.name()));
-    let Some(kind) = kind else {
-        error::report(
-            "event_base_new_with_config",
-            &CError::Invalid("every backend is avoided".into()),
-        );
-        return std::ptr::null_mut();
-    };
-    // EventBase::new reads EVSCOPE_BACKEND; the config's choice wins, the trace is the same.
-    let r = EventBase::with_backend(kind)
-        .and_then(|mut b| {
-            if let Some(o) = evscope::trace::observer_from_env(&b.info())? {
-                b.set_observer(o);
-            }
-            Ok(b)
-        })
-        .map_err(CError::from)
-        .and_then(register);
-    error::ptr("event_base_new_with_config", r)
+    error::ptr("event_base_new_with_config", cfg.and_then(|c| new_base(&c)))
+}
+
+/// libevent's `event_base_get_features`: the `EV_FEATURE_*` of the base's backend.
+#[no_mangle]
+pub extern "C" fn event_base_get_features(base: *const event_base) -> c_int {
+    let r = with_base(base as usize, |b| {
+        BackendKind::ALL
+            .into_iter()
+            .find(|k| k.name() == b.method())
+            .map_or(0, features)
+    });
+    error::int("event_base_get_features", r)
 }
 
 /// libevent's `event_get_supported_methods`: a NULL-terminated list of names.

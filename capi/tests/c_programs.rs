@@ -191,3 +191,50 @@ fn pre_2_0_api_event_init_and_event_set() -> TestResult {
         Ok(())
     })
 }
+
+#[test]
+fn backend_chosen_as_libevent_chooses() -> TestResult {
+    let Some(p) = util::program("methods")? else {
+        return Ok(());
+    };
+    // libevent's own switches, read unless the configuration says EVENT_BASE_FLAG_IGNORE_ENV;
+    // an empty value counts, as for libevent.
+    let cases: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("EVENT_NOEPOLL", "1")],
+        &[("EVENT_NOEPOLL", "1"), ("EVENT_NOPOLL", "")],
+        &[
+            ("EVENT_NOEPOLL", "1"),
+            ("EVENT_NOPOLL", "1"),
+            ("EVENT_NOSELECT", "1"),
+        ],
+        &[("EVENT_NOSELECT", "yes"), ("EVENT_SHOW_METHOD", "1")],
+    ];
+    for case in cases {
+        let env: Vec<(&str, String)> = case.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let expected = util::run(&p.system, &[], &env, None)?;
+        let got = util::run(&p.evscope, &[], &env, None)?;
+        assert_eq!(
+            util::stdout_of(&got, "methods on evscope")?,
+            util::stdout_of(&expected, "methods on libevent")?,
+            "{case:?}"
+        );
+        // The warnings too ("no event mechanism available", "libevent using: poll").
+        assert_eq!(
+            String::from_utf8_lossy(&got.stderr),
+            String::from_utf8_lossy(&expected.stderr),
+            "{case:?}"
+        );
+    }
+    // EVSCOPE_BACKEND picks among the backends the configuration and environment allow.
+    let env = [("EVSCOPE_BACKEND", "select".to_string())];
+    let out = util::stdout_of(&util::run(&p.evscope, &[], &env, None)?, "methods")?;
+    for line in [
+        "event_base_new: select, features 0x4",
+        "avoiding all three: no base",
+        "requiring EV_FEATURE_O1|EV_FEATURE_ET: epoll, features 0xb",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+    Ok(())
+}

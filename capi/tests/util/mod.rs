@@ -19,7 +19,9 @@ pub type TestResult = Result<(), Box<dyn Error>>;
 pub const BACKENDS: [&str; 3] = ["epoll", "poll", "select"];
 
 /// The programs in `tests/c`, by name.
-pub const PROGRAMS: [&str; 6] = ["timers", "stdin", "signal", "echo", "misuse", "compat"];
+pub const PROGRAMS: [&str; 7] = [
+    "timers", "stdin", "signal", "echo", "misuse", "compat", "methods",
+];
 
 /// Where cargo put this test binary's workspace artifacts: `libevent.so` and `evscope`.
 pub fn artifacts() -> PathBuf {
