@@ -48,6 +48,7 @@ fn register(base: EventBase) -> Result<usize> {
             key,
             BaseEntry {
                 base: Rc::new(RefCell::new(base)),
+                sig_event: None,
                 _token: token,
             },
         );
@@ -258,16 +259,20 @@ pub extern "C" fn event_base_get_npriorities(base: *mut event_base) -> c_int {
     )
 }
 
-/// libevent's `event_base_dump_events`: the inserted and active events, to a stdio stream.
+/// libevent's `event_base_dump_events`: the inserted and active events, to a stdio stream, in
+/// libevent's words.
 #[no_mangle]
 pub extern "C" fn event_base_dump_events(base: *mut event_base, file: *mut libc::FILE) {
-    let r = with_base(base as usize, |b| b.dump_events()).and_then(|text| {
-        if os::fputs(file, &text) {
-            Ok(())
-        } else {
-            Err(CError::Invalid("cannot write to the FILE".into()))
-        }
-    });
+    let key = base as usize;
+    let r = with_base(key, |b| crate::dump::dump(key, b))
+        .and_then(|text| text)
+        .and_then(|text| {
+            if os::fputs(file, &text) {
+                Ok(())
+            } else {
+                Err(CError::Invalid("cannot write to the FILE".into()))
+            }
+        });
     error::unit("event_base_dump_events", r)
 }
 

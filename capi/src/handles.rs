@@ -40,6 +40,9 @@ impl Token {
 /// `struct event_base *`.
 pub(crate) struct BaseEntry {
     pub base: Rc<RefCell<EventBase>>,
+    /// libevent's internal signal event (`base->sig.ev_signal`), made once the engine watches
+    /// for signals: `event_base_dump_events` lists it.
+    pub sig_event: Option<EventMem>,
     pub _token: Token,
 }
 

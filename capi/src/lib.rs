@@ -15,6 +15,7 @@ mod base;
 mod buffer;
 mod bufferevent;
 mod compat;
+mod dump;
 mod elf;
 mod error;
 mod event;
