@@ -193,6 +193,40 @@ fn pre_2_0_api_event_init_and_event_set() -> TestResult {
 }
 
 #[test]
+fn public_structs_read_as_on_libevent() -> TestResult {
+    same_as_system("structs", None, |_, records| {
+        // event_set before any base: the event reaches the engine at event_base_set, under its
+        // callback's name, and runs once.
+        let early = event_labeled(records, "early_cb")?;
+        assert_eq!(
+            path(records, early),
+            [
+                "new->pending",
+                "pending->active",
+                "active->callback",
+                "callback->non_pending"
+            ]
+        );
+        // Both socket bufferevents were freed inside their own callbacks, once each.
+        for label in ["bev_read_cb/bev_event_cb", "bev_event_cb"] {
+            let bev = records
+                .iter()
+                .find_map(|r| match &r.body {
+                    Body::BevNew { bev, label: l, .. } if l == label => Some(*bev),
+                    _ => None,
+                })
+                .ok_or(format!("no bufferevent labeled {label:?}"))?;
+            let freed = records
+                .iter()
+                .filter(|r| matches!(r.body, Body::BevFree { bev: b } if b == bev))
+                .count();
+            assert_eq!(freed, 1, "{label}");
+        }
+        Ok(())
+    })
+}
+
+#[test]
 fn backend_chosen_as_libevent_chooses() -> TestResult {
     let Some(p) = util::program("methods")? else {
         return Ok(());

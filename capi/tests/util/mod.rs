@@ -19,8 +19,8 @@ pub type TestResult = Result<(), Box<dyn Error>>;
 pub const BACKENDS: [&str; 3] = ["epoll", "poll", "select"];
 
 /// The programs in `tests/c`, by name.
-pub const PROGRAMS: [&str; 7] = [
-    "timers", "stdin", "signal", "echo", "misuse", "compat", "methods",
+pub const PROGRAMS: [&str; 8] = [
+    "timers", "stdin", "signal", "echo", "misuse", "compat", "structs", "methods",
 ];
 
 /// Where cargo put this test binary's workspace artifacts: `libevent.so` and `evscope`.
