@@ -47,6 +47,7 @@ fn register(base: EventBase) -> Result<usize> {
         h.bases.insert(
             key,
             BaseEntry {
+                breaker: base.break_handle(),
                 base: Rc::new(RefCell::new(base)),
                 sig_event: None,
                 _token: token,
@@ -192,13 +193,19 @@ pub extern "C" fn event_base_loopexit(base: *mut event_base, tv: *const libc::ti
     )
 }
 
-/// libevent's `event_base_loopbreak`: stop after the callback now running.
+/// libevent's `event_base_loopbreak`: stop after the callback now running. Like libevent's, it
+/// only sets a flag, so a signal handler may call it while the loop waits.
 #[no_mangle]
 pub extern "C" fn event_base_loopbreak(base: *mut event_base) -> c_int {
-    error::int(
-        "event_base_loopbreak",
-        with_base(base as usize, |b| b.loopbreak()).map(|()| 0),
-    )
+    let key = base as usize;
+    let r = handles::with(|h| {
+        handles::non_null(key, "event_base")?;
+        h.bases
+            .get(&key)
+            .map(|b| b.breaker.clone())
+            .ok_or(CError::Stale("event_base"))
+    });
+    error::int("event_base_loopbreak", r.map(|b| b.loopbreak()).map(|()| 0))
 }
 
 /// libevent's `event_base_got_exit`.

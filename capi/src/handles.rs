@@ -15,7 +15,7 @@ use std::os::fd::RawFd;
 use std::os::raw::{c_int, c_short};
 use std::rc::Rc;
 
-use evscope::ev::{BevId, BevOptions, Evbuffer, EventBase, EventId, ListenerId, What};
+use evscope::ev::{BevId, BevOptions, BreakHandle, Evbuffer, EventBase, EventId, ListenerId, What};
 
 use crate::error::{CError, Result};
 use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};
@@ -40,6 +40,9 @@ impl Token {
 /// `struct event_base *`.
 pub(crate) struct BaseEntry {
     pub base: Rc<RefCell<EventBase>>,
+    /// Breaks the loop without borrowing the base: `event_base_loopbreak` from a signal
+    /// handler runs while the loop holds it.
+    pub breaker: BreakHandle,
     /// libevent's internal signal event (`base->sig.ev_signal`), made once the engine watches
     /// for signals: `event_base_dump_events` lists it.
     pub sig_event: Option<EventMem>,

@@ -21,6 +21,7 @@ fn flags_of(flags: c_uint) -> ListenerFlags {
     [
         (1 << 0, ListenerFlags::LEAVE_SOCKETS_BLOCKING),
         (1 << 1, ListenerFlags::CLOSE_ON_FREE),
+        (LEV_OPT_CLOSE_ON_EXEC, ListenerFlags::CLOSE_ON_EXEC),
         (1 << 3, ListenerFlags::REUSEABLE),
         (1 << 5, ListenerFlags::DISABLED),
         (1 << 7, ListenerFlags::REUSEABLE_PORT),

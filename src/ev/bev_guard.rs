@@ -16,12 +16,17 @@ pub struct BevBuf<'a> {
     base: &'a mut EventBase,
     id: BevId,
     output: bool,
+    /// The buffer's length when borrowed: only a buffer that grew has had bytes added, and
+    /// only added output makes the bufferevent write (libevent's callbacks look at `n_added`).
+    before: usize,
 }
 
 /// Both of a bufferevent's buffers, borrowed together (to move input to output).
 pub struct BevBuffers<'a> {
     base: &'a mut EventBase,
     id: BevId,
+    /// The output's length when borrowed.
+    output_before: usize,
 }
 
 fn data(base: &EventBase, id: BevId) -> &BevData {
@@ -63,7 +68,9 @@ impl Drop for BevBuf<'_> {
     fn drop(&mut self) {
         if self.output {
             self.base.bev_report(self.id);
-            self.base.bev_output_added(self.id);
+            if self.len() > self.before {
+                self.base.bev_output_added(self.id);
+            }
         } else {
             self.base.bev_input_changed(self.id);
         }
@@ -91,7 +98,9 @@ impl BevBuffers<'_> {
 impl Drop for BevBuffers<'_> {
     fn drop(&mut self) {
         self.base.bev_input_changed(self.id);
-        self.base.bev_output_added(self.id);
+        if data(self.base, self.id).output.len() > self.output_before {
+            self.base.bev_output_added(self.id);
+        }
         self.base.bev_report(self.id);
     }
 }
@@ -100,22 +109,24 @@ impl EventBase {
     /// The input buffer, borrowed (libevent's `bufferevent_get_input`). Draining it below the
     /// read high watermark lets reading resume when the borrow ends.
     pub fn bufferevent_get_input(&mut self, id: BevId) -> Result<BevBuf<'_>> {
-        self.bev_ref(id)?;
+        let before = self.bev_ref(id)?.input.len();
         Ok(BevBuf {
             base: self,
             id,
             output: false,
+            before,
         })
     }
 
     /// The output buffer, borrowed (libevent's `bufferevent_get_output`). Bytes added are
     /// written when the borrow ends.
     pub fn bufferevent_get_output(&mut self, id: BevId) -> Result<BevBuf<'_>> {
-        self.bev_ref(id)?;
+        let before = self.bev_ref(id)?.output.len();
         Ok(BevBuf {
             base: self,
             id,
             output: true,
+            before,
         })
     }
 
@@ -123,7 +134,11 @@ impl EventBase {
     /// `let (i, o) = bufs.split(); o.add_buffer(i);` (libevent:
     /// `evbuffer_add_buffer(bufferevent_get_output(bev), bufferevent_get_input(bev))`).
     pub fn bufferevent_buffers(&mut self, id: BevId) -> Result<BevBuffers<'_>> {
-        self.bev_ref(id)?;
-        Ok(BevBuffers { base: self, id })
+        let output_before = self.bev_ref(id)?.output.len();
+        Ok(BevBuffers {
+            base: self,
+            id,
+            output_before,
+        })
     }
 }

@@ -59,6 +59,34 @@ impl EventBase {
         self.event_new(signal, What::SIGNAL | What::PERSIST, cb)
     }
 
+    /// An event without the checks `event_new` makes of its fd (libevent's `event_assign`,
+    /// which takes fd -1 for any event): a bufferevent's `ev_read` and `ev_write` before it
+    /// has a socket.
+    pub(crate) fn event_new_unchecked(
+        &mut self,
+        fd: Option<RawFd>,
+        what: What,
+        label: &str,
+        cb: Callback,
+    ) -> Result<EventId> {
+        let mut data = EventData::new(fd, what, cb, label.to_string());
+        data.priority = (self.active.len() / 2) as u8;
+        Ok(self.insert_event(data))
+    }
+
+    /// Gives a non-pending event another fd (libevent's `event_assign` over an event that is
+    /// not added).
+    pub(crate) fn event_set_fd(&mut self, id: EventId, fd: Option<RawFd>) -> Result<()> {
+        let ev = self.get_mut(id)?;
+        if ev.inserted {
+            return Err(Error::Invalid(format!(
+                "{id} is pending; delete it before it changes fd"
+            )));
+        }
+        ev.fd = fd;
+        Ok(())
+    }
+
     pub(crate) fn event_new_boxed(
         &mut self,
         fd: Option<RawFd>,
@@ -89,6 +117,11 @@ impl EventBase {
         }
         let mut data = EventData::new(fd, what, cb, label.to_string());
         data.priority = (self.active.len() / 2) as u8;
+        Ok(self.insert_event(data))
+    }
+
+    fn insert_event(&mut self, data: EventData) -> EventId {
+        let (fd, what) = (data.fd, data.what);
         let index = match self.free_slots.pop() {
             Some(i) => {
                 self.slots[i as usize].data = Some(data);
@@ -104,9 +137,14 @@ impl EventBase {
         };
         let id = EventId::new(index, self.slots[index as usize].generation);
         if let Some(o) = self.observer.as_deref_mut() {
+            let label = &self.slots[index as usize]
+                .data
+                .as_ref()
+                .expect("just inserted")
+                .label;
             o.event_new(id, fd, what, label);
         }
-        Ok(id)
+        id
     }
 
     /// Makes the event pending (libevent's `event_add`): watch its fd or signal, and arm its
@@ -130,11 +168,9 @@ impl EventBase {
             ev.what.contains(What::SIGNAL),
             ev.inserted,
         );
-        if !is_io && !is_signal && timeout.is_none() && !ev.timer_armed {
-            return Err(Error::Invalid(format!(
-                "{id} has nothing to wait for: no fd interest, no signal and no timeout"
-            )));
-        }
+        // Interest in an fd it does not have yet (a bufferevent's event before its connect):
+        // inserted as libevent inserts fd -1, watching nothing.
+        let no_fd = !is_io && !is_signal && ev.what.intersects(What::READ | What::WRITE);
         let slot = id.index();
         let was_waiting = ev.is_waiting();
         if !inserted {
@@ -142,6 +178,8 @@ impl EventBase {
                 self.insert_io(slot, fd.unwrap_or(-1))?;
             } else if is_signal {
                 self.insert_signal(slot, fd.unwrap_or(0))?;
+            } else if no_fd {
+                self.data_mut(slot).inserted = true;
             }
         }
         if let Some(tv) = timeout {

@@ -35,6 +35,8 @@ impl ListenerFlags {
     pub const LEAVE_SOCKETS_BLOCKING: ListenerFlags = ListenerFlags(1 << 0);
     /// `LEV_OPT_CLOSE_ON_FREE`: close the listening socket when the listener is freed.
     pub const CLOSE_ON_FREE: ListenerFlags = ListenerFlags(1 << 1);
+    /// `LEV_OPT_CLOSE_ON_EXEC`: the listening and accepted sockets are close-on-exec.
+    pub const CLOSE_ON_EXEC: ListenerFlags = ListenerFlags(1 << 2);
     /// `LEV_OPT_REUSEABLE`: `SO_REUSEADDR`, so a restarted server can bind at once.
     pub const REUSEABLE: ListenerFlags = ListenerFlags(1 << 3);
     /// `LEV_OPT_DISABLED`: start disabled.
@@ -119,7 +121,7 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
     {
-        let sock = socket::stream_socket(&addr)?;
+        let sock = socket::stream_socket(&addr, flags.contains(ListenerFlags::CLOSE_ON_EXEC))?;
         let fd = sock.as_raw_fd();
         if flags.contains(ListenerFlags::REUSEABLE) {
             socket::set_int_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
@@ -322,13 +324,15 @@ impl EventBase {
                 return;
             }
             let (fd, flags) = (l.fd, l.flags);
-            match socket::accept(fd) {
+            let nonblocking = !flags.contains(ListenerFlags::LEAVE_SOCKETS_BLOCKING);
+            match socket::accept(
+                fd,
+                nonblocking,
+                flags.contains(ListenerFlags::CLOSE_ON_EXEC),
+            ) {
                 Ok((sock, peer)) => {
                     l.backing_off = false;
                     l.backoff = BACKOFF_FIRST;
-                    if flags.contains(ListenerFlags::LEAVE_SOCKETS_BLOCKING) {
-                        let _ = sys::set_nonblocking(sock.as_raw_fd(), false);
-                    }
                     if let Some(o) = self.observer() {
                         o.accept(id, sock.as_raw_fd(), peer.as_ref());
                     }

@@ -60,7 +60,7 @@ pub(crate) mod sys;
 mod table;
 pub mod timer;
 
-pub use base::{BackendKind, EventBase, Exit};
+pub use base::{BackendKind, BreakHandle, EventBase, Exit};
 pub use bev_guard::{BevBuf, BevBuffers};
 pub use buffer::{EolStyle, Evbuffer, MAX_READ};
 pub use bufferevent::{BevDataCb, BevEventCb, BevOptions, FlushMode, LINGER};

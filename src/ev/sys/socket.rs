@@ -24,13 +24,17 @@ pub(crate) fn adopt(fd: RawFd) -> OwnedFd {
     unsafe { OwnedFd::from_raw_fd(fd) }
 }
 
-/// A non-blocking, close-on-exec stream socket for `addr`'s family.
-pub(crate) fn stream_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
+/// A non-blocking stream socket for `addr`'s family, close-on-exec if `cloexec` (libevent sets
+/// it only when asked: `LEV_OPT_CLOSE_ON_EXEC`).
+pub(crate) fn stream_socket(addr: &SocketAddr, cloexec: bool) -> io::Result<OwnedFd> {
     let domain = match addr {
         SocketAddr::V4(_) => libc::AF_INET,
         SocketAddr::V6(_) => libc::AF_INET6,
     };
-    let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    let mut ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK;
+    if cloexec {
+        ty |= libc::SOCK_CLOEXEC;
+    }
     // SAFETY: socket takes no pointers.
     let fd = syscall!(socket(domain, ty, 0))?;
     // SAFETY: socket returned a new descriptor that nothing else owns.
@@ -139,11 +143,21 @@ pub(crate) fn listen(fd: RawFd, backlog: libc::c_int) -> io::Result<()> {
     syscall!(listen(fd, backlog)).map(drop)
 }
 
-/// accept4(2) with the new socket non-blocking and close-on-exec; the peer's address when it
-/// is IPv4 or IPv6.
-pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
+/// accept4(2), the new socket non-blocking and close-on-exec as asked (libevent's
+/// `accept4_flags`); the peer's address when it is IPv4 or IPv6.
+pub(crate) fn accept(
+    fd: RawFd,
+    nonblocking: bool,
+    cloexec: bool,
+) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
     let mut raw = RawAddr::empty();
-    let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    let mut flags = 0;
+    if nonblocking {
+        flags |= libc::SOCK_NONBLOCK;
+    }
+    if cloexec {
+        flags |= libc::SOCK_CLOEXEC;
+    }
     let new = retry(|| {
         raw.len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         // SAFETY: `raw.storage` has room for `raw.len` bytes, which accept4 may fill.
