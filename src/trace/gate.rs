@@ -9,6 +9,9 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use super::link::{Control, Status};
 use super::record::Body;
 
+/// The most breakpoints a viewer may set at once.
+pub const MAX_BREAKPOINTS: usize = 1024;
+
 #[derive(Default)]
 struct GateState {
     connected: bool,
@@ -80,7 +83,8 @@ impl Gate {
         self.update(&s);
     }
 
-    /// Applies a viewer's control message; returns the status to report, if any.
+    /// Applies a viewer's control message; returns the status to report, if any (an error for
+    /// a breakpoint past [`MAX_BREAKPOINTS`]).
     pub fn apply(&self, ctl: &Control) -> Option<Status> {
         let mut s = self.lock();
         let status = match ctl {
@@ -103,8 +107,16 @@ impl Gate {
                 Some(Status::Running)
             }
             Control::Break { ev } => {
-                s.breakpoints.insert(*ev);
-                None
+                if s.breakpoints.len() >= MAX_BREAKPOINTS && !s.breakpoints.contains(ev) {
+                    Some(Status::Error {
+                        message: format!(
+                            "breakpoint on event {ev} refused: {MAX_BREAKPOINTS} are set already"
+                        ),
+                    })
+                } else {
+                    s.breakpoints.insert(*ev);
+                    None
+                }
             }
             Control::Unbreak { ev } => {
                 s.breakpoints.remove(ev);

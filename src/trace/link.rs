@@ -3,18 +3,27 @@
 //!
 //! Observed program → viewer: the trace's header line, then record lines exactly as in a trace
 //! file, with [`Status`] lines (`{"status":…}`) interleaved when the step gate pauses or runs.
-//! Viewer → program: [`Control`] lines (`{"cmd":…}`).
+//! Viewer → program: [`Control`] lines (`{"cmd":…}`), each at most [`MAX_CONTROL_LINE`] bytes.
 //!
-//! Who connects to whom:
-//! - `EVSCOPE_TRACE=unix:PATH` — the viewer listens on PATH (a private 0600 socket, as
-//!   `evscope run` makes) and the program connects when its `EventBase` is created. The program
-//!   then waits up to [`HELLO_TIMEOUT`] for the viewer's first control line (`pause` to start
-//!   stepped, `continue` to run), so no record escapes before the viewer's choice applies.
+//! Who connects to whom, and how each end knows the other is its own user's:
+//! - `EVSCOPE_TRACE=unix:PATH` — the viewer listens on PATH (a private 0600 socket in a 0700
+//!   directory, as `evscope run` makes) and the program connects when its `EventBase` is
+//!   created. Each end asks the kernel (`SO_PEERCRED`) who the other is and refuses a peer of
+//!   another uid. The program then waits up to [`HELLO_TIMEOUT`] for the viewer's first control
+//!   line (`pause` to start stepped, `continue` to run), so no record escapes before the
+//!   viewer's choice applies.
 //! - `EVSCOPE_TRACE=tcp:127.0.0.1:PORT` — the program listens (loopback only unless forced);
-//!   a viewer (`evscope attach`) connects at any time, gets the header and every record so far,
-//!   then the live stream. One viewer at a time.
+//!   a viewer (`evscope attach`) connects at any time and first shows the link's token
+//!   (`{"auth":"TOKEN"}`, see [`super::LinkToken`]) within [`AUTH_TIMEOUT`]; without it the
+//!   program answers one error status line and closes. A viewer let in gets the header and every
+//!   record so far, then the live stream. One viewer at a time.
+//!
+//! A viewer never holds a free-running program back: what it has not taken yet waits in a
+//! bounded queue in the program (`link_sink::OUTBOX_BYTES`), and records that do not fit are
+//! skipped for that viewer and counted in a `dropped` record. Only pause, step and breakpoints
+//! hold the loop.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
@@ -25,6 +34,13 @@ use super::record::{Header, Record};
 
 /// How long a program that connected to a viewer waits for the viewer's first control line.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a viewer that connected over TCP has to show its token.
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The longest control line (or token line) a program reads; a longer one is answered with an
+/// error status and the link is closed. Real ones are under 100 bytes.
+pub const MAX_CONTROL_LINE: usize = 4096;
 
 /// A control message, viewer → program.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +140,14 @@ impl Stream {
         }
     }
 
+    /// Sets how long a write may block (`None`: forever).
+    pub fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_write_timeout(t),
+            Stream::Tcp(s) => s.set_write_timeout(t),
+        }
+    }
+
     /// Writes one message as a JSON line.
     pub fn send_line<T: Serialize>(&mut self, msg: &T) -> io::Result<()> {
         let mut line = serde_json::to_vec(msg)?;
@@ -171,12 +195,129 @@ pub fn check_loopback(addr: &SocketAddr, force: bool) -> io::Result<()> {
     ))
 }
 
-/// Parses one control line (viewer → program).
+/// Parses one control line (viewer → program). The error is one line and short, whatever the
+/// input.
 pub fn parse_control(line: &[u8]) -> Result<Control, String> {
     serde_json::from_slice(line).map_err(|e| {
+        let mut why = e.to_string();
+        if why.len() > 120 {
+            let mut end = 120;
+            while !why.is_char_boundary(end) {
+                end -= 1;
+            }
+            why.truncate(end);
+            why.push('…');
+        }
+        let why: String = why
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         format!(
-            "control line not understood ({e}); expected {{\"cmd\":\"pause\"|\"step\"|\
+            "control line not understood ({why}); expected {{\"cmd\":\"pause\"|\"step\"|\
              \"continue\"|\"break\"|\"unbreak\"|\"next_iteration\", …}}"
         )
     })
+}
+
+/// One line read by [`read_control_line`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ControlLine {
+    /// A line (maybe the last, without its newline) is in the buffer.
+    Text,
+    /// Nothing but white space.
+    Blank,
+    /// The peer closed its side.
+    Eof,
+    /// The line went on past [`MAX_CONTROL_LINE`] bytes.
+    TooLong,
+}
+
+/// Reads one line of at most [`MAX_CONTROL_LINE`] bytes into `buf` (without its newline),
+/// never holding more than that in memory, whatever the peer sends.
+pub(crate) fn read_control_line(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+) -> io::Result<ControlLine> {
+    buf.clear();
+    let mut complete = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + take > MAX_CONTROL_LINE {
+            return Ok(ControlLine::TooLong);
+        }
+        buf.extend_from_slice(&chunk[..take]);
+        input.consume(if found { take + 1 } else { take });
+        if found {
+            complete = true;
+            break;
+        }
+    }
+    if !complete && buf.is_empty() {
+        return Ok(ControlLine::Eof);
+    }
+    if buf.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ControlLine::Blank);
+    }
+    Ok(ControlLine::Text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<(ControlLine, Vec<u8>)> {
+        let mut r = io::BufReader::with_capacity(7, input);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            let l = read_control_line(&mut r, &mut buf).unwrap();
+            let stop = matches!(l, ControlLine::Eof | ControlLine::TooLong);
+            out.push((l, buf.clone()));
+            if stop {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn control_lines_are_split_bounded_and_blank_lines_noticed() {
+        let got = lines(b"{\"cmd\":\"pause\"}\n \r\n{\"cmd\"");
+        assert_eq!(got[0], (ControlLine::Text, b"{\"cmd\":\"pause\"}".to_vec()));
+        assert_eq!(got[1].0, ControlLine::Blank);
+        assert_eq!(got[2], (ControlLine::Text, b"{\"cmd\"".to_vec()));
+        assert_eq!(got[3].0, ControlLine::Eof);
+        let mut long = vec![b'x'; MAX_CONTROL_LINE + 1];
+        long.push(b'\n');
+        assert_eq!(lines(&long)[0].0, ControlLine::TooLong);
+        let mut exact = vec![b'x'; MAX_CONTROL_LINE];
+        exact.push(b'\n');
+        assert_eq!(lines(&exact)[0].0, ControlLine::Text);
+    }
+
+    #[test]
+    fn a_bad_control_line_gets_a_short_single_line_error() {
+        let mut line = b"{\"cmd\":\"".to_vec();
+        line.extend(std::iter::repeat_n(b'a', 3000));
+        line.extend_from_slice(b"\n\\u0007\"}");
+        let e = parse_control(&line).unwrap_err();
+        assert!(e.len() < 400, "{e}");
+        assert!(!e.chars().any(char::is_control), "{e:?}");
+        assert_eq!(
+            parse_control(b"{\"cmd\":\"step\",\"n\":18446744073709551615}"),
+            Ok(Control::Step { n: u64::MAX })
+        );
+        assert!(parse_control(b"{\"cmd\":\"step\",\"n\":18446744073709551616}").is_err());
+        assert!(parse_control(b"{\"cmd\":\"break\",\"ev\":-1}").is_err());
+    }
 }

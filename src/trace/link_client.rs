@@ -1,8 +1,9 @@
 //! The viewer's end of the live link: [`ViewerListener`] (a private Unix socket a program
-//! connects to, as `evscope run` uses), [`LinkClient`] (reads the header, checked records and
+//! connects to, as `evscope run` uses; only programs of the same user are let in),
+//! [`LinkClient`] (shows a TCP link's token, then reads the header, checked records and
 //! statuses) and [`ControlSender`] (sends controls, from any thread).
 
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
@@ -13,8 +14,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::check::{Checker, Stats};
 use super::error::TraceError;
 use super::link::{check_loopback, Control, LinkMsg, Status, Stream};
+use super::link_token::LinkToken;
 use super::reader::{parse_header, parse_record, read_line, Line};
 use super::record::Header;
+use crate::ev::sys::cred;
 
 /// Sends control messages to the observed program; cheap to clone, usable from any thread.
 #[derive(Clone)]
@@ -44,17 +47,31 @@ pub struct LinkClient {
 }
 
 impl LinkClient {
-    /// Joins a program started with `EVSCOPE_TRACE=tcp:ADDR` (`evscope attach`). Refuses
-    /// non-loopback addresses unless `force_remote`.
+    /// Joins a program started with `EVSCOPE_TRACE=tcp:ADDR` (`evscope attach`), showing the
+    /// token the program wrote for this user ([`LinkToken::find`]). Refuses non-loopback
+    /// addresses unless `force_remote`.
     pub fn attach(addr: SocketAddr, force_remote: bool) -> io::Result<LinkClient> {
         check_loopback(&addr, force_remote)?;
-        let s = TcpStream::connect(addr).map_err(|e| {
+        let token = LinkToken::find(addr.port())?;
+        LinkClient::attach_with_token(addr, force_remote, &token)
+    }
+
+    /// [`LinkClient::attach`] showing `token`. A wrong token is refused by the program: the
+    /// first [`LinkClient::recv`] then fails with its reason.
+    pub fn attach_with_token(
+        addr: SocketAddr,
+        force_remote: bool,
+        token: &LinkToken,
+    ) -> io::Result<LinkClient> {
+        check_loopback(&addr, force_remote)?;
+        let mut s = TcpStream::connect(addr).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!("cannot attach to {addr}: {e} (was the program started with EVSCOPE_TRACE=tcp:{addr}?)"),
             )
         })?;
         let _ = s.set_nodelay(true);
+        s.write_all(&token.auth_line())?;
         LinkClient::new(Stream::Tcp(s))
     }
 
@@ -173,7 +190,8 @@ impl ViewerListener {
     }
 
     /// Waits for a program to connect, checking `keep_waiting` every few milliseconds (e.g.
-    /// "has the child exited?"); `Ok(None)` when it says stop.
+    /// "has the child exited?"); `Ok(None)` when it says stop. A program of another user (the
+    /// kernel's `SO_PEERCRED` says) is turned away and the wait goes on.
     pub fn accept_while(
         &self,
         mut keep_waiting: impl FnMut() -> bool,
@@ -182,6 +200,9 @@ impl ViewerListener {
         loop {
             match self.listener.accept() {
                 Ok((s, _)) => {
+                    if cred::peer_cred(&s).map_or(true, |p| p.uid != cred::euid()) {
+                        continue;
+                    }
                     s.set_nonblocking(false)?;
                     return Ok(Some(Stream::Unix(s)));
                 }

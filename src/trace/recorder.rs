@@ -25,6 +25,7 @@ use super::gate::Gate;
 use super::handoff::{Handoff, Msg, Push};
 use super::link::LinkMsg;
 use super::link_sink::LinkSink;
+use super::link_token::LinkToken;
 use super::record::{Body, Header, Record};
 use super::sink::{run_sink, ChannelSink, JsonlSink, MessageSink, Sink};
 use crate::ev::{
@@ -126,10 +127,25 @@ impl Recorder {
 
     /// A live link that listens on `addr` for a viewer (`EVSCOPE_TRACE=tcp:127.0.0.1:PORT`),
     /// with a step gate. Refuses non-loopback addresses unless `force_remote`. Returns the bound
-    /// address (useful with port 0).
+    /// address (useful with port 0). Viewers must show a random token, which is written to a
+    /// file only this user can read (see [`LinkToken`]); `LinkClient::attach` finds it there.
     pub fn listen_tcp(addr: SocketAddr, force_remote: bool) -> io::Result<(Recorder, SocketAddr)> {
+        Recorder::listen_tcp_with_token(addr, force_remote, None)
+    }
+
+    /// [`Recorder::listen_tcp`] with the token viewers must show given (`None`: a random one).
+    pub fn listen_tcp_with_token(
+        addr: SocketAddr,
+        force_remote: bool,
+        token: Option<LinkToken>,
+    ) -> io::Result<(Recorder, SocketAddr)> {
         let gate = Arc::new(Gate::new());
-        let (sink, bound) = LinkSink::listen_tcp(addr, force_remote, gate.clone())?;
+        let given = token.is_some();
+        let token = match token {
+            Some(t) => t,
+            None => LinkToken::random()?,
+        };
+        let (sink, bound) = LinkSink::listen_tcp(addr, force_remote, gate.clone(), token, given)?;
         Ok((Recorder::new(sink).with_gate(gate), bound))
     }
 

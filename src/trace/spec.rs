@@ -4,7 +4,9 @@
 //! - `file:PATH` — JSON Lines to PATH.
 //! - `unix:PATH` — live link: connect to a viewer listening on PATH (`evscope run` does this).
 //! - `tcp:127.0.0.1:PORT` — live link: listen for a viewer (`evscope attach`); port 0 picks one,
-//!   printed on stderr. Loopback only unless `EVSCOPE_TRACE_FORCE_REMOTE=1`.
+//!   printed on stderr. Loopback only unless `EVSCOPE_TRACE_FORCE_REMOTE=1`. A viewer must show
+//!   the link's token: a random one written to a file only this user can read, or the one in
+//!   `EVSCOPE_TRACE_TOKEN` (see [`LinkToken`]).
 //!
 //! `EVSCOPE_TRACE_LOSSY=1` makes a file recorder drop records (and say how many) rather than
 //! ever slow the loop. Only the first base a process creates is traced through the environment.
@@ -15,6 +17,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::link_token::LinkToken;
 use super::recorder::Recorder;
 use crate::ev::{self, BaseInfo, Observer};
 
@@ -66,10 +69,22 @@ impl fmt::Display for TraceSpec {
 impl TraceSpec {
     /// The recorder this spec asks for. `force_remote` allows a non-loopback TCP address.
     pub fn recorder(&self, force_remote: bool) -> std::io::Result<Recorder> {
+        self.recorder_with_token(force_remote, None)
+    }
+
+    /// [`TraceSpec::recorder`], with the token a TCP link's viewers must show (`None`: a random
+    /// one).
+    pub fn recorder_with_token(
+        &self,
+        force_remote: bool,
+        token: Option<LinkToken>,
+    ) -> std::io::Result<Recorder> {
         match self {
             TraceSpec::File(p) => Recorder::to_file(p),
             TraceSpec::Unix(p) => Recorder::connect_unix(p),
-            TraceSpec::Tcp(a) => Recorder::listen_tcp(*a, force_remote).map(|(r, _)| r),
+            TraceSpec::Tcp(a) => {
+                Recorder::listen_tcp_with_token(*a, force_remote, token).map(|(r, _)| r)
+            }
         }
     }
 }
@@ -93,11 +108,15 @@ pub fn observer_from_env(_info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer
         }
     };
     let spec: TraceSpec = value.parse().map_err(ev::Error::Invalid)?;
+    let token = match spec {
+        TraceSpec::Tcp(_) => LinkToken::from_env().map_err(ev::Error::Invalid)?,
+        _ => None,
+    };
     if CLAIMED.swap(true, Ordering::AcqRel) {
         return Ok(None);
     }
     let recorder = spec
-        .recorder(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"))
+        .recorder_with_token(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"), token)
         .map_err(|e| ev::Error::Invalid(format!("EVSCOPE_TRACE={value}: {e}")))?
         .lossy(env_flag("EVSCOPE_TRACE_LOSSY"));
     Ok(Some(Box::new(recorder)))

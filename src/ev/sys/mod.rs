@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::error::Result;
 use super::flags::What;
 
+pub(crate) mod cred;
 pub(crate) mod epoll;
 pub(crate) mod poll;
 pub(crate) mod select;

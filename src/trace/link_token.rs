@@ -1,0 +1,337 @@
+//! [`LinkToken`]: the secret a viewer shows before a program's TCP live link serves it.
+//!
+//! A loopback port is open to every local user, so a program listening with
+//! `EVSCOPE_TRACE=tcp:127.0.0.1:PORT` makes a random token and writes it to a file only its own
+//! user can read: `link-tcp-PORT.token` in `$XDG_RUNTIME_DIR/evscope/`, or, without
+//! `XDG_RUNTIME_DIR`, in `evscope-UID/` under the temporary directory (both directories mode
+//! 0700, the file 0600). `evscope attach 127.0.0.1:PORT` reads it from there; a viewer's first
+//! line is `{"auth":"TOKEN"}`, and without the right token the program sends nothing and obeys
+//! nothing. The Unix socket link needs no token: the kernel tells each end who the other is.
+
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ev::sys::cred::euid;
+
+/// The environment variable that gives a token explicitly: to a program (instead of a random
+/// one) and to `evscope attach` (instead of the token file).
+pub const TOKEN_ENV: &str = "EVSCOPE_TRACE_TOKEN";
+
+/// Random bytes in a generated token (written as twice as many hex digits).
+const RANDOM_BYTES: usize = 32;
+/// The shortest token accepted.
+const MIN_LEN: usize = 16;
+/// The longest token accepted.
+const MAX_LEN: usize = 128;
+
+/// A live link's token. Its `Debug` form does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkToken(String);
+
+impl fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkToken(…)")
+    }
+}
+
+/// The line a viewer sends first on a TCP link.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthLine {
+    auth: String,
+}
+
+impl LinkToken {
+    /// A new random token, from the kernel's random source.
+    pub fn random() -> io::Result<LinkToken> {
+        let mut bytes = [0u8; RANDOM_BYTES];
+        fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot read /dev/urandom: {e}")))?;
+        let mut text = String::with_capacity(RANDOM_BYTES * 2);
+        for b in bytes {
+            text.push(char::from(HEX[usize::from(b >> 4)]));
+            text.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        Ok(LinkToken(text))
+    }
+
+    /// A token given by the user: 16 to 128 characters of letters, digits, `-`, `_` and `.`.
+    pub fn new(text: &str) -> Result<LinkToken, String> {
+        let text = text.trim();
+        let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if !(MIN_LEN..=MAX_LEN).contains(&text.len()) || !text.chars().all(ok_char) {
+            return Err(format!(
+                "a link token is {MIN_LEN} to {MAX_LEN} letters, digits, '-', '_' or '.'"
+            ));
+        }
+        Ok(LinkToken(text.to_string()))
+    }
+
+    /// The token in [`TOKEN_ENV`], if set and not empty.
+    pub fn from_env() -> Result<Option<LinkToken>, String> {
+        match std::env::var(TOKEN_ENV) {
+            Ok(v) if !v.is_empty() => LinkToken::new(&v)
+                .map(Some)
+                .map_err(|e| format!("{TOKEN_ENV}: {e}")),
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(format!("{TOKEN_ENV} is not valid UTF-8"))
+            }
+        }
+    }
+
+    /// Reads a token file (the token on its first line).
+    pub fn read_file(path: &Path) -> io::Result<LinkToken> {
+        let mut text = String::new();
+        fs::File::open(path)
+            .and_then(|f| f.take(MAX_LEN as u64 + 2).read_to_string(&mut text))
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot read the link token {}: {e}", path.display()),
+                )
+            })?;
+        LinkToken::new(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })
+    }
+
+    /// The token a program listening on `port` published for this user (see the module doc).
+    pub fn find(port: u16) -> io::Result<LinkToken> {
+        let paths = token_paths(port);
+        let mut problems = Vec::new();
+        for path in &paths {
+            let Some(dir) = path.parent().filter(|d| d.exists()) else {
+                continue;
+            };
+            if let Err(e) = check_private_dir(dir) {
+                problems.push(e.to_string());
+            } else if path.exists() {
+                return LinkToken::read_file(path);
+            }
+        }
+        let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let mut why = format!(
+            "no link token for port {port} (looked for {})",
+            looked.join(" and ")
+        );
+        for p in problems {
+            why.push_str("; ");
+            why.push_str(&p);
+        }
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{why}: is a program of yours listening there with EVSCOPE_TRACE=tcp:…? \
+                 Otherwise give its token with --token-file FILE or {TOKEN_ENV}"
+            ),
+        ))
+    }
+
+    /// The token as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first line a viewer sends on a TCP link, with its newline.
+    pub fn auth_line(&self) -> Vec<u8> {
+        let mut line = serde_json::to_vec(&AuthLine {
+            auth: self.0.clone(),
+        })
+        .unwrap_or_default();
+        line.push(b'\n');
+        line
+    }
+
+    /// Does `line` (without its newline) carry this token? Compared in constant time.
+    pub(crate) fn admits(&self, line: &[u8]) -> Result<(), &'static str> {
+        let auth: AuthLine = serde_json::from_slice(line)
+            .map_err(|_| "the first line must be {\"auth\":\"TOKEN\"}")?;
+        if same(auth.auth.as_bytes(), self.0.as_bytes()) {
+            Ok(())
+        } else {
+            Err("wrong token")
+        }
+    }
+
+    /// Writes the token file for `port` (mode 0600, replaced atomically); it is removed when
+    /// the returned guard is dropped.
+    pub(crate) fn publish(&self, port: u16) -> io::Result<Published> {
+        let mut last = None;
+        for path in token_paths(port) {
+            match write_private(&path, &self.0) {
+                Ok(()) => {
+                    return Ok(Published {
+                        path,
+                        token: self.clone(),
+                    })
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("no directory for the link token")))
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Equal bytes, looking at every byte whatever the first difference.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Where the token of a link on `port` is kept, most preferred first.
+pub fn token_paths(port: u16) -> Vec<PathBuf> {
+    let name = format!("link-tcp-{port}.token");
+    let mut dirs = Vec::new();
+    if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        if run.is_absolute() && run.is_dir() {
+            dirs.push(run.join("evscope"));
+        }
+    }
+    dirs.push(std::env::temp_dir().join(format!("evscope-{}", euid())));
+    dirs.into_iter().map(|d| d.join(&name)).collect()
+}
+
+/// A directory is private when it is a real directory of this user that nobody else may
+/// enter. One of ours that is too open is closed; one of another user is refused.
+fn check_private_dir(dir: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(dir)?;
+    let refuse = |why: String| {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "refusing to keep or read a link token in {}: {why}",
+                dir.display()
+            ),
+        ))
+    };
+    if !meta.file_type().is_dir() {
+        return refuse("it is not a directory".into());
+    }
+    if meta.uid() != euid() {
+        return refuse(format!("it belongs to uid {}", meta.uid()));
+    }
+    if meta.mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Writes `token` to `path` with mode 0600 in a private directory (made if missing): first to a
+/// temporary name, then renamed over `path`.
+fn write_private(path: &Path, token: &str) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("a token path has a directory"))?;
+    match fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot make {}: {e}", dir.display()),
+            ))
+        }
+    }
+    check_private_dir(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map_or_else(|| "token".into(), |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let _ = fs::remove_file(&tmp);
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(format!("{token}\n").as_bytes()))
+        .and_then(|()| fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(io::Error::new(
+            e.kind(),
+            format!("cannot write the link token {}: {e}", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// A published token file, removed on drop (unless another program has replaced it since).
+pub(crate) struct Published {
+    path: PathBuf,
+    token: LinkToken,
+}
+
+impl Published {
+    /// Where the token is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        if LinkToken::read_file(&self.path).is_ok_and(|t| t == self.token) {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_tokens_are_long_hex_and_differ() {
+        let a = LinkToken::random().unwrap();
+        let b = LinkToken::random().unwrap();
+        assert_eq!(a.as_str().len(), 2 * RANDOM_BYTES);
+        assert!(a.as_str().bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(format!("{a:?}"), "LinkToken(…)");
+    }
+
+    #[test]
+    fn user_tokens_are_checked() {
+        assert!(LinkToken::new("short").is_err());
+        assert!(LinkToken::new(&"x".repeat(MAX_LEN + 1)).is_err());
+        assert!(LinkToken::new("has a space in it, long enough").is_err());
+        assert!(LinkToken::new("\"quoted-and-long-enough\"").is_err());
+        assert_eq!(
+            LinkToken::new(" abcdefghijklmnop\n").unwrap().as_str(),
+            "abcdefghijklmnop"
+        );
+    }
+
+    #[test]
+    fn the_auth_line_admits_its_token_only() {
+        let t = LinkToken::new("0123456789abcdef-x").unwrap();
+        let line = t.auth_line();
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(t.admits(&line[..line.len() - 1]), Ok(()));
+        let other = LinkToken::new("0123456789abcdef-y").unwrap();
+        assert_eq!(other.admits(&line[..line.len() - 1]), Err("wrong token"));
+        for bad in [
+            &b""[..],
+            b"{}",
+            b"{\"cmd\":\"pause\"}",
+            b"{\"auth\":1}",
+            b"{\"auth\":\"0123456789abcdef-x\",\"more\":1}",
+            b"\xff\xfe",
+        ] {
+            assert!(t.admits(bad).is_err(), "{bad:?}");
+        }
+    }
+}
