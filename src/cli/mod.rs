@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use evscope::dash::DashError;
-use evscope::trace::TraceError;
+use evscope::trace::{escape_text, TraceError};
 
 mod attach;
 mod demo;
@@ -57,6 +57,14 @@ enum Command {
 pub struct Failure {
     pub message: String,
     pub code: u8,
+}
+
+impl Failure {
+    /// Prints `evscope: <message>` on stderr. The message may quote a trace or a program (a
+    /// label, a line, a name): its control codes are shown escaped, never sent to the terminal.
+    pub fn report(&self) {
+        eprintln!("evscope: {}", escape_text(&self.message));
+    }
 }
 
 impl<E: std::fmt::Display> From<E> for Failure {
@@ -116,7 +124,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("evscope: {}", f.message);
+            f.report();
             ExitCode::from(f.code)
         }
     }

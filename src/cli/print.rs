@@ -3,7 +3,9 @@
 
 use std::io::{BufRead, Write};
 
-use evscope::trace::{Control, ControlSender, Explainer, Lang, LinkClient, LinkMsg, Status};
+use evscope::trace::{
+    escape_text, Control, ControlSender, Explainer, Lang, LinkClient, LinkMsg, Status,
+};
 
 use super::Failure;
 
@@ -42,7 +44,8 @@ pub fn show(mut client: LinkClient, step: bool, lang: Lang) -> Result<(), Failur
             LinkMsg::Record(rec) => explainer.line(&rec),
             LinkMsg::Status(s) => status_line(&s),
         };
-        if writeln!(stdout.lock(), "{line}").is_err() {
+        // Text from the program never reaches the terminal with its control codes.
+        if writeln!(stdout.lock(), "{}", escape_text(&line)).is_err() {
             // Nobody reads our output any more: let the program run on.
             client.sender().close();
             return Ok(());

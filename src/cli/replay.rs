@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use evscope::dash::{self, Theme};
-use evscope::trace::{Explainer, Lang, Reader};
+use evscope::trace::{escape_text, Explainer, Lang, Reader};
 
 use super::{dash_failure, located, Failure};
 
@@ -42,16 +42,17 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let h = reader.header();
-    writeln!(
-        out,
+    let head = format!(
         "# {}: {} backend, program {:?}, pid {}",
         args.file.display(),
         h.backend,
         h.program,
         h.pid
-    )?;
+    );
+    // Text from the trace never reaches the terminal with its control codes.
+    writeln!(out, "{}", escape_text(&head))?;
     while let Some(rec) = reader.next_record().map_err(at)? {
-        if writeln!(out, "{}", explainer.line(&rec)).is_err() {
+        if writeln!(out, "{}", escape_text(&explainer.line(&rec))).is_err() {
             // The reader of our output went away (e.g. `| head`): stop quietly.
             return Ok(ExitCode::SUCCESS);
         }

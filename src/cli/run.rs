@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             o.release();
         }
         if let Err(f) = shown {
-            eprintln!("evscope: {}", f.message);
+            f.report();
         }
         if !args.view.print && exited.is_none() && matches!(child.try_wait(), Ok(None)) {
             eprintln!(

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use evscope::trace::Reader;
+use evscope::trace::{escape_text, Reader};
 
 use super::{located, Failure};
 
@@ -23,7 +23,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             } else {
                 String::new()
             };
-            println!(
+            let summary = format!(
                 "{shown}: ok: {} records, {} events, {} bufferevents, {:.3} s ({} backend){dropped}",
                 stats.records,
                 stats.events,
@@ -31,10 +31,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
                 stats.duration_us() as f64 / 1e6,
                 if header.backend.is_empty() { "unknown" } else { &header.backend },
             );
+            println!("{}", escape_text(&summary));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            println!("{}", located(&args.file, &e));
+            println!("{}", escape_text(&located(&args.file, &e)));
             Ok(ExitCode::from(1))
         }
     }

@@ -92,7 +92,8 @@ impl Ui {
     pub fn new(mode: Mode, source: &str, lang: Lang) -> Ui {
         Ui {
             mode,
-            source: source.to_string(),
+            // A file or program name: shown, so never with its control codes.
+            source: crate::trace::escape_text(source).into_owned(),
             lang,
             focus: Focus::Events,
             selected: 0,

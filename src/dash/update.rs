@@ -4,7 +4,7 @@ use super::feed::LiveItem;
 use super::model::{id_text, Lang, Session};
 use super::msg::{Cmd, Msg};
 use super::ui::{Focus, Mode, Ui, SPEEDS};
-use crate::trace::{Body, Control, Status};
+use crate::trace::{escape_text, Body, Control, Status};
 
 /// The play clock's period.
 pub const TICK_MS: u64 = 50;
@@ -247,11 +247,14 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
             ui.stepped = false;
         }
         LiveItem::Status(Status::Error { message }) => {
-            ui.status = Some(format!("the program says: {message}"));
+            ui.status = Some(format!("the program says: {}", escape_text(&message)));
         }
         LiveItem::Ended(why) => {
             ui.held = false;
-            ui.ended = Some(why.unwrap_or_else(|| "the program ended".into()));
+            ui.ended = Some(why.map_or_else(
+                || "the program ended".into(),
+                |why| escape_text(&why).into_owned(),
+            ));
         }
     }
 }

@@ -2,6 +2,8 @@
 //! waits as complete (`X`) slices, each event's pending and active intervals as async (`b`/`e`)
 //! slices, buffer fill levels as counters (`C`), notes, accepts and bufferevent events as
 //! instants (`i`), and process / thread names as metadata (`M`). Times stay in microseconds.
+//! Names and text from the trace are escaped ([`escape_text`](super::escape_text)) as every
+//! other view of a trace escapes them.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -9,6 +11,7 @@ use std::io::{BufRead, Write};
 use serde_json::{json, Value};
 
 use super::error::TraceError;
+use super::escape::{escape_header, escape_record};
 use super::explain::{Explainer, Lang};
 use super::reader::Reader;
 use super::record::{Body, Record};
@@ -21,7 +24,7 @@ const TID: u64 = 1;
 /// events were written. The trace is checked as it is read; a bad trace stops the export with
 /// its line-numbered error.
 pub fn chrome<R: BufRead, W: Write>(mut reader: Reader<R>, out: W) -> Result<u64, TraceError> {
-    let header = reader.header().clone();
+    let header = escape_header(reader.header().clone());
     let pid = u64::from(header.pid.max(1));
     let mut ex = Exporter {
         out,
@@ -49,6 +52,7 @@ pub fn chrome<R: BufRead, W: Write>(mut reader: Reader<R>, out: W) -> Result<u64
         "args": {"name": format!("event loop ({})", header.backend)}}),
     )?;
     while let Some(rec) = reader.next_record()? {
+        let rec = escape_record(rec);
         ex.names.learn(&rec);
         ex.record(&rec)?;
     }

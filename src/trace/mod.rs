@@ -7,6 +7,7 @@
 mod check;
 mod encode;
 mod error;
+mod escape;
 pub mod explain;
 pub mod export;
 mod gate;
@@ -26,6 +27,7 @@ mod writer;
 pub use check::{Checker, Stats};
 pub use encode::encode_line;
 pub use error::TraceError;
+pub use escape::{escape_header, escape_record, escape_text};
 pub use explain::{id_text, is_known_cause, Explainer, Lang};
 pub use gate::Gate;
 pub use link::{Control, LinkMsg, Status, Stream};

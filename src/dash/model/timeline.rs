@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{Lang, Snapshot};
-use crate::trace::{Body, Explainer, Header, Record};
+use crate::trace::{escape_header, escape_record, Body, Explainer, Header, Record};
 
 /// The records of one trace or live session, in order, and what is needed to seek in them.
 #[derive(Clone, Debug)]
@@ -30,7 +30,11 @@ impl Timeline {
     pub const EVERY: usize = 1024;
 
     /// An empty timeline for the trace `header` describes.
+    ///
+    /// Text from the trace is escaped as it comes in (`trace::escape_text`), so that no panel
+    /// ever draws a control code or a bidi override: they show as `\u{1b}` and the like.
     pub fn new(header: Header) -> Timeline {
+        let header = escape_header(header);
         let mut explainers = [Explainer::new(Lang::En), Explainer::new(Lang::Zh)];
         for e in &mut explainers {
             e.learn_header(&header);
@@ -57,6 +61,7 @@ impl Timeline {
 
     /// Appends one record, folding it into the tail and taking a checkpoint when due.
     pub fn push(&mut self, r: Record) {
+        let r = escape_record(r);
         let index = self.records.len();
         self.tail.apply(index, &r);
         for e in &mut self.explainers {
@@ -79,6 +84,7 @@ impl Timeline {
 
     /// Replaces the header (a live link reads it after the session started).
     pub fn set_header(&mut self, header: Header) {
+        let header = escape_header(header);
         for e in &mut self.explainers {
             e.learn_header(&header);
         }
