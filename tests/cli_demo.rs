@@ -178,9 +178,9 @@ fn demo_mistakes_are_clear_errors() -> TestResult {
         ],
         Duration::from_secs(20),
     )?;
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a usage error, told by clap");
     assert!(
-        text(&out.stderr).contains("--speed 0"),
+        text(&out.stderr).contains("'0' for '--speed <SPEED>'"),
         "{}",
         text(&out.stderr)
     );
@@ -219,11 +219,125 @@ fn attach_refuses_addresses_off_loopback_and_nonsense() -> TestResult {
         text(&out.stderr)
     );
     let out = evscope(&["attach", "bogus", "--print"], Duration::from_secs(20))?;
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a usage error, told by clap");
     assert!(
         text(&out.stderr).contains("\"bogus\" is not an address like 127.0.0.1:PORT"),
         "{}",
         text(&out.stderr)
     );
+    Ok(())
+}
+
+#[test]
+fn numbers_out_of_range_are_usage_errors_naming_the_option_and_its_range() -> TestResult {
+    let headless = ["demo", "echo", "--headless"];
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["--duration", "1e19"],
+            "'--duration <SECS>'",
+            "give 0.001 to 604800 seconds",
+        ),
+        (
+            &["--duration", "1e20"],
+            "'--duration <SECS>'",
+            "give 0.001 to 604800 seconds",
+        ),
+        (
+            &["--duration", "NaN"],
+            "'--duration <SECS>'",
+            "give 0.001 to 604800 seconds",
+        ),
+        (
+            &["--duration", "inf"],
+            "'--duration <SECS>'",
+            "give 0.001 to 604800 seconds",
+        ),
+        (
+            &["--duration", "0"],
+            "'--duration <SECS>'",
+            "give 0.001 to 604800 seconds",
+        ),
+        (
+            &["--duration", "1", "--speed", "1e-300"],
+            "'--speed <SPEED>'",
+            "give 0.01 to 1000",
+        ),
+        (
+            &["--duration", "1", "--speed", "1e300"],
+            "'--speed <SPEED>'",
+            "give 0.01 to 1000",
+        ),
+        (
+            &["--duration", "1", "--speed", "-2"],
+            "'--speed <SPEED>'",
+            "give 0.01 to 1000",
+        ),
+        (
+            &["--duration", "1", "--listen", "127.0.0.1:70000"],
+            "'--listen <ADDR>'",
+            "a port from 0 to 65535",
+        ),
+    ];
+    for (rest, option, range) in cases {
+        let args: Vec<&str> = headless.iter().chain(rest.iter()).copied().collect();
+        let out = evscope(&args, Duration::from_secs(20))?;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "evscope {args:?}: {err}");
+        assert!(
+            err.contains(option) && err.contains(range),
+            "evscope {args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let out = evscope(
+        &["attach", "127.0.0.1:0", "--print"],
+        Duration::from_secs(20),
+    )?;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'<ADDR>'") && err.contains("from 1 to 65535"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
+fn listen_is_refused_for_demos_that_do_not_use_it() -> TestResult {
+    let out = evscope(
+        &[
+            "demo",
+            "timer",
+            "--listen",
+            "127.0.0.1:9000",
+            "--headless",
+            "--duration",
+            "0.1",
+        ],
+        Duration::from_secs(20),
+    )?;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("demo timer does not listen") && err.contains("echo and client"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The demos that do use it still take it.
+    let out = evscope(
+        &[
+            "demo",
+            "echo",
+            "--listen",
+            "127.0.0.1:0",
+            "--headless",
+            "--duration",
+            "0.2",
+            "--speed",
+            "20",
+        ],
+        Duration::from_secs(20),
+    )?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
     Ok(())
 }

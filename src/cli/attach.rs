@@ -15,12 +15,13 @@ use evscope::dash::{self, Feed};
 use evscope::trace::{Control, LinkClient, LinkToken};
 
 use super::view::ViewArgs;
-use super::{dash_failure, print, Failure};
+use super::{dash_failure, print, values, Failure};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The program's address: 127.0.0.1:PORT (or tcp:127.0.0.1:PORT).
-    addr: String,
+    #[arg(value_parser = values::attach_addr)]
+    addr: SocketAddr,
     #[command(flatten)]
     view: ViewArgs,
     /// Allow an address that is not loopback.
@@ -33,10 +34,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let text = args.addr.strip_prefix("tcp:").unwrap_or(&args.addr);
-    let addr: SocketAddr = text
-        .parse()
-        .map_err(|_| format!("{:?} is not an address like 127.0.0.1:PORT", args.addr))?;
+    let addr = args.addr;
     if !args.view.print {
         dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }

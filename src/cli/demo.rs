@@ -17,7 +17,7 @@ use evscope::ev::{BackendKind, EventBase};
 use evscope::trace::Recorder;
 
 use super::tee::Tee;
-use super::{dash_failure, Failure};
+use super::{dash_failure, values, Failure, USAGE};
 
 /// The backends a demo can run on.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -54,18 +54,29 @@ pub struct Args {
     /// Run without the dashboard, for --duration seconds.
     #[arg(long, requires = "duration")]
     headless: bool,
-    /// How long a headless run lasts, in seconds.
-    #[arg(long, value_name = "SECS", requires = "headless")]
+    /// How long a headless run lasts, in seconds (0.001 to 604800, a week).
+    #[arg(
+        long,
+        value_name = "SECS",
+        requires = "headless",
+        allow_negative_numbers = true,
+        value_parser = values::duration_secs
+    )]
     duration: Option<f64>,
     /// The backend (default: EVSCOPE_BACKEND, else epoll).
     #[arg(long, value_enum)]
     backend: Option<Backend>,
     /// Where the echo demo's server listens (the client demo connects there), e.g.
-    /// 127.0.0.1:5555; join in with nc.
-    #[arg(long, value_name = "ADDR")]
+    /// 127.0.0.1:5555; join in with nc. Only the echo and client demos use it.
+    #[arg(long, value_name = "ADDR", value_parser = values::listen_addr)]
     listen: Option<SocketAddr>,
-    /// Pace: 1 is classroom speed, 4 is four times as fast.
-    #[arg(long, default_value_t = 1.0)]
+    /// Pace: 1 is classroom speed, 4 is four times as fast (0.01 to 1000).
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        allow_negative_numbers = true,
+        value_parser = values::speed
+    )]
     speed: f64,
     /// Language of the explanations: en or zh.
     #[arg(long, default_value = "en")]
@@ -93,7 +104,13 @@ impl Default for Args {
     }
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+/// The demos that use `--listen`: the echo demo's server listens there, the client demo
+/// connects there. The others make their own pipes and sockets.
+const LISTENING: [&str; 2] = ["echo", "client"];
+
+/// Checks the arguments together, before anything runs: the demo exists, and `--listen` is
+/// given only to a demo that uses it.
+pub fn check(args: &Args) -> Result<&'static Demo, Failure> {
     let demo = demos::find(&args.name).ok_or_else(|| {
         let names: Vec<&str> = DEMOS.iter().map(|d| d.name).collect();
         format!(
@@ -102,9 +119,21 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             names.join(", ")
         )
     })?;
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        return Err(format!("--speed {} is not a positive number", args.speed).into());
+    if args.listen.is_some() && !LISTENING.contains(&demo.name) {
+        return Err(Failure {
+            message: format!(
+                "demo {} does not listen, so --listen would be ignored; it is for the {} demos",
+                demo.name,
+                LISTENING.join(" and ")
+            ),
+            code: USAGE,
+        });
     }
+    Ok(demo)
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    let demo = check(&args)?;
     let opts = DemoOptions {
         speed: args.speed,
         listen: args.listen,
@@ -131,14 +160,13 @@ fn headless(
     secs: f64,
     record: Option<&Path>,
 ) -> Result<ExitCode, Failure> {
-    if !(secs.is_finite() && secs > 0.0) {
-        return Err(format!("--duration {secs} is not a positive number of seconds").into());
-    }
+    let how_long = Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("--duration {secs} is not a number of seconds"))?;
     let mut base = EventBase::with_backend(kind)?;
     if let Some(path) = record {
         base.set_observer(Box::new(Recorder::to_file(path)?.program(&source(demo))));
     }
-    demos::run(demo, &mut base, opts, Some(Duration::from_secs_f64(secs)))
+    demos::run(demo, &mut base, opts, Some(how_long))
         .map_err(|e| format!("demo {} failed: {e}", demo.name))?;
     let backend = base.method();
     // Dropping the base drops its recorder, which writes the rest of the trace.

@@ -13,11 +13,14 @@ mod demos;
 mod export;
 mod libevent_shim;
 mod output;
+#[cfg(test)]
+mod parse_fuzz;
 mod print;
 mod replay;
 mod run;
 mod tee;
 mod validate;
+mod values;
 mod view;
 
 /// A libevent-shaped event library, and the means to watch its inner life. With no command,
@@ -79,6 +82,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// Exit code when the dashboard has no terminal to draw on.
 const NO_TERMINAL: u8 = 2;
 
+/// Exit code for a command line that asks for something impossible (clap's too).
+pub const USAGE: u8 = 2;
+
 /// `FILE:LINE: what is wrong` (or `FILE: what` for problems with no line), as `validate` and
 /// every other reader of a trace file says it.
 pub fn located(file: &std::path::Path, e: &TraceError) -> String {
@@ -109,8 +115,23 @@ pub fn no_terminal() -> Failure {
     }
 }
 
+impl Cli {
+    /// Checks what clap cannot check option by option (options that go together, a demo's
+    /// name), without running anything.
+    pub fn check(&self) -> Result<(), Failure> {
+        match &self.command {
+            Some(Command::Demo(a)) => demo::check(a).map(drop),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    if let Err(f) = cli.check() {
+        f.report();
+        return ExitCode::from(f.code);
+    }
     let result = match cli.command {
         None => demo::run(demo::Args::default()),
         Some(Command::Demo(a)) => demo::run(*a),
