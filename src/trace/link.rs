@@ -132,6 +132,14 @@ impl Stream {
         };
     }
 
+    /// Ends the sending direction (the peer reads the end of the stream after what was sent).
+    pub fn shutdown_write(&self) {
+        let _ = match self {
+            Stream::Unix(s) => s.shutdown(Shutdown::Write),
+            Stream::Tcp(s) => s.shutdown(Shutdown::Write),
+        };
+    }
+
     /// Sets how long a read may block (`None`: forever).
     pub fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {

@@ -122,10 +122,8 @@ impl LinkClient {
             };
             if self.header.is_none() {
                 if let Ok(Status::Error { message }) = serde_json::from_slice(&self.buf) {
-                    return Err(TraceError::at(
-                        line,
-                        format!("the program refused: {message}"),
-                    ));
+                    let why = message.strip_prefix("refused: ").unwrap_or(&message);
+                    return Err(TraceError::at(line, format!("the program refused: {why}")));
                 }
                 let h = parse_header(&self.buf, line, complete)?;
                 self.header = Some(h.clone());

@@ -55,6 +55,11 @@ const MAX_HANDSHAKES: usize = 8;
 /// How long a refusal or a late viewer's copy of the finished trace may block on a write.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a link the program closes (a refusal, a line too long) goes on reading and
+/// discarding what the peer still sends, so that closing does not reset the connection and
+/// lose the last line sent.
+const LINGER: Duration = Duration::from_secs(1);
+
 /// One batch of encoded records kept for late viewers.
 struct Chunk {
     first_seq: u64,
@@ -86,8 +91,10 @@ struct Viewer {
     last_skipped: (u64, u64),
     /// Chunks written so far (the finishing program watches it move).
     sent: u64,
-    /// Send what is queued, then close.
+    /// Send what is queued, then end the stream.
     finishing: bool,
+    /// Finishing, everything was sent and the stream ended.
+    sent_all: bool,
 }
 
 impl Viewer {
@@ -101,6 +108,7 @@ impl Viewer {
             last_skipped: (0, 0),
             sent: 0,
             finishing: false,
+            sent_all: false,
         }
     }
 
@@ -197,8 +205,8 @@ impl Shared {
         }
     }
 
-    /// Lets the viewer `id` take what is queued for it, then closes its link; gives up when it
-    /// takes nothing for [`FINISH_TIMEOUT`].
+    /// Lets the viewer `id` (any, with `None`) take what is queued for it and then the end of
+    /// the stream; gives up, closing its link, when it takes nothing for [`FINISH_TIMEOUT`].
     fn finish_viewer(&self, id: Option<u64>) {
         let mut inner = self.lock();
         let Some(v) = inner
@@ -216,6 +224,9 @@ impl Shared {
             let Some(v) = self.viewer(&mut inner, id) else {
                 return;
             };
+            if v.sent_all {
+                return;
+            }
             if v.sent != progress.0 {
                 progress = (v.sent, Instant::now());
             }
@@ -378,6 +389,7 @@ fn spawn_handshake(shared: &Arc<Shared>, conn: TcpStream) {
         refuse(
             Stream::Tcp(conn),
             "refused: too many connections are showing their token at once; try again",
+            None,
         );
         return;
     }
@@ -393,13 +405,39 @@ fn spawn_handshake(shared: &Arc<Shared>, conn: TcpStream) {
     }
 }
 
-/// Sends one error status line and closes.
-fn refuse(mut s: Stream, message: &str) {
+/// Sends one error status line and closes; with `input`, the rest of what the peer sends is
+/// read and dropped first ([`LINGER`]), so that the line is not lost to a reset.
+fn refuse(mut s: Stream, message: &str, input: Option<&mut BufReader<Stream>>) {
     let _ = s.set_write_timeout(Some(REFUSAL_WRITE_TIMEOUT));
     let _ = s.send_line(&Status::Error {
         message: message.to_string(),
     });
+    s.shutdown_write();
+    if let Some(input) = input {
+        discard_input(input);
+    }
     s.shutdown();
+}
+
+/// Reads and drops what the peer sends until it closes, for at most [`LINGER`]. Closing a TCP
+/// socket with unread input resets the connection, and the peer may then lose the last lines
+/// it was sent.
+fn discard_input(input: &mut BufReader<Stream>) {
+    use std::io::Read;
+    let until = Instant::now() + LINGER;
+    let mut sink = [0u8; 4096];
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || input.get_ref().set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match input.read(&mut sink) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
 }
 
 /// A TCP viewer's first line must carry the token, within [`AUTH_TIMEOUT`]; then it becomes the
@@ -411,10 +449,14 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
     let mut input = BufReader::with_capacity(MAX_CONTROL_LINE, Stream::Tcp(read_half));
     let stream = Stream::Tcp(conn);
     let Some(token) = &shared.token else {
-        return refuse(stream, "refused: this link takes no viewers");
+        return refuse(
+            stream,
+            "refused: this link takes no viewers",
+            Some(&mut input),
+        );
     };
     if let Err(why) = read_token(&mut input, token) {
-        return refuse(stream, &format!("refused: {why}"));
+        return refuse(stream, &format!("refused: {why}"), Some(&mut input));
     }
     let _ = input.get_ref().set_read_timeout(None);
     if shared.closed.load(Ordering::Acquire) {
@@ -429,17 +471,23 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
                 break;
             }
         }
+        s.shutdown_write();
+        discard_input(&mut input);
         s.shutdown();
         return;
     }
     // Without a thread for it the connection is dropped, and the program runs on.
-    if let Err(Refused(stream)) = attach_viewer(shared, stream, input, None) {
-        refuse(stream, "another viewer is attached to this program");
+    if let Err(Refused(stream, mut input)) = attach_viewer(shared, stream, input, None) {
+        refuse(
+            stream,
+            "another viewer is attached to this program",
+            Some(&mut input),
+        );
     }
 }
 
 /// A viewer turned away because another is attached.
-struct Refused(Stream);
+struct Refused(Stream, BufReader<Stream>);
 
 /// Reads the token line within [`AUTH_TIMEOUT`] (in all, however slowly it trickles in).
 fn read_token(input: &mut BufReader<Stream>, token: &LinkToken) -> Result<(), String> {
@@ -533,7 +581,7 @@ fn attach_viewer(
     let id = {
         let mut inner = shared.lock();
         if inner.viewer.is_some() {
-            return Err(Refused(stream));
+            return Err(Refused(stream, input));
         }
         let id = inner.next_id;
         inner.next_id += 1;
@@ -587,7 +635,9 @@ fn write_to_viewer(shared: &Shared, id: u64, mut out: Stream) {
                     continue;
                 }
                 if v.finishing {
-                    shared.drop_viewer(&mut inner, Some(id));
+                    out.shutdown_write();
+                    v.sent_all = true;
+                    shared.changed.notify_all();
                     return;
                 }
                 inner = shared
@@ -653,7 +703,8 @@ fn read_controls(
                 }
                 shared.gate.disconnect();
                 shared.finish_viewer(Some(id));
-                return;
+                discard_input(&mut input);
+                break;
             }
             Ok(ControlLine::Eof) | Err(_) => break,
         };
@@ -770,6 +821,10 @@ impl Drop for LinkSink {
         self.shared.closed.store(true, Ordering::Release);
         self.shared.gate.disconnect();
         self.shared.finish_viewer(None);
+        {
+            let mut inner = self.shared.lock();
+            self.shared.drop_viewer(&mut inner, None);
+        }
         if let Some(addr) = self.listening {
             // Wake the blocked accept so the thread sees `closed` and ends.
             let _ = TcpStream::connect(addr);
