@@ -1,7 +1,7 @@
-//! The live link under load, on every backend: `examples/echo_server` traced to a viewer
-//! (`EVSCOPE_TRACE=unix:…`) while clients echo. The viewer pauses the loop (the echoes stop),
-//! then vanishes without a word; the server must run on, finish the echoes in flight, and
-//! serve new clients intact.
+//! The live link under load, on every backend: `examples/echo_server` traced to a viewer while
+//! clients echo. A viewer that pauses the loop and then vanishes without a word leaves the
+//! server serving; a viewer that takes nothing, or sends controls without reading the replies,
+//! never holds a free-running server back, and is told how many records it missed.
 
 mod util;
 
@@ -12,7 +12,9 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use evscope::trace::{Control, LinkClient, LinkMsg, Status, ViewerListener};
+use evscope::trace::{
+    Body, Control, LinkClient, LinkMsg, LinkToken, Status, Stream, ViewerListener,
+};
 use util::*;
 
 const SOON: Duration = Duration::from_secs(10);
@@ -131,6 +133,112 @@ fn a_viewer_vanishing_while_paused_leaves_the_server_serving() -> TestResult {
         assert!(server.alive()?, "the echo server exited");
         eprintln!(
             "{}: paused at {held} round trips with {records} records seen; ran on after the viewer left",
+            kind.name()
+        );
+        Ok(())
+    });
+    Ok(())
+}
+
+/// Round trips the echo server must answer with a stuck viewer attached (the old link stalled
+/// it at about 1 400).
+const ROUNDS: u64 = 10_000;
+
+/// Echoes over 20 connections until `ROUNDS` round trips are done; fails, saying how far it
+/// got, if they are not done within `SOON`.
+fn echo_rounds(addr: std::net::SocketAddr, what: &str) -> Result<u64, Box<dyn std::error::Error>> {
+    let rounds = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (r, s) = (rounds.clone(), stop.clone());
+    let echoer = thread::spawn(move || keep_echoing(addr, 20, r, s));
+    let waited = wait_until(what, || rounds.load(Ordering::SeqCst) >= ROUNDS);
+    stop.store(true, Ordering::SeqCst);
+    let done = rounds.load(Ordering::SeqCst);
+    if let Err(e) = waited {
+        return Err(format!("{e}: the echo server answered {done} of {ROUNDS} round trips").into());
+    }
+    echoer.join().map_err(|_| "the echo thread panicked")??;
+    Ok(done)
+}
+
+/// A viewer that showed its token and was let in (its first line is the header); retries
+/// while the program still serves the viewer before it.
+fn admitted(
+    addr: std::net::SocketAddr,
+    token: &LinkToken,
+) -> Result<TcpStream, Box<dyn std::error::Error>> {
+    use std::io::BufRead;
+    let deadline = Instant::now() + SOON;
+    loop {
+        let s = authed_viewer(addr, token)?;
+        let mut first = String::new();
+        std::io::BufReader::new(&s).read_line(&mut first)?;
+        if first.starts_with("{\"format\"") {
+            return Ok(s);
+        }
+        if !first.contains("another viewer") || Instant::now() > deadline {
+            return Err(format!("not let in: {first:?}").into());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_viewer_that_takes_nothing_never_holds_the_echo_server_back() -> TestResult {
+    each_backend(|kind| {
+        let runtime = tempfile::tempdir()?;
+        let mut server = EchoProcess::start_with(kind, None, &tcp_trace_env(runtime.path()))?;
+        let (link, token_file) = published_link(runtime.path(), SOON)?;
+        let token = LinkToken::read_file(&token_file)?;
+
+        // A viewer that shows its token and then reads nothing at all.
+        let stuck = authed_viewer(link, &token)?;
+        let done = echo_rounds(server.addr, "echoes with a viewer that reads nothing")?;
+
+        // Once it reads, it gets what fitted in its queue, then how many records it missed.
+        let mut client = LinkClient::new(Stream::Tcp(stuck))?;
+        let deadline = Instant::now() + SOON;
+        let mut records = 0u64;
+        let skipped = loop {
+            match client.recv()? {
+                Some(LinkMsg::Record(r)) => {
+                    if let Body::Dropped { count } = r.body {
+                        break count;
+                    }
+                    records += 1;
+                }
+                Some(_) => {}
+                None => return Err("the link closed before saying what was skipped".into()),
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no skip count after {records} records").into());
+            }
+        };
+        assert!(skipped > 0);
+        client.sender().close();
+
+        // A viewer that floods the program with controls and never reads the replies.
+        let flood = admitted(link, &token)?;
+        let mut writer = flood.try_clone()?;
+        let flooding = thread::spawn(move || {
+            let lines = b"{\"cmd\":\"unbreak\",\"ev\":7}\nnot a control\n{\"cmd\":\"continue\"}\n";
+            let mut sent = 0u64;
+            while writer.write_all(lines).is_ok() {
+                sent += 1;
+            }
+            sent
+        });
+        let flooded = echo_rounds(server.addr, "echoes with a viewer that floods controls")?;
+        // The program stopped reading the flood once its replies piled up, so the flooder is
+        // blocked in a write now; closing the link ends it.
+        flood.shutdown(std::net::Shutdown::Both)?;
+        let sent = flooding
+            .join()
+            .map_err(|_| "the flooding thread panicked")?;
+        assert!(server.alive()?, "the echo server exited");
+        eprintln!(
+            "{}: {done} round trips with a stuck viewer ({records} records taken, {skipped} skipped); \
+             {flooded} with one that sent {sent} batches of controls",
             kind.name()
         );
         Ok(())

@@ -3,6 +3,7 @@
 
 mod cases;
 mod counting_echo;
+mod link;
 mod lockstep;
 mod net;
 mod process;
@@ -10,6 +11,8 @@ mod process;
 pub use cases::*;
 #[allow(unused_imports)]
 pub use counting_echo::*;
+#[allow(unused_imports)]
+pub use link::*;
 #[allow(unused_imports)]
 pub use lockstep::*;
 #[allow(unused_imports)]

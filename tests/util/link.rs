@@ -1,0 +1,98 @@
+//! Helpers for tests of the live link over TCP: a private runtime directory for a traced
+//! program's token, finding the port and token it published there, and a raw viewer that
+//! speaks the protocol by hand.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use evscope::trace::LinkToken;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The environment that makes a program listen for a viewer on a free loopback port and keep
+/// its token under `runtime` (its `XDG_RUNTIME_DIR`).
+pub fn tcp_trace_env(runtime: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("EVSCOPE_TRACE", "tcp:127.0.0.1:0".to_string()),
+        ("XDG_RUNTIME_DIR", runtime.display().to_string()),
+    ]
+}
+
+/// The port and token file a program traced with [`tcp_trace_env`] published under `runtime`,
+/// waiting up to `limit` for it.
+pub fn published_link(runtime: &Path, limit: Duration) -> Res<(SocketAddr, PathBuf)> {
+    let dir = runtime.join("evscope");
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let port = name
+                    .strip_prefix("link-tcp-")
+                    .and_then(|r| r.strip_suffix(".token"))
+                    .and_then(|p| p.parse::<u16>().ok());
+                if let Some(port) = port {
+                    return Ok((SocketAddr::from(([127, 0, 0, 1], port)), e.path()));
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no link token appeared in {} within {limit:?}",
+                dir.display()
+            )
+            .into());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A TCP connection to a program's link that has sent `first` (a token line, or anything).
+pub fn raw_viewer(addr: SocketAddr, first: &[u8]) -> Res<TcpStream> {
+    let mut s = TcpStream::connect(addr)?;
+    s.write_all(first)?;
+    Ok(s)
+}
+
+/// A connection that showed `token`.
+pub fn authed_viewer(addr: SocketAddr, token: &LinkToken) -> Res<TcpStream> {
+    raw_viewer(addr, &token.auth_line())
+}
+
+/// Every line the program sends until it closes (or `limit` passes), after sending `first`.
+pub fn lines_after(addr: SocketAddr, first: &[u8], limit: Duration) -> Res<Vec<String>> {
+    let s = raw_viewer(addr, first)?;
+    s.set_read_timeout(Some(limit))?;
+    let mut lines = Vec::new();
+    for line in BufReader::new(s).lines() {
+        match line {
+            Ok(l) => lines.push(l),
+            Err(e) => return Err(format!("after {lines:?}: {e}").into()),
+        }
+    }
+    Ok(lines)
+}
+
+/// Reads whatever arrives within `wait` (the bytes, and whether the peer closed).
+pub fn read_for(s: &mut TcpStream, wait: Duration) -> Res<(Vec<u8>, bool)> {
+    s.set_read_timeout(Some(Duration::from_millis(50)))?;
+    let deadline = Instant::now() + wait;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1 << 16];
+    while Instant::now() < deadline {
+        match s.read(&mut buf) {
+            Ok(0) => return Ok((got, true)),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok((got, true)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((got, false))
+}
