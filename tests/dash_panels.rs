@@ -33,6 +33,36 @@ fn header_shows_mode_source_backend_iteration_and_position() -> TestResult {
 }
 
 #[test]
+fn header_says_how_many_records_a_viewer_that_fell_behind_missed() -> TestResult {
+    use evscope::dash::model::{Session, Timeline};
+    use evscope::dash::ui::{Mode, Ui};
+    use evscope::trace::{Body, Record};
+    let fixture = dash_util::fixture()?;
+    let mut t = Timeline::new(fixture.header().clone());
+    let records = &fixture.records()[..20];
+    for r in records {
+        t.push(r.clone());
+    }
+    let last = records.last().ok_or("no records")?;
+    t.push(Record {
+        seq: last.seq + 1000,
+        t_us: last.t_us,
+        body: Body::Dropped { count: 1000 },
+    });
+    let mut s = Session::new(t);
+    s.seek(20);
+    let ui = Ui::new(Mode::Live, "attach 127.0.0.1:7777", Lang::En);
+    assert!(!text(&draw(140, 1, &s, &ui, header::render)).contains("skipped"));
+    s.seek(21);
+    let line = text(&draw(140, 1, &s, &ui, header::render));
+    assert!(line.contains("⚠ 1000 records skipped"), "{line}");
+    let ui = Ui::new(Mode::Live, "attach 127.0.0.1:7777", Lang::Zh);
+    let line = text(&draw(140, 1, &s, &ui, header::render));
+    assert!(line.contains("跳过了 1000 条记录"), "{line}");
+    Ok(())
+}
+
+#[test]
 fn phase_strip_lights_the_current_phase_only() -> TestResult {
     let (s, ui) = at(21)?;
     let buf = draw(120, 1, &s, &ui, phase::render);

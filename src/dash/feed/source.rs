@@ -1,7 +1,10 @@
 //! [`Feed`]: a live source of records for the dashboard. A thread of its own waits on the
 //! blocking source (the recorder's channel, or the link socket) and hands each message to the
-//! dashboard's channel, which is bounded: a dashboard that falls behind slows the feed down,
-//! it never loses records.
+//! dashboard's channel, which is bounded: a dashboard that falls behind slows the feed down.
+//! Over the live link that never slows the observed program: while it runs freely, what the
+//! dashboard could not take in time is skipped and comes as a `dropped` record (the header
+//! says how many records were skipped); while the dashboard holds it paused or stepping,
+//! nothing is skipped.
 
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;

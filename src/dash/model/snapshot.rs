@@ -45,7 +45,8 @@ pub struct Snapshot {
     pub this_iteration: IterationInfo,
     /// Connections accepted by listeners.
     pub accepts: u64,
-    /// Records a lossy recorder said it dropped.
+    /// Records a `dropped` record said are missing (a lossy recorder, or a live viewer that
+    /// fell behind a free-running program).
     pub dropped: u64,
     /// Index of the latest `note` record.
     pub last_note: Option<usize>,

@@ -1,4 +1,5 @@
-//! The header bar: mode, source, backend, loop iteration, record n / N, trace time, speed.
+//! The header bar: mode, source, backend, loop iteration, record n / N, trace time, speed, and
+//! what is missing (records skipped) or odd.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,6 +8,7 @@ use ratatui::widgets::Widget;
 
 use super::micros::micros;
 use super::Ctx;
+use crate::dash::model::Lang;
 use crate::dash::ui::Mode;
 
 /// Draws the header into one line of `area`.
@@ -35,6 +37,14 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     for p in parts {
         spans.push(Span::styled(" │ ", t.bar));
         spans.push(Span::styled(p, t.bar));
+    }
+    if snap.dropped > 0 {
+        // Records the recorder or the live link could not deliver (a viewer that fell behind).
+        let text = match ui.lang {
+            Lang::En => format!("  ⚠ {} records skipped", snap.dropped),
+            Lang::Zh => format!("  ⚠ 跳过了 {} 条记录", snap.dropped),
+        };
+        spans.push(Span::styled(text, t.warn));
     }
     if snap.anomalies > 0 {
         spans.push(Span::styled(
