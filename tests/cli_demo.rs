@@ -341,3 +341,75 @@ fn listen_is_refused_for_demos_that_do_not_use_it() -> TestResult {
     assert!(out.status.success(), "{}", text(&out.stderr));
     Ok(())
 }
+
+#[test]
+fn a_recording_that_cannot_be_written_fails_the_run() -> TestResult {
+    let out = evscope(
+        &[
+            "demo",
+            "timer",
+            "--headless",
+            "--duration",
+            "1",
+            "--speed",
+            "20",
+            "--record",
+            "/dev/full",
+        ],
+        Duration::from_secs(20),
+    )?;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("writing the trace /dev/full failed: No space left on device"),
+        "{err}"
+    );
+    assert!(!err.contains("trace written"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn a_stopped_recording_leaves_the_old_trace_and_no_temporary() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("kept.jsonl");
+    std::fs::write(&path, "the old trace\n")?;
+    for signal in ["INT", "TERM", "HUP"] {
+        let child = Command::new(evscope_bin())
+            .args([
+                "demo",
+                "timer",
+                "--headless",
+                "--duration",
+                "30",
+                "--record",
+            ])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        // Once the temporary file is there, the recording runs.
+        let start = Instant::now();
+        while std::fs::read_dir(dir.path())?.count() < 2 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no temporary file"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()?;
+        assert!(killed.success());
+        let out = child.wait_with_output()?;
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "SIG{signal}: {err}");
+        assert!(err.contains(&format!("stopped by SIG{signal}")), "{err}");
+        assert_eq!(std::fs::read_to_string(&path)?, "the old trace\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path())?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(names, ["kept.jsonl"], "SIG{signal} left a temporary behind");
+    }
+    Ok(())
+}

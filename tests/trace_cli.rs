@@ -257,3 +257,86 @@ fn attach_joins_a_program_listening_on_tcp_and_sees_its_records_from_the_start()
     assert!(text.contains("was freed: event_free was called"));
     Ok(())
 }
+
+fn export(
+    input: &std::path::Path,
+    output: &std::path::Path,
+) -> std::io::Result<std::process::Output> {
+    Command::new(evscope_bin())
+        .arg("export")
+        .arg(input)
+        .args(["--format", "chrome", "-o"])
+        .arg(output)
+        .output()
+}
+
+fn names_in(dir: &std::path::Path) -> Result<Vec<String>, std::io::Error> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    names.sort();
+    Ok(names)
+}
+
+#[test]
+fn a_failed_export_leaves_the_old_output_untouched_and_no_temporary() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(&good, sample_text())?;
+    let bad = dir.path().join("bad.jsonl");
+    let mut cut = sample_text();
+    cut.push_str(r#"{"seq":99,"t_us":"#);
+    std::fs::write(&bad, cut)?;
+    let out_json = dir.path().join("out.json");
+    assert!(export(&good, &out_json)?.status.success());
+    let before = std::fs::read(&out_json)?;
+    let out = export(&bad, &out_json)?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:"));
+    assert_eq!(
+        std::fs::read(&out_json)?,
+        before,
+        "the old export is intact"
+    );
+    serde_json::from_slice::<serde_json::Value>(&before)?;
+    assert_eq!(
+        names_in(dir.path())?,
+        ["bad.jsonl", "good.jsonl", "out.json"]
+    );
+    Ok(())
+}
+
+#[test]
+fn an_export_never_overwrites_its_input() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let trace = dir.path().join("t.jsonl");
+    std::fs::write(&trace, sample_text())?;
+    let soft = dir.path().join("soft.jsonl");
+    std::os::unix::fs::symlink(&trace, &soft)?;
+    let hard = dir.path().join("hard.jsonl");
+    std::fs::hard_link(&trace, &hard)?;
+    for (input, output) in [
+        (&trace, &trace),
+        (&trace, &soft),
+        (&soft, &hard),
+        (&hard, &trace),
+    ] {
+        let out = export(input, output)?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("is the input") && err.contains("the same file"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&trace)?,
+            sample_text(),
+            "{input:?} -> {output:?}"
+        );
+    }
+    assert_eq!(
+        names_in(dir.path())?,
+        ["hard.jsonl", "soft.jsonl", "t.jsonl"]
+    );
+    Ok(())
+}

@@ -211,6 +211,25 @@ fn evscope_trace_file_records_the_ticker_on_every_backend() {
 }
 
 #[test]
+fn a_trace_file_that_cannot_be_written_is_told_once_and_the_exit_status_stays_the_programs(
+) -> TestResult {
+    let out = std::process::Command::new(example("ticker")?)
+        .env("EVSCOPE_TRACE", "file:/dev/full")
+        .output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the program's own status: {err}");
+    let told: Vec<&str> = err.lines().filter(|l| l.starts_with("evscope:")).collect();
+    assert_eq!(told.len(), 1, "one line: {err}");
+    assert!(
+        told[0].contains("writing the trace to /dev/full failed")
+            && told[0].contains("incomplete")
+            && told[0].contains("No space left on device"),
+        "{err}"
+    );
+    Ok(())
+}
+
+#[test]
 fn a_bad_evscope_trace_value_is_a_clear_error() -> TestResult {
     for (value, says) in [
         ("bogus", "has no scheme"),

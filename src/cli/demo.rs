@@ -16,7 +16,9 @@ use evscope::demos::{self, Demo, DemoOptions, DEFAULT, DEMOS};
 use evscope::ev::{BackendKind, EventBase};
 use evscope::trace::Recorder;
 
+use super::cleanup;
 use super::tee::Tee;
+use super::trace_file::TraceFile;
 use super::{dash_failure, values, Failure, USAGE};
 
 /// The backends a demo can run on.
@@ -163,21 +165,34 @@ fn headless(
     let how_long = Duration::try_from_secs_f64(secs)
         .map_err(|_| format!("--duration {secs} is not a number of seconds"))?;
     let mut base = EventBase::with_backend(kind)?;
-    if let Some(path) = record {
-        base.set_observer(Box::new(Recorder::to_file(path)?.program(&source(demo))));
-    }
+    let file = match record {
+        Some(path) => {
+            let file = TraceFile::create(path)?;
+            base.set_observer(Box::new(Recorder::new(file.clone()).program(&source(demo))));
+            // Stopped early, the run leaves no half-written trace and no temporary file.
+            cleanup::exit_on_signals(format!(
+                "the trace {} was not written (a file there is left as it was)",
+                path.display()
+            ))?;
+            Some(file)
+        }
+        None => None,
+    };
     demos::run(demo, &mut base, opts, Some(how_long))
         .map_err(|e| format!("demo {} failed: {e}", demo.name))?;
     let backend = base.method();
-    // Dropping the base drops its recorder, which writes the rest of the trace.
+    // Dropping the base drops its recorder, which hands the rest of the trace to the file.
     drop(base);
-    match record {
-        Some(p) => eprintln!(
-            "evscope: demo {} ran {secs} s on {backend}; trace written to {}",
-            demo.name,
-            p.display()
-        ),
-        None => eprintln!("evscope: demo {} ran {secs} s on {backend}", demo.name),
+    match (file, record) {
+        (Some(file), Some(p)) => {
+            let n = file.finish()?;
+            eprintln!(
+                "evscope: demo {} ran {secs} s on {backend}; trace written to {} ({n} records)",
+                demo.name,
+                p.display()
+            );
+        }
+        _ => eprintln!("evscope: demo {} ran {secs} s on {backend}", demo.name),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,15 @@
-//! `evscope export FILE --format chrome -o OUT.json`.
+//! `evscope export FILE --format chrome -o OUT.json`. OUT.json is written atomically: a bad
+//! trace, a full disk or a signal leaves an existing OUT.json as it was; and it is never FILE
+//! itself.
 
-use std::fs::File;
-use std::io::BufWriter;
+use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use evscope::trace::{export, Reader};
 
-use super::{located, Failure};
+use super::atomic::{self, AtomicFile};
+use super::{cleanup, located, Failure};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -29,15 +31,24 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let at = |e| Failure::from(located(&args.file, &e));
+    atomic::refuse_same(&args.file, &args.output, "-o")?;
     let reader = Reader::open(&args.file).map_err(at)?;
-    let out = File::create(&args.output)
-        .map_err(|e| format!("cannot create {}: {e}", args.output.display()))?;
+    let shown = args.output.display();
+    let out =
+        AtomicFile::create(&args.output).map_err(|e| format!("cannot create {shown}: {e}"))?;
+    // Stopped early, the export leaves no half-written file and no temporary behind.
+    cleanup::exit_on_signals(format!(
+        "{shown} was not written (a file there is left as it was)"
+    ))?;
+    let mut w = BufWriter::new(out);
     let n = match args.format {
-        Format::Chrome => export::chrome(reader, BufWriter::new(out)).map_err(at)?,
+        Format::Chrome => export::chrome(reader, &mut w).map_err(at)?,
     };
-    eprintln!(
-        "evscope: wrote {n} trace events to {} (open it in Perfetto)",
-        args.output.display()
-    );
+    let written = w
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)
+        .and_then(AtomicFile::commit);
+    written.map_err(|e| format!("cannot write {shown}: {e}"))?;
+    eprintln!("evscope: wrote {n} trace events to {shown} (open it in Perfetto)");
     Ok(ExitCode::SUCCESS)
 }

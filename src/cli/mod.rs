@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 use evscope::dash::DashError;
 use evscope::trace::{escape_text, TraceError};
 
+mod atomic;
 mod attach;
+mod cleanup;
 mod demo;
 mod demos;
 mod export;
@@ -19,6 +21,7 @@ mod print;
 mod replay;
 mod run;
 mod tee;
+mod trace_file;
 mod validate;
 mod values;
 mod view;

@@ -2,7 +2,9 @@
 //! sinks for JSON Lines writers and in-process channels (the live link's is `LinkSink`).
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use super::handoff::{Handoff, Msg};
@@ -22,11 +24,26 @@ pub trait Sink: Send + 'static {
     }
     /// Nothing more is queued for now: push out what is buffered.
     fn flush(&mut self) -> io::Result<()>;
+    /// Where the records go, for messages: `the trace to PATH` (default: `the trace`).
+    fn describe(&self) -> String {
+        "the trace".to_string()
+    }
 }
 
 /// The sink thread: write what arrives; flush whenever nothing more is queued, so a program
 /// killed while its loop sleeps leaves a complete trace behind.
+///
+/// A write that fails stops the recording and is told once, on one line of stderr: the
+/// observed program's exit status is its own, so this line is how its user learns that the
+/// trace is incomplete.
 pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
+    let stopped = |sink: &dyn Sink, e: &io::Error| {
+        eprintln!(
+            "evscope: writing {} failed, so the trace is incomplete and recording stops \
+             (the program runs on): {e}",
+            sink.describe()
+        );
+    };
     let mut failed: Option<io::Error> = None;
     let mut msgs = VecDeque::new();
     let mut dirty = false;
@@ -35,7 +52,7 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
         if msgs.is_empty() {
             if dirty && failed.is_none() {
                 if let Err(e) = sink.flush() {
-                    eprintln!("evscope: writing the trace failed, recording stops: {e}");
+                    stopped(&sink, &e);
                     failed = Some(e);
                 }
             }
@@ -62,7 +79,7 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
                 Msg::Status(s) => sink.status(&s),
             };
             if let Err(e) = res {
-                eprintln!("evscope: writing the trace failed, recording stops: {e}");
+                stopped(&sink, &e);
                 failed = Some(e);
             }
             dirty = true;
@@ -70,7 +87,10 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
     }
     if failed.is_none() {
         if let Err(e) = sink.flush() {
-            eprintln!("evscope: writing the trace failed at the end: {e}");
+            eprintln!(
+                "evscope: writing {} failed at the end, so the trace is incomplete: {e}",
+                sink.describe()
+            );
         }
     }
 }
@@ -79,6 +99,8 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
 pub(crate) struct JsonlSink<W: Write> {
     out: Option<W>,
     writer: Option<Writer<W>>,
+    /// The file written, for messages.
+    path: Option<PathBuf>,
 }
 
 impl<W: Write> JsonlSink<W> {
@@ -86,7 +108,23 @@ impl<W: Write> JsonlSink<W> {
         JsonlSink {
             out: Some(out),
             writer: None,
+            path: None,
         }
+    }
+}
+
+impl JsonlSink<BufWriter<File>> {
+    /// Creates (or truncates) the file at `path`, named in messages about it.
+    pub(crate) fn create(path: &Path) -> io::Result<Self> {
+        let file = File::create(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create trace file {}: {e}", path.display()),
+            )
+        })?;
+        let mut sink = JsonlSink::new(BufWriter::with_capacity(1 << 16, file));
+        sink.path = Some(path.to_path_buf());
+        Ok(sink)
     }
 }
 
@@ -105,6 +143,12 @@ impl<W: Write + Send + 'static> Sink for JsonlSink<W> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.writer.as_mut().map_or(Ok(()), Writer::flush)
+    }
+    fn describe(&self) -> String {
+        match &self.path {
+            Some(p) => format!("the trace to {}", p.display()),
+            None => "the trace".to_string(),
+        }
     }
 }
 

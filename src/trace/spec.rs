@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::link_token::LinkToken;
 use super::recorder::Recorder;
+use super::sink::JsonlSink;
 use crate::ev::{self, BaseInfo, Observer};
 
 /// Where to send a trace.
@@ -80,7 +81,9 @@ impl TraceSpec {
         token: Option<LinkToken>,
     ) -> std::io::Result<Recorder> {
         match self {
-            TraceSpec::File(p) => Recorder::to_file(p),
+            // Streamed to PATH as it is recorded (not renamed into place at the end), so a
+            // program killed while its loop sleeps leaves a complete trace behind.
+            TraceSpec::File(p) => Ok(Recorder::new(JsonlSink::create(p)?)),
             TraceSpec::Unix(p) => Recorder::connect_unix(p),
             TraceSpec::Tcp(a) => {
                 Recorder::listen_tcp_with_token(*a, force_remote, token).map(|(r, _)| r)
