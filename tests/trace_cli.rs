@@ -340,3 +340,59 @@ fn an_export_never_overwrites_its_input() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn validate_flags_a_trace_that_is_cut_short() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("cut.jsonl");
+    let p = path.to_str().ok_or("path")?;
+    // A whole record, but no newline after it: the recorder always writes one.
+    let mut text = trace_text(&[r#"{"seq":1,"t_us":0,"kind":"loop_iteration","n":1}"#]);
+    text.push_str(r#"{"seq":2,"t_us":5,"kind":"loop_iteration","n":2}"#);
+    std::fs::write(&path, &text)?;
+    let out = evscope(&["validate", p])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with(&format!("{p}:3: the trace is cut short")),
+        "{}",
+        stdout(&out)
+    );
+    // Cut inside the JSON.
+    std::fs::write(&path, &text[..text.len() - 10])?;
+    let out = evscope(&["validate", p])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with(&format!("{p}:3: the record is truncated")),
+        "{}",
+        stdout(&out)
+    );
+    // Only a header, without its newline.
+    std::fs::write(&path, header_line())?;
+    let out = evscope(&["validate", p])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with(&format!("{p}:1: the trace is cut short")),
+        "{}",
+        stdout(&out)
+    );
+    Ok(())
+}
+
+#[test]
+fn validate_refuses_seq_0() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("zero.jsonl");
+    let p = path.to_str().ok_or("path")?;
+    std::fs::write(
+        &path,
+        trace_text(&[r#"{"seq":0,"t_us":0,"kind":"loop_iteration","n":1}"#]),
+    )?;
+    let out = evscope(&["validate", p])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with(&format!("{p}:2: seq 0 is not a record number")),
+        "{}",
+        stdout(&out)
+    );
+    Ok(())
+}

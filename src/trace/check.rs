@@ -52,7 +52,7 @@ impl Hasher for IdHasher {
 
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
-/// Checks a stream of records: `seq` strictly increasing, `t_us` never going back, each
+/// Checks a stream of records: `seq` at least 1 and strictly increasing, `t_us` never going back, each
 /// event's first record is its `event_new`, every transition legal (`State::can_go_to`) and
 /// starting from the state the event was in, bufferevents used only between `bev_new` and
 /// `bev_free`.
@@ -89,6 +89,9 @@ impl Checker {
 
     /// Checks one record; on error says what was wrong (without a line number).
     pub fn check(&mut self, rec: &Record) -> Result<(), String> {
+        if rec.seq == 0 {
+            return Err("seq 0 is not a record number: seq counts from 1".to_string());
+        }
         if let Some(last) = self.last_seq {
             if rec.seq <= last {
                 return Err(format!(

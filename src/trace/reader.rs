@@ -22,6 +22,8 @@ pub struct Reader<R> {
     buf: Vec<u8>,
     checker: Checker,
     done: bool,
+    /// The number of the last line holding text, and whether a newline ended it.
+    last_text: (u64, bool),
 }
 
 impl Reader<BufReader<File>> {
@@ -47,9 +49,10 @@ impl<R: BufRead> Reader<R> {
                 }
                 Line::Eof => return Err(TraceError::at(line, "the trace has only blank lines")),
                 Line::Blank => continue,
-                Line::Text { complete } => break parse_header(&buf, line, complete)?,
+                Line::Text { complete } => break (parse_header(&buf, line, complete)?, complete),
             }
         };
+        let (header, complete) = header;
         Ok(Reader {
             input,
             header,
@@ -57,6 +60,7 @@ impl<R: BufRead> Reader<R> {
             buf,
             checker: Checker::new(),
             done: false,
+            last_text: (line, complete),
         })
     }
 
@@ -92,9 +96,17 @@ impl<R: BufRead> Reader<R> {
         result
     }
 
-    /// Reads to the end, checking everything; returns the summary.
+    /// Reads to the end, checking everything (`evscope validate`); returns the summary.
+    ///
+    /// Stricter than reading record by record: a trace whose last line has no newline is an
+    /// error here, even when that line parses. Every line a recorder writes ends with one, so
+    /// the recording stopped while writing it; a reader that only shows a trace still shows
+    /// that line.
     pub fn check_all(mut self) -> Result<(Header, Stats), TraceError> {
         while self.next_record()?.is_some() {}
+        if let (line, false) = self.last_text {
+            return Err(cut_short(line));
+        }
         Ok((self.header, self.checker.stats().clone()))
     }
 
@@ -108,6 +120,7 @@ impl<R: BufRead> Reader<R> {
                 Line::Text { complete } => complete,
             };
             let rec = parse_record(&self.buf, line, complete)?;
+            self.last_text = (line, complete);
             self.checker
                 .check(&rec)
                 .map_err(|what| TraceError::at(line, what))?;
@@ -131,6 +144,15 @@ pub fn read_all(input: impl BufRead) -> Result<(Header, Vec<Record>), TraceError
         records.push(rec);
     }
     Ok((reader.header, records))
+}
+
+/// A last line without its newline.
+fn cut_short(line: u64) -> TraceError {
+    TraceError::at(
+        line,
+        "the trace is cut short: its last line has no newline, so the recording stopped \
+         while writing it (records after it are missing)",
+    )
 }
 
 pub(crate) enum Line {
