@@ -1,11 +1,14 @@
 //! The trace subcommands as a user runs them: validate, replay --print, export, run --print.
 
+#[path = "util/fake_link.rs"]
+mod fake_link;
 #[path = "util/trace.rs"]
 mod trace_util;
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use trace_util::*;
 
@@ -395,4 +398,54 @@ fn validate_refuses_seq_0() -> TestResult {
         stdout(&out)
     );
     Ok(())
+}
+
+/// `evscope attach ADDR --print` with the fake link's token; how long it took.
+fn attach_print(addr: std::net::SocketAddr) -> std::io::Result<(std::process::Output, Duration)> {
+    let start = Instant::now();
+    let out = Command::new(evscope_bin())
+        .args(["attach", &addr.to_string(), "--print"])
+        .env("EVSCOPE_TRACE_TOKEN", fake_link::TOKEN)
+        .stdin(Stdio::null())
+        .output()?;
+    Ok((out, start.elapsed()))
+}
+
+#[test]
+fn attach_gives_up_on_a_peer_that_sends_no_header() -> TestResult {
+    let link = fake_link::FakeLink::serve(vec![], Duration::from_secs(6))?;
+    let (out, took) = attach_print(link.addr)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("sent no trace header within 3 s of connecting"),
+        "{err}"
+    );
+    assert!(
+        took >= Duration::from_millis(2900),
+        "gave up after {took:?}"
+    );
+    assert!(took < Duration::from_secs(6), "waited {took:?}");
+    link.join()
+}
+
+#[test]
+fn attach_fails_when_the_peer_hangs_up_before_the_header() -> TestResult {
+    let link = fake_link::FakeLink::serve(vec![], Duration::ZERO)?;
+    let (out, _) = attach_print(link.addr)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("closed the connection before sending a trace header"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    link.join()?;
+
+    let link = fake_link::FakeLink::serve(vec!["SSH-2.0-OpenSSH_9.6".into()], Duration::ZERO)?;
+    let (out, _) = attach_print(link.addr)?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("did not send a trace header"), "{err}");
+    link.join()
 }

@@ -6,18 +6,33 @@
 //! program wrote for this user (`trace::LinkToken::find`), or the one given with `--token-file`
 //! or `EVSCOPE_TRACE_TOKEN`. There is no `--token VALUE`: a command line is visible to every
 //! user of the machine.
+//!
+//! A peer that is not such a program must not leave `attach` waiting: the program's header has
+//! to arrive within [`HEADER_WAIT`] of connecting, and a peer that hangs up before sending it
+//! is an error too.
 
-use std::net::SocketAddr;
+use std::io::{self, Cursor, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use evscope::dash::{self, Feed};
-use evscope::trace::{Control, LinkClient, LinkToken};
+use evscope::trace::link::check_loopback;
+use evscope::trace::{Control, LinkClient, LinkToken, Reader, Status, Stream};
 
 use super::view::ViewArgs;
 use super::{dash_failure, print, values, Failure};
 
+/// How long `attach` waits for the program's trace header once connected.
+pub const HEADER_WAIT: Duration = Duration::from_secs(3);
+
 #[derive(clap::Args)]
+#[command(
+    after_help = "attach gives up, with exit status 1, when the program's trace header \
+                         has not arrived within 3 seconds of connecting, or when the peer hangs \
+                         up before sending it."
+)]
 pub struct Args {
     /// The program's address: 127.0.0.1:PORT (or tcp:127.0.0.1:PORT).
     #[arg(value_parser = values::attach_addr)]
@@ -42,10 +57,12 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         Some(path) => Some(LinkToken::read_file(path)?),
         None => LinkToken::from_env()?,
     };
-    let client = match token {
-        Some(t) => LinkClient::attach_with_token(addr, args.force_remote, &t)?,
-        None => LinkClient::attach(addr, args.force_remote)?,
+    check_loopback(&addr, args.force_remote)?;
+    let token = match token {
+        Some(t) => t,
+        None => LinkToken::find(addr.port())?,
     };
+    let client = connect(addr, &token)?;
     if args.view.print {
         if args.view.step {
             client.send(&Control::Pause)?;
@@ -57,4 +74,73 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         dash::live(feed, &opts).map_err(|e| dash_failure(e, None))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Connects to the program at `addr`, shows it `token`, and waits for its header.
+fn connect(addr: SocketAddr, token: &LinkToken) -> Result<LinkClient, Failure> {
+    let mut s = TcpStream::connect_timeout(&addr, HEADER_WAIT).map_err(|e| {
+        format!(
+            "cannot attach to {addr}: {e} (was the program started with \
+             EVSCOPE_TRACE=tcp:{addr}?)"
+        )
+    })?;
+    // Latency only: the link works the same without it.
+    let _ = s.set_nodelay(true);
+    s.write_all(&token.auth_line())
+        .map_err(|e| format!("cannot attach to {addr}: {e}"))?;
+    wait_for_header(&s, addr)?;
+    Ok(LinkClient::new(Stream::Tcp(s))?)
+}
+
+/// Waits until the peer's first line has arrived (without reading it: the client does) and
+/// checks that it is a trace header.
+fn wait_for_header(s: &TcpStream, addr: SocketAddr) -> Result<(), Failure> {
+    let secs = HEADER_WAIT.as_secs();
+    let silent = || {
+        Failure::from(format!(
+            "{addr} sent no trace header within {secs} s of connecting; is it a program \
+             started with EVSCOPE_TRACE=tcp:{addr}?"
+        ))
+    };
+    let deadline = Instant::now() + HEADER_WAIT;
+    let mut buf = vec![0u8; 1 << 16];
+    let first_line = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(silent());
+        }
+        s.set_read_timeout(Some(left))?;
+        match s.peek(&mut buf) {
+            Ok(0) => {
+                return Err(Failure::from(format!(
+                    "{addr} closed the connection before sending a trace header; is it a \
+                     program started with EVSCOPE_TRACE=tcp:{addr}?"
+                )))
+            }
+            Ok(n) => match buf[..n].iter().position(|&b| b == b'\n') {
+                Some(end) => break &buf[..=end],
+                // A first line this long is no header: the reader will say what it is.
+                None if n == buf.len() => break &buf[..n],
+                // Part of a line: wait for the rest.
+                None => std::thread::sleep(Duration::from_millis(10)),
+            },
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(silent())
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Failure::from(format!("the link to {addr} failed: {e}"))),
+        }
+    };
+    s.set_read_timeout(None)?;
+    if let Ok(Status::Error { message }) = serde_json::from_slice(first_line) {
+        return Err(Failure::from(format!("the program refused: {message}")));
+    }
+    Reader::new(Cursor::new(first_line))
+        .map_err(|e| format!("{addr} did not send a trace header: {}", e.what))?;
+    Ok(())
 }
