@@ -131,7 +131,7 @@ pub fn on_signals(mut handler: impl FnMut(i32) + Send + 'static) -> io::Result<(
 pub fn exit_on_signals(what: String) -> io::Result<()> {
     on_signals(move |sig| {
         remove_all();
-        eprintln!("evscope: stopped by {}; {what}", signal_name(sig));
+        tell!("evscope: stopped by {}; {what}", signal_name(sig));
         std::process::exit(128 + sig);
     })
 }

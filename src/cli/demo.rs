@@ -186,13 +186,13 @@ fn headless(
     match (file, record) {
         (Some(file), Some(p)) => {
             let n = file.finish()?;
-            eprintln!(
+            tell!(
                 "evscope: demo {} ran {secs} s on {backend}; trace written to {} ({n} records)",
                 demo.name,
                 p.display()
             );
         }
-        _ => eprintln!("evscope: demo {} ran {secs} s on {backend}", demo.name),
+        _ => tell!("evscope: demo {} ran {secs} s on {backend}", demo.name),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -231,7 +231,7 @@ fn live(
     shown.map_err(|e| dash_failure(e, None))?;
     if let (Some(written), Some(path)) = (written, &args.record) {
         let n = written?;
-        eprintln!("evscope: {n} records written to {}", path.display());
+        tell!("evscope: {n} records written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -15,7 +15,7 @@ pub fn run() -> Result<ExitCode, Failure> {
             return Ok(ExitCode::SUCCESS); // e.g. `| head`
         }
     }
-    eprintln!(
+    tell!(
         "evscope: run one with `evscope demo NAME` (--step starts it paused); \
          `evscope` alone runs {DEFAULT}"
     );

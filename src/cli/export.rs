@@ -49,6 +49,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         .map_err(io::IntoInnerError::into_error)
         .and_then(AtomicFile::commit);
     written.map_err(|e| format!("cannot write {shown}: {e}"))?;
-    eprintln!("evscope: wrote {n} trace events to {shown} (open it in Perfetto)");
+    tell!("evscope: wrote {n} trace events to {shown} (open it in Perfetto)");
     Ok(ExitCode::SUCCESS)
 }

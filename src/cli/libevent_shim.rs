@@ -12,6 +12,8 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::cleanup::Temp;
+
 /// The names a program may ask the loader for: Debian's libevent 2.1 sonames, and
 /// `libevent.so` for a program linked against evscope's library itself.
 const SONAMES: [&str; 6] = [
@@ -23,15 +25,10 @@ const SONAMES: [&str; 6] = [
     "libevent.so",
 ];
 
-/// The substitution set up for one run; its directory is removed when dropped.
+/// The substitution set up for one run; its directory is removed when dropped (or when a
+/// signal ends `run`: see `cleanup`).
 pub struct Shim {
-    dir: PathBuf,
-}
-
-impl Drop for Shim {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    _dir: Temp,
 }
 
 /// evscope's `libevent.so`: `$EVSCOPE_LIBEVENT`, or the one beside the evscope binary (as
@@ -86,7 +83,7 @@ fn make(lib: &Path) -> std::io::Result<PathBuf> {
 pub fn apply(cmd: &mut Command, program: &OsStr) -> Option<Shim> {
     let Some(lib) = library() else {
         if wants_libevent(program) {
-            eprintln!(
+            tell!(
                 "evscope: {} uses libevent, but evscope's libevent.so was not found beside \
                  evscope (build it with `cargo build -p evscope-libevent`) or in \
                  $EVSCOPE_LIBEVENT; it runs on the system's libevent, unobserved",
@@ -96,20 +93,20 @@ pub fn apply(cmd: &mut Command, program: &OsStr) -> Option<Shim> {
         return None;
     };
     let dir = match make(&lib) {
-        Ok(dir) => dir,
+        Ok(dir) => Temp::new(dir),
         Err(e) => {
-            eprintln!(
+            tell!(
                 "evscope: cannot set up {} in place of the system's libevent: {e}",
                 lib.display()
             );
             return None;
         }
     };
-    let mut path = OsString::from(&dir);
+    let mut path = OsString::from(dir.path());
     if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
         path.push(":");
         path.push(old);
     }
     cmd.env("LD_LIBRARY_PATH", path).env("LD_BIND_NOW", "1");
-    Some(Shim { dir })
+    Some(Shim { _dir: dir })
 }

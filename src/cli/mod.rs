@@ -7,6 +7,15 @@ use clap::{Parser, Subcommand};
 use evscope::dash::DashError;
 use evscope::trace::{escape_text, TraceError};
 
+/// `eprintln!` that never panics: a message to a terminal that has gone (a closed window hangs
+/// up) is lost, rather than a panic that would skip the clean-up after it.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod atomic;
 mod attach;
 mod cleanup;
@@ -69,7 +78,7 @@ impl Failure {
     /// Prints `evscope: <message>` on stderr. The message may quote a trace or a program (a
     /// label, a line, a name): its control codes are shown escaped, never sent to the terminal.
     pub fn report(&self) {
-        eprintln!("evscope: {}", escape_text(&self.message));
+        tell!("evscope: {}", escape_text(&self.message));
     }
 }
 

@@ -71,12 +71,12 @@ impl HeldOutput {
         let mut s = lock(&self.state);
         s.holding = false;
         if s.lost > 0 {
-            eprintln!(
+            tell!(
                 "evscope: the program's output while the dashboard was open ({} earlier lines not kept):",
                 s.lost
             );
         } else if !s.lines.is_empty() {
-            eprintln!("evscope: the program's output while the dashboard was open:");
+            tell!("evscope: the program's output while the dashboard was open:");
         }
         for (to, line) in s.lines.drain(..) {
             write(to, &line);

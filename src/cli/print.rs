@@ -16,7 +16,7 @@ const STEP_HELP: &str = "evscope: stepping — Enter: one record, c: continue, p
 /// commands from stdin; at the end of stdin the program runs on freely.
 pub fn show(mut client: LinkClient, step: bool, lang: Lang) -> Result<(), Failure> {
     if step {
-        eprintln!("{STEP_HELP}");
+        tell!("{STEP_HELP}");
         let sender = client.sender();
         std::thread::Builder::new()
             .name("evscope-stdin".into())
@@ -79,12 +79,12 @@ fn read_commands(sender: ControlSender) {
                 Ok(ev) if words[0] == "b" => Control::Break { ev },
                 Ok(ev) => Control::Unbreak { ev },
                 Err(_) => {
-                    eprintln!("evscope: {ev:?} is not an event number");
+                    tell!("evscope: {ev:?} is not an event number");
                     continue;
                 }
             },
             _ => {
-                eprintln!("{STEP_HELP}");
+                tell!("{STEP_HELP}");
                 continue;
             }
         };

@@ -3,16 +3,28 @@
 //! creates its first `EventBase`) and shows it live: in the dashboard, or with `--print` as a
 //! text timeline (stepping then driven by lines on stdin). Leaving the view lets the program run
 //! on; `run` waits for it and exits with its exit code.
+//!
+//! `run`'s temporary directories (the private socket's, and the libevent substitution's) go on
+//! every way out: when `run` returns (the program exited, crashed, or could not start), and on
+//! SIGINT, SIGTERM or SIGHUP, which are also passed on to the program (SIGINT only if the
+//! program has not ended within [`INT_GRACE`]: Ctrl-C in a terminal reaches it already) so
+//! that `run` ends with it.
 
 use std::ffi::OsString;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use evscope::dash::{self, Feed};
-use evscope::trace::{Control, LinkClient, ViewerListener};
+use evscope::trace::{Control, ControlSender, LinkClient, ViewerListener};
 
+use super::cleanup::{self, Temp};
 use super::output::HeldOutput;
 use super::view::ViewArgs;
 use super::{dash_failure, print, Failure};
+
+/// How long a program has to end by itself after a SIGINT before `run` passes it on.
+pub const INT_GRACE: Duration = Duration::from_millis(500);
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,8 +39,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if !args.view.print {
         dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }
+    let stop = Stop::watch()?;
     let listener = ViewerListener::bind_private()
         .map_err(|e| format!("cannot make the private trace socket: {e}"))?;
+    // Removed with the listener; held here too, so that a signal removes it as well.
+    let _socket_dir = listener.path().parent().map(|d| Temp::new(d.to_path_buf()));
     let program = args.command[0].to_string_lossy().into_owned();
     let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..])
@@ -51,7 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let output = (!args.view.print).then(|| HeldOutput::hold(&mut child));
     let mut exited = None;
     let stream = listener.accept_while(|| match child.try_wait() {
-        Ok(None) => true,
+        Ok(None) => !stop.requested(),
         Ok(Some(status)) => {
             exited = Some(status);
             false
@@ -61,6 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if let Some(stream) = stream {
         listener.refuse_others()?;
         let client = LinkClient::new(stream)?;
+        stop.set_link(client.sender());
         let shown = if args.view.print {
             let hello = if args.view.step {
                 Control::Pause
@@ -84,27 +100,126 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             f.report();
         }
         if !args.view.print && exited.is_none() && matches!(child.try_wait(), Ok(None)) {
-            eprintln!(
+            tell!(
                 "evscope: {program} (pid {}) runs on; waiting for it to end (Ctrl-C stops it)",
                 child.id()
             );
         }
-    } else {
-        eprintln!(
+    } else if exited.is_some() {
+        tell!(
             "evscope: {program} exited without opening the trace link (is it built on evscope's EventBase?)"
         );
     }
-    let status = wait(&mut child, exited)?;
+    let status = wait(&mut child, exited, &stop, &program)?;
     if let Some(o) = output {
         o.finish();
     }
     Ok(exit_code(status))
 }
 
-fn wait(child: &mut Child, exited: Option<ExitStatus>) -> std::io::Result<ExitStatus> {
-    match exited {
-        Some(s) => Ok(s),
-        None => child.wait(),
+/// Waits for the program to end, passing on the signals `run` receives meanwhile.
+fn wait(
+    child: &mut Child,
+    exited: Option<ExitStatus>,
+    stop: &Stop,
+    program: &str,
+) -> std::io::Result<ExitStatus> {
+    if let Some(s) = exited {
+        return Ok(s);
+    }
+    loop {
+        // Only this thread reaps the program, so while it is not reaped its pid is its own.
+        if let Some(s) = child.try_wait()? {
+            return Ok(s);
+        }
+        if let Some(sig) = stop.due() {
+            pass_on(child, sig, program);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Sends `sig` to the program, with the system's `kill` (in safe code); if that cannot be
+/// done, ends it with SIGKILL, so that `run` never waits on a program it was told to stop.
+fn pass_on(child: &mut Child, sig: i32, program: &str) {
+    let pid = child.id();
+    tell!(
+        "evscope: {} received; passing it on to {program} (pid {pid})",
+        cleanup::signal_name(sig)
+    );
+    let sent = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(sent, Ok(s) if s.success()) {
+        if let Err(e) = child.kill() {
+            tell!("evscope: cannot stop {program} (pid {pid}): {e}");
+        }
+    }
+}
+
+#[derive(Default)]
+struct StopState {
+    /// The latest signal received, when, and whether it was passed on yet.
+    signal: Option<(i32, Instant, bool)>,
+    /// The live link, closed when a signal arrives so the view ends.
+    link: Option<ControlSender>,
+}
+
+/// What the signals `run` receives ask for; shared with the signal thread.
+#[derive(Clone, Default)]
+struct Stop(Arc<Mutex<StopState>>);
+
+impl Stop {
+    /// Starts watching SIGINT, SIGTERM and SIGHUP. On each: the temporary directories go at
+    /// once, the view ends (the dashboard quits on its own), and the program is told in turn.
+    fn watch() -> std::io::Result<Stop> {
+        let stop = Stop::default();
+        let handler = stop.clone();
+        cleanup::on_signals(move |sig| handler.signalled(sig))?;
+        Ok(stop)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, StopState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn signalled(&self, sig: i32) {
+        cleanup::remove_all();
+        let mut s = self.lock();
+        s.signal = Some((sig, Instant::now(), false));
+        if let Some(link) = &s.link {
+            link.close();
+        }
+    }
+
+    /// The link is up: close it at once if a signal came first.
+    fn set_link(&self, link: ControlSender) {
+        let mut s = self.lock();
+        if s.signal.is_some() {
+            link.close();
+        }
+        s.link = Some(link);
+    }
+
+    /// True once a signal arrived.
+    fn requested(&self) -> bool {
+        self.lock().signal.is_some()
+    }
+
+    /// The signal to pass on to the program now, once per signal received: SIGTERM and SIGHUP
+    /// at once, SIGINT after [`INT_GRACE`].
+    fn due(&self) -> Option<i32> {
+        let mut s = self.lock();
+        let (sig, at, passed) = s.signal.as_mut()?;
+        if *passed || (*sig == libc::SIGINT && at.elapsed() < INT_GRACE) {
+            return None;
+        }
+        *passed = true;
+        Some(*sig)
     }
 }
 

@@ -31,12 +31,18 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
                 stats.duration_us() as f64 / 1e6,
                 if header.backend.is_empty() { "unknown" } else { &header.backend },
             );
-            println!("{}", escape_text(&summary));
+            tell_out(&escape_text(&summary));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            println!("{}", escape_text(&located(&args.file, &e)));
+            tell_out(&escape_text(&located(&args.file, &e)));
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// One line on stdout; a reader that went away (`| head`) is no failure of the check.
+fn tell_out(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }

@@ -1,9 +1,15 @@
-//! Taking the terminal and always giving it back: on return, on error, on panic (ratatui's hook),
-//! and on Ctrl-C / SIGTERM (turned into a quit by the runner).
+//! Taking the terminal and always giving it back: on return, on error, on panic (a panic hook),
+//! and on Ctrl-C / SIGTERM / SIGHUP (turned into a quit by the runner). Giving it back never
+//! panics, even when the terminal has gone (a closed window hangs up): a panic there would abort
+//! the process before anything else is cleaned up.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
+use std::sync::Once;
 
-use ratatui::DefaultTerminal;
+use crossterm::execute;
+use crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
+use ratatui::backend::CrosstermBackend;
+use ratatui::{DefaultTerminal, Terminal};
 
 use super::DashError;
 
@@ -17,6 +23,24 @@ pub fn ensure() -> Result<(), DashError> {
     }
 }
 
+/// Leaves raw mode and the alternate screen. A terminal that has gone cannot be restored, and
+/// there is nowhere to say so: that is not an error worth more than trying.
+fn restore() {
+    let _ = ratatui::try_restore();
+}
+
+/// Restores the terminal before the panic message is printed (once for the process).
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            hook(info);
+        }));
+    });
+}
+
 /// Owns the terminal in raw mode on the alternate screen; restores it when dropped.
 pub struct TerminalGuard {
     /// The terminal to draw on.
@@ -25,15 +49,25 @@ pub struct TerminalGuard {
 
 impl TerminalGuard {
     /// Enters raw mode and the alternate screen, and installs the panic hook that restores them.
-    pub fn new() -> std::io::Result<TerminalGuard> {
-        Ok(TerminalGuard {
-            terminal: ratatui::try_init()?,
-        })
+    pub fn new() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        let started = (|| {
+            enable_raw_mode()?;
+            execute!(io::stdout(), EnterAlternateScreen)?;
+            Terminal::new(CrosstermBackend::new(io::stdout()))
+        })();
+        match started {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
+        }
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore();
     }
 }
