@@ -120,3 +120,22 @@ fn a_bad_trace_is_a_clear_error_not_a_screen() -> TestResult {
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+#[test]
+fn a_dumb_terminal_gets_a_clear_message_instead_of_the_dashboard() -> TestResult {
+    if !available("a_dumb_terminal_gets_a_clear_message_instead_of_the_dashboard") {
+        return Ok(());
+    }
+    let bin = env!("CARGO_BIN_EXE_evscope");
+    let fixture = dash_util::fixture_path();
+    let cmd = format!(
+        "TERM=dumb {bin} replay {}; echo EXITED $?; sleep 30",
+        fixture.display()
+    );
+    let t = Tmux::start("dumb", 100, 30, &cmd)?;
+    let s = t.wait_for(|s| s.contains("EXITED"))?;
+    assert!(s.contains("EXITED 2"), "{s}");
+    assert!(s.contains("TERM=dumb") && s.contains("--print"), "{s}");
+    assert!(!s.contains("REPLAY"), "nothing drawn: {s}");
+    Ok(())
+}

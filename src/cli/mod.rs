@@ -112,6 +112,7 @@ pub fn dash_failure(e: DashError, file: Option<&std::path::Path>) -> Failure {
     match (e, file) {
         (DashError::Trace(e), Some(f)) => Failure::from(located(f, &e)),
         (DashError::NoTerminal, _) => no_terminal(),
+        (DashError::DumbTerminal, _) => dumb_terminal(),
         (e, _) => Failure::from(e),
     }
 }
@@ -135,6 +136,18 @@ impl Cli {
             Some(Command::Demo(a)) => demo::check(a).map(drop),
             _ => Ok(()),
         }
+    }
+}
+
+/// The terminal cannot draw the dashboard (TERM=dumb): say so, and what works there.
+pub fn dumb_terminal() -> Failure {
+    Failure {
+        message: "the dashboard draws a full screen in colour, which TERM=dumb cannot show; \
+                  use --print instead (`evscope replay FILE --print`, `evscope run --print -- \
+                  PROGRAM`, `evscope attach ADDR --print`), `evscope demo NAME --headless \
+                  --duration SECS`, or a terminal type that can (e.g. TERM=xterm-256color)"
+            .into(),
+        code: NO_TERMINAL,
     }
 }
 

@@ -44,6 +44,8 @@ pub enum DashError {
     Trace(TraceError),
     /// There is no terminal to draw on: stdout is not one.
     NoTerminal,
+    /// The terminal says it cannot draw a full screen (`TERM=dumb`).
+    DumbTerminal,
     /// The terminal failed.
     Io(std::io::Error),
 }
@@ -55,6 +57,9 @@ impl fmt::Display for DashError {
             DashError::NoTerminal => {
                 f.write_str("the dashboard needs a terminal, and stdout is not one")
             }
+            DashError::DumbTerminal => f.write_str(
+                "the dashboard draws a full screen in colour, which TERM=dumb cannot show",
+            ),
             DashError::Io(e) => write!(f, "terminal: {e}"),
         }
     }

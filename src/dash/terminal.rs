@@ -14,13 +14,17 @@ use ratatui::{DefaultTerminal, Terminal};
 use super::DashError;
 
 /// Refuses to start when stdout is not a terminal (a pipe, a file, a CI job): drawing there
-/// would only garble it, and waiting for keys that cannot come would hang.
+/// would only garble it, and waiting for keys that cannot come would hang. Refuses a terminal
+/// that says it cannot draw a full screen (`TERM=dumb`, as in editors' shells and some CI
+/// consoles): the dashboard's codes would be printed as text there.
 pub fn ensure() -> Result<(), DashError> {
-    if std::io::stdout().is_terminal() {
-        Ok(())
-    } else {
-        Err(DashError::NoTerminal)
+    if !std::io::stdout().is_terminal() {
+        return Err(DashError::NoTerminal);
     }
+    if std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+        return Err(DashError::DumbTerminal);
+    }
+    Ok(())
 }
 
 /// Leaves raw mode and the alternate screen. A terminal that has gone cannot be restored, and
