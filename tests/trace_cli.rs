@@ -449,3 +449,46 @@ fn attach_fails_when_the_peer_hangs_up_before_the_header() -> TestResult {
     assert!(err.contains("did not send a trace header"), "{err}");
     link.join()
 }
+
+/// What a late viewer gets when the program's history was trimmed: the header, a `dropped`
+/// record for what was trimmed, then the records kept.
+fn late_viewer_lines() -> Vec<String> {
+    vec![
+        header_line(),
+        r#"{"seq":40,"t_us":100,"kind":"dropped","count":40}"#.into(),
+        r#"{"seq":41,"t_us":110,"kind":"loop_iteration","n":7}"#.into(),
+    ]
+}
+
+#[test]
+fn a_late_viewers_trimmed_history_is_labelled_as_such() -> TestResult {
+    let link = fake_link::FakeLink::serve(late_viewer_lines(), Duration::ZERO)?;
+    let (out, _) = attach_print(link.addr)?;
+    link.join()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let first = text.lines().nth(1).ok_or("no record line")?;
+    assert!(
+        first.contains("#40")
+            && first.contains("40 earlier records are not shown")
+            && first
+                .contains("trimmed from the history the program keeps for viewers that join late"),
+        "{text}"
+    );
+    assert!(!text.contains("lossy recording"), "{text}");
+
+    let timeline = evscope::dash::model::Timeline::from_records(
+        header(),
+        late_viewer_lines()[1..]
+            .iter()
+            .map(|l| serde_json::from_str(l))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    let shown = timeline.explain(&timeline.records()[0], evscope::dash::model::Lang::En);
+    assert!(shown.contains("trimmed from the history"), "{shown}");
+    Ok(())
+}

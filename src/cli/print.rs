@@ -3,8 +3,10 @@
 
 use std::io::{BufRead, Write};
 
+use evscope::trace::explain::timeline_line;
 use evscope::trace::{
-    escape_text, Control, ControlSender, Explainer, Lang, LinkClient, LinkMsg, Status,
+    escape_text, trimmed_history, Control, ControlSender, Explainer, Lang, LinkClient, LinkMsg,
+    Status,
 };
 
 use super::Failure;
@@ -23,6 +25,8 @@ pub fn show(mut client: LinkClient, step: bool, lang: Lang) -> Result<(), Failur
             .spawn(move || read_commands(sender))?;
     }
     let mut explainer = Explainer::new(lang);
+    // Records received so far: a late viewer's first one may stand for a trimmed history.
+    let mut records = 0;
     let stdout = std::io::stdout();
     loop {
         let msg = match client.recv() {
@@ -41,7 +45,14 @@ pub fn show(mut client: LinkClient, step: bool, lang: Lang) -> Result<(), Failur
                     h.backend, h.program, h.pid
                 )
             }
-            LinkMsg::Record(rec) => explainer.line(&rec),
+            LinkMsg::Record(rec) => {
+                let line = match trimmed_history(&rec, records, lang) {
+                    Some(text) => timeline_line(&rec, &text),
+                    None => explainer.line(&rec),
+                };
+                records += 1;
+                line
+            }
             LinkMsg::Status(s) => status_line(&s),
         };
         // Text from the program never reaches the terminal with its control codes.

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use super::{Lang, Snapshot};
-use crate::trace::{escape_header, escape_record, Body, Explainer, Header, Record};
+use crate::trace::{
+    escape_header, escape_record, trimmed_history, Body, Explainer, Header, Record,
+};
 
 /// The records of one trace or live session, in order, and what is needed to seek in them.
 #[derive(Clone, Debug)]
@@ -97,6 +99,11 @@ impl Timeline {
             Lang::En => 0,
             Lang::Zh => 1,
         };
+        // The first record of a live session may stand for a history trimmed before it joined.
+        let first = self.records.first() == Some(r);
+        if let Some(text) = first.then(|| trimmed_history(r, 0, lang)).flatten() {
+            return text;
+        }
         self.explainers[i].explain_only(r)
     }
 
