@@ -183,11 +183,7 @@ impl EventBase {
     /// A base on a chosen backend, with no observer (libevent's `event_base_new_with_config`
     /// with the other methods avoided).
     pub fn with_backend(kind: BackendKind) -> Result<EventBase> {
-        let backend: Box<dyn Backend> = match kind {
-            BackendKind::Epoll => Box::new(sys::epoll::Epoll::new()?),
-            BackendKind::Poll => Box::new(sys::poll::Poll::new()),
-            BackendKind::Select => Box::new(sys::select::Select::new()),
-        };
+        let backend = sys::backend(kind)?;
         Ok(EventBase {
             backend,
             slots: Vec::new(),

@@ -49,6 +49,7 @@ mod error;
 mod event;
 mod event_api;
 mod flags;
+mod fork;
 mod handle;
 mod listener;
 mod observer;

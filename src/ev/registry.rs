@@ -60,4 +60,13 @@ impl Registry {
     pub(crate) fn events(&self, fd: RawFd) -> &[(u32, What)] {
         self.fds.get(fd as usize).map_or(&[], |w| &w.events)
     }
+
+    /// Every watched fd with its interest, lowest fd first (what a new backend must be told).
+    pub(crate) fn watched(&self) -> impl Iterator<Item = (RawFd, What)> + '_ {
+        self.fds
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !w.interest.is_empty())
+            .map(|(fd, w)| (fd as RawFd, w.interest))
+    }
 }

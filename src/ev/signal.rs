@@ -79,6 +79,19 @@ impl Signals {
         out
     }
 
+    /// After `fork()`, in the child: a wake pipe of its own, so the parent's handler never
+    /// writes into the child's pipe nor the child's into the parent's. The old ends are closed
+    /// (the child's copies only).
+    pub(crate) fn reinit(&mut self) -> Result<()> {
+        let (read, write) = sys::pipe()?;
+        for sig in self.saved.keys() {
+            os::set_wake_fd(*sig, write.as_raw_fd());
+        }
+        self.read = read;
+        self.write = write;
+        Ok(())
+    }
+
     /// Puts every disposition back (the base is going away).
     pub(crate) fn restore_all(&mut self) {
         for (sig, saved) in self.saved.drain() {

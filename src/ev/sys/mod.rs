@@ -4,6 +4,7 @@ use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
+use super::base::BackendKind;
 use super::error::Result;
 use super::flags::What;
 
@@ -38,6 +39,16 @@ pub(crate) trait Backend {
     /// Waits up to `timeout` (None: forever) and appends the ready fds to `ready`.
     /// A signal interrupting the wait is not an error: it returns with nothing ready.
     fn wait(&mut self, timeout: Option<Duration>, ready: &mut Vec<(RawFd, What)>) -> Result<()>;
+}
+
+/// A new backend of `kind` (a new epoll instance for epoll; poll and select keep their sets in
+/// the process).
+pub(crate) fn backend(kind: BackendKind) -> io::Result<Box<dyn Backend>> {
+    Ok(match kind {
+        BackendKind::Epoll => Box::new(epoll::Epoll::new()?),
+        BackendKind::Poll => Box::new(poll::Poll::new()),
+        BackendKind::Select => Box::new(select::Select::new()),
+    })
 }
 
 /// Milliseconds for poll / epoll_wait, rounding a partial millisecond up so a timer is never
