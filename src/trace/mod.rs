@@ -38,7 +38,7 @@ pub use link_sink::{LinkSink, FINISH_TIMEOUT, OUTBOX_BYTES};
 pub use link_token::{token_paths, LinkToken, TOKEN_ENV};
 pub use reader::{read_all, Reader, MAX_LINE};
 pub use record::{bev_event_names, what_names, Body, Header, Record, FORMAT, VERSION};
-pub use recorder::Recorder;
+pub use recorder::{child_path, Recorder};
 pub use sink::Sink;
 pub use spec::{observer_from_env, TraceSpec};
 pub use writer::{write_all, Writer};

@@ -11,11 +11,10 @@
 //! the sink thread to write everything: dropping the base flushes its trace.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -56,23 +55,23 @@ pub struct Recorder {
     dropped: u64,
     /// seq and t_us of the last record dropped, reused for the `dropped` record.
     last_dropped: (u64, u64),
+    /// The process whose sink thread this is: a copy of the recorder in a forked child never
+    /// touches the parent's queue or thread.
+    pid: u32,
+    /// The JSON Lines file written, for the child's own file after a fork.
+    file: Option<PathBuf>,
 }
 
 impl Recorder {
     /// A recorder writing to `sink` on a thread of its own.
     pub fn new(sink: impl Sink) -> Recorder {
-        let handoff = Arc::new(Handoff::new(QUEUE_RECORDS));
-        let h = handoff.clone();
-        let thread = std::thread::Builder::new()
-            .name("evscope-trace".into())
-            .spawn(move || run_sink(sink, &h))
-            .ok();
+        let (handoff, thread) = spawn(sink);
         Recorder {
             started: Instant::now(),
             seq: 0,
             t_us: 0,
             batch: Vec::with_capacity(BATCH),
-            handoff: thread.is_some().then_some(handoff),
+            handoff,
             thread,
             gate: None,
             held: Duration::ZERO,
@@ -81,19 +80,19 @@ impl Recorder {
             lossy: false,
             dropped: 0,
             last_dropped: (0, 0),
+            pid: std::process::id(),
+            file: None,
         }
     }
 
-    /// Records to a JSON Lines file (`EVSCOPE_TRACE=file:PATH`).
+    /// Records to a JSON Lines file (`EVSCOPE_TRACE=file:PATH`), created (or truncated) now; a
+    /// forked child that calls `EventBase::reinit` goes on in a file of its own
+    /// ([`child_path`]).
     pub fn to_file(path: impl AsRef<Path>) -> io::Result<Recorder> {
         let path = path.as_ref();
-        let file = File::create(path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot create trace file {}: {e}", path.display()),
-            )
-        })?;
-        Ok(Recorder::to_writer(BufWriter::with_capacity(1 << 16, file)))
+        let mut r = Recorder::new(JsonlSink::create(path)?);
+        r.file = Some(path.to_path_buf());
+        Ok(r)
     }
 
     /// Records JSON Lines to any writer.
@@ -179,6 +178,9 @@ impl Recorder {
 
     /// Sends what is batched and waits until the sink has written it.
     pub fn flush(&mut self) {
+        if self.parents_copy() {
+            return;
+        }
         self.send_batch(Push::Wait);
         if let Some(h) = &self.handoff {
             let (ack_tx, ack_rx) = mpsc::channel();
@@ -262,6 +264,10 @@ impl Recorder {
         if self.batch.is_empty() && self.dropped == 0 {
             return;
         }
+        if self.parents_copy() {
+            self.batch.clear();
+            return;
+        }
         let Some(handoff) = &self.handoff else {
             self.batch.clear();
             return;
@@ -294,9 +300,83 @@ impl Recorder {
     }
 }
 
+impl Recorder {
+    /// True in a forked child that did not take the recorder over (`forked`): the queue and
+    /// the sink thread are the parent's, and the thread does not exist here.
+    fn parents_copy(&self) -> bool {
+        self.pid != std::process::id()
+    }
+
+    /// In a forked child: lets go of the parent's sink thread and queue untouched, and goes on
+    /// in a trace of the child's own — for a file, [`child_path`] of it; a live link stays with
+    /// the parent, and the child's records go nowhere. The child's trace starts with its own
+    /// header and a `dropped` record standing for the records before the fork, which are in the
+    /// parent's trace; `seq` and `t_us` go on from there, so the parent's records up to the
+    /// fork followed by the child's are the child's whole history.
+    fn take_over_after_fork(&mut self, backend: &str) {
+        if !self.parents_copy() {
+            return;
+        }
+        // The parent's: its queue may be locked by a thread that is not in this process, and
+        // joining that thread would wait forever.
+        std::mem::forget(self.handoff.take());
+        std::mem::forget(self.thread.take());
+        std::mem::forget(self.gate.take());
+        self.pid = std::process::id();
+        // The parent writes what was batched before the fork.
+        self.batch.clear();
+        self.dropped = self.seq;
+        self.last_dropped = (self.seq, self.t_us);
+        self.header_sent = false;
+        let Some(parent) = self.file.clone() else {
+            return;
+        };
+        let path = child_path(&parent, self.pid);
+        match JsonlSink::create(&path) {
+            Ok(sink) => {
+                (self.handoff, self.thread) = spawn(sink);
+                self.file = Some(path);
+                self.send_header(backend);
+            }
+            Err(e) => eprintln!("evscope: the forked child {} is not traced: {e}", self.pid),
+        }
+    }
+}
+
+/// Where a forked child's trace goes: the parent's file name with the child's pid before its
+/// extension (`trace.jsonl` → `trace.4242.jsonl`; `trace` → `trace.4242`).
+pub fn child_path(parent: &Path, pid: u32) -> PathBuf {
+    let name = parent
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let child = match name.find(".jsonl") {
+        Some(at) if at > 0 => format!("{}.{pid}{}", &name[..at], &name[at..]),
+        _ => format!("{name}.{pid}"),
+    };
+    parent.with_file_name(child)
+}
+
+/// Starts the sink thread for `sink`: (its queue, the thread), both None if no thread could be
+/// started (records are then discarded).
+fn spawn(sink: impl Sink) -> (Option<Arc<Handoff>>, Option<JoinHandle<()>>) {
+    let handoff = Arc::new(Handoff::new(QUEUE_RECORDS));
+    let h = handoff.clone();
+    let thread = std::thread::Builder::new()
+        .name("evscope-trace".into())
+        .spawn(move || run_sink(sink, &h))
+        .ok();
+    (thread.is_some().then_some(handoff), thread)
+}
+
 impl Drop for Recorder {
     /// Writes everything recorded and waits for the sink thread to finish.
     fn drop(&mut self) {
+        if self.parents_copy() {
+            std::mem::forget(self.handoff.take());
+            std::mem::forget(self.thread.take());
+            return;
+        }
         self.send_batch(Push::Wait);
         if let Some(h) = self.handoff.take() {
             h.close();
@@ -437,5 +517,22 @@ impl Observer for Recorder {
         self.emit(Body::Note {
             text: text.to_string(),
         });
+    }
+    fn forked(&mut self, base: &BaseInfo) {
+        self.take_over_after_fork(base.backend);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forked_childs_file_has_its_pid_before_the_extension() {
+        let p = |s: &str| child_path(Path::new(s), 42);
+        assert_eq!(p("/t/run.jsonl"), Path::new("/t/run.42.jsonl"));
+        assert_eq!(p("run.jsonl.zst"), Path::new("run.42.jsonl.zst"));
+        assert_eq!(p("/t/trace"), Path::new("/t/trace.42"));
+        assert_eq!(p(".jsonl"), Path::new(".jsonl.42"));
     }
 }

@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::link_token::LinkToken;
 use super::recorder::Recorder;
-use super::sink::JsonlSink;
 use crate::ev::{self, BaseInfo, Observer};
 
 /// Where to send a trace.
@@ -83,7 +82,7 @@ impl TraceSpec {
         match self {
             // Streamed to PATH as it is recorded (not renamed into place at the end), so a
             // program killed while its loop sleeps leaves a complete trace behind.
-            TraceSpec::File(p) => Ok(Recorder::new(JsonlSink::create(p)?)),
+            TraceSpec::File(p) => Recorder::to_file(p),
             TraceSpec::Unix(p) => Recorder::connect_unix(p),
             TraceSpec::Tcp(a) => {
                 Recorder::listen_tcp_with_token(*a, force_remote, token).map(|(r, _)| r)
