@@ -1,31 +1,69 @@
 //! `event.h`'s base calls: `event_base_new` … `event_base_free`, the loop and its controls, and
 //! the process-wide odds and ends (`event_get_version`, `event_config_*`).
 
-use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Once;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use evscope::ev::{BackendKind, EventBase, Exit, LoopFlags};
+use evscope::ev::{BackendKind, EventBase, EventId, Exit, LoopFlags};
 
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BaseEntry, Token};
+use crate::sys::shared::SharedBase;
 use crate::sys::{current, mem, os};
 use crate::types::{event_base, event_config};
 
-/// Runs `f` on the base `key`: the base lent by a running callback of it, or else the base
-/// itself. Every API call reaches the engine through here.
+/// Runs `f` on the base `key`: the base lent by a running callback of it on this thread, or
+/// else the base itself, waiting while another thread runs its loop or a call on it. Every API
+/// call reaches the engine through here.
 pub(crate) fn with_base<R>(key: usize, f: impl FnOnce(&mut EventBase) -> R) -> Result<R> {
+    let f = |b: &mut EventBase| {
+        free_orphans(key, b);
+        f(b)
+    };
     let f = match current::with_lent(key, f) {
         Ok(r) => return Ok(r),
         Err(f) => f,
     };
     let base = handles::with(|h| h.base(key))?;
-    let mut guard = base.try_borrow_mut().map_err(|_| CError::Busy)?;
-    Ok(f(&mut guard))
+    base.with(f).ok_or(CError::Busy)
+}
+
+/// Frees the engine events other threads left for the base `key` (see `handles::defer_free`).
+fn free_orphans(key: usize, b: &mut EventBase) {
+    for id in handles::take_orphans(key) {
+        // Freed with the base's other events already, if the program freed those: nothing owed.
+        let _ = b.free(id);
+    }
+}
+
+/// Runs `f` on the base `key` if this thread can reach it without waiting: lent to this
+/// thread, or used by no thread now. None when another thread is running it.
+pub(crate) fn with_base_now<R>(
+    key: usize,
+    f: impl FnOnce(&mut EventBase) -> R,
+) -> Result<Option<R>> {
+    let f = match current::with_lent(key, f) {
+        Ok(r) => return Ok(Some(r)),
+        Err(f) => f,
+    };
+    let base = handles::with(|h| h.base(key))?;
+    Ok(base.try_with(f))
+}
+
+/// Frees the engine event `id` of the base `key`: now if this thread can reach the base
+/// without waiting, else by the next thread that uses the base (the one running its loop).
+/// For an event that is neither pending nor active, whose `struct event` is being reused.
+pub(crate) fn free_event_soon(key: usize, id: EventId) -> Result<()> {
+    match with_base_now(key, |b| b.free(id)) {
+        // Freed with its base's events already, if the program freed those: nothing owed.
+        Ok(Some(_)) | Err(CError::Stale(_)) => Ok(()),
+        Ok(None) => handles::defer_free(key, id),
+        Err(e) => Err(e),
+    }
 }
 
 /// Like [`with_base`] for the engine's fallible calls.
@@ -48,8 +86,9 @@ fn register(base: EventBase) -> Result<usize> {
             key,
             BaseEntry {
                 breaker: base.break_handle(),
-                base: Rc::new(RefCell::new(base)),
+                base: Arc::new(SharedBase::new(base)),
                 sig_event: None,
+                orphans: Vec::new(),
                 _token: token,
             },
         );
@@ -57,40 +96,25 @@ fn register(base: EventBase) -> Result<usize> {
     })
 }
 
-/// At exit, write out every trace still held in memory. Bases the program never freed are
-/// dropped with the thread's tables (which flushes their recorders); a base whose callback
-/// called `exit()` is still lent, and its recorder is flushed here.
+/// At exit, write out every trace still held in memory: a base whose callback called `exit()`
+/// is lent on this thread; the others are flushed unless another thread is running them.
 extern "C" fn flush_at_exit() {
     for key in current::lent_keys() {
         let _ = current::with_lent(key, |b| drop(b.take_observer()));
     }
-    // Where the thread's tables outlive the exit handlers, flush the idle bases here too.
     let idle = handles::with(|h| Ok(h.bases.values().map(|b| b.base.clone()).collect::<Vec<_>>()));
     for base in idle.unwrap_or_default() {
-        if let Ok(mut b) = base.try_borrow_mut() {
-            drop(b.take_observer());
-        }
+        base.try_with(|b| drop(b.take_observer()));
     }
 }
 
 /// The base `event_init` made (libevent's `current_base`): what `event_set` and the other
-/// pre-2.0 calls use.
+/// pre-2.0 calls use, on every thread.
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 
 /// The current base's key, 0 for none.
 pub(crate) fn current_base() -> usize {
     CURRENT.load(Ordering::Acquire)
-}
-
-/// The current base if it belongs to this thread, else 0: `event_set` in a worker thread of a
-/// program whose main thread called `event_init` gives an event without a base, for the
-/// `event_base_set` that follows to place.
-pub(crate) fn current_base_here() -> usize {
-    let key = current_base();
-    match handles::with(|h| Ok(h.bases.contains_key(&key))) {
-        Ok(true) => key,
-        _ => 0,
-    }
 }
 
 /// Makes `key` the current base (0: none).
@@ -105,7 +129,7 @@ pub extern "C" fn event_base_new() -> *mut event_base {
 }
 
 /// libevent's `event_base_free`. Handles of its events, bufferevents and listeners become
-/// stale. Refused inside one of the base's own callbacks.
+/// stale. Refused inside one of the base's own callbacks; waits while another thread runs it.
 #[no_mangle]
 pub extern "C" fn event_base_free(base: *mut event_base) {
     // event_base_free(NULL) frees the current base, as libevent's does.
@@ -126,15 +150,17 @@ pub extern "C" fn event_base_free(base: *mut event_base) {
         );
         return;
     }
-    match handles::with(|h| h.base(key).map(|b| b.try_borrow_mut().is_ok())) {
-        Ok(true) => {}
-        Ok(false) => return error::report("event_base_free", &CError::Busy),
-        Err(CError::Gone) => return,
+    let base = match handles::with(|h| h.base(key)) {
+        Ok(b) => b,
         Err(e) => return error::report("event_base_free", &e),
+    };
+    if base.with(|_| ()).is_none() {
+        return error::report("event_base_free", &CError::Busy);
     }
     // Dropped outside the tables: the recorder writes its last records.
     let entry = handles::with(|h| Ok(h.remove_base(key)));
     drop(entry);
+    drop(base);
     if current_base() == key {
         set_current_base(0);
     }
@@ -194,18 +220,36 @@ pub extern "C" fn event_base_loopexit(base: *mut event_base, tv: *const libc::ti
 }
 
 /// libevent's `event_base_loopbreak`: stop after the callback now running. Like libevent's, it
-/// only sets a flag, so a signal handler may call it while the loop waits.
+/// only sets a flag, so a signal handler or another thread may call it while the loop waits.
 #[no_mangle]
 pub extern "C" fn event_base_loopbreak(base: *mut event_base) -> c_int {
+    error::int(
+        "event_base_loopbreak",
+        handles::loopbreak(base as usize).map(|()| 0),
+    )
+}
+
+/// libevent's `event_reinit`: in the child after `fork()`, gives the base a backend and a
+/// signal pipe of its own (the parent's are shared until then), with every added event still
+/// added. The trace goes on in a file of the child's own (`EVSCOPE_TRACE=file:run.jsonl` →
+/// `run.PID.jsonl`); a live link stays with the parent.
+#[no_mangle]
+pub extern "C" fn event_reinit(base: *mut event_base) -> c_int {
     let key = base as usize;
-    let r = handles::with(|h| {
-        handles::non_null(key, "event_base")?;
-        h.bases
-            .get(&key)
-            .map(|b| b.breaker.clone())
-            .ok_or(CError::Stale("event_base"))
-    });
-    error::int("event_base_loopbreak", r.map(|b| b.loopbreak()).map(|()| 0))
+    let r = (|| {
+        let reinit = |b: &mut EventBase| b.reinit();
+        let done = match current::with_lent(key, reinit) {
+            Ok(done) => done,
+            Err(reinit) => {
+                // A base another thread was running when the process forked stays locked in
+                // the child: refused rather than waited for.
+                let base = handles::with(|h| h.base(key))?;
+                base.try_with(reinit).ok_or(CError::Busy)?
+            }
+        };
+        Ok(done?)
+    })();
+    error::int("event_reinit", r.map(|()| 0))
 }
 
 /// libevent's `event_base_got_exit`.
@@ -408,21 +452,19 @@ fn new_base(cfg: &Config) -> Result<usize> {
     register(base)
 }
 
-thread_local! {
-    static CONFIGS: RefCell<std::collections::HashMap<usize, (Config, Token)>> =
-        RefCell::new(std::collections::HashMap::new());
+/// Every live `struct event_config`, the process's (one thread may make it, another use it).
+static CONFIGS: LazyLock<Mutex<HashMap<usize, (Config, Token)>>> = LazyLock::new(Mutex::default);
+
+fn configs() -> MutexGuard<'static, HashMap<usize, (Config, Token)>> {
+    CONFIGS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs `f` on the configuration `cfg`.
 fn with_config<R>(cfg: *const event_config, f: impl FnOnce(&mut Config) -> R) -> Result<R> {
-    CONFIGS
-        .try_with(|c| {
-            c.borrow_mut()
-                .get_mut(&(cfg as usize))
-                .map(|(cfg, _)| f(cfg))
-                .ok_or(CError::Stale("event_config"))
-        })
-        .unwrap_or(Err(CError::Gone))
+    configs()
+        .get_mut(&(cfg as usize))
+        .map(|(cfg, _)| f(cfg))
+        .ok_or(CError::Stale("event_config"))
 }
 
 /// libevent's `event_config_new`.
@@ -430,18 +472,14 @@ fn with_config<R>(cfg: *const event_config, f: impl FnOnce(&mut Config) -> R) ->
 pub extern "C" fn event_config_new() -> *mut event_config {
     let token = Token::new();
     let key = token.key();
-    let r = CONFIGS
-        .try_with(|c| c.borrow_mut().insert(key, (Config::default(), token)))
-        .map(|_| key)
-        .map_err(|_| CError::Gone);
-    error::ptr("event_config_new", r)
+    configs().insert(key, (Config::default(), token));
+    key as *mut event_config
 }
 
 /// libevent's `event_config_free`.
 #[no_mangle]
 pub extern "C" fn event_config_free(cfg: *mut event_config) {
-    // Gone only while the process exits, when there is nothing left to free.
-    let _ = CONFIGS.try_with(|c| c.borrow_mut().remove(&(cfg as usize)));
+    configs().remove(&(cfg as usize));
 }
 
 /// libevent's `event_config_avoid_method`: e.g. `"epoll"` to get poll.

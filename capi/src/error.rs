@@ -15,10 +15,9 @@ pub(crate) enum CError {
     Stale(&'static str),
     /// The engine refused (stale id, bad flags, a system call failed…).
     Ev(ev::Error),
-    /// The base is running on a frame that cannot be reached (another thread's base).
+    /// The base, or the library's tables, are held by this same thread further up its stack
+    /// (not lent to the call), or another thread held them too long for a signal handler.
     Busy,
-    /// The process is exiting and the library's tables are gone.
-    Gone,
     /// Arguments that make no sense.
     Invalid(String),
     /// An event `event_set` made before any base existed, not yet given one by
@@ -42,9 +41,10 @@ impl fmt::Display for CError {
             ),
             CError::Ev(e) => write!(f, "{e}"),
             CError::Busy => f.write_str(
-                "the event_base is in use where it cannot be reached (used from another thread?)",
+                "the event_base is in use where this call cannot reach it (a call made from \
+                 inside the library, a signal handler, or a base that another thread was \
+                 running when the process forked)",
             ),
-            CError::Gone => f.write_str("the process is exiting; the library's tables are gone"),
             CError::Invalid(why) => f.write_str(why),
             CError::NoBase(_) => f.write_str("event has no event_base set."),
             CError::Warn(text) => f.write_str(text),

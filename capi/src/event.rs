@@ -61,8 +61,8 @@ fn forget_old(key: usize) -> Result<Option<EventMem>> {
         return Ok(None);
     };
     if let (Some(base), Some(id), false) = (old.base, old.id, old.orphan) {
-        // The engine may have dropped it with its base already; nothing else is owed.
-        let _ = on_base(base, |b| b.free(id));
+        // Its base may be another thread's, running: freed there, without waiting for it.
+        crate::base::free_event_soon(base, id)?;
     }
     Ok(match old.home {
         Home::Mem(mem) if mem.owned() => Some(mem),
@@ -186,9 +186,9 @@ pub extern "C" fn event_assign(
     cb: Option<EventCb>,
     arg: *mut c_void,
 ) -> c_int {
-    // A NULL base means the current one (event_init's), when this thread has it.
+    // A NULL base means the current one (event_init's), whichever thread made it.
     let base = match base as usize {
-        0 => crate::base::current_base_here(),
+        0 => crate::base::current_base(),
         b => b,
     };
     let r = handles::non_null(ev as usize, "event").and_then(|_| {
@@ -216,7 +216,8 @@ pub(crate) fn base_set(base: usize, ev: *mut event) -> Result<()> {
     })?;
     let (old_base, old_id, orphan, fd, what, cb, arg) = e;
     if let (Some(old_base), Some(_), false) = (old_base, old_id, orphan) {
-        with_base(old_base, |b| handles::sync(key, b, Moment::Call))?;
+        // When another thread runs the old base, the struct shows what it last showed.
+        crate::base::with_base_now(old_base, |b| handles::sync(key, b, Moment::Call))?;
     }
     let flags = handles::with(|h| Ok(h.event(key)?.shown.flags))?;
     if flags != evlist::INIT {
@@ -235,8 +236,8 @@ pub(crate) fn base_set(base: usize, ev: *mut event) -> Result<()> {
         Ok((id, b.priorities()))
     })?;
     if let (Some(old_base), Some(old), false) = (old_base, old_id, orphan) {
-        // The old base may be gone already; the event was idle there, nothing is owed.
-        let _ = on_base(old_base, |b| b.free(old));
+        // The event was idle there; the old base may be gone already, or another thread's.
+        crate::base::free_event_soon(old_base, old)?;
     }
     handles::with(|h| {
         h.rebase(key, base, id, middle_priority(n));

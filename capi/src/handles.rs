@@ -7,13 +7,19 @@
 //! the key of an entry here, and the entry holds evscope's typed id. A pointer is looked up
 //! before anything is done with it, and the library never reads through it: a freed or foreign
 //! pointer is simply not in the table, and the call is refused with a message instead of
-//! crashing. The tables are per thread, like an unlocked libevent base.
+//! crashing.
+//!
+//! The tables are the process's, behind one lock, so a base made on one thread is known on
+//! every other (memcached's main thread makes its workers' bases). The lock is held only for
+//! table work: never while the engine runs a callback or calls C, and never while waiting for
+//! a base.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::os::fd::RawFd;
 use std::os::raw::{c_int, c_short};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, TryLockError};
 
 use evscope::ev::{BevId, BevOptions, BreakHandle, Evbuffer, EventBase, EventId, ListenerId, What};
 
@@ -21,6 +27,7 @@ use crate::error::{CError, Result};
 use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};
 use crate::sys::call::{BevDataCb, BevEventCb, EventCb, ListenerCb, ListenerErrCb};
 use crate::sys::cstruct::{BevMem, EventMem};
+use crate::sys::shared::SharedBase;
 use crate::types::evlist;
 
 /// A unique address for a handle, alive as long as its entry.
@@ -39,14 +46,51 @@ impl Token {
 
 /// `struct event_base *`.
 pub(crate) struct BaseEntry {
-    pub base: Rc<RefCell<EventBase>>,
-    /// Breaks the loop without borrowing the base: `event_base_loopbreak` from a signal
-    /// handler runs while the loop holds it.
+    pub base: Arc<SharedBase>,
+    /// Breaks the loop without the base: `event_base_loopbreak` from a signal handler or
+    /// another thread runs while the loop holds it.
     pub breaker: BreakHandle,
     /// libevent's internal signal event (`base->sig.ev_signal`), made once the engine watches
     /// for signals: `event_base_dump_events` lists it.
     pub sig_event: Option<EventMem>,
+    /// Engine events to free, left by a thread that could not reach the base without waiting
+    /// (see [`defer_free`]).
+    pub orphans: Vec<EventId>,
     pub _token: Token,
+}
+
+/// How many [`BaseEntry::orphans`] wait in all bases: while 0, using a base costs no look.
+static ORPHANS: AtomicUsize = AtomicUsize::new(0);
+
+/// Leaves the engine event `id` of the base `key` for the next thread that uses that base to
+/// free (`event_assign` over a `struct event` last used on a base another thread is running:
+/// memcached reuses a connection's struct for the next connection on the same fd, which may
+/// go to another worker).
+pub(crate) fn defer_free(key: usize, id: EventId) -> Result<()> {
+    with(|h| {
+        if let Some(b) = h.bases.get_mut(&key) {
+            b.orphans.push(id);
+            ORPHANS.fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(())
+    })
+}
+
+/// The engine events left to free on the base `key` (usually none, at the cost of one load).
+pub(crate) fn take_orphans(key: usize) -> Vec<EventId> {
+    if ORPHANS.load(Ordering::Acquire) == 0 {
+        return Vec::new();
+    }
+    with(|h| {
+        let ids = h
+            .bases
+            .get_mut(&key)
+            .map(|b| std::mem::take(&mut b.orphans))
+            .unwrap_or_default();
+        ORPHANS.fetch_sub(ids.len(), Ordering::AcqRel);
+        Ok(ids)
+    })
+    .unwrap_or_default()
 }
 
 /// Where an event's `struct event` is.
@@ -174,7 +218,7 @@ pub(crate) struct LevEntry {
     pub _token: Token,
 }
 
-/// Every live handle of this thread.
+/// Every live handle of the process.
 #[derive(Default)]
 pub(crate) struct Handles {
     pub bases: HashMap<usize, BaseEntry>,
@@ -186,8 +230,25 @@ pub(crate) struct Handles {
     pub seq: u64,
 }
 
+static HANDLES: LazyLock<Mutex<Handles>> = LazyLock::new(Mutex::default);
+
 thread_local! {
-    static HANDLES: RefCell<Handles> = RefCell::new(Handles::default());
+    /// This thread is inside [`with`]: a nested call (or a signal handler that interrupted it)
+    /// must not wait for the lock it holds itself. No destructor, so a signal handler may look.
+    static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A base whose `event_base_loopbreak` came from a signal handler that interrupted table work
+/// on its own thread; whoever finishes table work next breaks it (0: none).
+static LATE_BREAK: AtomicUsize = AtomicUsize::new(0);
+
+/// Clears [`INSIDE`] as the lock is released.
+struct Inside;
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        INSIDE.with(|i| i.set(false));
+    }
 }
 
 /// Brings the struct of the event `key` up to date with the engine `b` (see
@@ -201,15 +262,53 @@ pub(crate) fn sync(key: usize, b: &EventBase, moment: Moment) {
     });
 }
 
-/// Runs `f` on this thread's tables. Never call into the engine in a way that may call C
-/// inside `f` (queries are fine), nor `with_base`.
+/// Runs `f` on the process's tables, holding their lock. Never call into the engine in a way
+/// that may call C inside `f` (queries are fine), nor `with_base`.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Handles) -> Result<R>) -> Result<R> {
-    HANDLES
-        .try_with(|h| match h.try_borrow_mut() {
-            Ok(mut h) => f(&mut h),
-            Err(_) => Err(CError::Busy),
-        })
-        .unwrap_or(Err(CError::Gone))
+    if INSIDE.with(Cell::get) {
+        return Err(CError::Busy);
+    }
+    let r = {
+        let mut h = HANDLES.lock().unwrap_or_else(PoisonError::into_inner);
+        INSIDE.with(|i| i.set(true));
+        let _inside = Inside;
+        f(&mut h)
+    };
+    if LATE_BREAK.load(Ordering::Acquire) != 0 {
+        let late = LATE_BREAK.swap(0, Ordering::AcqRel);
+        if late != 0 {
+            // Stale by now, or broken: nothing else is owed to the signal handler.
+            let _ = loopbreak(late);
+        }
+    }
+    r
+}
+
+/// `event_base_loopbreak` of the base `key`: only sets its break flag, without waiting for the
+/// base or, for more than a moment, for the tables — a signal handler may call it.
+pub(crate) fn loopbreak(key: usize) -> Result<()> {
+    non_null(key, "event_base")?;
+    if INSIDE.with(Cell::get) {
+        // A signal handler interrupted table work on this thread: the break is made as that
+        // work ends.
+        LATE_BREAK.store(key, Ordering::Release);
+        return Ok(());
+    }
+    // Another thread holds the tables for a few microseconds at most.
+    for _ in 0..100_000 {
+        match HANDLES.try_lock() {
+            Ok(h) => return break_in(&h, key),
+            Err(TryLockError::Poisoned(p)) => return break_in(&p.into_inner(), key),
+            Err(TryLockError::WouldBlock) => std::thread::yield_now(),
+        }
+    }
+    Err(CError::Busy)
+}
+
+fn break_in(h: &Handles, key: usize) -> Result<()> {
+    let entry = h.bases.get(&key).ok_or(CError::Stale("event_base"))?;
+    entry.breaker.loopbreak();
+    Ok(())
 }
 
 /// Rejects NULL, naming the C type.
@@ -234,7 +333,7 @@ fn write_event(bevs: &HashMap<usize, BevEntry>, home: &Home, shown: &EventShown)
 }
 
 impl Handles {
-    pub(crate) fn base(&self, key: usize) -> Result<Rc<RefCell<EventBase>>> {
+    pub(crate) fn base(&self, key: usize) -> Result<Arc<SharedBase>> {
         non_null(key, "event_base")?;
         self.bases
             .get(&key)
@@ -457,6 +556,7 @@ impl Handles {
     /// event stays allocated (an orphan) until the program frees it.
     pub(crate) fn remove_base(&mut self, key: usize) -> Option<BaseEntry> {
         let entry = self.bases.remove(&key)?;
+        ORPHANS.fetch_sub(entry.orphans.len(), Ordering::AcqRel);
         self.levs.retain(|_, l| l.base != key);
         let bevs: Vec<usize> = self
             .bevs

@@ -2,31 +2,34 @@
 //! `listener_cb`), so the dashboard and the trace show the student's own names.
 //!
 //! dladdr(3) first (exported symbols); then the file's full symbol table (`static` functions
-//! and executables linked without `-rdynamic`). A stripped program gets no label.
+//! and executables linked without `-rdynamic`). A stripped program gets no label. Names and
+//! symbol tables are cached for the process: every thread's callbacks are named once.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use crate::elf::Symbols;
 use crate::sys::symbol;
 
-thread_local! {
-    static NAMES: RefCell<HashMap<usize, String>> = RefCell::new(HashMap::new());
-    static FILES: RefCell<HashMap<PathBuf, Option<Rc<Symbols>>>> = RefCell::new(HashMap::new());
-}
+/// Function address → name ("" for none found).
+static NAMES: LazyLock<Mutex<HashMap<usize, String>>> = LazyLock::new(Mutex::default);
+/// Object file → its symbol table, None when it has none.
+static FILES: LazyLock<Mutex<HashMap<PathBuf, Option<Arc<Symbols>>>>> =
+    LazyLock::new(Mutex::default);
 
 /// The symbol table of `path`, read once.
-fn symbols(path: &Path) -> Option<Rc<Symbols>> {
-    if let Ok(Some(cached)) = FILES.try_with(|f| f.borrow().get(path).cloned()) {
-        return cached;
+fn symbols(path: &Path) -> Option<Arc<Symbols>> {
+    let mut files = FILES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(cached) = files.get(path) {
+        return cached.clone();
     }
+    // Read under the lock: another thread asking for the same file waits for this reading.
     let parsed = std::fs::read(path)
         .ok()
         .and_then(|b| Symbols::parse(&b))
-        .map(Rc::new);
-    let _ = FILES.try_with(|f| f.borrow_mut().insert(path.to_path_buf(), parsed.clone()));
+        .map(Arc::new);
+    files.insert(path.to_path_buf(), parsed.clone());
     parsed
 }
 
@@ -61,11 +64,12 @@ pub(crate) fn of(f: Option<usize>) -> String {
     let Some(addr) = f.filter(|a| *a != 0) else {
         return String::new();
     };
-    if let Ok(Some(name)) = NAMES.try_with(|n| n.borrow().get(&addr).cloned()) {
-        return name;
+    let names = || NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(name) = names().get(&addr) {
+        return name.clone();
     }
     let name = lookup(addr).unwrap_or_default();
-    let _ = NAMES.try_with(|n| n.borrow_mut().insert(addr, name.clone()));
+    names().insert(addr, name.clone());
     name
 }
 

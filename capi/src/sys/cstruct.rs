@@ -71,6 +71,13 @@ impl EventMem {
     }
 }
 
+// SAFETY: an `EventMem` is an address and who owns the memory there. The struct is written
+// only through the methods above, which the library calls while it holds the handle tables'
+// lock (or during the program's own call on the event), so moving the value to another thread
+// brings no unsynchronized access with it; memory the library allocated may be freed on any
+// thread.
+unsafe impl Send for EventMem {}
+
 impl Drop for EventMem {
     fn drop(&mut self) {
         if self.owned {
@@ -147,6 +154,10 @@ impl BevMem {
         }
     }
 }
+
+// SAFETY: as for `EventMem`: written only through these methods, under the tables' lock;
+// freed on any thread.
+unsafe impl Send for BevMem {}
 
 impl Drop for BevMem {
     fn drop(&mut self) {

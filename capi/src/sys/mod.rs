@@ -1,7 +1,7 @@
 //! The only place in the crate with `unsafe`: reading and writing the memory C hands us,
-//! calling C's function pointers, and lending the dispatching base to the API calls those
-//! callbacks make. Each function is small, documented, and says why it is sound; the API
-//! modules above it are safe code.
+//! calling C's function pointers, lending the dispatching base to the API calls those
+//! callbacks make, and sharing bases between threads. Each function is small, documented, and
+//! says why it is sound; the API modules above it are safe code.
 
 pub(crate) mod call;
 pub(crate) mod cstruct;
@@ -9,4 +9,5 @@ pub(crate) mod current;
 pub(crate) mod mem;
 pub(crate) mod os;
 mod printf;
+pub(crate) mod shared;
 pub(crate) mod symbol;
