@@ -199,29 +199,44 @@ pub extern "C" fn bufferevent_socket_new(
     fd: c_int,
     options: c_int,
 ) -> *mut bufferevent {
-    let base = base as usize;
-    let r = (|| {
-        handles::with(|h| h.base(base).map(drop))?;
-        let fd = (fd >= 0).then_some(fd);
-        if let Some(fd) = fd {
-            evscope::ev::set_nonblocking(fd, true)?;
-        }
-        let options = if options & BEV_OPT_CLOSE_ON_FREE != 0 {
-            BevOptions::CLOSE_ON_FREE
-        } else {
-            BevOptions::NONE
-        };
-        let npriorities = with_base(base, |b| b.priorities())?;
-        handles::with(|h| {
-            Ok(h.insert_bev(
-                base,
-                BevState::Unborn { fd, options },
-                false,
-                |bev, write| event_setup(base, npriorities, fd.unwrap_or(-1), write, false, bev),
-            ))
-        })
-    })();
-    error::ptr("bufferevent_socket_new", r)
+    error::ptr(
+        "bufferevent_socket_new",
+        socket_new(base as usize, fd, options),
+    )
+}
+
+/// `bufferevent_socket_new` on the base `base`; the new bufferevent's key.
+pub(crate) fn socket_new(base: usize, fd: c_int, options: c_int) -> Result<usize> {
+    handles::with(|h| h.base(base).map(drop))?;
+    let fd = (fd >= 0).then_some(fd);
+    if let Some(fd) = fd {
+        evscope::ev::set_nonblocking(fd, true)?;
+    }
+    let options = if options & BEV_OPT_CLOSE_ON_FREE != 0 {
+        BevOptions::CLOSE_ON_FREE
+    } else {
+        BevOptions::NONE
+    };
+    let npriorities = with_base(base, |b| b.priorities())?;
+    handles::with(|h| {
+        Ok(h.insert_bev(
+            base,
+            BevState::Unborn { fd, options },
+            false,
+            |bev, write| event_setup(base, npriorities, fd.unwrap_or(-1), write, false, bev),
+        ))
+    })
+}
+
+/// Shows NULL as the bufferevent `key`'s `ev_base` (and `bufferevent_get_base`), as for one
+/// `bufferevent_new` made: its events are on the current base all the same.
+pub(crate) fn show_no_base(key: usize) -> Result<()> {
+    handles::with(|h| {
+        let b = h.bev_mut(key)?;
+        b.shown.base = 0;
+        b.mem.show(&b.shown);
+        Ok(())
+    })
 }
 
 /// Which of a socket bufferevent's events runs its callback for `events`, and with what
@@ -268,7 +283,7 @@ fn enter(key: usize, b: &EventBase, fired: (bool, What)) -> bool {
 /// After a C callback of the bufferevent `key`: lets it go, and forgets it if it was freed
 /// inside its callbacks and none is running any more.
 fn leave(key: usize) {
-    // Gone from the tables only when the process exits; nothing is left to do then.
+    // Refused only for a call from inside the tables, which never calls back; nothing to undo.
     let _ = handles::with(|h| {
         let e = h.bev_mut(key)?;
         e.running = e.running.saturating_sub(1);
@@ -661,13 +676,17 @@ pub extern "C" fn bufferevent_free(bev: *mut bufferevent) {
     error::unit("bufferevent_free", r)
 }
 
-/// libevent's `bufferevent_get_base` (still answered inside the callback that freed it).
+/// libevent's `bufferevent_get_base`: its `ev_base` (still answered inside the callback that
+/// freed it; NULL for one `bufferevent_new` made).
 #[no_mangle]
 pub extern "C" fn bufferevent_get_base(bev: *mut bufferevent) -> *mut event_base {
-    error::ptr(
-        "bufferevent_get_base",
-        handles::with(|h| h.bev(bev as usize).map(|b| b.base)),
-    )
+    match handles::with(|h| h.bev(bev as usize).map(|b| b.shown.base)) {
+        Ok(base) => base as *mut event_base,
+        Err(e) => {
+            error::report("bufferevent_get_base", &e);
+            std::ptr::null_mut()
+        }
+    }
 }
 
 /// libevent's `bufferevent_getfd`: its socket, or -1.

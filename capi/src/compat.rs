@@ -1,13 +1,16 @@
-//! `event_compat.h`: the pre-2.0 calls older course notes use (`event_init`, `event_set`,
-//! `event_dispatch`, …), on the process's "current base" that `event_init` makes.
+//! The pre-2.0 calls older course notes and older programs (tmux) use: `event_compat.h`
+//! (`event_init`, `event_set`, `event_dispatch`, …), `bufferevent_compat.h`
+//! (`bufferevent_new`) and `buffer_compat.h` (`evbuffer_readline`), on the process's "current
+//! base" that `event_init` makes.
 
 use std::os::raw::{c_char, c_int, c_short, c_void};
 
 use crate::base::{self, current_base as current};
-use crate::error;
+use crate::bufferevent as bev;
+use crate::error::{self, CError};
 use crate::event as ev;
-use crate::sys::call::EventCb;
-use crate::types::{event, event_base};
+use crate::sys::call::{BevDataCb, BevEventCb, EventCb};
+use crate::types::{bufferevent, evbuffer, event, event_base};
 
 /// libevent's `event_init`: `event_base_new`, remembered as the current base.
 #[no_mangle]
@@ -83,4 +86,43 @@ pub extern "C" fn event_once(
     tv: *const libc::timeval,
 ) -> c_int {
     ev::event_base_once(current() as *mut event_base, fd, what, cb, arg, tv)
+}
+
+/// libevent's `bufferevent_new`: a bufferevent on the socket (or other fd) `fd` with its
+/// callbacks, on the current base — libevent's `bufferevent_socket_new(NULL, fd, 0)`, whose
+/// events `event_assign` puts on the current base, then `bufferevent_setcb`. As libevent's,
+/// its `ev_base` (and `bufferevent_get_base`) is NULL, and reading is not enabled yet.
+#[no_mangle]
+pub extern "C" fn bufferevent_new(
+    fd: c_int,
+    readcb: Option<BevDataCb>,
+    writecb: Option<BevDataCb>,
+    eventcb: Option<BevEventCb>,
+    cbarg: *mut c_void,
+) -> *mut bufferevent {
+    let r = match current() {
+        0 => Err(CError::Invalid(
+            "there is no current base: call event_init first".into(),
+        )),
+        base => bev::socket_new(base, fd, 0),
+    };
+    let key = match r.and_then(|key| bev::show_no_base(key).map(|()| key)) {
+        Ok(key) => key,
+        Err(e) => {
+            error::report("bufferevent_new", &e);
+            return std::ptr::null_mut();
+        }
+    };
+    let p = key as *mut bufferevent;
+    bev::bufferevent_setcb(p, readcb, writecb, eventcb, cbarg);
+    p
+}
+
+/// libevent's `evbuffer_readline`: `evbuffer_readln(buf, NULL, EVBUFFER_EOL_ANY)`, a line
+/// ended by any run of CR and LF, `malloc`ed for the caller to `free`; NULL when no complete
+/// line is held.
+#[no_mangle]
+pub extern "C" fn evbuffer_readline(buf: *mut evbuffer) -> *mut c_char {
+    const EVBUFFER_EOL_ANY: c_int = 0;
+    crate::buffer::evbuffer_readln(buf, std::ptr::null_mut(), EVBUFFER_EOL_ANY)
 }
