@@ -86,6 +86,7 @@ scenarios![
     evbuffer_peek,
     evbuffer_readln,
     evbuffer_search,
+    fork_reinit,
     free_in_callback,
     listener_accept_order,
     listener_close_on_free,
@@ -103,6 +104,7 @@ scenarios![
     signal_persist,
     struct_bufferevent,
     struct_event_fields,
+    thread_bases,
     write_path,
 ];
 
