@@ -141,21 +141,42 @@ fn a_viewer_vanishing_while_paused_leaves_the_server_serving() -> TestResult {
 }
 
 /// Round trips the echo server must answer with a stuck viewer attached (the old link stalled
-/// it at about 1 400).
-const ROUNDS: u64 = 10_000;
+/// it at about 1 400): 10 000, or 50 000 with `EVSCOPE_SOAK`. A round trip makes about 20
+/// records of about 100 bytes, so 10 000 overflow the viewer's 8 MiB queue more than twice.
+fn rounds_wanted() -> u64 {
+    if soak() {
+        50_000
+    } else {
+        10_000
+    }
+}
 
-/// Echoes over 20 connections until `ROUNDS` round trips are done; fails, saying how far it
-/// got, if they are not done within `SOON`.
+/// A viewer with a small receive buffer that shows its token and then reads nothing.
+fn stuck_viewer(
+    addr: std::net::SocketAddr,
+    token: &LinkToken,
+) -> Result<TcpStream, Box<dyn std::error::Error>> {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    s.set_recv_buffer_size(16 << 10)?;
+    s.connect(&addr.into())?;
+    let mut s: TcpStream = s.into();
+    s.write_all(&token.auth_line())?;
+    Ok(s)
+}
+
+/// Echoes over 20 connections until `rounds_wanted()` round trips are done; fails, saying how
+/// far it got, if they are not done within `SOON`.
 fn echo_rounds(addr: std::net::SocketAddr, what: &str) -> Result<u64, Box<dyn std::error::Error>> {
+    let wanted = rounds_wanted();
     let rounds = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let (r, s) = (rounds.clone(), stop.clone());
     let echoer = thread::spawn(move || keep_echoing(addr, 20, r, s));
-    let waited = wait_until(what, || rounds.load(Ordering::SeqCst) >= ROUNDS);
+    let waited = wait_until(what, || rounds.load(Ordering::SeqCst) >= wanted);
     stop.store(true, Ordering::SeqCst);
     let done = rounds.load(Ordering::SeqCst);
     if let Err(e) = waited {
-        return Err(format!("{e}: the echo server answered {done} of {ROUNDS} round trips").into());
+        return Err(format!("{e}: the echo server answered {done} of {wanted} round trips").into());
     }
     echoer.join().map_err(|_| "the echo thread panicked")??;
     Ok(done)
@@ -192,15 +213,19 @@ fn a_viewer_that_takes_nothing_never_holds_the_echo_server_back() -> TestResult 
         let token = LinkToken::read_file(&token_file)?;
 
         // A viewer that shows its token and then reads nothing at all.
-        let stuck = authed_viewer(link, &token)?;
+        let stuck = stuck_viewer(link, &token)?;
         let done = echo_rounds(server.addr, "echoes with a viewer that reads nothing")?;
 
         // Once it reads, it gets what fitted in its queue, then how many records it missed.
+        stuck.set_read_timeout(Some(SOON))?;
         let mut client = LinkClient::new(Stream::Tcp(stuck))?;
         let deadline = Instant::now() + SOON;
         let mut records = 0u64;
         let skipped = loop {
-            match client.recv()? {
+            let msg = client
+                .recv()
+                .map_err(|e| format!("no skip count after {records} records: {e}"))?;
+            match msg {
                 Some(LinkMsg::Record(r)) => {
                     if let Body::Dropped { count } = r.body {
                         break count;

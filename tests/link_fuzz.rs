@@ -340,8 +340,18 @@ fn check_controls(lines: &[Bytes], marker: u64) -> Result<(), String> {
     p.runs_on()
 }
 
+/// Cases per property: 64, or 1 000 with `EVSCOPE_SOAK` (each case is a connection and a few
+/// ticks of the loop, so `PROPTEST_CASES` is not followed).
+fn cases() -> u32 {
+    if std::env::var("EVSCOPE_SOAK").is_ok_and(|v| !v.is_empty() && v != "0") {
+        1000
+    } else {
+        64
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn any_first_line_but_the_token_is_refused_without_a_record(
