@@ -270,3 +270,42 @@ fn a_viewer_that_takes_nothing_never_holds_the_echo_server_back() -> TestResult 
     });
     Ok(())
 }
+
+#[test]
+fn dropping_a_base_waits_at_most_about_a_second_for_a_viewer_that_takes_nothing() -> TestResult {
+    use evscope::ev::EventBase;
+    use evscope::trace::{Recorder, FINISH_TIMEOUT};
+    let (recorder, link) = Recorder::listen_tcp("127.0.0.1:0".parse()?, false)?;
+    let token = LinkToken::find(link.port())?;
+    let stuck = stuck_viewer(link, &token)?;
+    let mut base = EventBase::new()?;
+    base.set_observer(Box::new(recorder));
+    // Far more than the viewer's queue and socket buffers hold.
+    for i in 0..200_000 {
+        base.note(&format!("note {i} for a viewer that reads nothing"));
+    }
+    let start = Instant::now();
+    drop(base);
+    let took = start.elapsed();
+    assert!(
+        took < FINISH_TIMEOUT + Duration::from_secs(4),
+        "dropping the base took {took:?} with a stuck viewer"
+    );
+    // The viewer gets what reached its socket, then the end: given up on, it may end in the
+    // middle of a line, which its reader says.
+    stuck.set_read_timeout(Some(SOON))?;
+    let mut client = LinkClient::new(Stream::Tcp(stuck))?;
+    let mut records = 0u64;
+    loop {
+        match client.recv() {
+            Ok(Some(LinkMsg::Record(_))) => records += 1,
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) if e.what.contains("truncated") => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    assert!(records < 200_000, "the viewer got every record: {records}");
+    eprintln!("the base was dropped in {took:?}; the viewer got {records} records");
+    Ok(())
+}

@@ -11,9 +11,12 @@
 //! the loop runs freely, records that do not fit are skipped for that viewer, and a `dropped`
 //! record tells it how many before the next one it gets. While the viewer holds the loop
 //! (paused, stepping, stopped at a breakpoint) nothing is skipped: the sink thread waits for
-//! room instead, as the viewer asked the loop to wait for it. So the loop waits on a viewer
-//! only when that viewer paused it, and, when the trace ends, at most [`FINISH_TIMEOUT`] for a
-//! viewer that takes nothing of what is still queued for it.
+//! room instead, as the viewer asked the loop to wait for it.
+//!
+//! The bound: a slow viewer adds no wait at all to a free-running loop (the sink thread only
+//! queues, under a lock the writer thread holds just to pick up a batch). The loop waits on a
+//! viewer only while that viewer holds it, and, when the trace ends, at most
+//! [`FINISH_TIMEOUT`] after the viewer last took something.
 
 use std::collections::VecDeque;
 use std::io::{self, BufReader, Write};
