@@ -1,6 +1,7 @@
-//! Evbuffer against a `Vec<u8>` model, readln for each end-of-line style, and reading and
-//! writing real descriptors. An Evbuffer never touches an EventBase, so these run once rather
-//! than once per backend.
+//! Evbuffer against a `Vec<u8>` model, readln for each end-of-line style, reading and writing
+//! real descriptors, and the chain itself against libevent 2.1.12's: the chunk sizes, free space
+//! and extents below are what the system's libevent holds after the same calls. An Evbuffer
+//! never touches an EventBase, so these run once rather than once per backend.
 
 mod util;
 
@@ -8,14 +9,19 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 
-use evscope::ev::{EolStyle, Evbuffer, MAX_READ};
+use evscope::ev::{ChainInfo, EolStyle, Evbuffer, MAX_READ};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
     Add(Vec<u8>),
     Prepend(Vec<u8>),
+    AddPrintf(Vec<u8>),
+    AddIovec(Vec<u8>, Vec<u8>),
     AddBuffer(Vec<u8>, Vec<u8>),
+    PrependBuffer(Vec<u8>),
+    Reserve(usize, usize, Vec<u8>),
+    Expand(usize),
     RemoveBuffer(usize),
     Remove(usize),
     Drain(usize),
@@ -52,7 +58,12 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => prop_oneof![bytes(40), bytes(6000)].prop_map(Op::Add),
         1 => bytes(5000).prop_map(Op::Prepend),
+        1 => bytes(3000).prop_map(Op::AddPrintf),
+        1 => (bytes(600), bytes(6000)).prop_map(|(a, b)| Op::AddIovec(a, b)),
         2 => (bytes(600), bytes(6000)).prop_map(|(a, b)| Op::AddBuffer(a, b)),
+        1 => bytes(3000).prop_map(Op::PrependBuffer),
+        1 => (n.clone(), 0usize..6, bytes(9000)).prop_map(|(s, v, d)| Op::Reserve(s, v, d)),
+        1 => n.clone().prop_map(Op::Expand),
         1 => n.clone().prop_map(Op::RemoveBuffer),
         1 => n.clone().prop_map(Op::Remove),
         1 => n.clone().prop_map(Op::Drain),
@@ -121,6 +132,48 @@ proptest! {
                     buf.prepend(&d);
                     model.splice(0..0, d);
                 }
+                Op::AddPrintf(d) => {
+                    buf.add_printf(&d);
+                    model.extend_from_slice(&d);
+                }
+                Op::AddIovec(a, b) => {
+                    prop_assert_eq!(buf.add_iovec(&[&a, &b]), a.len() + b.len());
+                    model.extend_from_slice(&a);
+                    model.extend_from_slice(&b);
+                }
+                Op::PrependBuffer(d) => {
+                    let mut src = Evbuffer::new();
+                    src.add(&d);
+                    buf.prepend_buffer(&mut src);
+                    prop_assert!(src.is_empty());
+                    model.splice(0..0, d);
+                }
+                Op::Reserve(size, n_vecs, d) => {
+                    // Write as much of `d` as the spaces take, commit it, and check it landed.
+                    let mut written = Vec::new();
+                    let extents: Option<Vec<(*const u8, usize)>> =
+                        buf.reserve_space(size, n_vecs).map(|spaces| {
+                            let mut left = &d[..];
+                            spaces
+                                .into_iter()
+                                .map(|space| {
+                                    let n = space.len().min(left.len());
+                                    space[..n].copy_from_slice(&left[..n]);
+                                    written.extend_from_slice(&left[..n]);
+                                    left = &left[n..];
+                                    (space.as_ptr(), n)
+                                })
+                                .collect()
+                        });
+                    prop_assert_eq!(extents.is_none(), n_vecs == 0);
+                    if let Some(extents) = extents {
+                        let room: usize = extents.iter().map(|e| e.1).sum();
+                        prop_assert!(n_vecs == 0 || room == written.len());
+                        prop_assert!(buf.commit_space(&extents));
+                        model.extend_from_slice(&written);
+                    }
+                }
+                Op::Expand(n) => buf.expand(n),
                 Op::AddBuffer(a, b) => {
                     let mut src = Evbuffer::new();
                     src.add(&a);
@@ -173,6 +226,8 @@ proptest! {
             }
             prop_assert_eq!(buf.len(), model.len());
             prop_assert_eq!(buf.peek().map(<[u8]>::len).sum::<usize>(), model.len());
+            prop_assert_eq!(buf.contiguous_space(), buf.peek().next().map_or(0, <[u8]>::len));
+            prop_assert!(buf.chains().all(|c| c.misalign + c.len <= c.capacity));
             let mut head = [0u8; 64];
             let n = buf.copyout(&mut head);
             prop_assert_eq!(&head[..n], &model[..n.min(model.len())]);
@@ -258,7 +313,7 @@ fn readln_finds_a_line_ending_split_across_chunks() {
 }
 
 #[test]
-fn one_read_takes_at_most_64_kib() -> util::TestResult {
+fn one_read_takes_at_most_4_kib() -> util::TestResult {
     let (mut a, b) = UnixStream::pair()?;
     b.set_nonblocking(true)?;
     let mut buf = Evbuffer::new();
@@ -274,9 +329,232 @@ fn one_read_takes_at_most_64_kib() -> util::TestResult {
     }
     writer.join().map_err(|_| "writer panicked")??;
     assert!(reads.iter().all(|&n| n <= MAX_READ), "{reads:?}");
-    assert_eq!(MAX_READ, 64 * 1024);
+    assert_eq!(MAX_READ, 4096);
     let mut back = vec![0; 150_000];
     assert_eq!(buf.read(&mut back)?, 150_000);
     assert!(back.iter().all(|&x| x == 5));
+    Ok(())
+}
+
+/// The chain as (capacity, misalign, len) per chunk.
+fn chain(b: &Evbuffer) -> Vec<(usize, usize, usize)> {
+    b.chains()
+        .map(
+            |ChainInfo {
+                 capacity,
+                 misalign,
+                 len,
+             }| (capacity, misalign, len),
+        )
+        .collect()
+}
+
+fn extents(b: &Evbuffer) -> Vec<usize> {
+    b.peek().map(<[u8]>::len).collect()
+}
+
+#[test]
+fn add_fills_the_last_chunk_then_doubles() {
+    // libevent: a chunk is 48 bytes of header and data in a power of two of at least 1 KiB; a
+    // new one is twice the last one's size, up to 4 KiB, or as big as what does not fit.
+    let mut b = Evbuffer::new();
+    b.add(&[1; 976]);
+    assert_eq!(chain(&b), [(976, 0, 976)]);
+    b.add(&[2; 1]);
+    assert_eq!(chain(&b), [(976, 0, 976), (2000, 0, 1)]);
+    b.add(&[3; 1999]);
+    b.add(&[4; 1]);
+    assert_eq!(chain(&b), [(976, 0, 976), (2000, 0, 2000), (4048, 0, 1)]);
+    b.add(&[5; 4047]);
+    b.add(&[6; 1]);
+    b.add(&[7; 5000]);
+    assert_eq!(
+        chain(&b),
+        [
+            (976, 0, 976),
+            (2000, 0, 2000),
+            (4048, 0, 4048),
+            (4048, 0, 4048),
+            (8144, 0, 953)
+        ]
+    );
+    assert_eq!(b.contiguous_space(), 976);
+}
+
+#[test]
+fn contiguous_space_after_adds_and_drains() {
+    // evbuffer_basic's sequence: "hello", a printf, drain 2, remove 4, then 4 x 3000 bytes.
+    let mut b = Evbuffer::new();
+    b.add(b"hello");
+    b.add_printf(b" world -42 003.1|");
+    b.add(&[0; 3]);
+    assert_eq!(chain(&b), [(976, 0, 25)]);
+    b.drain(2);
+    let mut out = [0; 4];
+    assert_eq!(b.remove(&mut out), 4);
+    assert_eq!(chain(&b), [(976, 6, 19)]);
+    for _ in 0..4 {
+        b.add(&[b'a'; 3000]);
+    }
+    assert_eq!(b.contiguous_space(), 970);
+    assert_eq!(extents(&b), [970, 4048, 4048, 2953]);
+    assert_eq!(b.len(), 12019);
+    // Draining frees whole chunks; what is left of one stays where it was.
+    b.drain(970 + 100);
+    assert_eq!(
+        chain(&b),
+        [(4048, 100, 3948), (4048, 0, 4048), (4048, 0, 2953)]
+    );
+    assert_eq!(b.contiguous_space(), 3948);
+}
+
+#[test]
+fn prepend_uses_the_room_before_the_data() {
+    let mut b = Evbuffer::new();
+    b.add(&[1; 100]);
+    b.drain(60);
+    b.prepend(&[2; 50]);
+    assert_eq!(chain(&b), [(976, 10, 90)]);
+    // What does not fit goes in a new chunk in front, at its end.
+    b.prepend(&[3; 100]);
+    assert_eq!(chain(&b), [(976, 886, 90), (976, 0, 100)]);
+    b.drain(150);
+    b.prepend(&[4; 3000]);
+    assert_eq!(chain(&b), [(4048, 1108, 2940), (976, 0, 100)]);
+    assert_eq!(extents(&b), [2940, 100]);
+}
+
+#[test]
+fn add_buffer_moves_whole_chunks_after_the_last_with_data() {
+    let mut src = Evbuffer::new();
+    src.add(&[1; 100]);
+    src.add(&[2; 3000]);
+    let mut dst = Evbuffer::new();
+    dst.add(&[3; 10]);
+    dst.add_buffer(&mut src);
+    assert_eq!(chain(&dst), [(976, 0, 10), (976, 0, 976), (4048, 0, 2124)]);
+    assert_eq!(extents(&src), Vec::<usize>::new());
+    dst.add(&[4; 20]);
+    assert_eq!(extents(&dst), [10, 976, 2144]);
+}
+
+#[test]
+fn remove_buffer_moves_whole_chunks_and_copies_the_rest() {
+    let mut src = Evbuffer::new();
+    src.add(&[1; 100]);
+    src.add(&[2; 3000]);
+    let mut dst = Evbuffer::new();
+    dst.add(&[3; 10]);
+    assert_eq!(src.remove_buffer(&mut dst, 50), 50);
+    assert_eq!(chain(&dst), [(976, 0, 60)]);
+    assert_eq!(src.remove_buffer(&mut dst, 1000), 1000);
+    assert_eq!(chain(&dst), [(976, 0, 60), (976, 50, 926), (2000, 0, 74)]);
+    assert_eq!(chain(&src), [(4048, 74, 2050)]);
+}
+
+#[test]
+fn pullup_merges_in_place_or_into_a_new_chunk() {
+    let mut b = Evbuffer::new();
+    for _ in 0..3 {
+        b.add(&[9; 900]);
+    }
+    assert_eq!(chain(&b), [(976, 0, 976), (2000, 0, 1724)]);
+    assert_eq!(b.pullup(1000).map(<[u8]>::len), Some(1000));
+    assert_eq!(chain(&b), [(2000, 0, 1000), (2000, 24, 1700)]);
+    // The first chunk has room: the bytes move into it.
+    assert!(b.pullup(1500).is_some());
+    assert_eq!(chain(&b), [(2000, 0, 1500), (2000, 524, 1200)]);
+    assert!(b.pullup(2700).is_some());
+    assert_eq!(chain(&b), [(4048, 0, 2700)]);
+    assert!(b.pullup(2701).is_none());
+}
+
+#[test]
+fn printf_keeps_its_text_in_one_chunk() {
+    // Less than 64 bytes free: evbuffer_add_printf starts a new chunk, evbuffer_add does not.
+    let mut printed = Evbuffer::new();
+    printed.add(&[0; 950]);
+    printed.add_printf(&[1; 20]);
+    assert_eq!(extents(&printed), [950, 20]);
+    let mut added = Evbuffer::new();
+    added.add(&[0; 950]);
+    added.add(&[1; 20]);
+    assert_eq!(extents(&added), [970]);
+}
+
+#[test]
+fn expand_and_reserve_space_as_libevent() {
+    let mut b = Evbuffer::new();
+    b.add(&[0; 500]);
+    b.expand(300);
+    assert_eq!(chain(&b), [(976, 0, 500)]);
+    // Not enough room, little data: the chunk is replaced by a bigger one.
+    b.expand(1000);
+    assert_eq!(chain(&b), [(2000, 0, 500)]);
+    let spaces: Vec<usize> = b
+        .reserve_space(3000, 2)
+        .map(|v| v.iter().map(|s| s.len()).collect())
+        .unwrap_or_default();
+    assert_eq!(spaces, [1500, 2000]);
+    assert_eq!(chain(&b), [(2000, 0, 500), (2000, 0, 0)]);
+    // An empty chunk libevent keeps is an extent of its own.
+    assert_eq!(extents(&b), [500, 0]);
+    assert!(b.reserve_space(10, 0).is_none());
+}
+
+#[test]
+fn reads_fill_the_free_space_then_one_new_chunk() -> util::TestResult {
+    let (mut a, b) = UnixStream::pair()?;
+    b.set_nonblocking(true)?;
+    let mut buf = Evbuffer::new();
+    a.write_all(&[1; 100])?;
+    assert_eq!(buf.read_from(b.as_raw_fd(), usize::MAX)?, 100);
+    assert_eq!(chain(&buf), [(976, 0, 100)]);
+    a.write_all(&[2; 5000])?;
+    assert_eq!(buf.read_from(b.as_raw_fd(), usize::MAX)?, 4096);
+    assert_eq!(chain(&buf), [(976, 0, 976), (4048, 0, 3220)]);
+    util::drain(&b);
+    a.write_all(&[3; 5000])?;
+    assert_eq!(buf.read_from(b.as_raw_fd(), usize::MAX)?, 4096);
+    assert_eq!(
+        chain(&buf),
+        [(976, 0, 976), (4048, 0, 4048), (4048, 0, 3268)]
+    );
+    util::drain(&b);
+    buf.drain(2000);
+    a.write_all(&[4; 100])?;
+    assert_eq!(buf.read_from(b.as_raw_fd(), usize::MAX)?, 100);
+    assert_eq!(chain(&buf), [(4048, 1024, 3024), (4048, 0, 3368)]);
+    // Nothing to read: libevent has already made room for 4 KiB.
+    let mut empty = Evbuffer::new();
+    let err = empty.read_from(b.as_raw_fd(), usize::MAX);
+    assert_eq!(
+        err.map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::WouldBlock)
+    );
+    assert_eq!(chain(&empty), [(8144, 0, 0)]);
+    Ok(())
+}
+
+#[test]
+fn a_read_into_many_free_chunks_asks_how_much_is_waiting() -> util::TestResult {
+    // Four chunks with room at the end: libevent asks FIONREAD, then either reads into them or
+    // replaces the empty ones with one chunk big enough.
+    let (mut a, b) = UnixStream::pair()?;
+    b.set_nonblocking(true)?;
+    let mut buf = Evbuffer::new();
+    buf.add(&[0; 970]);
+    for size in [100, 1000, 2000] {
+        let spaces = buf.reserve_space(size, 5).map(|v| v.len());
+        assert!(spaces.is_some());
+        assert!(buf.commit_space(&[]));
+    }
+    assert_eq!(
+        chain(&buf),
+        [(976, 0, 970), (976, 0, 0), (976, 0, 0), (976, 0, 0)]
+    );
+    a.write_all(&[1; 5000])?;
+    assert_eq!(buf.read_from(b.as_raw_fd(), usize::MAX)?, 4096);
+    assert_eq!(chain(&buf), [(976, 0, 976), (8144, 0, 4090)]);
     Ok(())
 }

@@ -63,7 +63,7 @@ pub mod timer;
 
 pub use base::{BackendKind, BreakHandle, EventBase, Exit};
 pub use bev_guard::{BevBuf, BevBuffers};
-pub use buffer::{EolStyle, Evbuffer, MAX_READ};
+pub use buffer::{ChainInfo, EolStyle, Evbuffer, MAX_READ};
 pub use bufferevent::{BevDataCb, BevEventCb, BevOptions, FlushMode, LINGER};
 pub use error::{Error, Result};
 pub use event::Callback;
