@@ -176,7 +176,7 @@ pub extern "C" fn evbuffer_get_length(buf: *const evbuffer) -> usize {
 /// libevent's `evbuffer_get_contiguous_space`: the bytes in the first chunk.
 #[no_mangle]
 pub extern "C" fn evbuffer_get_contiguous_space(buf: *const evbuffer) -> usize {
-    with_buffer(buf, |b| b.peek().next().map_or(0, <[u8]>::len)).unwrap_or_else(|e| {
+    with_buffer(buf, |b| b.contiguous_space()).unwrap_or_else(|e| {
         error::report("evbuffer_get_contiguous_space", &e);
         0
     })
@@ -196,21 +196,18 @@ pub extern "C" fn evbuffer_prepend(buf: *mut evbuffer, p: *const c_void, len: us
     error::int("evbuffer_prepend", r.map(|()| 0))
 }
 
-/// Moves everything from `src` to `dst` (both checked first, so nothing is lost).
+/// Moves everything from `src` to `dst` (both checked first, so nothing is lost); its chain
+/// moves whole, as libevent moves it. The same buffer on both sides: nothing to do.
 fn move_all(dst: *mut evbuffer, src: *mut evbuffer, front: bool) -> Result<()> {
     if dst == src {
-        return Err(CError::Invalid(
-            "source and destination are the same evbuffer".into(),
-        ));
+        locate(dst as usize)?;
+        return Ok(());
     }
     locate(dst as usize)?;
     let mut moved = take_all(src)?;
     let r = with_buffer(dst, |d| {
         if front {
-            let mut rest = Evbuffer::new();
-            rest.add_buffer(d);
-            d.add_buffer(&mut moved);
-            d.add_buffer(&mut rest);
+            d.prepend_buffer(&mut moved);
         } else {
             d.add_buffer(&mut moved);
         }
@@ -255,10 +252,14 @@ pub extern "C" fn evbuffer_remove_buffer(
 ) -> c_int {
     let r = (|| {
         if dst == src {
-            return Err(CError::Invalid(
-                "source and destination are the same evbuffer".into(),
-            ));
+            locate(dst as usize)?;
+            return Ok(0);
         }
+        if let Some(n) = with_two(src, dst, |s, d| s.remove_buffer(d, len))? {
+            return Ok(n as c_int);
+        }
+        // Both belong to bufferevents: through a buffer of our own, which moves the same bytes
+        // (the chain differs from libevent's only when no whole chunk moves).
         locate(dst as usize)?;
         let mut moved = with_buffer(src, |s| {
             let mut m = Evbuffer::new();
@@ -270,6 +271,45 @@ pub extern "C" fn evbuffer_remove_buffer(
         Ok(n as c_int)
     })();
     error::int("evbuffer_remove_buffer", r)
+}
+
+/// Runs `f` on `a` and `b` together, as libevent's calls on two buffers do, when one of them is
+/// a buffer of the program's own: that one is lifted out of its slot (its chain untouched) for
+/// the call. None when both belong to bufferevents.
+fn with_two<R>(
+    a: *mut evbuffer,
+    b: *mut evbuffer,
+    f: impl FnOnce(&mut Evbuffer, &mut Evbuffer) -> R,
+) -> Result<Option<R>> {
+    let lift = |key: usize| {
+        handles::with(|h| {
+            Ok(match &mut h.buf_mut(key)?.data {
+                BufData::Owned(buf) => Some(std::mem::take(buf)),
+                BufData::OfBev { .. } => None,
+            })
+        })
+    };
+    let put_back = |key: usize, mut lifted: Evbuffer| {
+        handles::with(|h| match &mut h.buf_mut(key)?.data {
+            BufData::Owned(buf) => {
+                std::mem::swap(buf, &mut lifted);
+                Ok(())
+            }
+            BufData::OfBev { .. } => Err(CError::Stale("evbuffer")),
+        })
+    };
+    locate(a as usize)?;
+    if let Some(mut lifted) = lift(b as usize)? {
+        let r = with_buffer(a, |x| f(x, &mut lifted));
+        put_back(b as usize, lifted)?;
+        return r.map(Some);
+    }
+    if let Some(mut lifted) = lift(a as usize)? {
+        let r = with_buffer(b, |y| f(&mut lifted, y));
+        put_back(a as usize, lifted)?;
+        return r.map(Some);
+    }
+    Ok(None)
 }
 
 /// libevent's `evbuffer_drain`: drop up to `len` bytes from the front.
@@ -317,7 +357,10 @@ pub extern "C" fn evbuffer_readln(
             mem::write_out(n_read_out, line.len());
             mem::malloc_copy(&line)
         }
-        Ok(None) => std::ptr::null_mut(),
+        Ok(None) => {
+            mem::write_out(n_read_out, 0);
+            std::ptr::null_mut()
+        }
         Err(e) => {
             error::report("evbuffer_readln", &e);
             std::ptr::null_mut()
@@ -438,8 +481,11 @@ pub extern "C" fn evbuffer_ptr_set(
 
 /// libevent's `evbuffer_expand`: room is made as bytes come, so nothing to do.
 #[no_mangle]
-pub extern "C" fn evbuffer_expand(buf: *mut evbuffer, _len: usize) -> c_int {
-    error::int("evbuffer_expand", locate(buf as usize).map(|_| 0))
+pub extern "C" fn evbuffer_expand(buf: *mut evbuffer, len: usize) -> c_int {
+    error::int(
+        "evbuffer_expand",
+        with_buffer(buf, |b| b.expand(len)).map(|()| 0),
+    )
 }
 
 /// libevent's `evbuffer_read`: read once from `fd`, at most `howmuch` bytes (-1: a default);
@@ -447,23 +493,53 @@ pub extern "C" fn evbuffer_expand(buf: *mut evbuffer, _len: usize) -> c_int {
 #[no_mangle]
 pub extern "C" fn evbuffer_read(buf: *mut evbuffer, fd: c_int, howmuch: c_int) -> c_int {
     let want = usize::try_from(howmuch).unwrap_or(evscope::ev::MAX_READ);
-    let r = with_buffer(buf, |b| b.read_from(fd, want)).and_then(|r| Ok(r?));
-    error::int("evbuffer_read", r.map(|n| n as c_int))
+    io_int("evbuffer_read", with_buffer(buf, |b| b.read_from(fd, want)))
+}
+
+/// A read's or write's result as libevent gives it: the count, or -1 with `errno` set and
+/// nothing printed (a would-block or a reset is the program's to handle).
+fn io_int(call: &str, r: Result<std::io::Result<usize>>) -> c_int {
+    match r {
+        Ok(Ok(n)) => c_int::try_from(n).unwrap_or(c_int::MAX),
+        Ok(Err(e)) => {
+            mem::set_errno(e.raw_os_error().unwrap_or(libc::EIO));
+            -1
+        }
+        Err(e) => error::int(call, Err(e)),
+    }
 }
 
 /// libevent's `evbuffer_write`: write as much as `fd` takes now.
 #[no_mangle]
 pub extern "C" fn evbuffer_write(buf: *mut evbuffer, fd: c_int) -> c_int {
-    let r = with_buffer(buf, |b| b.write_to(fd)).and_then(|r| Ok(r?));
-    error::int("evbuffer_write", r.map(|n| n as c_int))
+    evbuffer_write_atmost(buf, fd, -1)
 }
 
 /// libevent's `evbuffer_write_atmost`: at most `howmuch` bytes (-1: all).
 #[no_mangle]
 pub extern "C" fn evbuffer_write_atmost(buf: *mut evbuffer, fd: c_int, howmuch: isize) -> c_int {
     let most = usize::try_from(howmuch).unwrap_or(usize::MAX);
-    let r = with_buffer(buf, |b| b.write_atmost(fd, most)).and_then(|r| Ok(r?));
-    error::int("evbuffer_write_atmost", r.map(|n| n as c_int))
+    let r = with_buffer(buf, |b| {
+        // Nothing to write: -1, errno untouched, and no system call, as libevent.
+        (most.min(b.len()) > 0).then(|| b.write_atmost(fd, most))
+    });
+    match r {
+        Ok(None) => -1,
+        Ok(Some(r)) => io_int("evbuffer_write_atmost", Ok(r)),
+        Err(e) => error::int("evbuffer_write_atmost", Err(e)),
+    }
+}
+
+/// Where libevent's `evbuffer_add_printf` puts what it formatted: `printf.c` formats, this
+/// places the bytes (whole, in one chunk with room for them and a NUL). 0, or -1.
+#[no_mangle]
+pub extern "C" fn evscope_evbuffer_add_printed(
+    buf: *mut evbuffer,
+    p: *const c_void,
+    len: usize,
+) -> c_int {
+    let r = data(p, len).and_then(|d| with_buffer(buf, |b| b.add_printf(d)));
+    error::int("evbuffer_add_printf", r.map(|()| 0))
 }
 
 /// libevent's `evbuffer_enable_locking`: one thread per base here, so no lock is needed.

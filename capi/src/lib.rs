@@ -13,6 +13,7 @@
 
 mod base;
 mod buffer;
+mod buffer_iovec;
 mod bufferevent;
 mod compat;
 mod dump;

@@ -83,6 +83,7 @@ scenarios![
     event_active,
     event_lifecycle,
     evbuffer_basic,
+    evbuffer_chains,
     evbuffer_peek,
     evbuffer_readln,
     evbuffer_search,

@@ -203,3 +203,34 @@ pub(crate) fn read_into<T>(p: *const T, out: &mut T) -> bool {
     *out = unsafe { p.read_unaligned() };
     true
 }
+
+/// The `n` `T`s of the C array at `p` (None for a NULL or misaligned `p` with a count).
+pub(crate) fn array<'a, T>(p: *const T, n: usize) -> Option<&'a [T]> {
+    if n == 0 {
+        return Some(&[]);
+    }
+    if p.is_null() || !p.is_aligned() || too_many::<T>(n) {
+        return None;
+    }
+    // SAFETY: non-null and aligned, and the C caller promises `n` readable `T`s at `p` for the
+    // call (e.g. `evbuffer_commit_space(buf, vec, n_vecs)`).
+    Some(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
+/// The `n` writable `T`s of the C array at `p` (None for a NULL or misaligned `p` with a count).
+pub(crate) fn array_mut<'a, T>(p: *mut T, n: usize) -> Option<&'a mut [T]> {
+    if n == 0 {
+        return Some(&mut []);
+    }
+    if p.is_null() || !p.is_aligned() || too_many::<T>(n) {
+        return None;
+    }
+    // SAFETY: non-null and aligned, and the C caller promises room for `n` `T`s at `p` that
+    // nothing else touches during the call (e.g. `evbuffer_peek(buf, len, NULL, vec, n_vec)`).
+    Some(unsafe { std::slice::from_raw_parts_mut(p, n) })
+}
+
+/// More `T`s than a slice can hold.
+fn too_many<T>(n: usize) -> bool {
+    n > isize::MAX as usize / std::mem::size_of::<T>().max(1)
+}

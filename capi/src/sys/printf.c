@@ -9,7 +9,8 @@
 #include <stdlib.h>
 
 struct evbuffer;
-int evbuffer_add(struct evbuffer *buf, const void *data, size_t len);
+/* buffer.rs: puts the formatted bytes where libevent's evbuffer_add_vprintf puts them. */
+int evscope_evbuffer_add_printed(struct evbuffer *buf, const void *data, size_t len);
 
 #define HIDDEN __attribute__((visibility("hidden")))
 
@@ -25,7 +26,7 @@ HIDDEN int evscope_evbuffer_add_vprintf(struct evbuffer *buf, const char *fmt, v
 	}
 	int r;
 	if ((size_t)n < sizeof small) {
-		r = evbuffer_add(buf, small, (size_t)n);
+		r = evscope_evbuffer_add_printed(buf, small, (size_t)n);
 	} else {
 		char *big = malloc((size_t)n + 1);
 		if (big == NULL) {
@@ -33,7 +34,7 @@ HIDDEN int evscope_evbuffer_add_vprintf(struct evbuffer *buf, const char *fmt, v
 			return -1;
 		}
 		vsnprintf(big, (size_t)n + 1, fmt, again);
-		r = evbuffer_add(buf, big, (size_t)n);
+		r = evscope_evbuffer_add_printed(buf, big, (size_t)n);
 		free(big);
 	}
 	va_end(again);
