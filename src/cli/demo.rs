@@ -167,13 +167,14 @@ fn headless(
     let mut base = EventBase::with_backend(kind)?;
     let file = match record {
         Some(path) => {
-            let file = TraceFile::create(path)?;
-            base.set_observer(Box::new(Recorder::new(file.clone()).program(&source(demo))));
-            // Stopped early, the run leaves no half-written trace and no temporary file.
+            // Stopped early, the run leaves no half-written trace and no temporary file
+            // (watched before the temporary file exists, so no signal comes in between).
             cleanup::exit_on_signals(format!(
                 "the trace {} was not written (a file there is left as it was)",
                 path.display()
             ))?;
+            let file = TraceFile::create(path)?;
+            base.set_observer(Box::new(Recorder::new(file.clone()).program(&source(demo))));
             Some(file)
         }
         None => None,

@@ -34,12 +34,13 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     atomic::refuse_same(&args.file, &args.output, "-o")?;
     let reader = Reader::open(&args.file).map_err(at)?;
     let shown = args.output.display();
-    let out =
-        AtomicFile::create(&args.output).map_err(|e| format!("cannot create {shown}: {e}"))?;
-    // Stopped early, the export leaves no half-written file and no temporary behind.
+    // Stopped early, the export leaves no half-written file and no temporary behind (watched
+    // before the temporary file exists, so no signal comes in between).
     cleanup::exit_on_signals(format!(
         "{shown} was not written (a file there is left as it was)"
     ))?;
+    let out =
+        AtomicFile::create(&args.output).map_err(|e| format!("cannot create {shown}: {e}"))?;
     let mut w = BufWriter::new(out);
     let n = match args.format {
         Format::Chrome => export::chrome(reader, &mut w).map_err(at)?,
