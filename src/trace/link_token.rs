@@ -2,7 +2,7 @@
 //!
 //! A loopback port is open to every local user, so a program listening with
 //! `EVSCOPE_TRACE=tcp:127.0.0.1:PORT` makes a random token and writes it to a file only its own
-//! user can read: `link-tcp-PORT.token` in `$XDG_RUNTIME_DIR/evscope/`, or, without
+//! user can read: `link-tcp-PORT.token` in `$XDG_RUNTIME_DIR/evscope/`, or, without a private
 //! `XDG_RUNTIME_DIR`, in `evscope-UID/` under the temporary directory (both directories mode
 //! 0700, the file 0600). `evscope attach 127.0.0.1:PORT` reads it from there; a viewer's first
 //! line is `{"auth":"TOKEN"}`, and without the right token the program sends nothing and obeys
@@ -189,12 +189,16 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Where the token of a link on `port` is kept, most preferred first.
+/// Where the token of a link on `port` is kept, most preferred first. `$XDG_RUNTIME_DIR` counts
+/// only when it is a directory of this user that nobody else may write to (anyone who may could
+/// swap our directory inside it for one of theirs).
 pub fn token_paths(port: u16) -> Vec<PathBuf> {
     let name = format!("link-tcp-{port}.token");
     let mut dirs = Vec::new();
     if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
-        if run.is_absolute() && run.is_dir() {
+        let ours = fs::metadata(&run)
+            .is_ok_and(|m| m.is_dir() && m.uid() == euid() && m.mode() & 0o022 == 0);
+        if run.is_absolute() && ours {
             dirs.push(run.join("evscope"));
         }
     }
