@@ -29,7 +29,7 @@ fn locate(key: usize) -> Result<Place> {
     let of_bev = handles::with(|h| {
         Ok(match h.buf_mut(key)?.data {
             BufData::Owned(_) => None,
-            BufData::OfBev { bev, output } => Some((bev, output)),
+            BufData::OfBev { bev, output, .. } => Some((bev, output)),
         })
     })?;
     match of_bev {
@@ -44,6 +44,36 @@ fn locate(key: usize) -> Result<Place> {
             })
         }
     }
+}
+
+/// Which ends of `buf` refuse the program's changes, (start, end): libevent freezes a
+/// bufferevent's input at its end and its output at its start (`evbuffer_freeze`), so a call
+/// that would add to the one or take from the other returns -1, until
+/// `bufferevent_socket_connect` thaws them.
+pub(crate) fn frozen(buf: *const evbuffer) -> Result<(bool, bool)> {
+    handles::with(|h| {
+        Ok(match h.buf_mut(buf as usize)?.data {
+            BufData::OfBev {
+                output,
+                frozen: true,
+                ..
+            } => (output, !output),
+            _ => (false, false),
+        })
+    })
+}
+
+/// libevent's `bufferevent_setfd` (which `bufferevent_socket_connect` calls) thaws the
+/// bufferevent's buffers for good.
+pub(crate) fn thaw(input: usize, output: usize) -> Result<()> {
+    handles::with(|h| {
+        for key in [input, output] {
+            if let BufData::OfBev { frozen, .. } = &mut h.buf_mut(key)?.data {
+                *frozen = false;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Runs `f` on the buffer `buf`, wherever its bytes are.
@@ -185,25 +215,40 @@ pub extern "C" fn evbuffer_get_contiguous_space(buf: *const evbuffer) -> usize {
 /// libevent's `evbuffer_add`: append a copy of `len` bytes.
 #[no_mangle]
 pub extern "C" fn evbuffer_add(buf: *mut evbuffer, p: *const c_void, len: usize) -> c_int {
-    let r = data(p, len).and_then(|d| with_buffer(buf, |b| b.add(d)));
-    error::int("evbuffer_add", r.map(|()| 0))
+    let r = (|| {
+        if frozen(buf)?.1 {
+            return Ok(-1);
+        }
+        let d = data(p, len)?;
+        with_buffer(buf, |b| b.add(d)).map(|()| 0)
+    })();
+    error::int("evbuffer_add", r)
 }
 
 /// libevent's `evbuffer_prepend`.
 #[no_mangle]
 pub extern "C" fn evbuffer_prepend(buf: *mut evbuffer, p: *const c_void, len: usize) -> c_int {
-    let r = data(p, len).and_then(|d| with_buffer(buf, |b| b.prepend(d)));
-    error::int("evbuffer_prepend", r.map(|()| 0))
+    let r = (|| {
+        if len > 0 && frozen(buf)?.0 {
+            return Ok(-1);
+        }
+        let d = data(p, len)?;
+        with_buffer(buf, |b| b.prepend(d)).map(|()| 0)
+    })();
+    error::int("evbuffer_prepend", r)
 }
 
 /// Moves everything from `src` to `dst` (both checked first, so nothing is lost); its chain
 /// moves whole, as libevent moves it. The same buffer on both sides: nothing to do.
-fn move_all(dst: *mut evbuffer, src: *mut evbuffer, front: bool) -> Result<()> {
-    if dst == src {
-        locate(dst as usize)?;
-        return Ok(());
-    }
+fn move_all(dst: *mut evbuffer, src: *mut evbuffer, front: bool) -> Result<c_int> {
     locate(dst as usize)?;
+    if dst == src || with_buffer(src, |s| s.is_empty())? {
+        return Ok(0);
+    }
+    let (dst_start, dst_end) = frozen(dst)?;
+    if frozen(src)?.0 || if front { dst_start } else { dst_end } {
+        return Ok(-1);
+    }
     let mut moved = take_all(src)?;
     let r = with_buffer(dst, |d| {
         if front {
@@ -218,29 +263,38 @@ fn move_all(dst: *mut evbuffer, src: *mut evbuffer, front: bool) -> Result<()> {
             s.add_buffer(&mut moved);
         });
     }
-    r
+    r.map(|()| 0)
 }
 
 /// libevent's `evbuffer_add_buffer`: move all of `src` to the end of `dst`.
 #[no_mangle]
 pub extern "C" fn evbuffer_add_buffer(dst: *mut evbuffer, src: *mut evbuffer) -> c_int {
-    error::int("evbuffer_add_buffer", move_all(dst, src, false).map(|()| 0))
+    error::int("evbuffer_add_buffer", move_all(dst, src, false))
 }
 
 /// libevent's `evbuffer_prepend_buffer`: move all of `src` to the front of `dst`.
 #[no_mangle]
 pub extern "C" fn evbuffer_prepend_buffer(dst: *mut evbuffer, src: *mut evbuffer) -> c_int {
-    error::int(
-        "evbuffer_prepend_buffer",
-        move_all(dst, src, true).map(|()| 0),
-    )
+    error::int("evbuffer_prepend_buffer", move_all(dst, src, true))
 }
 
 /// libevent's `evbuffer_remove`: take up to `len` bytes into `p`; returns how many.
 #[no_mangle]
 pub extern "C" fn evbuffer_remove(buf: *mut evbuffer, p: *mut c_void, len: usize) -> c_int {
-    let r = data_mut(p, len).and_then(|out| with_buffer(buf, |b| b.remove(out)));
-    error::int("evbuffer_remove", r.map(|n| n as c_int))
+    let r = (|| {
+        if frozen_for_taking(buf, 0, len)? {
+            return Ok(-1);
+        }
+        let out = data_mut(p, len)?;
+        with_buffer(buf, |b| b.remove(out) as c_int)
+    })();
+    error::int("evbuffer_remove", r)
+}
+
+/// True when taking up to `len` bytes from `pos` on out of `buf` is refused: something to take
+/// from a buffer frozen at its start (libevent's `evbuffer_copyout_from`).
+fn frozen_for_taking(buf: *const evbuffer, pos: usize, len: usize) -> Result<bool> {
+    Ok(frozen(buf)?.0 && len > 0 && with_buffer(buf, |b| b.len() > pos)?)
 }
 
 /// libevent's `evbuffer_remove_buffer`: move up to `len` bytes from `src` to `dst`.
@@ -251,9 +305,12 @@ pub extern "C" fn evbuffer_remove_buffer(
     len: usize,
 ) -> c_int {
     let r = (|| {
-        if dst == src {
-            locate(dst as usize)?;
+        locate(dst as usize)?;
+        if dst == src || len == 0 {
             return Ok(0);
+        }
+        if frozen(dst)?.1 || frozen(src)?.0 {
+            return Ok(-1);
         }
         if let Some(n) = with_two(src, dst, |s, d| s.remove_buffer(d, len))? {
             return Ok(n as c_int);
@@ -315,17 +372,26 @@ fn with_two<R>(
 /// libevent's `evbuffer_drain`: drop up to `len` bytes from the front.
 #[no_mangle]
 pub extern "C" fn evbuffer_drain(buf: *mut evbuffer, len: usize) -> c_int {
-    error::int(
-        "evbuffer_drain",
-        with_buffer(buf, |b| b.drain(len)).map(|_| 0),
-    )
+    let r = (|| {
+        if frozen(buf)?.0 && with_buffer(buf, |b| !b.is_empty())? {
+            return Ok(-1);
+        }
+        with_buffer(buf, |b| b.drain(len)).map(|_| 0)
+    })();
+    error::int("evbuffer_drain", r)
 }
 
 /// libevent's `evbuffer_copyout`: copy up to `len` bytes without removing them.
 #[no_mangle]
 pub extern "C" fn evbuffer_copyout(buf: *mut evbuffer, p: *mut c_void, len: usize) -> isize {
-    let r = data_mut(p, len).and_then(|out| with_buffer(buf, |b| b.copyout(out)));
-    error::int("evbuffer_copyout", r.map(|n| n as c_int)) as isize
+    let r = (|| {
+        if frozen_for_taking(buf, 0, len)? {
+            return Ok(-1);
+        }
+        let out = data_mut(p, len)?;
+        with_buffer(buf, |b| b.copyout(out) as c_int)
+    })();
+    error::int("evbuffer_copyout", r) as isize
 }
 
 /// libevent's `evbuffer_copyout_from`: like `evbuffer_copyout`, from a position.
@@ -337,10 +403,13 @@ pub extern "C" fn evbuffer_copyout_from(
     len: usize,
 ) -> isize {
     let r = start_of(pos).and_then(|from| {
+        if frozen_for_taking(buf, from, len)? {
+            return Ok(-1);
+        }
         let out = data_mut(p, len)?;
-        with_buffer(buf, |b| b.copyout_from(from, out))
+        with_buffer(buf, |b| b.copyout_from(from, out) as c_int)
     });
-    error::int("evbuffer_copyout_from", r.map(|n| n as c_int)) as isize
+    error::int("evbuffer_copyout_from", r) as isize
 }
 
 /// libevent's `evbuffer_readln`: one line without its ending, `malloc`ed for the caller to
@@ -351,7 +420,12 @@ pub extern "C" fn evbuffer_readln(
     n_read_out: *mut usize,
     style: c_int,
 ) -> *mut c_char {
-    let r = eol_style(style).and_then(|style| with_buffer(buf, |b| b.readln(style)));
+    let r = eol_style(style).and_then(|style| {
+        if frozen(buf)?.0 {
+            return Ok(None);
+        }
+        with_buffer(buf, |b| b.readln(style))
+    });
     match r {
         Ok(Some(line)) => {
             mem::write_out(n_read_out, line.len());
@@ -363,6 +437,7 @@ pub extern "C" fn evbuffer_readln(
         }
         Err(e) => {
             error::report("evbuffer_readln", &e);
+            mem::write_out(n_read_out, 0);
             std::ptr::null_mut()
         }
     }
@@ -493,7 +568,11 @@ pub extern "C" fn evbuffer_expand(buf: *mut evbuffer, len: usize) -> c_int {
 #[no_mangle]
 pub extern "C" fn evbuffer_read(buf: *mut evbuffer, fd: c_int, howmuch: c_int) -> c_int {
     let want = usize::try_from(howmuch).unwrap_or(evscope::ev::MAX_READ);
-    io_int("evbuffer_read", with_buffer(buf, |b| b.read_from(fd, want)))
+    match frozen(buf) {
+        Ok((_, true)) => -1,
+        Ok(_) => io_int("evbuffer_read", with_buffer(buf, |b| b.read_from(fd, want))),
+        Err(e) => error::int("evbuffer_read", Err(e)),
+    }
 }
 
 /// A read's or write's result as libevent gives it: the count, or -1 with `errno` set and
@@ -519,9 +598,11 @@ pub extern "C" fn evbuffer_write(buf: *mut evbuffer, fd: c_int) -> c_int {
 #[no_mangle]
 pub extern "C" fn evbuffer_write_atmost(buf: *mut evbuffer, fd: c_int, howmuch: isize) -> c_int {
     let most = usize::try_from(howmuch).unwrap_or(usize::MAX);
-    let r = with_buffer(buf, |b| {
-        // Nothing to write: -1, errno untouched, and no system call, as libevent.
-        (most.min(b.len()) > 0).then(|| b.write_atmost(fd, most))
+    let r = frozen(buf).and_then(|(start, _)| {
+        with_buffer(buf, |b| {
+            // Nothing to write: -1, errno untouched, and no system call, as libevent.
+            (!start && most.min(b.len()) > 0).then(|| b.write_atmost(fd, most))
+        })
     });
     match r {
         Ok(None) => -1,
@@ -538,8 +619,14 @@ pub extern "C" fn evscope_evbuffer_add_printed(
     p: *const c_void,
     len: usize,
 ) -> c_int {
-    let r = data(p, len).and_then(|d| with_buffer(buf, |b| b.add_printf(d)));
-    error::int("evbuffer_add_printf", r.map(|()| 0))
+    let r = (|| {
+        if frozen(buf)?.1 {
+            return Ok(-1);
+        }
+        let d = data(p, len)?;
+        with_buffer(buf, |b| b.add_printf(d)).map(|()| 0)
+    })();
+    error::int("evbuffer_add_printf", r)
 }
 
 /// libevent's `evbuffer_enable_locking`: one thread per base here, so no lock is needed.

@@ -7,7 +7,7 @@ use std::os::raw::{c_int, c_void};
 
 use evscope::ev::Evbuffer;
 
-use crate::buffer::with_buffer;
+use crate::buffer::{frozen, with_buffer};
 use crate::error::{self, CError, Result};
 use crate::sys::mem;
 use crate::types::{evbuffer, evbuffer_ptr};
@@ -116,8 +116,9 @@ pub extern "C" fn evbuffer_peek(
     error::int("evbuffer_peek", r)
 }
 
-/// libevent's `evbuffer_reserve_space`: free space for `size` bytes, in one extent (`n_vecs`
-/// 1) or at most `n_vecs`; returns how many extents were filled in, -1 on failure.
+/// libevent's `evbuffer_reserve_space`: free space for `size` bytes, in one extent when
+/// `n_vecs` is 1, else in at most `n_vecs`; returns how many extents were filled in, -1 on
+/// failure (also for a bufferevent's input, which libevent keeps frozen).
 #[no_mangle]
 pub extern "C" fn evbuffer_reserve_space(
     buf: *mut evbuffer,
@@ -128,7 +129,7 @@ pub extern "C" fn evbuffer_reserve_space(
     let (Ok(size), Ok(n)) = (usize::try_from(size), usize::try_from(n_vecs)) else {
         return -1;
     };
-    if n == 0 {
+    if n == 0 || frozen(buf).is_ok_and(|(_, end)| end) {
         return -1;
     }
     let r = vecs(vec, n).and_then(|out| {
@@ -156,6 +157,9 @@ pub extern "C" fn evbuffer_commit_space(
     n_vecs: c_int,
 ) -> c_int {
     let r = (|| {
+        if frozen(buf)?.1 {
+            return Ok(-1);
+        }
         let n = usize::try_from(n_vecs).unwrap_or(0);
         let given = mem::array(vec.cast_const(), n)
             .ok_or(CError::Invalid("the evbuffer_iovec array is NULL".into()))?;
@@ -187,6 +191,11 @@ pub extern "C" fn evbuffer_add_iovec(
             .ok_or(CError::Invalid(
                 "an evbuffer_iovec's iov_base is NULL".into(),
             ))?;
+        if frozen(buf)?.1 {
+            // libevent makes the room, then its first evbuffer_add is refused.
+            let total = pieces.iter().map(|p| p.len()).sum();
+            return with_buffer(buf, |b| b.reserve_space(total, 2).map_or(0, |_| 0));
+        }
         with_buffer(buf, |b| b.add_iovec(&pieces))
     })();
     r.unwrap_or_else(|e| {

@@ -609,7 +609,15 @@ pub extern "C" fn bufferevent_socket_connect(
 ) -> c_int {
     let r = mem::read_sockaddr(sa, socklen)
         .ok_or(CError::Invalid("not an IPv4 or IPv6 address".into()))
-        .and_then(|addr| on_bev(bev, |b, id| b.bufferevent_socket_connect(id, addr)));
+        .and_then(|addr| on_bev(bev, |b, id| b.bufferevent_socket_connect(id, addr)))
+        .and_then(|()| {
+            // libevent's connect ends in bufferevent_setfd, which thaws the buffers.
+            let (input, output) = handles::with(|h| {
+                let b = h.bev(bev as usize)?;
+                Ok((b.input, b.output))
+            })?;
+            crate::buffer::thaw(input, output)
+        });
     error::int("bufferevent_socket_connect", r.map(|()| 0))
 }
 

@@ -198,8 +198,14 @@ impl BevEntry {
 pub(crate) enum BufData {
     /// Made by `evbuffer_new`: the bytes live here.
     Owned(Evbuffer),
-    /// A bufferevent's input or output: the bytes live in the engine.
-    OfBev { bev: usize, output: bool },
+    /// A bufferevent's input or output: the bytes live in the engine. `frozen`: libevent's
+    /// `evbuffer_freeze` of a bufferevent's buffers (the program may not add to its input nor
+    /// take from its output), which lasts until `bufferevent_socket_connect`.
+    OfBev {
+        bev: usize,
+        output: bool,
+        frozen: bool,
+    },
 }
 
 /// `struct evbuffer *`.
@@ -496,7 +502,11 @@ impl Handles {
             self.bufs.insert(
                 k,
                 BufEntry {
-                    data: BufData::OfBev { bev: key, output },
+                    data: BufData::OfBev {
+                        bev: key,
+                        output,
+                        frozen: true,
+                    },
                     _token: t,
                 },
             );

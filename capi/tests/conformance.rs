@@ -84,6 +84,7 @@ scenarios![
     event_lifecycle,
     evbuffer_basic,
     evbuffer_chains,
+    evbuffer_frozen,
     evbuffer_peek,
     evbuffer_readln,
     evbuffer_search,
