@@ -228,6 +228,14 @@ fn check_private_dir(dir: &Path) -> io::Result<()> {
     if meta.mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     }
+    // Whoever may rename entries of the directory above could swap this one for theirs.
+    if let Some(above) = dir.parent().and_then(|p| fs::metadata(p).ok()) {
+        let sticky = above.mode() & 0o1000 != 0;
+        let owner_ok = above.uid() == euid() || above.uid() == 0;
+        if !owner_ok || (above.mode() & 0o022 != 0 && !sticky) {
+            return refuse("others may rename entries of the directory it is in".into());
+        }
+    }
     Ok(())
 }
 
