@@ -182,7 +182,11 @@ fn the_dashboard_stopped_by_a_signal_or_a_closed_terminal_leaves_no_temporary_di
         return Ok(());
     }
     let ticker = example("ticker")?;
-    for (ending, status) in [("TERM", "143"), ("HUP", "129"), ("a closed terminal", "")] {
+    for (tag, ending, status) in [
+        ("run-term", "TERM", "143"),
+        ("run-hup", "HUP", "129"),
+        ("run-closed", "a closed terminal", ""),
+    ] {
         let tmp = tempfile::tempdir()?;
         let pid_file = tempfile::NamedTempFile::new()?;
         // The inner shell writes its pid, then becomes evscope.
@@ -193,7 +197,8 @@ fn the_dashboard_stopped_by_a_signal_or_a_closed_terminal_leaves_no_temporary_di
             evscope_bin().display(),
             ticker.display()
         );
-        let t = Tmux::start("run-signal", 100, 30, &cmd)?;
+        // A tmux server of its own each time: one that is shutting down is never reused.
+        let t = Tmux::start(tag, 100, 30, &cmd)?;
         t.wait_for(|s| s.contains("run ticker"))?;
         assert!(
             !names(tmp.path())?.is_empty(),
