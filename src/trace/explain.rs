@@ -327,10 +327,19 @@ impl Explainer {
                 let _ = write!(o, "{} {text}", if zh { "注：" } else { "note:" });
             }
             Body::Dropped { count } => {
+                // Written by a lossy recorder whose sink fell behind, or by a live link for a
+                // viewer that fell behind while the program ran free: either way, not shown.
                 if zh {
-                    let _ = write!(o, "此处丢弃了 {count} 条记录（有损记录模式）");
+                    let _ = write!(
+                        o,
+                        "此处跳过了 {count} 条记录（记录跟不上程序：有损记录，或查看器落后）"
+                    );
                 } else {
-                    let _ = write!(o, "{count} records were dropped here (lossy recording)");
+                    let _ = write!(
+                        o,
+                        "{count} records were skipped here (the recording could not keep up: a \
+                         lossy recorder, or a viewer that fell behind)"
+                    );
                 }
             }
         }
