@@ -158,9 +158,9 @@ pub(crate) enum Deferred {
     /// Finish freeing a bufferevent: free its events and close its socket
     /// (libevent's `bufferevent_finalize_cb_`).
     FinalizeBev(super::handle::BevId),
-    /// Run a bufferevent's read callback again: its input is still at the read high watermark
-    /// (libevent's `bufferevent_inbuf_wm_check`).
-    BevReadcb(super::handle::BevId),
+    /// Run a bufferevent's pending read, write and event callbacks (libevent's
+    /// `bufferevent_run_deferred_callbacks_locked`, one per bufferevent, queued once at a time).
+    BevCallbacks(super::handle::BevId),
     /// Tell a bufferevent's event callback what happened during a call the program made
     /// (libevent's deferred `bufferevent_run_eventcb_`, e.g. a connect refused at once).
     BevEvent(super::handle::BevId, super::flags::BevEvents),

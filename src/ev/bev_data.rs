@@ -4,6 +4,7 @@
 use std::os::fd::{OwnedFd, RawFd};
 use std::time::Duration;
 
+use super::bev_defer::PendingCbs;
 use super::buffer::Evbuffer;
 use super::bufferevent::{BevDataCb, BevEventCb, BevOptions};
 use super::flags::What;
@@ -52,9 +53,15 @@ pub(crate) struct BevData {
     pub write_ev: Option<EventId>,
     pub readcb: Option<BevDataCb>,
     pub writecb: Option<BevDataCb>,
+    /// The read callback is out of its slot, running.
+    pub readcb_running: bool,
     /// The write callback is out of its slot, running.
     pub writecb_running: bool,
+    /// The event callback is out of its slot, running.
+    pub eventcb_running: bool,
     pub eventcb: Option<BevEventCb>,
+    /// Callbacks waiting for its deferred callback (with `BEV_OPT_DEFER_CALLBACKS`).
+    pub pending: PendingCbs,
     /// Bumped by `setcb`, so a callback taken out to run is not put back over new ones.
     pub cb_epoch: u32,
     pub enabled: What,
@@ -80,8 +87,9 @@ pub(crate) struct BevData {
     pub closing: bool,
     /// The `BEV_OPT_*` options it was made with.
     pub options: BevOptions,
-    /// Callbacks of its own now running (libevent's reference count less the program's own):
-    /// a `bufferevent_free` inside one of them takes effect when the last returns.
+    /// Callbacks of its own now running, and its queued deferred callback (libevent's reference
+    /// count less the program's own): a `bufferevent_free` meanwhile takes effect when the last
+    /// is done.
     pub refs: u32,
     /// `bufferevent_free` was called while `refs` > 0: the handle stays valid until they end.
     pub freed: bool,
@@ -92,10 +100,10 @@ pub(crate) struct BevData {
     pub last_levels: Option<BufferLevels>,
     /// The kernel's queue sizes as last sampled, and the loop iteration they were sampled in.
     pub kernel: KernelSample,
-    /// The other end of a `bufferevent_pair`, and the pair's internal event.
+    /// One end of a `bufferevent_pair` (libevent's `BEV_IS_PAIR`).
+    pub pair: bool,
+    /// The pair's other end, until either end's last reference goes (libevent's `partner`).
     pub partner: Option<BevId>,
-    pub pair_ev: Option<EventId>,
-    pub pair_eof_due: bool,
 }
 
 impl BevData {
@@ -111,8 +119,11 @@ impl BevData {
             write_ev: None,
             readcb: None,
             writecb: None,
+            readcb_running: false,
             writecb_running: false,
+            eventcb_running: false,
             eventcb: None,
+            pending: PendingCbs::default(),
             cb_epoch: 0,
             enabled: What::WRITE,
             read_low: 0,
@@ -135,10 +146,42 @@ impl BevData {
             finalizing: false,
             last_levels: None,
             kernel: KernelSample::default(),
+            pair: false,
             partner: None,
-            pair_ev: None,
-            pair_eof_due: false,
         }
+    }
+
+    /// Sets the three callbacks (libevent's `bufferevent_setcb`; all `None` when freed). One
+    /// taken out of its slot to run is not put back over these, and no longer counts as set.
+    pub(crate) fn set_cbs(
+        &mut self,
+        readcb: Option<BevDataCb>,
+        writecb: Option<BevDataCb>,
+        eventcb: Option<BevEventCb>,
+    ) {
+        self.readcb = readcb;
+        self.writecb = writecb;
+        self.eventcb = eventcb;
+        self.readcb_running = false;
+        self.writecb_running = false;
+        self.eventcb_running = false;
+        self.cb_epoch = self.cb_epoch.wrapping_add(1);
+    }
+
+    /// Whether it has a read callback: in its slot, or out of it and running (libevent's
+    /// `bufev->readcb` stays set while it runs).
+    pub(crate) fn has_readcb(&self) -> bool {
+        self.readcb.is_some() || self.readcb_running
+    }
+
+    /// Whether it has a write callback (see [`BevData::has_readcb`]).
+    pub(crate) fn has_writecb(&self) -> bool {
+        self.writecb.is_some() || self.writecb_running
+    }
+
+    /// Whether it has an event callback (see [`BevData::has_readcb`]).
+    pub(crate) fn has_eventcb(&self) -> bool {
+        self.eventcb.is_some() || self.eventcb_running
     }
 
     /// The internal event of `dir` (`ev_read` / `ev_write`), once there is a socket.

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use super::base::{Deferred, EventBase};
 use super::bev_data::{Dir, KernelSample, Shutdown};
+use super::bev_defer::BevCb;
 use super::bufferevent::{BevOptions, LINGER};
 use super::flags::{BevEvents, What};
 use super::handle::BevId;
@@ -120,16 +121,20 @@ impl EventBase {
     }
 
     /// The input is below the read high watermark: read again if reading is enabled (libevent
-    /// adds the read event each time, restarting its timeout).
+    /// enables reading each time: a socket adds the read event, restarting its timeout; a pair
+    /// end takes what its partner has waiting).
     pub(crate) fn bev_unsuspend_read(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
         b.read_suspended = false;
-        if b.enabled.contains(What::READ) && b.partner.is_none() {
-            if let Err(e) = self.bev_add(id, Dir::Read, BevWhy::ReadResumed) {
-                self.bev_fail_add(id, Dir::Read, &e);
-            }
+        if !b.enabled.contains(What::READ) {
+            return;
+        }
+        if b.pair {
+            self.bev_pair_enable(id, What::READ);
+        } else if let Err(e) = self.bev_add(id, Dir::Read, BevWhy::ReadResumed) {
+            self.bev_fail_add(id, Dir::Read, &e);
         }
     }
 
@@ -159,8 +164,8 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        if b.partner.is_some() {
-            self.bev_pair_kick(id);
+        if b.pair {
+            self.bev_pair_output_added(id);
             return;
         }
         if b.output.is_empty() || !b.enabled.contains(What::WRITE) || b.fd.is_none() {
@@ -200,7 +205,6 @@ impl EventBase {
     pub(crate) fn bev_input_changed(&mut self, id: BevId) {
         self.bev_input_watermark(id);
         self.bev_report(id);
-        self.bev_pair_kick(id);
     }
 
     /// Writes at most `most` bytes of the output: `sendmsg` with `MSG_NOSIGNAL` on a socket
@@ -272,7 +276,7 @@ impl EventBase {
         if b.shutdown != Shutdown::WhenDrained || !b.output.is_empty() || b.connecting {
             return;
         }
-        if b.partner.is_some() || b.pair_ev.is_some() {
+        if b.pair {
             self.bev_pair_shutdown(id);
             return;
         }
@@ -573,11 +577,21 @@ impl EventBase {
         }
     }
 
-    /// Runs the read callback, taken out of its slot so it may do anything, even free the
-    /// bufferevent (libevent's `bufferevent_run_readcb_`). If the input is still at the high
-    /// watermark afterwards, the read callback runs again from the active queue
-    /// (`bufferevent_inbuf_wm_check`): reading is suspended, so only the program can drain it.
+    /// Runs the read callback (libevent's `bufferevent_run_readcb_`): at once, or with
+    /// [`BevOptions::DEFER_CALLBACKS`] later from the bufferevent's deferred callback.
     pub(crate) fn bev_run_readcb(&mut self, id: BevId) {
+        if self.bev_defers(id) {
+            self.bev_schedule_cb(id, BevCb::Read);
+        } else {
+            self.bev_call_readcb(id);
+        }
+    }
+
+    /// Calls the read callback now, taken out of its slot so it may do anything, even free the
+    /// bufferevent. If the input is still at the high watermark afterwards, the read callback
+    /// runs again, deferred (`bufferevent_inbuf_wm_check`): reading is suspended, so only the
+    /// program can drain it.
+    pub(crate) fn bev_call_readcb(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -585,24 +599,36 @@ impl EventBase {
             return;
         };
         let epoch = b.cb_epoch;
+        b.readcb_running = true;
         b.refs += 1;
         cb(self, id);
         if let Some(b) = self.bev_any(id) {
-            if b.cb_epoch == epoch && b.readcb.is_none() {
-                b.readcb = Some(cb);
+            if b.cb_epoch == epoch {
+                b.readcb_running = false;
+                if b.readcb.is_none() {
+                    b.readcb = Some(cb);
+                }
             }
             let full =
                 b.read_high > 0 && b.enabled.contains(What::READ) && b.input.len() >= b.read_high;
-            if full && b.readcb.is_some() {
-                b.refs += 1;
-                self.defer(Deferred::BevReadcb(id));
+            if full && b.input.len() >= b.read_low {
+                self.bev_schedule_cb(id, BevCb::Read);
             }
         }
         self.bev_release(id);
     }
 
-    /// Runs the write callback (libevent's `bufferevent_run_writecb_`).
+    /// Runs the write callback (libevent's `bufferevent_run_writecb_`), at once or deferred.
     pub(crate) fn bev_run_writecb(&mut self, id: BevId) {
+        if self.bev_defers(id) {
+            self.bev_schedule_cb(id, BevCb::Write);
+        } else {
+            self.bev_call_writecb(id);
+        }
+    }
+
+    /// Calls the write callback now.
+    pub(crate) fn bev_call_writecb(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -614,20 +640,31 @@ impl EventBase {
         b.refs += 1;
         cb(self, id);
         if let Some(b) = self.bev_any(id) {
-            b.writecb_running = false;
-            if b.cb_epoch == epoch && b.writecb.is_none() {
-                b.writecb = Some(cb);
+            if b.cb_epoch == epoch {
+                b.writecb_running = false;
+                if b.writecb.is_none() {
+                    b.writecb = Some(cb);
+                }
             }
         }
         self.bev_release(id);
     }
 
-    /// Tells the observer, then the event callback, `events` (libevent's
+    /// Tells the observer `events`, then the event callback, at once or deferred (libevent's
     /// `bufferevent_run_eventcb_`).
     pub(crate) fn bev_run_eventcb(&mut self, id: BevId, events: BevEvents) {
         if let Some(o) = self.observer() {
             o.bev_event(id, events);
         }
+        if self.bev_defers(id) {
+            self.bev_schedule_cb(id, BevCb::Event(events));
+        } else {
+            self.bev_call_eventcb(id, events);
+        }
+    }
+
+    /// Calls the event callback now with `events`.
+    pub(crate) fn bev_call_eventcb(&mut self, id: BevId, events: BevEvents) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -635,20 +672,16 @@ impl EventBase {
             return;
         };
         let epoch = b.cb_epoch;
+        b.eventcb_running = true;
         b.refs += 1;
         cb(self, id, events);
         if let Some(b) = self.bev_any(id) {
-            if b.cb_epoch == epoch && b.eventcb.is_none() {
-                b.eventcb = Some(cb);
+            if b.cb_epoch == epoch {
+                b.eventcb_running = false;
+                if b.eventcb.is_none() {
+                    b.eventcb = Some(cb);
+                }
             }
-        }
-        self.bev_release(id);
-    }
-
-    /// A deferred read callback (libevent's `bufferevent_run_deferred_callbacks_locked`).
-    pub(crate) fn bev_deferred_readcb(&mut self, id: BevId) {
-        if self.bev_any(id).is_some_and(|b| !b.finalizing) {
-            self.bev_trigger(id, What::READ);
         }
         self.bev_release(id);
     }
@@ -673,14 +706,12 @@ impl EventBase {
             return;
         };
         b.finalizing = true;
-        b.readcb = None;
-        b.writecb = None;
-        b.eventcb = None;
-        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        b.set_cbs(None, None, None);
         for dir in [Dir::Read, Dir::Write] {
             let stopped = self.bev_del(id, dir, BevWhy::Free);
             debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
         }
+        self.bev_pair_unlink(id);
         self.defer(Deferred::FinalizeBev(id));
     }
 
@@ -720,15 +751,13 @@ impl EventBase {
 
     /// Frees the internal events, closes an owned fd, and tells the observer.
     pub(crate) fn bev_destroy(&mut self, id: BevId) {
+        self.bev_pair_unlink(id);
         let Some(b) = self.bevs.remove(id.index(), id.generation()) else {
             return;
         };
-        for ev in [b.read_ev, b.write_ev, b.pair_ev].into_iter().flatten() {
+        for ev in [b.read_ev, b.write_ev].into_iter().flatten() {
             let freed = self.free(ev);
             debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
-        }
-        if let Some(partner) = b.partner {
-            self.bev_pair_unlink(partner);
         }
         drop(b);
         if let Some(o) = self.observer() {

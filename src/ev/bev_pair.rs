@@ -1,27 +1,26 @@
 //! `bufferevent_pair`: two bufferevents joined in-process, one's output feeding the other's
-//! input, with watermarks and callbacks as over a socket. Data moves (chunks, not bytes) from an
-//! internal event, never inside the caller's code.
+//! input (libevent's `bufferevent_pair.c`). Data moves at once, inside the call that makes it
+//! possible — a write, the reader enabling reading, the reader draining its input below its read
+//! high watermark — and never past that watermark; chunks move, not bytes. The callbacks run
+//! later from the loop: a pair always has [`BevOptions::DEFER_CALLBACKS`].
 
 use super::base::EventBase;
 use super::bev_data::{BevData, Shutdown};
-use super::bufferevent::BevOptions;
-use super::error::Result;
+use super::bufferevent::{BevOptions, FlushMode};
+use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
 use super::handle::BevId;
 
 impl EventBase {
-    /// Two bufferevents connected to each other (libevent's `bufferevent_pair_new`). What one
-    /// writes, the other reads; shutting one's write side down (or freeing it) gives the other
-    /// `EOF`.
-    pub fn bufferevent_pair_new(&mut self, _options: BevOptions) -> Result<(BevId, BevId)> {
-        let a = self.bev_pair_half()?;
-        let b = match self.bev_pair_half() {
-            Ok(b) => b,
-            Err(e) => {
-                self.bev_destroy(a);
-                return Err(e);
-            }
-        };
+    /// Two bufferevents connected to each other (libevent's `bufferevent_pair_new`, which adds
+    /// `BEV_OPT_DEFER_CALLBACKS` to `options`). What one writes, the other reads. Freeing one
+    /// end tells the other nothing, as in libevent; [`EventBase::bufferevent_flush`] with
+    /// [`FlushMode::Finished`] tells it `EOF`, and so does the write side's half-close
+    /// ([`EventBase::bufferevent_shutdown_write`]) once the output has moved.
+    pub fn bufferevent_pair_new(&mut self, options: BevOptions) -> Result<(BevId, BevId)> {
+        let options = options | BevOptions::DEFER_CALLBACKS;
+        let a = self.bev_pair_half(options);
+        let b = self.bev_pair_half(options);
         if let Some(x) = self.bev_any(a) {
             x.partner = Some(b);
         }
@@ -33,121 +32,151 @@ impl EventBase {
         Ok((a, b))
     }
 
-    fn bev_pair_half(&mut self) -> Result<BevId> {
+    fn bev_pair_half(&mut self, options: BevOptions) -> BevId {
         let (index, generation) = self.bevs.insert(BevData::new(String::new()));
         let id = BevId::new(index, generation);
         let label = id.to_string();
+        if let Some(b) = self.bev_any(id) {
+            b.label = label.clone();
+            b.options = options;
+            b.pair = true;
+        }
         if let Some(o) = self.observer() {
             o.bufferevent_new(id, None, &label);
         }
-        let ev = match self.event_new_labeled(
-            None,
-            What::NONE,
-            &format!("{label} pair"),
-            move |base, _ev, _what| base.bev_pair_run(id),
-        ) {
-            Ok(ev) => ev,
-            Err(e) => {
-                self.bev_destroy(id);
-                return Err(e);
-            }
-        };
-        if let Some(b) = self.bev_any(id) {
-            b.label = label;
-            b.pair_ev = Some(ev);
-        }
-        Ok(id)
+        id
     }
 
-    /// Schedules a pair's transfer (nothing for a socket bufferevent).
-    pub(crate) fn bev_pair_kick(&mut self, id: BevId) {
-        if let Some(ev) = self.bev_any(id).and_then(|b| b.pair_ev) {
-            let _ = self.active(ev, What::WRITE);
+    /// The other end of a pair, while both ends live; `None` once it was freed, or for a
+    /// socket bufferevent (libevent's `bufferevent_pair_get_partner`).
+    pub fn bufferevent_pair_get_partner(&self, id: BevId) -> Result<Option<BevId>> {
+        Ok(self.bev_ref(id)?.partner)
+    }
+
+    /// `src` has output for `dst`, and `dst` takes it: `src` writes, `dst` reads and is not
+    /// held at its read high watermark (libevent's `be_pair_wants_to_talk`). A closing end
+    /// takes everything, to discard it.
+    fn bev_pair_wants_to_talk(&self, src: BevId, dst: BevId) -> bool {
+        let (Some(s), Some(d)) = (
+            self.bevs.get(src.index(), src.generation()),
+            self.bevs.get(dst.index(), dst.generation()),
+        ) else {
+            return false;
+        };
+        s.enabled.contains(What::WRITE)
+            && ((d.enabled.contains(What::READ) && !d.read_suspended) || d.closing)
+            && !s.output.is_empty()
+    }
+
+    /// Bytes were added to `id`'s output: hand them over if the partner reads (libevent's
+    /// `be_pair_outbuf_cb`).
+    pub(crate) fn bev_pair_output_added(&mut self, id: BevId) {
+        let Some(partner) = self.bev_any(id).and_then(|b| b.partner) else {
+            return;
+        };
+        if self.bev_pair_wants_to_talk(id, partner) {
+            self.bev_pair_transfer(id, partner, false);
         }
     }
 
-    /// The pair's internal event: deliver a due end of file, then move data both ways.
-    fn bev_pair_run(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
+    /// `id` starts reading and/or writing (from `bufferevent_enable`, or reading resumed below
+    /// the read high watermark): take what the partner has waiting, and give it what `id` has
+    /// (libevent's `be_pair_enable`). Nothing for a socket bufferevent.
+    pub(crate) fn bev_pair_enable(&mut self, id: BevId, what: What) {
+        let Some(partner) = self.bev_any(id).and_then(|b| b.partner) else {
             return;
         };
-        if b.pair_eof_due {
-            b.pair_eof_due = false;
-            b.read_eof = true;
-            b.enabled = b.enabled & !What::READ;
-            let closing = b.closing;
-            self.bev_report(id);
-            if closing {
-                self.bev_maybe_shutdown(id);
-            } else {
-                self.bev_run_eventcb(id, BevEvents::EOF | BevEvents::READING);
-            }
+        if what.contains(What::READ) && self.bev_pair_wants_to_talk(partner, id) {
+            self.bev_pair_transfer(partner, id, false);
         }
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        let Some(partner) = b.partner else {
-            // Nobody left to send to: a closing end has nothing more to do.
-            if b.closing {
-                self.bev_destroy(id);
-            }
-            return;
-        };
-        self.bev_pair_transfer(id, partner);
-        self.bev_pair_transfer(partner, id);
+        if what.contains(What::WRITE) && self.bev_pair_wants_to_talk(id, partner) {
+            self.bev_pair_transfer(id, partner, false);
+        }
     }
 
-    /// Moves `src`'s output into `dst`'s input, up to `dst`'s read high watermark, then runs
-    /// `dst`'s read callback and `src`'s write callback as their watermarks say.
-    fn bev_pair_transfer(&mut self, src: BevId, dst: BevId) {
+    /// Moves `src`'s output into `dst`'s input: up to `dst`'s read high watermark, or (with
+    /// `ignore_wm`, for a flush) all of it when `dst` is already there; then triggers `dst`'s
+    /// read callback and `src`'s write callback as their watermarks say — deferred, so they run
+    /// from the loop (libevent's `be_pair_transfer`). Returns the bytes moved.
+    fn bev_pair_transfer(&mut self, src: BevId, dst: BevId, ignore_wm: bool) -> usize {
         let Some(s) = self.bev_any(src) else {
-            return;
+            return 0;
         };
-        if !s.enabled.contains(What::WRITE) || s.output.is_empty() {
-            return;
-        }
         let mut out = std::mem::take(&mut s.output);
-        let moved = match self.bev_any(dst) {
-            Some(d) if d.enabled.contains(What::READ) || d.closing => {
-                let room = if d.read_high > 0 {
-                    d.read_high.saturating_sub(d.input.len())
-                } else {
-                    usize::MAX
-                };
-                let moved = out.remove_buffer(&mut d.input, room);
-                if d.closing {
-                    let n = d.input.len();
-                    d.input.drain(n);
-                }
-                moved
+        let moved = self.bev_any(dst).and_then(|d| {
+            let held = d.input.len();
+            let n = if d.read_high > 0 && held < d.read_high {
+                out.remove_buffer(&mut d.input, d.read_high - held)
+            } else if d.read_high == 0 || ignore_wm {
+                let n = out.len();
+                d.input.add_buffer(&mut out);
+                n
+            } else {
+                return None;
+            };
+            if d.closing {
+                let all = d.input.len();
+                d.input.drain(all);
             }
-            _ => 0,
-        };
+            Some(n)
+        });
         if let Some(s) = self.bev_any(src) {
             s.output = out;
         }
-        if moved == 0 {
-            return;
-        }
+        let Some(moved) = moved else {
+            return 0;
+        };
+        // The input's watermark callback, as the evbuffer runs it when bytes arrive.
+        self.bev_input_watermark(dst);
         self.bev_report(src);
         self.bev_report(dst);
-        if let Some(d) = self.bev_any(dst) {
-            if !d.closing && d.input.len() >= d.read_low {
-                self.bev_run_readcb(dst);
-            }
+        self.bev_trigger(dst, What::READ);
+        self.bev_trigger(src, What::WRITE);
+        if self.bev_any(src).is_some_and(|s| s.output.is_empty()) {
+            self.bev_maybe_shutdown(src);
         }
-        if let Some(s) = self.bev_any(src) {
-            let (drained, low_reached) = (s.output.is_empty(), s.output.len() <= s.write_low);
-            if low_reached {
-                self.bev_run_writecb(src);
-            }
-            if drained {
-                self.bev_maybe_shutdown(src);
-            }
-        }
+        moved
     }
 
-    /// A pair end's write side is done: the partner reads end of file; a closing end goes.
+    /// `bufferevent_flush` on one end of a pair (libevent's `be_pair_flush`): see
+    /// [`EventBase::bufferevent_flush`].
+    pub(crate) fn bev_pair_flush(
+        &mut self,
+        id: BevId,
+        what: What,
+        mode: FlushMode,
+    ) -> Result<usize> {
+        let Some(partner) = self.bev_ref(id)?.partner else {
+            return Err(Error::Invalid(format!(
+                "{id}: the other end of its pair was freed, so there is nothing to flush to"
+            )));
+        };
+        if mode == FlushMode::Normal {
+            return Ok(0);
+        }
+        let mut moved = 0;
+        if what.contains(What::READ) {
+            moved += self.bev_pair_transfer(partner, id, true);
+        }
+        if what.contains(What::WRITE) {
+            moved += self.bev_pair_transfer(id, partner, true);
+        }
+        if mode == FlushMode::Finished && self.bev_any(partner).is_some() {
+            let mut events = BevEvents::EOF;
+            if what.contains(What::READ) {
+                events |= BevEvents::WRITING;
+            }
+            if what.contains(What::WRITE) {
+                events |= BevEvents::READING;
+            }
+            self.bev_run_eventcb(partner, events);
+        }
+        Ok(moved)
+    }
+
+    /// A pair end's write side is shut down, its output moved (evscope's half-close,
+    /// [`EventBase::bufferevent_shutdown_write`], as over a socket): the partner reads end of
+    /// file; a closing end goes.
     pub(crate) fn bev_pair_shutdown(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
@@ -162,21 +191,38 @@ impl EventBase {
         }
     }
 
-    /// The partner went away: unlink it and deliver end of file.
-    pub(crate) fn bev_pair_unlink(&mut self, id: BevId) {
-        if let Some(b) = self.bev_any(id) {
-            b.partner = None;
-        }
-        self.bev_pair_eof(id);
-    }
-
+    /// The partner shut its write side down: end of file, as a socket reads it (reading is
+    /// disabled, the event callback hears `EOF|READING`).
     fn bev_pair_eof(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        if !b.read_eof {
-            b.pair_eof_due = true;
-            self.bev_pair_kick(id);
+        if b.read_eof {
+            return;
+        }
+        b.read_eof = true;
+        if b.closing {
+            self.bev_maybe_shutdown(id);
+            return;
+        }
+        b.enabled = b.enabled & !What::READ;
+        self.bev_report(id);
+        self.bev_run_eventcb(id, BevEvents::EOF | BevEvents::READING);
+    }
+
+    /// `id`'s last reference is gone: the two ends forget each other (libevent's
+    /// `be_pair_unlink`). The partner is told nothing, as in libevent; what it writes from now on
+    /// stays in its output. A closing partner has nowhere left to send, and goes.
+    pub(crate) fn bev_pair_unlink(&mut self, id: BevId) {
+        let Some(partner) = self.bev_any(id).and_then(|b| b.partner.take()) else {
+            return;
+        };
+        let Some(p) = self.bev_any(partner) else {
+            return;
+        };
+        p.partner = None;
+        if p.closing {
+            self.bev_destroy(partner);
         }
     }
 }

@@ -35,6 +35,10 @@ impl BevOptions {
     pub const NONE: BevOptions = BevOptions(0);
     /// `BEV_OPT_CLOSE_ON_FREE`: the bufferevent owns the fd and closes it when freed.
     pub const CLOSE_ON_FREE: BevOptions = BevOptions(0x01);
+    /// `BEV_OPT_DEFER_CALLBACKS`: the callbacks run later from the loop (from one deferred
+    /// callback per bufferevent), not inside the call that caused them. Every
+    /// `bufferevent_pair` has it.
+    pub const DEFER_CALLBACKS: BevOptions = BevOptions(0x04);
     /// An evscope extension, not in libevent: bytes added to an idle output are written at
     /// once, inside the program's call, and the write event is added only when the socket is
     /// full. Faster (no write event per reply), but not what a libevent program does: by
@@ -186,7 +190,7 @@ impl EventBase {
     /// ECONNREFUSED).
     pub fn bufferevent_socket_connect(&mut self, id: BevId, addr: SocketAddr) -> Result<()> {
         let b = self.bev_mut(id)?;
-        if b.partner.is_some() {
+        if b.pair {
             return Err(Error::Invalid(format!(
                 "{id} is one end of a pair, not a socket"
             )));
@@ -262,11 +266,7 @@ impl EventBase {
         writecb: Option<BevDataCb>,
         eventcb: Option<BevEventCb>,
     ) -> Result<()> {
-        let b = self.bev_mut(id)?;
-        b.readcb = readcb;
-        b.writecb = writecb;
-        b.eventcb = eventcb;
-        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        self.bev_mut(id)?.set_cbs(readcb, writecb, eventcb);
         Ok(())
     }
 
@@ -282,8 +282,8 @@ impl EventBase {
         if b.read_suspended {
             start = start & !What::READ;
         }
-        if b.partner.is_some() {
-            self.bev_pair_kick(id);
+        if b.pair {
+            self.bev_pair_enable(id, start);
         } else {
             self.bev_socket_enable(id, start, BevWhy::Enable)?;
         }
@@ -333,7 +333,6 @@ impl EventBase {
             } else {
                 self.bev_unsuspend_read(id);
             }
-            self.bev_pair_kick(id);
         }
         self.bev_report(id);
         Ok(())
@@ -436,21 +435,17 @@ impl EventBase {
     }
 
     /// libevent's `bufferevent_flush`: for a socket it does nothing and returns 0, as in
-    /// libevent (the write event sends the output). For a pair, the output moves to the other
-    /// end, and [`FlushMode::Finished`] gives it end of file once drained. Returns the bytes
-    /// moved.
+    /// libevent (the write event sends the output). For one end of a pair (`be_pair_flush`),
+    /// [`FlushMode::Flush`] and [`FlushMode::Finished`] move the data `what` names between the
+    /// two ends at once, past the reader's high watermark and whatever is enabled; `Finished`
+    /// then tells the partner's event callback `EOF` (with `READING` for `WRITE`, `WRITING` for
+    /// `READ`), leaving what it has enabled as it was. An end whose partner was freed gives an
+    /// error (libevent: -1). Returns the bytes moved.
     pub fn bufferevent_flush(&mut self, id: BevId, what: What, mode: FlushMode) -> Result<usize> {
-        let b = self.bev_ref(id)?;
-        if !what.contains(What::WRITE) || b.partner.is_none() {
-            return Ok(0);
+        if self.bev_ref(id)?.pair {
+            return self.bev_pair_flush(id, what, mode);
         }
-        let before = b.output.len();
-        self.bev_pair_kick(id);
-        if mode == FlushMode::Finished {
-            self.bufferevent_shutdown_write(id)?;
-        }
-        let after = self.bev_any(id).map_or(0, |b| b.output.len());
-        Ok(before.saturating_sub(after))
+        Ok(0)
     }
 
     /// Half-close: shut the write side down (`shutdown(SHUT_WR)`) as soon as the output buffer
@@ -479,10 +474,7 @@ impl EventBase {
             return Err(Error::Stale(format!("bufferevent {id} (already freed)")));
         }
         b.freed = true;
-        b.readcb = None;
-        b.writecb = None;
-        b.eventcb = None;
-        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        b.set_cbs(None, None, None);
         if b.refs == 0 {
             self.bev_finalize(id);
         }
@@ -496,10 +488,7 @@ impl EventBase {
     pub fn bufferevent_close_after_flush(&mut self, id: BevId) -> Result<()> {
         let b = self.bev_mut(id)?;
         b.closing = true;
-        b.readcb = None;
-        b.writecb = None;
-        b.eventcb = None;
-        b.cb_epoch = b.cb_epoch.wrapping_add(1);
+        b.set_cbs(None, None, None);
         b.read_suspended = false;
         b.read_low = 0;
         b.read_high = 0;
@@ -525,7 +514,8 @@ impl EventBase {
             self.bev_arm_discard(id, None);
         }
         self.bev_output_added(id);
-        self.bev_pair_kick(id);
+        // A pair's closing end takes what its partner sends, to discard it.
+        self.bev_pair_enable(id, What::READ);
         self.bev_maybe_shutdown(id);
         Ok(())
     }

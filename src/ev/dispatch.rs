@@ -128,7 +128,7 @@ impl EventBase {
         self.n_active -= 1;
         match self.deferred.pop_front() {
             Some(Deferred::FinalizeBev(id)) => self.bev_destroy(id),
-            Some(Deferred::BevReadcb(id)) => self.bev_deferred_readcb(id),
+            Some(Deferred::BevCallbacks(id)) => self.bev_run_deferred(id),
             Some(Deferred::BevEvent(id, events)) => self.bev_run_eventcb(id, events),
             Some(Deferred::LoopExit) => self.got_exit = true,
             None => debug_assert!(false, "an active-queue entry without its deferred work"),

@@ -226,6 +226,16 @@ impl BevEvents {
         self.0 & other.0 == other.0
     }
 
+    /// True when no flag is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// These flags less those of `other`.
+    pub const fn without(self, other: BevEvents) -> BevEvents {
+        BevEvents(self.0 & !other.0)
+    }
+
     /// The flags' names, e.g. `["TIMEOUT", "READING"]`.
     pub fn names(self) -> Vec<&'static str> {
         self.iter_names().collect()

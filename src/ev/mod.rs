@@ -38,6 +38,7 @@
 
 mod base;
 mod bev_data;
+mod bev_defer;
 mod bev_guard;
 mod bev_io;
 mod bev_pair;
