@@ -168,10 +168,11 @@ impl EventBase {
             self.bev_pair_output_added(id);
             return;
         }
-        if b.output.is_empty() || !b.enabled.contains(What::WRITE) || b.fd.is_none() {
+        if b.output.is_empty() || !b.enabled.contains(What::WRITE) {
             return;
         }
         let inline = b.options.contains(BevOptions::WRITE_INLINE)
+            && b.fd.is_some()
             && !b.connecting
             && b.pending_error.is_none()
             && b.shutdown != Shutdown::Done;

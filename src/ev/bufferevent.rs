@@ -135,50 +135,81 @@ impl EventBase {
         }
         if let Some(o) = self.observer() {
             o.bufferevent_new(id, fd, &label);
-        }
-        if let Some(fd) = fd {
-            let owned = options
-                .contains(BevOptions::CLOSE_ON_FREE)
-                .then(|| socket::adopt(fd));
-            if let Err(e) = self.bev_attach_fd(id, fd, owned) {
-                let _ = self.bufferevent_free(id);
-                return Err(e);
+            if options.contains(BevOptions::WRITE_INLINE) {
+                o.note(&format!(
+                    "{label} uses evscope's WRITE_INLINE extension: its output is written inside \
+                     the program's call, and its write event is added only when the socket is \
+                     full (libevent always writes from the write event) / {label} 使用 evscope \
+                     的扩展 WRITE_INLINE：输出在程序的调用中直接写出，只有套接字写满时才添加写事件\
+                     （libevent 总是由写事件写出）"
+                ));
             }
+        }
+        let owned = options
+            .contains(BevOptions::CLOSE_ON_FREE)
+            .then_some(fd)
+            .flatten()
+            .map(socket::adopt);
+        if let Err(e) = self.bev_make_events(id, fd, owned) {
+            self.bev_destroy(id);
+            return Err(e);
         }
         self.bev_report(id);
         Ok(id)
     }
 
-    /// Gives the bufferevent its fd: makes the internal read and write events.
-    pub(crate) fn bev_attach_fd(
+    /// Makes the internal read and write events, on `fd` or on none yet: as libevent assigns
+    /// `ev_read` and `ev_write` with fd -1, they can be added (and so pending) before there is
+    /// a socket, and watch it once `bufferevent_socket_connect` gives them one.
+    fn bev_make_events(
         &mut self,
         id: BevId,
-        fd: RawFd,
+        fd: Option<RawFd>,
         owned: Option<OwnedFd>,
     ) -> Result<()> {
         let label = self
             .bev_any(id)
             .map(|b| b.label.clone())
             .unwrap_or_default();
-        let read_ev = self.event_new_labeled(
+        let read_ev = self.event_new_unchecked(
             fd,
             What::READ | What::PERSIST,
             &format!("{label} read"),
-            move |base, _ev, what| base.bev_on_read(id, what),
+            Box::new(move |base, _ev, what| base.bev_on_read(id, what)),
         )?;
-        let write_ev = self.event_new_labeled(
+        let write_ev = self.event_new_unchecked(
             fd,
             What::WRITE | What::PERSIST,
             &format!("{label} write"),
-            move |base, _ev, what| base.bev_on_write(id, what),
+            Box::new(move |base, _ev, what| base.bev_on_write(id, what)),
         )?;
         let b = self
             .bev_any(id)
             .ok_or_else(|| Error::Stale(format!("bufferevent {id}")))?;
-        b.fd = Some(fd);
+        b.fd = fd;
         b.owned = owned;
         b.read_ev = Some(read_ev);
         b.write_ev = Some(write_ev);
+        Ok(())
+    }
+
+    /// Gives the bufferevent its socket (libevent's `bufferevent_setfd` as the connect does
+    /// it): its events, deleted, now watch `fd`.
+    pub(crate) fn bev_attach_fd(
+        &mut self,
+        id: BevId,
+        fd: Option<RawFd>,
+        owned: Option<OwnedFd>,
+    ) -> Result<()> {
+        self.bev_socket_disable(id, What::READ | What::WRITE, BevWhy::Connect)?;
+        let b = self
+            .bev_any(id)
+            .ok_or_else(|| Error::Stale(format!("bufferevent {id}")))?;
+        b.fd = fd;
+        b.owned = owned;
+        for ev in [b.read_ev, b.write_ev].into_iter().flatten() {
+            self.event_set_fd(ev, fd)?;
+        }
         Ok(())
     }
 
@@ -195,31 +226,27 @@ impl EventBase {
                 "{id} is one end of a pair, not a socket"
             )));
         }
-        let had_socket = b.fd.is_some();
-        let fd = match b.fd {
-            Some(fd) => fd,
+        let (fd, made) = match b.fd {
+            Some(fd) => (fd, None),
             None => {
-                let sock = socket::stream_socket(&addr)?;
-                let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
-                self.bev_attach_fd(id, fd, Some(sock))?;
-                fd
+                // libevent's connect socket is not close-on-exec.
+                let sock = socket::stream_socket(&addr, false)?;
+                (std::os::fd::AsRawFd::as_raw_fd(&sock), Some(sock))
             }
         };
         let refused = match socket::connect(fd, &addr) {
             Ok(()) => false,
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => false,
             Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => true,
-            Err(e) => {
-                if !had_socket {
-                    self.bev_detach_fd(id);
-                }
-                return Err(e.into());
-            }
+            // A socket made here closes as `made` drops.
+            Err(e) => return Err(e.into()),
         };
-        if had_socket {
-            // libevent's bufferevent_setfd: the events are deleted and assigned again.
-            self.bev_socket_disable(id, What::READ | What::WRITE, BevWhy::Connect)?;
-        }
+        // libevent's bufferevent_setfd: the events are deleted and assigned again.
+        let owned = match made {
+            Some(sock) => Some(sock),
+            None => self.bev_mut(id)?.owned.take(),
+        };
+        self.bev_attach_fd(id, Some(fd), owned)?;
         let b = self.bev_mut(id)?;
         if refused {
             // Refused at once: the event callback hears it from the loop; nothing is enabled.
@@ -240,20 +267,6 @@ impl EventBase {
         self.bev_mut(id)?.connecting = true;
         self.bev_report(id);
         Ok(())
-    }
-
-    /// Takes back a socket the bufferevent made for a connect that could not start.
-    fn bev_detach_fd(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        let events = [b.read_ev.take(), b.write_ev.take()];
-        b.fd = None;
-        b.owned = None;
-        for ev in events.into_iter().flatten() {
-            let freed = self.free(ev);
-            debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
-        }
     }
 
     // ----- callbacks and enabling ---------------------------------------------------------------
