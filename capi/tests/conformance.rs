@@ -97,6 +97,7 @@ scenarios![
     loop_flags,
     loopbreak,
     loopexit,
+    pair_rounds,
     pair_watermarks,
     persist_oneshot,
     priorities,

@@ -123,6 +123,13 @@ pub struct EventBase {
     /// Work queued to run from the active queue, not as any event's callback (libevent's
     /// deferred and finalizing callbacks): each has an entry `(DEFERRED, 0)` in an active queue.
     pub(crate) deferred: VecDeque<Deferred>,
+    /// Bufferevent deferred callbacks queued past [`MAX_DEFERREDS_QUEUED`] in one iteration:
+    /// they join the active queue as the next iteration starts (libevent's
+    /// `active_later_queue`).
+    pub(crate) deferred_later: VecDeque<Deferred>,
+    /// Bufferevent deferred callbacks queued in this iteration (libevent's
+    /// `n_deferreds_queued`).
+    pub(crate) n_deferreds_queued: usize,
 }
 
 /// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
@@ -151,6 +158,10 @@ impl EventBase {
 
 /// The slot number an active-queue entry of [`EventBase::deferred`] carries.
 pub(super) const DEFERRED: u32 = u32::MAX;
+
+/// How many bufferevent deferred callbacks one loop iteration queues before the rest wait for
+/// the next (libevent's `MAX_DEFERREDS_QUEUED`).
+pub(super) const MAX_DEFERREDS_QUEUED: usize = 32;
 
 /// A deferred callback (libevent's `struct event_callback` that is not an event).
 #[derive(Clone, Copy, Debug)]
@@ -208,6 +219,8 @@ impl EventBase {
             bevs: Table::default(),
             listeners: Table::default(),
             deferred: VecDeque::new(),
+            deferred_later: VecDeque::new(),
+            n_deferreds_queued: 0,
         })
     }
 

@@ -52,7 +52,7 @@ impl EventBase {
         if !b.pending.queued {
             b.pending.queued = true;
             b.refs += 1;
-            self.defer(Deferred::BevCallbacks(id));
+            self.schedule_deferred(Deferred::BevCallbacks(id));
         }
     }
 

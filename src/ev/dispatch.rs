@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::base::{Deferred, EventBase, Exit, DEFERRED};
+use super::base::{Deferred, EventBase, Exit, DEFERRED, MAX_DEFERREDS_QUEUED};
 use super::error::{Error, Result};
 use super::flags::{LoopFlags, What};
 use super::handle::EventId;
@@ -39,6 +39,7 @@ impl EventBase {
     pub(super) fn run_loop(&mut self, flags: LoopFlags) -> Result<Exit> {
         loop {
             self.event_continue = false;
+            self.n_deferreds_queued = 0;
             if self.got_exit || self.break_requested() {
                 return Ok(Exit::Finished);
             }
@@ -50,13 +51,17 @@ impl EventBase {
             if let Some(o) = self.observer.as_deref_mut() {
                 o.loop_iteration(self.iteration);
             }
+            self.activate_later();
             self.wait_backend(timeout)?;
             self.activate_ready();
             self.expire_timers();
             let mut done = false;
             if self.n_active > 0 {
                 let ran = self.process_active();
-                done = flags.contains(LoopFlags::ONCE) && self.n_active == 0 && ran > 0;
+                done = flags.contains(LoopFlags::ONCE)
+                    && self.n_active == 0
+                    && self.deferred_later.is_empty()
+                    && ran > 0;
             } else if flags.contains(LoopFlags::NONBLOCK) {
                 done = true;
             }
@@ -99,7 +104,10 @@ impl EventBase {
     }
 
     pub(super) fn has_events(&self) -> bool {
-        self.n_live > 0 || !self.deferred.is_empty() || !self.exit_at.is_empty()
+        self.n_live > 0
+            || !self.deferred.is_empty()
+            || !self.deferred_later.is_empty()
+            || !self.exit_at.is_empty()
     }
 
     /// Queues `work` to run from the active queue of the middle priority, after the callbacks
@@ -110,6 +118,28 @@ impl EventBase {
         self.active[priority].push_back((DEFERRED, 0));
         self.n_active += 1;
         self.note_activation(priority);
+    }
+
+    /// Queues a bufferevent's deferred callback (libevent's `event_deferred_cb_schedule_`): as
+    /// [`EventBase::defer`], but past [`MAX_DEFERREDS_QUEUED`] in one iteration it waits for
+    /// the next one, so bufferevents that keep rescheduling each other (a pair handing data
+    /// over a few bytes at a time) cannot keep the loop from polling.
+    pub(crate) fn schedule_deferred(&mut self, work: Deferred) {
+        if self.n_deferreds_queued > MAX_DEFERREDS_QUEUED {
+            self.deferred_later.push_back(work);
+        } else {
+            self.n_deferreds_queued += 1;
+            self.defer(work);
+        }
+    }
+
+    /// The deferred callbacks held back in the last iteration join the active queue, before
+    /// the backend wait (libevent's `event_queue_make_later_events_active`).
+    fn activate_later(&mut self) {
+        while let Some(work) = self.deferred_later.pop_front() {
+            self.n_deferreds_queued += 1;
+            self.defer(work);
+        }
     }
 
     /// An activation at `priority` while a lower priority's queue runs stops that queue, so the
@@ -137,7 +167,10 @@ impl EventBase {
 
     /// Step 1: how long the backend may block.
     pub(super) fn compute_timeout(&self, flags: LoopFlags) -> Option<Duration> {
-        if self.n_active > 0 || flags.contains(LoopFlags::NONBLOCK) {
+        if self.n_active > 0
+            || !self.deferred_later.is_empty()
+            || flags.contains(LoopFlags::NONBLOCK)
+        {
             return Some(Duration::ZERO);
         }
         let next = match (
