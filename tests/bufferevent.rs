@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Instant;
 
 use evscope::ev::{
-    BevEvents, BevOptions, Error, Evbuffer, EventBase, FlushMode, LoopFlags, State, What,
+    BevEvents, BevId, BevOptions, Error, Evbuffer, EventBase, FlushMode, LoopFlags, State, What,
 };
 use util::*;
 
@@ -525,6 +525,177 @@ fn pair_respects_the_read_high_watermark() {
         base.bufferevent_write(a, &[0u8; 1000])?;
         base.dispatch()?;
         assert_eq!(*sizes.borrow(), vec![100; 10]);
+        Ok(())
+    });
+}
+
+/// What the writer `w` holds in its output and the reader `r` in its input.
+fn across(base: &EventBase, w: BevId, r: BevId) -> Result<(usize, usize), Error> {
+    Ok((
+        base.bufferevent_levels(w)?.output,
+        base.bufferevent_levels(r)?.input,
+    ))
+}
+
+/// libevent's pair hands data over inside the call that makes it possible (a write, the reader
+/// enabling reading) and runs the callbacks later from the loop (`BEV_OPT_DEFER_CALLBACKS`).
+#[test]
+fn pair_moves_data_at_once_and_runs_callbacks_from_the_loop() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (l1, l2) = (log.clone(), log.clone());
+        base.bufferevent_setcb(
+            a,
+            None,
+            Some(Box::new(move |_, _| l1.borrow_mut().push("a write"))),
+            None,
+        )?;
+        base.bufferevent_setcb(
+            b,
+            Some(Box::new(move |_, _| l2.borrow_mut().push("b read"))),
+            None,
+            None,
+        )?;
+        base.bufferevent_write(a, b"ping")?;
+        assert_eq!(across(&base, a, b)?, (4, 0), "b does not read yet");
+        base.bufferevent_enable(b, What::READ)?;
+        assert_eq!(across(&base, a, b)?, (0, 4), "moved as b enabled reading");
+        base.bufferevent_write(a, b"pong")?;
+        assert_eq!(across(&base, a, b)?, (0, 8), "moved inside the write");
+        assert!(log.borrow().is_empty(), "no callback inside the calls");
+        base.dispatch()?;
+        assert_eq!(
+            *log.borrow(),
+            ["b read", "a write"],
+            "each once, in that order"
+        );
+        Ok(())
+    });
+}
+
+/// The reader's high watermark bounds each hand-over; the reader draining below it takes more
+/// at once; the writer's write callback runs only once its output is at its low watermark.
+#[test]
+fn pair_refills_the_reader_as_it_drains() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (w, r) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let (s1, s2) = (seen.clone(), seen.clone());
+        base.bufferevent_setcb(
+            w,
+            None,
+            Some(Box::new(move |base, w| {
+                let out = base.bufferevent_levels(w).unwrap().output;
+                s1.borrow_mut().push(format!("write out={out}"));
+            })),
+            None,
+        )?;
+        base.bufferevent_setcb(
+            r,
+            Some(Box::new(move |base, r| {
+                let mut buf = [0u8; 7];
+                base.bufferevent_read(r, &mut buf).unwrap();
+                let input = base.bufferevent_levels(r).unwrap().input;
+                s2.borrow_mut().push(format!("read, then in={input}"));
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_setwatermark(w, What::WRITE, 5, 0)?;
+        base.bufferevent_setwatermark(r, What::READ, 0, 10)?;
+        base.bufferevent_enable(r, What::READ)?;
+        base.bufferevent_write(w, &[b'x'; 20])?;
+        assert_eq!(across(&base, w, r)?, (10, 10), "up to the high watermark");
+        base.dispatch()?;
+        assert_eq!(
+            *seen.borrow(),
+            [
+                "read, then in=10",
+                "read, then in=6",
+                "write out=0",
+                "read, then in=0",
+            ]
+        );
+        Ok(())
+    });
+}
+
+/// `bufferevent_flush(BEV_FINISHED)` tells the partner `EOF|READING` from the loop and leaves its
+/// reading enabled; freeing one end tells the other nothing, and flushing it then fails.
+#[test]
+fn pair_flush_finished_and_free_as_in_libevent() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let e = events.clone();
+        base.bufferevent_setcb(
+            b,
+            None,
+            None,
+            Some(Box::new(move |_, _, what| e.borrow_mut().push(what))),
+        )?;
+        base.bufferevent_enable(b, What::READ)?;
+        base.bufferevent_flush(a, What::WRITE, FlushMode::Finished)?;
+        assert!(events.borrow().is_empty(), "told from the loop");
+        base.dispatch()?;
+        assert_eq!(*events.borrow(), [BevEvents::EOF | BevEvents::READING]);
+        assert_eq!(
+            base.bufferevent_get_enabled(b)?,
+            What::READ | What::WRITE,
+            "reading stays enabled"
+        );
+        assert_eq!(base.bufferevent_pair_get_partner(b)?, Some(a));
+        base.bufferevent_free(a)?;
+        assert_eq!(base.bufferevent_pair_get_partner(b)?, None);
+        base.bufferevent_write(b, b"alone")?;
+        assert_eq!(base.bufferevent_levels(b)?.output, 5, "nowhere to go");
+        assert!(base
+            .bufferevent_flush(b, What::WRITE, FlushMode::Finished)
+            .is_err());
+        base.dispatch()?;
+        assert_eq!(
+            events.borrow().len(),
+            1,
+            "no end of file for a freed partner"
+        );
+        Ok(())
+    });
+}
+
+/// A pair handing over one byte a round queues each round's deferred callback from the one
+/// before; past 32 in one loop iteration the rest wait for the next (libevent's
+/// `MAX_DEFERREDS_QUEUED`), so the loop goes on polling.
+#[test]
+fn pair_rounds_spread_over_loop_iterations() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (w, r) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        let per_iteration = Rc::new(RefCell::new(Vec::<(u64, usize)>::new()));
+        let p = per_iteration.clone();
+        base.bufferevent_setcb(
+            r,
+            Some(Box::new(move |base, r| {
+                let mut byte = [0u8; 1];
+                base.bufferevent_read(r, &mut byte).unwrap();
+                let mut p = p.borrow_mut();
+                match p.last_mut() {
+                    Some((it, n)) if *it == base.iteration() => *n += 1,
+                    _ => p.push((base.iteration(), 1)),
+                }
+            })),
+            None,
+            None,
+        )?;
+        base.bufferevent_setwatermark(r, What::READ, 0, 1)?;
+        base.bufferevent_enable(r, What::READ)?;
+        base.bufferevent_write(w, &[b'x'; 100])?;
+        base.dispatch()?;
+        let rounds: Vec<usize> = per_iteration.borrow().iter().map(|(_, n)| *n).collect();
+        assert_eq!(rounds, [34, 33, 33], "as libevent 2.1.12 runs them");
         Ok(())
     });
 }
