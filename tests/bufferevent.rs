@@ -700,6 +700,50 @@ fn pair_rounds_spread_over_loop_iterations() {
     });
 }
 
+/// A pair end's read timeout restarts as data arrives; when it expires, reading is disabled and
+/// the event callback hears `TIMEOUT|READING` (libevent's generic timeouts).
+#[test]
+fn pair_read_timeout_restarts_with_data_and_then_expires() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let (a, b) = base.bufferevent_pair_new(BevOptions::NONE)?;
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (l1, l2) = (log.clone(), log.clone());
+        base.bufferevent_setcb(
+            b,
+            Some(Box::new(move |base, b| {
+                let mut buf = [0u8; 8];
+                let n = base.bufferevent_read(b, &mut buf).unwrap();
+                l1.borrow_mut().push(format!("read {n}"));
+            })),
+            None,
+            Some(Box::new(move |base, b, what| {
+                let enabled = base.bufferevent_get_enabled(b).unwrap();
+                l2.borrow_mut().push(format!("{what} enabled={enabled}"));
+            })),
+        )?;
+        let timeout = std::time::Duration::from_millis(60);
+        base.bufferevent_set_timeouts(b, Some(timeout), None)?;
+        base.bufferevent_enable(b, What::READ)?;
+        let (read_ev, _) = base.bufferevent_events(b)?;
+        let read_ev = read_ev.ok_or("a pair end has a read event")?;
+        assert_eq!(base.state(read_ev)?, State::Pending, "the timeout waits");
+        let started = Instant::now();
+        let timer = base.evtimer_new(move |base, _, _| {
+            base.bufferevent_write(a, b"late").unwrap();
+        })?;
+        base.add(timer, Some(std::time::Duration::from_millis(30)))?;
+        base.dispatch()?;
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(90),
+            "restarted by the data at 30 ms: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(*log.borrow(), ["read 4", "READING|TIMEOUT enabled=WRITE"]);
+        Ok(())
+    });
+}
+
 /// Whether the bufferevent's read and write events are pending (libevent's
 /// `event_pending(&bev->ev_read, EV_READ, NULL)` and the same for `ev_write`).
 fn pending_events(base: &EventBase, bev: evscope::ev::BevId) -> Result<(bool, bool), Error> {
@@ -769,10 +813,18 @@ fn bytes_are_written_from_the_write_event() {
 fn write_inline_extension_writes_at_once() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
+        let rec = Recorder::install(&mut base);
         let (ours, mut theirs) = tcp_pair()?;
         let fd = std::os::fd::IntoRawFd::into_raw_fd(ours);
         let bev =
             base.bufferevent_socket_new(fd, BevOptions::CLOSE_ON_FREE | BevOptions::WRITE_INLINE)?;
+        assert!(
+            rec.notes()
+                .iter()
+                .any(|n| n.contains("WRITE_INLINE extension")),
+            "the extension is named in the trace: {:?}",
+            rec.notes()
+        );
         base.bufferevent_write(bev, b"hello")?;
         assert_eq!(base.bufferevent_levels(bev)?.output, 0);
         assert_eq!(pending_events(&base, bev)?, (false, false));
@@ -882,7 +934,11 @@ fn connect_adds_the_read_event_when_reading_is_enabled() {
             })),
         )?;
         base.bufferevent_enable(bev, What::READ)?;
-        assert_eq!(pending_events(&base, bev)?, (false, false), "no socket yet");
+        assert_eq!(
+            pending_events(&base, bev)?,
+            (true, false),
+            "no socket yet, and the read event is added all the same (libevent's fd -1)"
+        );
         base.bufferevent_socket_connect(bev, listener.local_addr()?)?;
         assert_eq!(pending_events(&base, bev)?, (true, true));
         base.loop_(LoopFlags::ONCE)?;

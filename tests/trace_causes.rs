@@ -175,6 +175,44 @@ fn an_unknown_cause_is_shown_as_it_is() {
     }
 }
 
+/// A bufferevent pair's events carry only timeouts (no `READ` or `WRITE` flag): which side an
+/// explanation names comes from the event's label.
+#[test]
+fn a_pair_write_timeout_is_told_as_the_write_side() {
+    let records = [
+        Record {
+            seq: 1,
+            t_us: 0,
+            body: Body::EventNew {
+                ev: 0,
+                fd: None,
+                what: What::NONE,
+                label: "bev1 write".into(),
+            },
+        },
+        Record {
+            seq: 2,
+            t_us: 1,
+            body: Body::Transition {
+                ev: 0,
+                fd: None,
+                from: State::New,
+                to: State::Pending,
+                cause: "bev_pair_transfer".into(),
+            },
+        },
+    ];
+    for (lang, word) in [(Lang::En, "write event"), (Lang::Zh, "写事件")] {
+        let mut ex = Explainer::new(lang);
+        let text = records
+            .iter()
+            .map(|r| ex.explain(r))
+            .last()
+            .unwrap_or_default();
+        assert!(text.contains(word), "{lang:?}: {text}");
+    }
+}
+
 #[test]
 fn every_recording_explains_its_transitions_truthfully() -> TestResult {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("recordings");

@@ -98,6 +98,7 @@ scenarios![
     loopbreak,
     loopexit,
     pair_rounds,
+    pair_timeouts,
     pair_watermarks,
     persist_oneshot,
     priorities,

@@ -132,7 +132,7 @@ impl EventBase {
             return;
         }
         if b.pair {
-            self.bev_pair_enable(id, What::READ);
+            self.bev_pair_enable(id, What::READ, BevWhy::ReadResumed);
         } else if let Err(e) = self.bev_add(id, Dir::Read, BevWhy::ReadResumed) {
             self.bev_fail_add(id, Dir::Read, &e);
         }

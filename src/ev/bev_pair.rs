@@ -5,11 +5,12 @@
 //! later from the loop: a pair always has [`BevOptions::DEFER_CALLBACKS`].
 
 use super::base::EventBase;
-use super::bev_data::{BevData, Shutdown};
+use super::bev_data::{BevData, Dir, Shutdown};
 use super::bufferevent::{BevOptions, FlushMode};
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
 use super::handle::BevId;
+use super::state::BevWhy;
 
 impl EventBase {
     /// Two bufferevents connected to each other (libevent's `bufferevent_pair_new`, which adds
@@ -19,8 +20,14 @@ impl EventBase {
     /// ([`EventBase::bufferevent_shutdown_write`]) once the output has moved.
     pub fn bufferevent_pair_new(&mut self, options: BevOptions) -> Result<(BevId, BevId)> {
         let options = options | BevOptions::DEFER_CALLBACKS;
-        let a = self.bev_pair_half(options);
-        let b = self.bev_pair_half(options);
+        let a = self.bev_pair_half(options)?;
+        let b = match self.bev_pair_half(options) {
+            Ok(b) => b,
+            Err(e) => {
+                self.bev_destroy(a);
+                return Err(e);
+            }
+        };
         if let Some(x) = self.bev_any(a) {
             x.partner = Some(b);
         }
@@ -32,7 +39,9 @@ impl EventBase {
         Ok((a, b))
     }
 
-    fn bev_pair_half(&mut self, options: BevOptions) -> BevId {
+    /// One end, with its read and write events: timeout-only events that carry its read and
+    /// write timeouts (libevent's `bufferevent_init_generic_timeout_cbs_`).
+    fn bev_pair_half(&mut self, options: BevOptions) -> Result<BevId> {
         let (index, generation) = self.bevs.insert(BevData::new(String::new()));
         let id = BevId::new(index, generation);
         let label = id.to_string();
@@ -44,7 +53,63 @@ impl EventBase {
         if let Some(o) = self.observer() {
             o.bufferevent_new(id, None, &label);
         }
-        id
+        for (dir, name) in [(Dir::Read, "read"), (Dir::Write, "write")] {
+            let made = self.event_new_labeled(
+                None,
+                What::NONE,
+                &format!("{label} {name}"),
+                move |base, _ev, _what| base.bev_pair_timeout(id, dir),
+            );
+            let ev = match made {
+                Ok(ev) => ev,
+                Err(e) => {
+                    self.bev_destroy(id);
+                    return Err(e);
+                }
+            };
+            if let Some(b) = self.bev_any(id) {
+                match dir {
+                    Dir::Read => b.read_ev = Some(ev),
+                    Dir::Write => b.write_ev = Some(ev),
+                }
+            }
+        }
+        Ok(id)
+    }
+
+    /// A read or write timeout expired: that direction is disabled and the event callback hears
+    /// `TIMEOUT` with it (libevent's `bufferevent_generic_read_timeout_cb` and
+    /// `…_write_timeout_cb`). A closing end has no callbacks to tell; it waits on.
+    fn bev_pair_timeout(&mut self, id: BevId, dir: Dir) {
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        if b.closing {
+            return;
+        }
+        b.refs += 1;
+        b.enabled = b.enabled & !dir.what();
+        let stopped = self.bev_del(id, dir, BevWhy::Timeout);
+        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+        self.bev_report(id);
+        let side = match dir {
+            Dir::Read => BevEvents::READING,
+            Dir::Write => BevEvents::WRITING,
+        };
+        self.bev_run_eventcb(id, BevEvents::TIMEOUT | side);
+        self.bev_release(id);
+    }
+
+    /// Adds the event of `dir` again with its timeout, restarting it, if a timeout is set
+    /// (libevent's `BEV_RESET_GENERIC_READ_TIMEOUT` and `…_WRITE_TIMEOUT`).
+    fn bev_pair_reset_timeout(&mut self, id: BevId, dir: Dir, why: BevWhy) {
+        if self
+            .bev_any(id)
+            .is_some_and(|b| b.timeout(dir).is_some() && !b.closing)
+        {
+            let added = self.bev_add(id, dir, why);
+            debug_assert!(added.is_ok(), "adding a timeout-only event: {added:?}");
+        }
     }
 
     /// The other end of a pair, while both ends live; `None` once it was freed, or for a
@@ -80,9 +145,20 @@ impl EventBase {
     }
 
     /// `id` starts reading and/or writing (from `bufferevent_enable`, or reading resumed below
-    /// the read high watermark): take what the partner has waiting, and give it what `id` has
-    /// (libevent's `be_pair_enable`). Nothing for a socket bufferevent.
-    pub(crate) fn bev_pair_enable(&mut self, id: BevId, what: What) {
+    /// the read high watermark, as `why` says): restart its timeouts, take what the partner has
+    /// waiting, and give it what `id` has (libevent's `be_pair_enable`). Nothing for a socket
+    /// bufferevent.
+    pub(crate) fn bev_pair_enable(&mut self, id: BevId, what: What, why: BevWhy) {
+        let Some(b) = self.bev_any(id).filter(|b| b.pair) else {
+            return;
+        };
+        let has_output = !b.output.is_empty();
+        if what.contains(What::READ) {
+            self.bev_pair_reset_timeout(id, Dir::Read, why);
+        }
+        if what.contains(What::WRITE) && has_output {
+            self.bev_pair_reset_timeout(id, Dir::Write, why);
+        }
         let Some(partner) = self.bev_any(id).and_then(|b| b.partner) else {
             return;
         };
@@ -128,6 +204,17 @@ impl EventBase {
         };
         // The input's watermark callback, as the evbuffer runs it when bytes arrive.
         self.bev_input_watermark(dst);
+        if moved > 0 {
+            // libevent restarts the receiving end's timeouts, its write timeout too (or deletes
+            // that one when the receiving end has no output).
+            self.bev_pair_reset_timeout(dst, Dir::Read, BevWhy::PairTransfer);
+            if self.bev_any(dst).is_some_and(|d| !d.output.is_empty()) {
+                self.bev_pair_reset_timeout(dst, Dir::Write, BevWhy::PairTransfer);
+            } else {
+                let deleted = self.bev_del(dst, Dir::Write, BevWhy::PairTransfer);
+                debug_assert!(deleted.is_ok(), "deleting a live event: {deleted:?}");
+            }
+        }
         self.bev_report(src);
         self.bev_report(dst);
         self.bev_trigger(dst, What::READ);

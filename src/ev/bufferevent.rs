@@ -296,7 +296,7 @@ impl EventBase {
             start = start & !What::READ;
         }
         if b.pair {
-            self.bev_pair_enable(id, start);
+            self.bev_pair_enable(id, start, BevWhy::Enable);
         } else {
             self.bev_socket_enable(id, start, BevWhy::Enable)?;
         }
@@ -304,15 +304,14 @@ impl EventBase {
         Ok(())
     }
 
-    /// Disables reading and/or writing (libevent's `bufferevent_disable`): deletes the socket's
-    /// events of `what` (the write event stays while a connect is in progress).
+    /// Disables reading and/or writing (libevent's `bufferevent_disable`): deletes its events of
+    /// `what` (a socket's write event stays while a connect is in progress; a pair end's events
+    /// carry only its timeouts).
     pub fn bufferevent_disable(&mut self, id: BevId, what: What) -> Result<()> {
         let b = self.bev_mut(id)?;
         let what = what & (What::READ | What::WRITE);
         b.enabled = b.enabled & !what;
-        if b.partner.is_none() {
-            self.bev_socket_disable(id, what, BevWhy::Disable)?;
-        }
+        self.bev_socket_disable(id, what, BevWhy::Disable)?;
         self.bev_report(id);
         Ok(())
     }
@@ -380,9 +379,6 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.timeout_read = read;
         b.timeout_write = write;
-        if b.partner.is_some() {
-            return Ok(());
-        }
         let readable = b.enabled.contains(What::READ) && !b.read_suspended && read.is_some();
         let writable = b.enabled.contains(What::WRITE) && write.is_some() && !b.output.is_empty();
         for (dir, on) in [(Dir::Read, readable), (Dir::Write, writable)] {
@@ -528,7 +524,7 @@ impl EventBase {
         }
         self.bev_output_added(id);
         // A pair's closing end takes what its partner sends, to discard it.
-        self.bev_pair_enable(id, What::READ);
+        self.bev_pair_enable(id, What::READ, BevWhy::Free);
         self.bev_maybe_shutdown(id);
         Ok(())
     }

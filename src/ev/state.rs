@@ -152,6 +152,9 @@ pub enum BevWhy {
     Connected,
     /// The connect failed: both events are deleted.
     ConnectFailed,
+    /// Data moved into one end of a `bufferevent_pair`: that end's timeouts restart, and its
+    /// write timeout is deleted if it has no output (libevent's `be_pair_transfer`).
+    PairTransfer,
 }
 
 impl BevWhy {
@@ -172,11 +175,12 @@ impl BevWhy {
             BevWhy::Timeout => "bev_timeout",
             BevWhy::Connected => "bev_connected",
             BevWhy::ConnectFailed => "bev_connect_failed",
+            BevWhy::PairTransfer => "bev_pair_transfer",
         }
     }
 
     /// Every reason, for documentation and checks.
-    pub const ALL: [BevWhy; 14] = [
+    pub const ALL: [BevWhy; 15] = [
         BevWhy::Enable,
         BevWhy::Disable,
         BevWhy::Free,
@@ -191,6 +195,7 @@ impl BevWhy {
         BevWhy::Timeout,
         BevWhy::Connected,
         BevWhy::ConnectFailed,
+        BevWhy::PairTransfer,
     ];
 }
 

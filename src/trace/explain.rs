@@ -139,11 +139,21 @@ impl Explainer {
                 cause,
             } => {
                 let name = self.event_name(*ev);
+                let info = self.events.get(ev);
                 let moved = Moved {
                     fd: *fd,
                     from: *from,
                     to: *to,
-                    what: self.events.get(ev).map(|info| info.what),
+                    what: info.map(|info| info.what),
+                    write_side: info.is_some_and(|info| {
+                        if info.what.contains(What::READ) {
+                            false
+                        } else if info.what.contains(What::WRITE) {
+                            true
+                        } else {
+                            info.label.ends_with(" write")
+                        }
+                    }),
                 };
                 let why = transition_text(cause, &moved, self.lang);
                 if zh {
@@ -449,6 +459,9 @@ struct Moved {
     to: State,
     /// The event's flags, when its `event_new` was seen.
     what: Option<What>,
+    /// A bufferevent's write event, not its read event: from the flags, or for the
+    /// timeout-only events of a pair (neither `READ` nor `WRITE`) from the label.
+    write_side: bool,
 }
 
 /// Which transitions of a cause a row of [`CAUSES`] puts into words.
@@ -658,6 +671,18 @@ const CAUSES: &[(&str, When, &str, &str)] = &[
         "the connect failed: the bufferevent deleted its {ev}",
         "连接失败，bufferevent 删除了它的{ev}",
     ),
+    (
+        "bev_pair_transfer",
+        When::Added,
+        "the other end of the pair handed data over: the bufferevent added its {ev} again, restarting its {rw} timeout",
+        "pair 的另一端交来了数据：bufferevent 重新添加了它的{ev}，{rw}超时重新计时",
+    ),
+    (
+        "bev_pair_transfer",
+        When::Any,
+        "the other end of the pair handed data over and this end has nothing to send: the bufferevent deleted its {ev}",
+        "pair 的另一端交来了数据，而这一端没有要发送的数据：bufferevent 删除了它的{ev}",
+    ),
 ];
 
 impl Moved {
@@ -672,9 +697,7 @@ impl Moved {
     /// The words for a bufferevent's event: ("read event", "read", "reading") or the write
     /// side's, in `lang`.
     fn side(&self, lang: Lang) -> [&'static str; 3] {
-        let w = self.what.unwrap_or(What::NONE);
-        let write = w.contains(What::WRITE) && !w.contains(What::READ);
-        match (write, lang) {
+        match (self.write_side, lang) {
             (false, Lang::En) => ["read event", "read", "reading"],
             (true, Lang::En) => ["write event", "write", "writing"],
             (false, Lang::Zh) => ["读事件", "读", "读"],
