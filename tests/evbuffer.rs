@@ -9,8 +9,46 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
 use evscope::ev::{ChainInfo, EolStyle, Evbuffer, MAX_READ};
 use proptest::prelude::*;
+
+/// The system allocator, counting the allocations each thread makes (so a test can check that a
+/// path allocates nothing while other tests run beside it).
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is System's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is System's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is System's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -556,5 +594,35 @@ fn a_read_into_many_free_chunks_asks_how_much_is_waiting() -> util::TestResult {
     a.write_all(&[1; 5000])?;
     assert_eq!(buf.read_from(b.as_raw_fd(), usize::MAX)?, 4096);
     assert_eq!(chain(&buf), [(976, 0, 976), (8144, 0, 4090)]);
+    Ok(())
+}
+
+#[test]
+fn the_echo_path_allocates_nothing_once_warm() -> util::TestResult {
+    // A server's echo: read into the input, move it to the output, write it out.
+    let (mut peer, server) = UnixStream::pair()?;
+    server.set_nonblocking(true)?;
+    let (mut input, mut output) = (Evbuffer::new(), Evbuffer::new());
+    let mut back = vec![0u8; 16 * 1024];
+    for size in [64, 1000, 4096, 10_000] {
+        let message = vec![7u8; size];
+        let mut echo = |rounds: usize| -> std::io::Result<()> {
+            for _ in 0..rounds {
+                peer.write_all(&message)?;
+                let mut got = 0;
+                while got < size {
+                    got += input.read_from(server.as_raw_fd(), 16 * 1024)?;
+                    output.add_buffer(&mut input);
+                    output.write_to(server.as_raw_fd())?;
+                }
+                peer.read_exact(&mut back[..size])?;
+            }
+            Ok(())
+        };
+        echo(50)?;
+        let before = allocations();
+        echo(500)?;
+        assert_eq!(allocations() - before, 0, "{size}-byte messages");
+    }
     Ok(())
 }
