@@ -750,6 +750,35 @@ pub extern "C" fn bufferevent_pair_new(
     error::int("bufferevent_pair_new", r)
 }
 
+/// libevent's `bufferevent_pair_get_partner`: the other end of a pair, or NULL once it was
+/// freed, and for a socket bufferevent.
+#[no_mangle]
+pub extern "C" fn bufferevent_pair_get_partner(bev: *mut bufferevent) -> *mut bufferevent {
+    let key = bev as usize;
+    let r = (|| {
+        let (base, state, pair) = handles::with(|h| {
+            let b = h.bev(key)?;
+            Ok((b.base, b.state, b.pair))
+        })?;
+        let BevState::Live(id) = state else {
+            return Ok(0);
+        };
+        if !pair {
+            return Ok(0);
+        }
+        let Some(partner) = on_base(base, |b| b.bufferevent_pair_get_partner(id))? else {
+            return Ok(0);
+        };
+        handles::with(|h| {
+            Ok(h.bevs
+                .iter()
+                .find(|(_, e)| !e.freed && matches!(e.state, BevState::Live(p) if p == partner))
+                .map_or(0, |(k, _)| *k))
+        })
+    })();
+    error::ptr("bufferevent_pair_get_partner", r)
+}
+
 /// libevent's `bufferevent_lock`: one thread per base here, nothing to lock.
 #[no_mangle]
 pub extern "C" fn bufferevent_lock(_bev: *mut bufferevent) {}

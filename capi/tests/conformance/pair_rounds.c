@@ -2,7 +2,8 @@
  * queued from the one before, and past 32 in one loop iteration the rest wait for the next
  * iteration (MAX_DEFERREDS_QUEUED), so the loop still polls: a persistent event on a readable
  * pipe runs once per iteration. Then the reader is freed while its deferred callback is still
- * queued: its reference keeps the pair linked until the loop runs it. */
+ * queued: its reference keeps the pair linked until the loop runs it; then
+ * bufferevent_pair_get_partner says NULL. */
 #include "common.h"
 
 static struct event_base *base;
@@ -64,10 +65,13 @@ int main(void)
     bufferevent_setwatermark(r, EV_READ, 0, 0);
     printf("write 1 = %d\n", bufferevent_write(w, "y", 1));
     state("written");
+    printf("partners: w's is r %s, r's is w %s\n", yesno(bufferevent_pair_get_partner(w) == r),
+           yesno(bufferevent_pair_get_partner(r) == w));
     bufferevent_free(r);
     printf("write 1 after freeing r = %d\n", bufferevent_write(w, "z", 1));
     printf("w out=%zu\n", evbuffer_get_length(bufferevent_get_output(w)));
     printf("loop once = %d\n", event_base_loop(base, EVLOOP_ONCE));
+    printf("w's partner is NULL %s\n", yesno(bufferevent_pair_get_partner(w) == NULL));
     printf("write 1 after the loop = %d\n", bufferevent_write(w, "z", 1));
     printf("w out=%zu\n", evbuffer_get_length(bufferevent_get_output(w)));
 
