@@ -688,11 +688,21 @@ fn read_controls(
         let status = match read_control_line(&mut input, &mut buf) {
             Ok(ControlLine::Text) => match parse_control(&buf) {
                 Ok(ctl) => {
+                    // The reply is queued before the loop this control lets go can queue a
+                    // record or a status of its own: the viewer reads them in the order they
+                    // happened (a `running` never arrives after the `paused` that followed it).
+                    let mut inner = shared.lock();
                     let status = shared.gate.apply(&ctl);
+                    // The first line answers the hello; its effect is what the viewer asked for.
+                    if let Some(status) = status.filter(|_| hello.is_none()) {
+                        if inner.header.is_some() && shared.viewer(&mut inner, id).is_some() {
+                            shared.queue_status(&mut inner, &status);
+                        }
+                    }
+                    drop(inner);
                     // The sink thread may be waiting for room only because the loop was held.
                     shared.changed.notify_all();
-                    // The first line answers the hello; its effect is what the viewer asked for.
-                    status.filter(|_| hello.is_none())
+                    None
                 }
                 Err(message) => Some(Status::Error { message }),
             },
