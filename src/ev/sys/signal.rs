@@ -93,10 +93,13 @@ pub(crate) fn read_deliveries(pipe: &OwnedFd, counts: &mut [u32; NSIG]) {
     }
 }
 
-/// Sends `sig` to this process (C's `kill(getpid(), sig)`), for programs and demos that signal
-/// themselves.
+/// Sends `sig` to the calling thread (C's `raise`), for programs and demos that signal
+/// themselves: it is delivered before `raise` returns, so it cannot reach a base that is gone
+/// by the time another thread would have taken it.
 pub fn raise(sig: libc::c_int) -> io::Result<()> {
-    let pid = std::process::id() as libc::pid_t;
-    // SAFETY: kill takes plain integers.
-    syscall!(kill(pid, sig)).map(drop)
+    // SAFETY: raise takes a plain integer.
+    match unsafe { libc::raise(sig) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
 }
