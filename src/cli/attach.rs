@@ -11,7 +11,7 @@
 //! to arrive within [`HEADER_WAIT`] of connecting, and a peer that hangs up before sending it
 //! is an error too.
 
-use std::io::{self, Cursor, Write};
+use std::io::{self, Cursor};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -78,16 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 
 /// Connects to the program at `addr`, shows it `token`, and waits for its header.
 fn connect(addr: SocketAddr, token: &LinkToken) -> Result<LinkClient, Failure> {
-    let mut s = TcpStream::connect_timeout(&addr, HEADER_WAIT).map_err(|e| {
-        format!(
-            "cannot attach to {addr}: {e} (was the program started with \
-             EVSCOPE_TRACE=tcp:{addr}?)"
-        )
-    })?;
-    // Latency only: the link works the same without it.
-    let _ = s.set_nodelay(true);
-    s.write_all(&token.auth_line())
-        .map_err(|e| format!("cannot attach to {addr}: {e}"))?;
+    let s = LinkClient::connect_tcp(addr, token, Some(HEADER_WAIT)).map_err(|e| e.to_string())?;
     wait_for_header(&s, addr)?;
     Ok(LinkClient::new(Stream::Tcp(s))?)
 }

@@ -64,15 +64,34 @@ impl LinkClient {
         token: &LinkToken,
     ) -> io::Result<LinkClient> {
         check_loopback(&addr, force_remote)?;
-        let mut s = TcpStream::connect(addr).map_err(|e| {
+        LinkClient::new(Stream::Tcp(LinkClient::connect_tcp(addr, token, None)?))
+    }
+
+    /// Connects to the program at `addr` (giving up after `timeout`, if any) and shows it
+    /// `token`: the socket a [`LinkClient`] is then made on, once the caller is content.
+    pub fn connect_tcp(
+        addr: SocketAddr,
+        token: &LinkToken,
+        timeout: Option<std::time::Duration>,
+    ) -> io::Result<TcpStream> {
+        let connected = match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+        let mut s = connected.map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("cannot attach to {addr}: {e} (was the program started with EVSCOPE_TRACE=tcp:{addr}?)"),
+                format!(
+                    "cannot attach to {addr}: {e} (was the program started with \
+                     EVSCOPE_TRACE=tcp:{addr}?)"
+                ),
             )
         })?;
+        // Latency only: the link works the same without it.
         let _ = s.set_nodelay(true);
-        s.write_all(&token.auth_line())?;
-        LinkClient::new(Stream::Tcp(s))
+        s.write_all(&token.auth_line())
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot attach to {addr}: {e}")))?;
+        Ok(s)
     }
 
     /// A client on an accepted or connected link socket.
