@@ -245,16 +245,22 @@ pub(crate) fn base_set(base: usize, ev: *mut event) -> Result<()> {
     })
 }
 
+/// The base, engine id and orphan flag of an event the program may free or unassign (not one
+/// of a bufferevent's own).
+fn releasable(key: usize) -> Result<(Option<usize>, Option<EventId>, bool)> {
+    handles::with(|h| {
+        let e = h.event(key)?;
+        refuse_bev_event(e)?;
+        Ok((e.base, e.id, e.orphan))
+    })
+}
+
 /// libevent's `event_free`: deletes and frees the event; allowed inside its own callback.
 #[no_mangle]
 pub extern "C" fn event_free(ev: *mut event) {
     let key = ev as usize;
     let r = (|| {
-        let (base, id, orphan) = handles::with(|h| {
-            let e = h.event(key)?;
-            refuse_bev_event(e)?;
-            Ok((e.base, e.id, e.orphan))
-        })?;
+        let (base, id, orphan) = releasable(key)?;
         match (base, id) {
             (Some(base), Some(id)) if !orphan => on_base(base, |b| b.free(id))?,
             // libevent's event_free deletes first, which warns for an event without a base.
@@ -273,11 +279,7 @@ pub extern "C" fn event_free(ev: *mut event) {
 pub extern "C" fn event_debug_unassign(ev: *mut event) {
     let key = ev as usize;
     let r = (|| {
-        let (base, id, orphan) = handles::with(|h| {
-            let e = h.event(key)?;
-            refuse_bev_event(e)?;
-            Ok((e.base, e.id, e.orphan))
-        })?;
+        let (base, id, orphan) = releasable(key)?;
         if let (Some(base), Some(id), false) = (base, id, orphan) {
             on_base(base, |b| b.free(id))?;
         }
