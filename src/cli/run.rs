@@ -139,22 +139,15 @@ fn wait(
     }
 }
 
-/// Sends `sig` to the program, with the system's `kill` (in safe code); if that cannot be
-/// done, ends it with SIGKILL, so that `run` never waits on a program it was told to stop.
+/// Sends `sig` to the program; if that cannot be done, ends it with SIGKILL, so that `run`
+/// never waits on a program it was told to stop.
 fn pass_on(child: &mut Child, sig: i32, program: &str) {
     let pid = child.id();
     tell!(
         "evscope: {} received; passing it on to {program} (pid {pid})",
         cleanup::signal_name(sig)
     );
-    let sent = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(pid.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !matches!(sent, Ok(s) if s.success()) {
+    if evscope::ev::kill(pid, sig).is_err() {
         if let Err(e) = child.kill() {
             tell!("evscope: cannot stop {program} (pid {pid}): {e}");
         }

@@ -74,5 +74,5 @@ pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
 pub use observer::{BaseInfo, BufferLevels, Observer};
 pub use state::{BevWhy, Cause, State};
 pub use sys::set_nonblocking;
-pub use sys::signal::raise;
+pub use sys::signal::{kill, raise};
 pub use sys::socket::set_tcp_nodelay;

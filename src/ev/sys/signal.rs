@@ -93,6 +93,14 @@ pub(crate) fn read_deliveries(pipe: &OwnedFd, counts: &mut [u32; NSIG]) {
     }
 }
 
+/// Sends `sig` to the process `pid` (C's `kill`), e.g. to pass a signal on to a child.
+pub fn kill(pid: u32, sig: libc::c_int) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, format!("no pid {pid}")))?;
+    // SAFETY: kill takes plain integers.
+    syscall!(kill(pid, sig)).map(drop)
+}
+
 /// Sends `sig` to the calling thread (C's `raise`), for programs and demos that signal
 /// themselves: it is delivered before `raise` returns, so it cannot reach a base that is gone
 /// by the time another thread would have taken it.
