@@ -14,7 +14,12 @@ fn echo_like_trace(iterations: u64) -> (Vec<u8>, u64) {
     let mut seq = 0;
     let mut push = |records: &mut Vec<Record>, t_us: u64, body: Body| {
         seq += 1;
-        records.push(Record { seq, t_us, body });
+        records.push(Record {
+            seq,
+            t_us,
+            base: 0,
+            body,
+        });
     };
     for ev in 0..32u64 {
         push(
@@ -53,7 +58,7 @@ fn echo_like_trace(iterations: u64) -> (Vec<u8>, u64) {
         let ev = n % 32;
         let fd = Some(10 + ev as i32);
         let bodies = [
-            Body::LoopIteration { n },
+            Body::LoopIteration { n, thread: None },
             Body::PollBegin {
                 backend: "epoll".into(),
                 timeout_us: None,

@@ -112,6 +112,7 @@ fn hostile_records() -> Vec<Record> {
         .map(|(i, body)| Record {
             seq: i as u64 + 1,
             t_us: i as u64 * 10,
+            base: 0,
             body,
         })
         .collect()

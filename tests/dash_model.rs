@@ -195,6 +195,7 @@ fn a_record_that_breaks_the_rules_is_counted_not_fatal_in_the_model_and_refused_
             Record {
                 seq: 1,
                 t_us: 1,
+                base: 0,
                 body: Body::Transition {
                     ev: 9,
                     fd: None,
@@ -206,6 +207,7 @@ fn a_record_that_breaks_the_rules_is_counted_not_fatal_in_the_model_and_refused_
             Record {
                 seq: 2,
                 t_us: 2,
+                base: 0,
                 body: Body::CallbackEnd {
                     ev: 8,
                     what: evscope::ev::What::NONE,
@@ -235,9 +237,9 @@ fn bad_traces_are_refused_with_the_line_number() {
     let (line, _) = parse_err("{\"seq\":1}\n");
     assert_eq!(line, 1);
     let (line, what) =
-        parse_err("{\"format\":\"evscope-trace\",\"version\":2,\"backend\":\"poll\"}\n");
+        parse_err("{\"format\":\"evscope-trace\",\"version\":3,\"backend\":\"poll\"}\n");
     assert_eq!(line, 1);
-    assert!(what.contains("version 2"), "{what}");
+    assert!(what.contains("version 3"), "{what}");
     let (line, _) = parse_err(&format!(
         "{H}{{\"seq\":1,\"t_us\":0,\"kind\":\"note\",\"text\":\"a\"}}\n\u{1}\u{2}garbage\n"
     ));
@@ -267,6 +269,7 @@ fn reused_slots_are_named_with_their_generation() {
         [Record {
             seq: 1,
             t_us: 1,
+            base: 0,
             body: Body::EventNew {
                 ev,
                 fd: None,
@@ -279,4 +282,54 @@ fn reused_slots_are_named_with_their_generation() {
         t.last().events.get(&ev).map(|e| e.name()).as_deref(),
         Some("event 3v1")
     );
+}
+
+#[test]
+fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestResult {
+    #[path = "util/trace.rs"]
+    mod trace_util;
+    let timeline = Timeline::from_records(trace_util::header(), trace_util::sample_records());
+    let mut s = Session::new(timeline);
+    assert_eq!(s.bases(), 2);
+    s.seek(usize::MAX);
+    // Base 0's event 3 is freed at the end of the sample; base 1's event 3 is its own, pending.
+    let state_of_3 = |s: &Session| s.snapshot().events.get(&3).map(|e| e.state);
+    assert_eq!(state_of_3(&s), Some(State::Freed));
+    assert_eq!(s.shown_base().1.id, 0);
+    assert!(s.next_base());
+    let (i, base) = s.shown_base();
+    assert_eq!((i, base.id, base.backend.as_str()), (1, 1, "poll"));
+    assert_eq!(base.thread, Some(4244), "the thread last seen running it");
+    assert_eq!(s.timeline().header().backend, "poll");
+    assert_eq!(s.pos(), 0, "each base keeps its own cursor");
+    s.seek(usize::MAX);
+    assert_eq!(state_of_3(&s), Some(State::Pending));
+    let label = s.snapshot().events.get(&3).map(|e| e.label.to_string());
+    assert_eq!(label.as_deref(), Some("worker pipe"));
+    // Its records are explained with its own names.
+    let last = s
+        .timeline()
+        .records()
+        .last()
+        .ok_or("base 1 has records")?
+        .clone();
+    assert!(s
+        .timeline()
+        .explain(&last, evscope::dash::Lang::En)
+        .contains("thread 4244"));
+    let made = s.timeline().records()[0].clone();
+    assert!(
+        s.timeline()
+            .explain(&made, evscope::dash::Lang::En)
+            .contains("event_base 1 made"),
+        "{made:?}"
+    );
+    assert!(s.next_base(), "back to base 0");
+    assert_eq!(s.shown_base().1.id, 0);
+    assert_eq!(
+        state_of_3(&s),
+        Some(State::Freed),
+        "base 0 kept its cursor at the end"
+    );
+    Ok(())
 }

@@ -47,6 +47,7 @@ fn header_says_how_many_records_a_viewer_that_fell_behind_missed() -> TestResult
     t.push(Record {
         seq: last.seq + 1000,
         t_us: last.t_us,
+        base: 0,
         body: Body::Dropped { count: 1000 },
     });
     let mut s = Session::new(t);

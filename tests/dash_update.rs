@@ -83,7 +83,10 @@ fn next_iteration_jumps_to_an_iteration_start() -> TestResult {
     update(&mut s, &mut ui, Msg::NextIteration);
     assert_eq!(s.snapshot().iteration, 2);
     let last = s.timeline().records()[s.pos() - 1].clone();
-    assert!(matches!(last.body, Body::LoopIteration { n: 2 }));
+    assert!(matches!(
+        last.body,
+        Body::LoopIteration { n: 2, thread: None }
+    ));
     Ok(())
 }
 

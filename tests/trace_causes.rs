@@ -146,6 +146,7 @@ fn an_unknown_cause_is_shown_as_it_is() {
         Record {
             seq: 1,
             t_us: 0,
+            base: 0,
             body: Body::EventNew {
                 ev: 0,
                 fd: Some(3),
@@ -156,6 +157,7 @@ fn an_unknown_cause_is_shown_as_it_is() {
         Record {
             seq: 2,
             t_us: 1,
+            base: 0,
             body: Body::Transition {
                 ev: 0,
                 fd: Some(3),
@@ -183,6 +185,7 @@ fn a_pair_write_timeout_is_told_as_the_write_side() {
         Record {
             seq: 1,
             t_us: 0,
+            base: 0,
             body: Body::EventNew {
                 ev: 0,
                 fd: None,
@@ -193,6 +196,7 @@ fn a_pair_write_timeout_is_told_as_the_write_side() {
         Record {
             seq: 2,
             t_us: 1,
+            base: 0,
             body: Body::Transition {
                 ev: 0,
                 fd: None,

@@ -112,11 +112,11 @@ fn not_an_evscope_trace() -> TestResult {
 
 #[test]
 fn newer_version() -> TestResult {
-    let text = r#"{"format":"evscope-trace","version":2,"backend":"epoll"}"#;
+    let text = r#"{"format":"evscope-trace","version":3,"backend":"epoll"}"#;
     expect_error(
         text.as_bytes(),
         1,
-        "version 2, newer than this evscope reads",
+        "version 3, newer than this evscope reads",
     )
 }
 
@@ -307,11 +307,13 @@ fn the_fast_encoder_writes_exactly_what_serde_writes() -> TestResult {
     records.push(evscope::trace::Record {
         seq: 99,
         t_us: u64::MAX,
+        base: 0,
         body: evscope::trace::Body::Note { text: odd.into() },
     });
     records.push(evscope::trace::Record {
         seq: 100,
         t_us: 0,
+        base: 0,
         body: evscope::trace::Body::Accept {
             listener: 1,
             fd: -1,

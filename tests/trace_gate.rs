@@ -192,6 +192,7 @@ fn a_running_program_is_not_held_by_a_viewer_that_only_watches() {
                 matches!(
                     m,
                     LinkMsg::Record(Record {
+                        base: 0,
                         body: Body::CallbackEnd { .. },
                         ..
                     })
@@ -260,7 +261,7 @@ fn next_iteration_pauses_after_the_loop_iteration_record() {
         }
         let last = last.ok_or("no record")?;
         assert!(
-            matches!(last.body, Body::LoopIteration { n: 1 }),
+            matches!(last.body, Body::LoopIteration { n: 1, thread: None }),
             "{last:?}"
         );
         v.quiet()?;

@@ -359,3 +359,73 @@ fn an_in_process_viewer_steps_the_loop_through_the_gate() -> TestResult {
     program.join().map_err(|_| "the program panicked")??;
     Ok(())
 }
+
+#[test]
+fn bases_of_one_process_share_a_trace_each_with_its_own_ids_and_seq() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("t.jsonl");
+    let recorder = Recorder::to_file(&path)?;
+    // Base 1's recorder is made here and its base on another thread, which runs it.
+    let lane = recorder.lane(1);
+    assert_eq!((recorder.base(), lane.base()), (0, 1));
+    let worker = std::thread::spawn(move || -> Result<(), String> {
+        let mut base =
+            EventBase::with_backend(evscope::ev::BackendKind::Poll).map_err(|e| e.to_string())?;
+        base.set_observer(Box::new(lane));
+        let timer = base
+            .event_new(None, What::NONE, |_, _, _| {})
+            .map_err(|e| e.to_string())?;
+        base.add(timer, Some(ms(1))).map_err(|e| e.to_string())?;
+        base.dispatch().map_err(|e| e.to_string())?;
+        Ok(())
+    });
+    let mut base = EventBase::with_backend(evscope::ev::BackendKind::Epoll)?;
+    base.set_observer(Box::new(recorder));
+    let timer = base.event_new(None, What::NONE, |_, _, _| {})?;
+    base.add(timer, Some(ms(3)))?;
+    base.dispatch()?;
+    worker.join().map_err(|_| "the worker panicked")??;
+    drop(base);
+    // The reader checks each base's records on their own.
+    let (h, records) = read_all(std::io::BufReader::new(std::fs::File::open(&path)?))?;
+    assert_eq!(h.backend, "epoll");
+    let of = |b: u32| records.iter().filter(move |r| r.base == b);
+    let first = of(1).next().ok_or("base 1 has records")?;
+    let Body::BaseNew { backend, thread } = &first.body else {
+        return Err(format!("base 1 starts with {:?}", first.body).into());
+    };
+    assert_eq!((backend.as_str(), first.seq), ("poll", 1));
+    assert_eq!(
+        Some(*thread),
+        h.thread,
+        "made by the thread that made base 0"
+    );
+    // The same event id on each base, each the base's own timer, each through its states.
+    use State::*;
+    for b in [0, 1] {
+        let mine: Vec<Record> = of(b).cloned().collect();
+        assert_eq!(
+            transitions_of(&mine, timer.trace_id()),
+            vec![New, Pending, Active, Callback, NonPending],
+            "base {b}"
+        );
+        let seqs: Vec<u64> = mine.iter().map(|r| r.seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=mine.len() as u64).collect::<Vec<_>>(),
+            "base {b}"
+        );
+    }
+    // Base 1's loop runs on another thread than the one that made it: the trace says which.
+    let named: Vec<u32> = records
+        .iter()
+        .filter(|r| matches!(r.body, Body::LoopIteration { thread: Some(t), .. } if Some(t) != h.thread))
+        .map(|r| r.base)
+        .collect();
+    assert_eq!(
+        named,
+        [1],
+        "only base 1's first iteration names a new thread"
+    );
+    Ok(())
+}

@@ -106,6 +106,8 @@ extern "C" fn flush_at_exit() {
     for base in idle.unwrap_or_default() {
         base.try_with(|b| drop(b.take_observer()));
     }
+    // Bases other threads are running still share the trace: what they handed over is written.
+    evscope::trace::flush_process_trace();
 }
 
 /// The base `event_init` made (libevent's `current_base`): what `event_set` and the other

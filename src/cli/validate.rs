@@ -23,8 +23,13 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             } else {
                 String::new()
             };
+            let bases = if stats.bases > 1 {
+                format!(", {} event_bases", stats.bases)
+            } else {
+                String::new()
+            };
             let summary = format!(
-                "{shown}: ok: {} records, {} events, {} bufferevents, {:.3} s ({} backend){dropped}",
+                "{shown}: ok: {} records, {} events, {} bufferevents, {:.3} s ({} backend){bases}{dropped}",
                 stats.records,
                 stats.events,
                 stats.bufferevents,

@@ -34,6 +34,7 @@ pub fn map_key(key: KeyEvent) -> Option<Msg> {
         KeyCode::Esc => Msg::Close,
         KeyCode::Char('?') | KeyCode::F(1) => Msg::Help,
         KeyCode::Char('l') => Msg::Lang,
+        KeyCode::Char('B') => Msg::NextBase,
         _ => return None,
     };
     Some(msg)

@@ -42,6 +42,8 @@ pub enum Msg {
     Help,
     /// `l`: switch the explanations' language.
     Lang,
+    /// `B`: show the next base of a process with several.
+    NextBase,
     /// The play clock ticked (every [`crate::dash::update::TICK_MS`] ms).
     Tick,
     /// Something arrived from the live feed.

@@ -34,6 +34,25 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
                 Lang::Zh => Lang::En,
             }
         }
+        Msg::NextBase => {
+            if s.next_base() {
+                ui.selected = 0;
+                ui.selected_bev = 0;
+                ui.scroll = 0;
+                ui.history = None;
+            }
+            let (i, base) = s.shown_base();
+            ui.status = Some(match (s.bases(), ui.lang) {
+                (1, Lang::En) => "this program has one event_base".to_string(),
+                (1, Lang::Zh) => "该程序只有一个 event_base".to_string(),
+                (n, Lang::En) => format!("showing event_base {} ({} of {n})", base.id, i + 1),
+                (n, Lang::Zh) => format!(
+                    "显示 event_base {}（共 {n} 个中的第 {} 个）",
+                    base.id,
+                    i + 1
+                ),
+            });
+        }
         Msg::NextPanel => ui.focus = ui.focus.next(),
         Msg::PrevPanel => ui.focus = ui.focus.prev(),
         Msg::Up => match ui.focus {

@@ -22,6 +22,8 @@ pub struct Stats {
     pub first_t_us: Option<u64>,
     /// `t_us` of the last record.
     pub last_t_us: u64,
+    /// Bases the records belong to (1 for a trace of one base).
+    pub bases: u64,
 }
 
 impl Stats {
@@ -52,15 +54,27 @@ impl Hasher for IdHasher {
 
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
-/// Checks a stream of records: `seq` at least 1 and strictly increasing, `t_us` never going back, each
-/// event's first record is its `event_new`, every transition legal (`State::can_go_to`) and
-/// starting from the state the event was in, bufferevents used only between `bev_new` and
-/// `bev_free`.
+/// Checks a stream of records, each base on its own: `seq` at least 1 and strictly increasing,
+/// `t_us` never going back, each event's first record is its `event_new`, every transition
+/// legal (`State::can_go_to`) and starting from the state the event was in, bufferevents used
+/// only between `bev_new` and `bev_free`. Bases are numbered in the order they were made: base
+/// 0 is the header's, and every later base's first record is its `base_new`.
 ///
-/// After a `dropped` record some records are missing, so the checker stops requiring what it
-/// can no longer know (earlier states and first records) and keeps checking legality.
+/// After a `dropped` record some records are missing (of any base: a live viewer that fell
+/// behind skips whatever came), so the checker stops requiring what it can no longer know
+/// (earlier states, first records, a base's `base_new`) and keeps checking legality.
 #[derive(Default)]
 pub struct Checker {
+    /// Indexed by base id.
+    bases: Vec<BaseCheck>,
+    /// A `dropped` record was seen.
+    gap: bool,
+    stats: Stats,
+}
+
+/// What the checker knows of one base.
+#[derive(Default)]
+struct BaseCheck {
     last_seq: Option<u64>,
     last_t_us: u64,
     /// Each event's state; `None` when unknown after a gap.
@@ -68,7 +82,6 @@ pub struct Checker {
     /// Live bufferevents (true) and freed ones (false).
     bevs: IdMap<bool>,
     gap: bool,
-    stats: Stats,
 }
 
 impl Checker {
@@ -82,41 +95,104 @@ impl Checker {
         &self.stats
     }
 
-    /// The state event `ev` is in after the records checked so far, when known.
+    /// How many bases the records checked so far belong to (at least 1 once a record of base 0
+    /// was checked).
+    pub fn bases(&self) -> usize {
+        self.bases.len()
+    }
+
+    /// The state event `ev` of base 0 is in after the records checked so far, when known.
     pub fn state_of(&self, ev: u64) -> Option<State> {
-        self.events.get(&ev).copied().flatten()
+        self.state_in(0, ev)
+    }
+
+    /// The state event `ev` of base `base` is in after the records checked so far, when known.
+    pub fn state_in(&self, base: u32, ev: u64) -> Option<State> {
+        self.bases
+            .get(base as usize)?
+            .events
+            .get(&ev)
+            .copied()
+            .flatten()
     }
 
     /// Checks one record; on error says what was wrong (without a line number).
     pub fn check(&mut self, rec: &Record) -> Result<(), String> {
+        let b = rec.base as usize;
+        let new_base = matches!(rec.body, Body::BaseNew { .. });
+        if self.gap {
+            // Bases and their first records may be among what was dropped.
+            if new_base && b == 0 {
+                return Err("a base_new record for base 0: the header describes base 0".into());
+            }
+        } else if new_base {
+            if b == 0 {
+                return Err("a base_new record for base 0: the header describes base 0".into());
+            }
+            if b != self.bases.len().max(1) {
+                return Err(format!(
+                    "base_new for base {b}, but the next base made is base {}",
+                    self.bases.len().max(1)
+                ));
+            }
+        } else if b >= self.bases.len().max(1) {
+            return Err(format!(
+                "a record of base {b} before that base's base_new record"
+            ));
+        }
+        if self.bases.len() <= b {
+            let gap = self.gap;
+            self.bases.resize_with(b + 1, || BaseCheck {
+                gap,
+                ..BaseCheck::default()
+            });
+            self.stats.bases = self.bases.len() as u64;
+        }
+        if let Body::Dropped { .. } = rec.body {
+            self.gap = true;
+            for other in &mut self.bases {
+                other.forget();
+            }
+        }
+        let base = &mut self.bases[b];
         if rec.seq == 0 {
             return Err("seq 0 is not a record number: seq counts from 1".to_string());
         }
-        if let Some(last) = self.last_seq {
+        if let Some(last) = base.last_seq {
             if rec.seq <= last {
                 return Err(format!(
-                    "seq {} does not increase (the record before had seq {last})",
+                    "seq {} does not increase (the record of base {b} before had seq {last})",
                     rec.seq
                 ));
             }
         }
-        if rec.t_us < self.last_t_us {
+        if rec.t_us < base.last_t_us {
             return Err(format!(
-                "t_us {} goes back in time (the record before had t_us {})",
-                rec.t_us, self.last_t_us
+                "t_us {} goes back in time (the record of base {b} before had t_us {})",
+                rec.t_us, base.last_t_us
             ));
         }
-        self.check_body(&rec.body)?;
-        self.last_seq = Some(rec.seq);
-        self.last_t_us = rec.t_us;
+        base.check_body(&rec.body, &mut self.stats)?;
+        base.last_seq = Some(rec.seq);
+        base.last_t_us = rec.t_us;
         let s = &mut self.stats;
         s.records += 1;
         s.first_t_us.get_or_insert(rec.t_us);
-        s.last_t_us = rec.t_us;
+        s.last_t_us = s.last_t_us.max(rec.t_us);
         Ok(())
     }
+}
 
-    fn check_body(&mut self, body: &Body) -> Result<(), String> {
+impl BaseCheck {
+    /// Records of this base may be missing from here on: earlier states are unknown.
+    fn forget(&mut self) {
+        self.gap = true;
+        for state in self.events.values_mut() {
+            *state = None;
+        }
+    }
+
+    fn check_body(&mut self, body: &Body, stats: &mut Stats) -> Result<(), String> {
         match body {
             Body::EventNew { ev, .. } => {
                 if let Some(Some(state)) = self.events.get(ev) {
@@ -127,7 +203,7 @@ impl Checker {
                     }
                 }
                 self.events.insert(*ev, Some(State::New));
-                self.stats.events += 1;
+                stats.events += 1;
             }
             Body::Transition {
                 ev,
@@ -178,7 +254,7 @@ impl Checker {
                     ));
                 }
                 self.bevs.insert(*bev, true);
-                self.stats.bufferevents += 1;
+                stats.bufferevents += 1;
             }
             Body::Buffer { bev, .. } | Body::BevEvent { bev, .. } | Body::BevFree { bev } => {
                 match self.bevs.get(bev) {
@@ -200,13 +276,7 @@ impl Checker {
                     self.bevs.insert(*bev, false);
                 }
             }
-            Body::Dropped { count } => {
-                self.gap = true;
-                self.stats.dropped += count;
-                for state in self.events.values_mut() {
-                    *state = None;
-                }
-            }
+            Body::Dropped { count } => stats.dropped += count,
             _ => {}
         }
         Ok(())

@@ -11,6 +11,9 @@ pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
     e.num(rec.seq);
     e.raw(",\"t_us\":");
     e.num(rec.t_us);
+    if rec.base != 0 {
+        e.field_num("base", u64::from(rec.base));
+    }
     e.raw(",\"kind\":\"");
     e.raw(rec.body.kind());
     e.raw("\"");
@@ -48,7 +51,13 @@ pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
             e.field_what("what", *what);
             e.field_num("dur_us", *dur_us);
         }
-        Body::LoopIteration { n } | Body::TimersExpired { n } => e.field_num("n", *n),
+        Body::LoopIteration { n, thread } => {
+            e.field_num("n", *n);
+            if let Some(t) = thread {
+                e.field_num("thread", *t);
+            }
+        }
+        Body::TimersExpired { n } => e.field_num("n", *n),
         Body::PollBegin {
             backend,
             timeout_us,
@@ -114,6 +123,10 @@ pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
         }
         Body::Note { text } => e.field_str("text", text),
         Body::Dropped { count } => e.field_num("count", *count),
+        Body::BaseNew { backend, thread } => {
+            e.field_str("backend", backend);
+            e.field_num("thread", *thread);
+        }
     }
     e.raw("}\n");
 }

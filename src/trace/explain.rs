@@ -51,6 +51,9 @@ pub struct Explainer {
     events: HashMap<u64, EventInfo>,
     bevs: HashMap<u64, (Option<i32>, String)>,
     backend: String,
+    /// What is known of bases 1, 2, … (ids are a base's own: event 3 of base 1 is not event 3
+    /// of base 0), at index `base - 1`.
+    others: Vec<Explainer>,
 }
 
 impl Explainer {
@@ -72,9 +75,34 @@ impl Explainer {
         self.backend = header.backend.clone();
     }
 
+    /// The explainer of base `base`'s records.
+    fn of_base(&self, base: u32) -> Option<&Explainer> {
+        match base {
+            0 => Some(self),
+            b => self.others.get(b as usize - 1),
+        }
+    }
+
     /// Remembers what a record says about names.
     pub fn learn(&mut self, rec: &Record) {
-        match &rec.body {
+        if rec.base != 0 {
+            let i = rec.base as usize - 1;
+            if self.others.len() <= i {
+                let lang = self.lang;
+                self.others.resize_with(i + 1, || Explainer::new(lang));
+            }
+            let other = &mut self.others[i];
+            if let Body::BaseNew { backend, .. } = &rec.body {
+                other.backend = backend.clone();
+            }
+            return other.learn_body(&rec.body);
+        }
+        self.learn_body(&rec.body);
+    }
+
+    /// Remembers what a record of this explainer's base says about names.
+    fn learn_body(&mut self, body: &Body) {
+        match body {
             Body::EventNew {
                 ev,
                 fd,
@@ -113,6 +141,11 @@ impl Explainer {
 
     /// Explains `rec` with what is known, without learning from it.
     pub fn explain_only(&self, rec: &Record) -> String {
+        self.of_base(rec.base).unwrap_or(self).explain_here(rec)
+    }
+
+    /// Explains `rec` with what this explainer knows (of `rec`'s base).
+    fn explain_here(&self, rec: &Record) -> String {
         let zh = self.lang == Lang::Zh;
         let mut out = String::new();
         let o = &mut out;
@@ -178,13 +211,20 @@ impl Explainer {
                     let _ = write!(o, "{name}'s callback returned after {dur_us} µs");
                 }
             }
-            Body::LoopIteration { n } => {
-                if zh {
+            Body::LoopIteration { n, thread } => match (zh, thread) {
+                (true, None) => {
                     let _ = write!(o, "事件循环第 {n} 轮开始");
-                } else {
+                }
+                (true, Some(t)) => {
+                    let _ = write!(o, "事件循环第 {n} 轮开始（在线程 {t} 上运行）");
+                }
+                (false, None) => {
                     let _ = write!(o, "loop iteration {n} begins");
                 }
-            }
+                (false, Some(t)) => {
+                    let _ = write!(o, "loop iteration {n} begins (run by thread {t})");
+                }
+            },
             Body::PollBegin {
                 backend,
                 timeout_us,
@@ -336,6 +376,21 @@ impl Explainer {
             Body::Note { text } => {
                 let _ = write!(o, "{} {text}", if zh { "注：" } else { "note:" });
             }
+            Body::BaseNew { backend, thread } => {
+                let b = rec.base;
+                if zh {
+                    let _ = write!(
+                        o,
+                        "event_base {b} 创建（后端 {backend}，由线程 {thread} 创建）：本进程的又一个事件循环"
+                    );
+                } else {
+                    let _ = write!(
+                        o,
+                        "event_base {b} made (backend {backend}, by thread {thread}): another \
+                         event loop of this process"
+                    );
+                }
+            }
             Body::Dropped { count } => {
                 // Written by a lossy recorder whose sink fell behind, or by a live link for a
                 // viewer that fell behind while the program ran free: either way, not shown.
@@ -362,7 +417,18 @@ impl Explainer {
         timeline_line(rec, &text)
     }
 
-    /// "event 3 "label" (fd 7, READ|PERSIST)", or "事件 3 …".
+    /// [`Explainer::event_name`] of event `ev` of base `base`.
+    pub fn event_name_in(&self, base: u32, ev: u64) -> String {
+        self.of_base(base).unwrap_or(self).event_name(ev)
+    }
+
+    /// [`Explainer::bev_name`] of bufferevent `bev` of base `base`.
+    pub fn bev_name_in(&self, base: u32, bev: u64) -> String {
+        self.of_base(base).unwrap_or(self).bev_name(bev)
+    }
+
+    /// "event 3 "label" (fd 7, READ|PERSIST)", or "事件 3 …" (an event of base 0, or of the
+    /// base whose records this explainer was given alone).
     pub fn event_name(&self, ev: u64) -> String {
         let zh = self.lang == Lang::Zh;
         let mut s = String::from(if zh { "事件 " } else { "event " });
@@ -406,8 +472,12 @@ impl Explainer {
 
 /// `   12.345 ms  #42     transition     <text>`.
 pub fn timeline_line(rec: &Record, text: &str) -> String {
+    let base = match rec.base {
+        0 => String::new(),
+        b => format!("[base {b}] "),
+    };
     format!(
-        "{:>10.3} ms  #{:<6} {:<14} {text}",
+        "{:>10.3} ms  #{:<6} {:<14} {base}{text}",
         rec.t_us as f64 / 1000.0,
         rec.seq,
         rec.body.kind()
@@ -843,6 +913,7 @@ mod tests {
             ex.learn(&Record {
                 seq: 1,
                 t_us: 0,
+                base: 0,
                 body: Body::EventNew {
                     ev: 0,
                     fd: Some(7),
@@ -854,6 +925,7 @@ mod tests {
         ex.explain(&Record {
             seq: 2,
             t_us: 1,
+            base: 0,
             body: Body::Transition {
                 ev: 0,
                 fd: Some(7),

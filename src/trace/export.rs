@@ -1,7 +1,9 @@
 //! Chrome Trace Event JSON (opens in Perfetto and `chrome://tracing`): callbacks and backend
 //! waits as complete (`X`) slices, each event's pending and active intervals as async (`b`/`e`)
 //! slices, buffer fill levels as counters (`C`), notes, accepts and bufferevent events as
-//! instants (`i`), and process / thread names as metadata (`M`). Times stay in microseconds.
+//! instants (`i`), and process / thread names as metadata (`M`). Each base of the trace is a
+//! thread of the exported process (base 0 is tid 1, base 1 tid 2, …). Times stay in
+//! microseconds.
 //! Names and text from the trace are escaped ([`escape_text`](super::escape_text)) as every
 //! other view of a trace escapes them.
 
@@ -17,8 +19,10 @@ use super::reader::Reader;
 use super::record::{Body, Record};
 use crate::ev::State;
 
-/// The loop thread's id in the exported trace.
-const TID: u64 = 1;
+/// The exported thread id of base `base`'s loop.
+fn tid(base: u32) -> u64 {
+    u64::from(base) + 1
+}
 
 /// Streams Chrome trace JSON for the trace `reader` reads into `out`; returns how many trace
 /// events were written. The trace is checked as it is read; a bad trace stops the export with
@@ -33,7 +37,7 @@ pub fn chrome<R: BufRead, W: Write>(mut reader: Reader<R>, out: W) -> Result<u64
         names: Explainer::new(Lang::En),
         open: HashMap::new(),
         callbacks: HashMap::new(),
-        poll: None,
+        poll: HashMap::new(),
         last_t: 0,
     };
     ex.names.learn_header(&header);
@@ -44,11 +48,11 @@ pub fn chrome<R: BufRead, W: Write>(mut reader: Reader<R>, out: W) -> Result<u64
         format!("evscope: {}", header.program)
     };
     ex.event(
-        json!({"name": "process_name", "ph": "M", "ts": 0, "pid": pid, "tid": TID,
+        json!({"name": "process_name", "ph": "M", "ts": 0, "pid": pid, "tid": tid(0),
         "args": {"name": program}}),
     )?;
     ex.event(
-        json!({"name": "thread_name", "ph": "M", "ts": 0, "pid": pid, "tid": TID,
+        json!({"name": "thread_name", "ph": "M", "ts": 0, "pid": pid, "tid": tid(0),
         "args": {"name": format!("event loop ({})", header.backend)}}),
     )?;
     while let Some(rec) = reader.next_record()? {
@@ -75,12 +79,12 @@ struct Exporter<W> {
     pid: u64,
     written: u64,
     names: Explainer,
-    /// Open async interval per event: (name, start).
-    open: HashMap<u64, &'static str>,
-    /// Callback start per event.
-    callbacks: HashMap<u64, u64>,
-    /// Open backend wait: (start, backend, timeout).
-    poll: Option<(u64, String, Option<u64>)>,
+    /// Open async interval per (base, event): its name.
+    open: HashMap<(u32, u64), &'static str>,
+    /// Callback start per (base, event).
+    callbacks: HashMap<(u32, u64), u64>,
+    /// Open backend wait per base: (start, backend, timeout).
+    poll: HashMap<u32, (u64, String, Option<u64>)>,
     last_t: u64,
 }
 
@@ -101,22 +105,25 @@ impl<W: Write> Exporter<W> {
         Ok(())
     }
 
-    fn instant(&mut self, name: String, t: u64, args: Value) -> Result<(), TraceError> {
+    fn instant(&mut self, base: u32, name: String, t: u64, args: Value) -> Result<(), TraceError> {
         let pid = self.pid;
         self.event(
             json!({"name": name, "cat": "loop", "ph": "i", "s": "t", "ts": t,
-            "pid": pid, "tid": TID, "args": args}),
+            "pid": pid, "tid": tid(base), "args": args}),
         )
     }
 
     /// Async intervals: close the open one, open the one for `to`.
-    fn interval(&mut self, ev: u64, to: State, t: u64) -> Result<(), TraceError> {
-        let pid = self.pid;
-        let id = format!("ev{ev}");
-        if let Some(name) = self.open.remove(&ev) {
+    fn interval(&mut self, base: u32, ev: u64, to: State, t: u64) -> Result<(), TraceError> {
+        let (pid, tid) = (self.pid, tid(base));
+        let id = match base {
+            0 => format!("ev{ev}"),
+            b => format!("b{b}ev{ev}"),
+        };
+        if let Some(name) = self.open.remove(&(base, ev)) {
             self.event(
                 json!({"name": name, "cat": "event", "ph": "e", "id": id, "ts": t,
-                "pid": pid, "tid": TID}),
+                "pid": pid, "tid": tid}),
             )?;
         }
         let name = match to {
@@ -124,34 +131,39 @@ impl<W: Write> Exporter<W> {
             State::Active => "active",
             _ => return Ok(()),
         };
-        let label = self.names.event_name(ev);
-        self.open.insert(ev, name);
+        let label = self.names.event_name_in(base, ev);
+        self.open.insert((base, ev), name);
         self.event(
             json!({"name": name, "cat": "event", "ph": "b", "id": id, "ts": t,
-            "pid": pid, "tid": TID, "args": {"event": label}}),
+            "pid": pid, "tid": tid, "args": {"event": label}}),
         )
     }
 
     fn record(&mut self, rec: &Record) -> Result<(), TraceError> {
-        let (t, pid) = (rec.t_us, self.pid);
-        self.last_t = t;
+        let (t, pid, base) = (rec.t_us, self.pid, rec.base);
+        let tid = tid(base);
+        self.last_t = self.last_t.max(t);
         match &rec.body {
-            Body::Transition { ev, to, cause, .. } => {
-                self.interval(*ev, *to, t)?;
-                let _ = cause;
+            Body::BaseNew { backend, thread } => {
+                self.event(
+                    json!({"name": "thread_name", "ph": "M", "ts": 0, "pid": pid,
+                    "tid": tid, "args": {"name": format!("event loop {base} ({backend})"),
+                    "thread": thread}}),
+                )?;
             }
+            Body::Transition { ev, to, .. } => self.interval(base, *ev, *to, t)?,
             Body::CallbackBegin { ev, .. } => {
-                self.callbacks.insert(*ev, t);
+                self.callbacks.insert((base, *ev), t);
             }
             Body::CallbackEnd { ev, what, dur_us } => {
                 let start = self
                     .callbacks
-                    .remove(ev)
+                    .remove(&(base, *ev))
                     .unwrap_or(t.saturating_sub(*dur_us));
-                let name = format!("callback {}", self.names.event_name(*ev));
+                let name = format!("callback {}", self.names.event_name_in(base, *ev));
                 self.event(
                     json!({"name": name, "cat": "callback", "ph": "X", "ts": start,
-                    "dur": dur_us, "pid": pid, "tid": TID,
+                    "dur": dur_us, "pid": pid, "tid": tid,
                     "args": {"ev": ev, "what": what.names()}}),
                 )?;
             }
@@ -159,35 +171,35 @@ impl<W: Write> Exporter<W> {
                 backend,
                 timeout_us,
             } => {
-                self.poll = Some((t, backend.clone(), *timeout_us));
+                self.poll.insert(base, (t, backend.clone(), *timeout_us));
             }
             Body::PollEnd { ready } => {
-                if let Some((start, backend, timeout)) = self.poll.take() {
+                if let Some((start, backend, timeout)) = self.poll.remove(&base) {
                     self.event(json!({"name": format!("wait ({backend})"), "cat": "poll",
-                        "ph": "X", "ts": start, "dur": t - start, "pid": pid, "tid": TID,
+                        "ph": "X", "ts": start, "dur": t - start, "pid": pid, "tid": tid,
                         "args": {"timeout_us": timeout, "ready": ready}}))?;
                 }
             }
             Body::Buffer {
                 bev, input, output, ..
             } => {
-                let name = format!("{} buffers", self.names.bev_name(*bev));
+                let name = format!("{} buffers", self.names.bev_name_in(base, *bev));
                 self.event(
-                    json!({"name": name, "ph": "C", "ts": t, "pid": pid, "tid": TID,
+                    json!({"name": name, "ph": "C", "ts": t, "pid": pid, "tid": tid,
                     "args": {"input": input, "output": output}}),
                 )?;
             }
             Body::BevEvent { bev, events } => {
-                let name = format!("{} {events}", self.names.bev_name(*bev));
-                self.instant(name, t, json!({"events": events.names()}))?;
+                let name = format!("{} {events}", self.names.bev_name_in(base, *bev));
+                self.instant(base, name, t, json!({"events": events.names()}))?;
             }
             Body::Accept { listener, fd, peer } => {
                 let name = format!("accept fd {fd}");
-                self.instant(name, t, json!({"listener": listener, "peer": peer}))?;
+                self.instant(base, name, t, json!({"listener": listener, "peer": peer}))?;
             }
-            Body::Note { text } => self.instant(format!("note: {text}"), t, json!({}))?,
+            Body::Note { text } => self.instant(base, format!("note: {text}"), t, json!({}))?,
             Body::Dropped { count } => {
-                self.instant(format!("{count} records dropped"), t, json!({}))?
+                self.instant(base, format!("{count} records dropped"), t, json!({}))?
             }
             _ => {}
         }
@@ -196,10 +208,10 @@ impl<W: Write> Exporter<W> {
 
     /// Closes what is still open at the end of the trace.
     fn close_all(&mut self) -> Result<(), TraceError> {
-        let mut evs: Vec<u64> = self.open.keys().copied().collect();
+        let mut evs: Vec<(u32, u64)> = self.open.keys().copied().collect();
         evs.sort_unstable();
-        for ev in evs {
-            self.interval(ev, State::NonPending, self.last_t)?;
+        for (base, ev) in evs {
+            self.interval(base, ev, State::NonPending, self.last_t)?;
         }
         Ok(())
     }

@@ -67,6 +67,7 @@ const LINGER: Duration = Duration::from_secs(1);
 struct Chunk {
     first_seq: u64,
     first_t_us: u64,
+    first_base: u32,
     records: u64,
     lines: Arc<[u8]>,
 }
@@ -91,7 +92,7 @@ struct Viewer {
     queued: usize,
     /// Records skipped for this viewer since it last got one, and the seq and t_us of the last.
     skipped: u64,
-    last_skipped: (u64, u64),
+    last_skipped: (u64, u64, u32),
     /// Chunks written so far (the finishing program watches it move).
     sent: u64,
     /// Send what is queued, then end the stream.
@@ -108,7 +109,7 @@ impl Viewer {
             queue: VecDeque::new(),
             queued: 0,
             skipped: 0,
-            last_skipped: (0, 0),
+            last_skipped: (0, 0, 0),
             sent: 0,
             finishing: false,
             sent_all: false,
@@ -131,12 +132,13 @@ impl Viewer {
         if self.skipped == 0 {
             return;
         }
-        let (seq, t_us) = self.last_skipped;
+        let (seq, t_us, base) = self.last_skipped;
         let mut line = Vec::with_capacity(64);
         encode_line(
             &Record {
                 seq,
                 t_us,
+                base,
                 body: Body::Dropped {
                     count: self.skipped,
                 },
@@ -554,6 +556,7 @@ fn catch_up(inner: &Inner) -> Vec<Arc<[u8]>> {
                 let rec = Record {
                     seq: first.first_seq.saturating_sub(1),
                     t_us: first.first_t_us,
+                    base: first.first_base,
                     body: Body::Dropped {
                         count: hist.trimmed,
                     },
@@ -760,7 +763,7 @@ impl Sink for LinkSink {
                     // Nothing would be sent: skip it without encoding it.
                     Some(v) if v.full() && !self.shared.gate.is_paused() => {
                         v.skipped += records.len() as u64;
-                        v.last_skipped = (last.seq, last.t_us);
+                        v.last_skipped = (last.seq, last.t_us, last.base);
                         return Ok(());
                     }
                     Some(_) => {}
@@ -778,6 +781,7 @@ impl Sink for LinkSink {
             hist.chunks.push_back(Chunk {
                 first_seq: first.seq,
                 first_t_us: first.t_us,
+                first_base: first.base,
                 records: records.len() as u64,
                 lines: lines.clone(),
             });
@@ -806,7 +810,7 @@ impl Sink for LinkSink {
             if !paused {
                 // Running freely: this viewer misses these records, and is told how many.
                 v.skipped += records.len() as u64;
-                v.last_skipped = (last.seq, last.t_us);
+                v.last_skipped = (last.seq, last.t_us, last.base);
                 return Ok(());
             }
             // The viewer holds the loop: wait until it takes some of what it was sent (or lets

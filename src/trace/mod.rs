@@ -40,5 +40,5 @@ pub use reader::{read_all, Reader, MAX_LINE};
 pub use record::{bev_event_names, what_names, Body, Header, Record, FORMAT, VERSION};
 pub use recorder::{child_path, Recorder};
 pub use sink::Sink;
-pub use spec::{observer_from_env, TraceSpec};
+pub use spec::{flush_process_trace, observer_from_env, TraceSpec};
 pub use writer::{write_all, Writer};

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::check::{Checker, Stats};
 use super::error::TraceError;
-use super::record::{Header, Record, FORMAT, VERSION};
+use super::record::{Header, Record, FORMAT, OLDEST_VERSION, VERSION};
 
 /// The longest line read (1 MiB); longer lines are an error rather than unbounded memory.
 pub const MAX_LINE: usize = 1 << 20;
@@ -267,7 +267,7 @@ pub(crate) fn parse_header(buf: &[u8], line: u64, complete: bool) -> Result<Head
         }
     }
     match obj.get("version").map(|v| v.as_u64()) {
-        Some(Some(v)) if v == u64::from(VERSION) => {}
+        Some(Some(v)) if (u64::from(OLDEST_VERSION)..=u64::from(VERSION)).contains(&v) => {}
         Some(Some(v)) if v > u64::from(VERSION) => {
             return Err(TraceError::at(
                 line,
@@ -280,7 +280,10 @@ pub(crate) fn parse_header(buf: &[u8], line: u64, complete: bool) -> Result<Head
         Some(Some(v)) => {
             return Err(TraceError::at(
                 line,
-                format!("unsupported trace version {v} (this evscope reads version {VERSION})"),
+                format!(
+                    "unsupported trace version {v} (this evscope reads versions \
+                     {OLDEST_VERSION} to {VERSION})"
+                ),
             ))
         }
         Some(None) => {

@@ -1,5 +1,5 @@
-//! The trace's record types (JSON Lines, version 1): one header line, then one [`Record`] per
-//! line. `docs/trace-format.md` documents every field.
+//! The trace's record types (JSON Lines, version 2; version 1 is still read): one header line,
+//! then one [`Record`] per line. `docs/trace-format.md` documents every field.
 
 use std::borrow::Cow;
 
@@ -11,17 +11,21 @@ use crate::ev::{BevEvents, State, What};
 
 /// The `format` field of every header.
 pub const FORMAT: &str = "evscope-trace";
-/// The trace format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The trace format version this build writes (and the newest it reads).
+pub const VERSION: u32 = 2;
+/// The oldest version this build reads: version 1 is version 2 with one base (every record
+/// of base 0) and no `base_new` records.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// Line 1 of a trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Header {
     /// Always `"evscope-trace"`.
     pub format: String,
-    /// The format version, 1.
+    /// The format version ([`VERSION`] when written by this build).
     pub version: u32,
-    /// The observed base's backend (`epoll`, `poll`, `select`).
+    /// Base 0's backend (`epoll`, `poll`, `select`); each later base names its own in its
+    /// `base_new` record.
     #[serde(default)]
     pub backend: String,
     /// What was observed: a demo name, a program path, …
@@ -34,10 +38,13 @@ pub struct Header {
     /// monotonic).
     #[serde(default)]
     pub start_unix_us: u64,
+    /// The thread that made base 0 (the OS thread id, as `gettid` returns it), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<u64>,
 }
 
 impl Header {
-    /// A version-1 header.
+    /// A header of this build's version.
     pub fn new(backend: &str, program: &str) -> Header {
         let start_unix_us = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -49,6 +56,7 @@ impl Header {
             program: program.to_string(),
             pid: std::process::id(),
             start_unix_us,
+            thread: None,
         }
     }
 }
@@ -59,10 +67,14 @@ impl Header {
 /// `#[serde(flatten)]`, which buffers every field and made reading several times slower.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
-    /// Strictly increasing from 1.
+    /// Strictly increasing from 1 among the records of one base.
     pub seq: u64,
-    /// Microseconds since the base started (monotonic clock).
+    /// Microseconds since the trace started (base 0 was made), on the monotonic clock; never
+    /// decreasing among the records of one base.
     pub t_us: u64,
+    /// The base the record is about: 0 for the process's first observed base, then 1, 2, … in
+    /// the order the bases were made (written only when not 0).
+    pub base: u32,
     /// What happened.
     pub body: Body,
 }
@@ -102,8 +114,14 @@ pub enum Body {
         what: What,
         dur_us: u64,
     },
-    /// The loop starts iteration `n`.
-    LoopIteration { n: u64 },
+    /// The loop starts iteration `n`; `thread` names the thread running it when that is not
+    /// the thread last named for this base (the header's or `base_new`'s, or an earlier
+    /// iteration's).
+    LoopIteration {
+        n: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<u64>,
+    },
     /// The loop waits in the backend (`timeout_us` null: no timeout).
     PollBegin {
         backend: String,
@@ -156,11 +174,14 @@ pub enum Body {
     Note { text: String },
     /// A lossy recorder dropped `count` records before this one.
     Dropped { count: u64 },
+    /// The record's base was made, on `backend`, by thread `thread` (the first record of every
+    /// base but base 0, which the header describes).
+    BaseNew { backend: String, thread: u64 },
 }
 
 impl Body {
     /// Every `kind` name, in the order of the variants.
-    pub const KINDS: [&'static str; 16] = [
+    pub const KINDS: [&'static str; 17] = [
         "event_new",
         "transition",
         "callback_begin",
@@ -177,6 +198,7 @@ impl Body {
         "accept",
         "note",
         "dropped",
+        "base_new",
     ];
 
     /// The record's `kind` as written in the trace.
@@ -198,6 +220,7 @@ impl Body {
             Body::Accept { .. } => "accept",
             Body::Note { .. } => "note",
             Body::Dropped { .. } => "dropped",
+            Body::BaseNew { .. } => "base_new",
         }
     }
 

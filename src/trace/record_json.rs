@@ -18,6 +18,9 @@ impl Serialize for Record {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("seq", &self.seq)?;
         m.serialize_entry("t_us", &self.t_us)?;
+        if self.base != 0 {
+            m.serialize_entry("base", &self.base)?;
+        }
         m.serialize_entry("kind", self.body.kind())?;
         match &self.body {
             Body::EventNew {
@@ -53,7 +56,12 @@ impl Serialize for Record {
                 m.serialize_entry("what", &WhatNames(*what))?;
                 m.serialize_entry("dur_us", dur_us)?;
             }
-            Body::LoopIteration { n } => m.serialize_entry("n", n)?,
+            Body::LoopIteration { n, thread } => {
+                m.serialize_entry("n", n)?;
+                if let Some(t) = thread {
+                    m.serialize_entry("thread", t)?;
+                }
+            }
             Body::PollBegin {
                 backend,
                 timeout_us,
@@ -111,6 +119,10 @@ impl Serialize for Record {
             }
             Body::Note { text } => m.serialize_entry("text", text)?,
             Body::Dropped { count } => m.serialize_entry("count", count)?,
+            Body::BaseNew { backend, thread } => {
+                m.serialize_entry("backend", backend)?;
+                m.serialize_entry("thread", thread)?;
+            }
         }
         m.end()
     }
@@ -152,6 +164,8 @@ impl<'de> Deserialize<'de> for BevEventNames {
 struct Flat<'a> {
     seq: u64,
     t_us: u64,
+    #[serde(default)]
+    base: u32,
     #[serde(borrow)]
     kind: Cow<'a, str>,
     ev: Option<u64>,
@@ -188,6 +202,7 @@ struct Flat<'a> {
     #[serde(borrow)]
     text: Option<Cow<'a, str>>,
     count: Option<u64>,
+    thread: Option<u64>,
 }
 
 impl<'de> Deserialize<'de> for Record {
@@ -230,7 +245,10 @@ impl Flat<'_> {
                 what: req!(what).0,
                 dur_us: req!(dur_us),
             },
-            "loop_iteration" => Body::LoopIteration { n: req!(n) },
+            "loop_iteration" => Body::LoopIteration {
+                n: req!(n),
+                thread: self.thread,
+            },
             "poll_begin" => Body::PollBegin {
                 backend: string(self.backend),
                 timeout_us: self.timeout_us,
@@ -272,6 +290,10 @@ impl Flat<'_> {
                 text: string(self.text),
             },
             "dropped" => Body::Dropped { count: req!(count) },
+            "base_new" => Body::BaseNew {
+                backend: string(self.backend),
+                thread: req!(thread),
+            },
             other => {
                 return Err(format!(
                     "unknown kind {other:?} (known kinds: {})",
@@ -282,6 +304,7 @@ impl Flat<'_> {
         Ok(Record {
             seq: self.seq,
             t_us: self.t_us,
+            base: self.base,
             body,
         })
     }

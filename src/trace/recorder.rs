@@ -9,6 +9,10 @@
 //! sink thread picks it up within a few milliseconds, so nothing recorded sits unwritten while
 //! the program sleeps), at once while a viewer is stepping, and on drop, which also waits for
 //! the sink thread to write everything: dropping the base flushes its trace.
+//!
+//! Several bases share one trace through [`Recorder::lane`]: each lane is the recorder of one
+//! base (its records carry the base's id, with their own `seq`), all hand their batches to the
+//! same sink thread, and the sink ends when the last lane is dropped.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -16,7 +20,7 @@ use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -27,6 +31,7 @@ use super::link_sink::LinkSink;
 use super::link_token::LinkToken;
 use super::record::{Body, Header, Record};
 use super::sink::{run_sink, ChannelSink, JsonlSink, MessageSink, Sink};
+use crate::ev::sys::thread_id;
 use crate::ev::{
     BaseInfo, BevEvents, BevId, BufferLevels, Cause, EventId, ListenerId, Observer, State, What,
 };
@@ -43,9 +48,12 @@ pub struct Recorder {
     /// The last clock reading, µs since `started`.
     t_us: u64,
     batch: Vec<Record>,
+    /// The base the records are about (0: the trace's first base, described by the header).
+    base: u32,
+    /// The thread that last ran this base's loop (or made it), as `sys::thread_id` gives it.
+    thread: u64,
     /// None when the sink thread could not be started: records are then discarded.
-    handoff: Option<Arc<Handoff>>,
-    thread: Option<JoinHandle<()>>,
+    sink: Option<Arc<SinkThread>>,
     gate: Option<Arc<Gate>>,
     /// How long the gate has held the loop since the running callback began.
     held: Duration,
@@ -65,14 +73,14 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder writing to `sink` on a thread of its own.
     pub fn new(sink: impl Sink) -> Recorder {
-        let (handoff, thread) = spawn(sink);
         Recorder {
             started: Instant::now(),
             seq: 0,
             t_us: 0,
             batch: Vec::with_capacity(BATCH),
-            handoff,
-            thread,
+            base: 0,
+            thread: thread_id(),
+            sink: spawn(sink),
             gate: None,
             held: Duration::ZERO,
             program: program_name(),
@@ -154,6 +162,49 @@ impl Recorder {
         self
     }
 
+    /// The recorder of another base in the same trace: its records carry the next base id
+    /// (`base`, counted by the caller: 1, 2, … in the order the bases are made), the first of
+    /// them a `base_new` naming its backend and thread; `seq` counts from 1 for it; `t_us` is
+    /// measured from this recorder's start, so every base shares one clock. It writes to the
+    /// same sink, under the same gate, and the sink ends when the last recorder sharing it is
+    /// dropped.
+    pub fn lane(&self, base: u32) -> Recorder {
+        self.lane_on(self.sink.clone(), base)
+    }
+
+    /// [`Recorder::lane`] writing to `sink`.
+    fn lane_on(&self, sink: Option<Arc<SinkThread>>, base: u32) -> Recorder {
+        Recorder {
+            started: self.started,
+            seq: 0,
+            t_us: 0,
+            batch: Vec::with_capacity(BATCH),
+            base,
+            thread: thread_id(),
+            sink,
+            gate: self.gate.clone(),
+            held: Duration::ZERO,
+            program: self.program.clone(),
+            // The header is base 0's; this base starts with its `base_new`.
+            header_sent: true,
+            lossy: self.lossy,
+            dropped: 0,
+            last_dropped: (0, 0),
+            pid: std::process::id(),
+            file: self.file.clone(),
+        }
+    }
+
+    /// When the trace's clock started (`t_us` 0).
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The base this recorder's records are about (0 for the trace's first).
+    pub fn base(&self) -> u32 {
+        self.base
+    }
+
     /// Lossy mode: never make the loop wait; count what is dropped and record it.
     pub fn lossy(mut self, lossy: bool) -> Recorder {
         self.lossy = lossy;
@@ -168,7 +219,9 @@ impl Recorder {
 
     /// The header this recorder writes (backend known once attached).
     pub fn header(&self, backend: &str) -> Header {
-        Header::new(backend, &self.program)
+        let mut h = Header::new(backend, &self.program);
+        h.thread = Some(self.thread);
+        h
     }
 
     /// How many records have been made so far.
@@ -182,10 +235,8 @@ impl Recorder {
             return;
         }
         self.send_batch(Push::Wait);
-        if let Some(h) = &self.handoff {
-            let (ack_tx, ack_rx) = mpsc::channel();
-            h.push(Msg::Flush(ack_tx));
-            let _ = ack_rx.recv();
+        if let Some(s) = &self.sink {
+            s.flush();
         }
     }
 
@@ -196,8 +247,8 @@ impl Recorder {
     }
 
     fn send(&mut self, msg: Msg) {
-        if let Some(h) = &self.handoff {
-            h.push(msg);
+        if let Some(s) = &self.sink {
+            s.handoff.push(msg);
         }
     }
 
@@ -236,6 +287,7 @@ impl Recorder {
         self.batch.push(Record {
             seq: self.seq,
             t_us,
+            base: self.base,
             body,
         });
         if let Some(status) = status {
@@ -268,7 +320,7 @@ impl Recorder {
             self.batch.clear();
             return;
         }
-        let Some(handoff) = &self.handoff else {
+        let Some(sink) = &self.sink else {
             self.batch.clear();
             return;
         };
@@ -280,11 +332,12 @@ impl Recorder {
                 Record {
                     seq,
                     t_us,
+                    base: self.base,
                     body: Body::Dropped { count },
                 },
             );
         }
-        if handoff.push_records(&mut self.batch, how) {
+        if sink.handoff.push_records(&mut self.batch, how) {
             self.dropped = 0;
             return;
         }
@@ -312,16 +365,18 @@ impl Recorder {
     /// the parent, and the child's records go nowhere. The child's trace starts with its own
     /// header and a `dropped` record standing for the records before the fork, which are in the
     /// parent's trace; `seq` and `t_us` go on from there, so the parent's records up to the
-    /// fork followed by the child's are the child's whole history.
+    /// fork followed by the child's are the child's whole history. In the child's trace this
+    /// base is base 0, and bases the child makes later join it ([`super::spec`]).
     fn take_over_after_fork(&mut self, backend: &str) {
         if !self.parents_copy() {
             return;
         }
         // The parent's: its queue may be locked by a thread that is not in this process, and
         // joining that thread would wait forever.
-        std::mem::forget(self.handoff.take());
-        std::mem::forget(self.thread.take());
+        std::mem::forget(self.sink.take());
         std::mem::forget(self.gate.take());
+        self.base = 0;
+        self.thread = thread_id();
         self.pid = std::process::id();
         // The parent writes what was batched before the fork.
         self.batch.clear();
@@ -334,9 +389,10 @@ impl Recorder {
         let path = child_path(&parent, self.pid);
         match JsonlSink::create(&path) {
             Ok(sink) => {
-                (self.handoff, self.thread) = spawn(sink);
+                self.sink = spawn(sink);
                 self.file = Some(path);
                 self.send_header(backend);
+                super::spec::adopt_after_fork(self);
             }
             Err(e) => eprintln!("evscope: the forked child {} is not traced: {e}", self.pid),
         }
@@ -357,32 +413,108 @@ pub fn child_path(parent: &Path, pid: u32) -> PathBuf {
     parent.with_file_name(child)
 }
 
-/// Starts the sink thread for `sink`: (its queue, the thread), both None if no thread could be
-/// started (records are then discarded).
-fn spawn(sink: impl Sink) -> (Option<Arc<Handoff>>, Option<JoinHandle<()>>) {
+/// What the bases made after the first need to join its trace, without keeping the trace
+/// open: once every recorder sharing the sink is dropped, the trace is over.
+pub(crate) struct Lanes {
+    /// A recorder that never records: the settings every lane copies (its sink is `None`).
+    template: Recorder,
+    sink: Weak<SinkThread>,
+    next: u32,
+}
+
+impl Lanes {
+    /// Waits (a few seconds at most) until the sink has written everything handed to it so
+    /// far, if the trace is not over.
+    pub(crate) fn flush(&self) {
+        if let Some(sink) = self.sink.upgrade() {
+            sink.flush_within(Duration::from_secs(3));
+        }
+    }
+
+    /// The recorder of the next base, or None when the trace is over.
+    pub(crate) fn next_lane(&mut self) -> Option<Recorder> {
+        let sink = self.sink.upgrade()?;
+        self.next += 1;
+        Some(self.template.lane_on(Some(sink), self.next))
+    }
+}
+
+impl Recorder {
+    /// Starts counting bases at this recorder (base 0, made at `started`), for
+    /// [`Lanes::next_lane`].
+    pub(crate) fn lanes(&mut self, started: Instant) -> Lanes {
+        self.started = started;
+        let mut template = self.lane_on(None, 0);
+        template.pid = 0;
+        Lanes {
+            template,
+            sink: self.sink.as_ref().map_or_else(Weak::new, Arc::downgrade),
+            next: 0,
+        }
+    }
+}
+
+/// The thread that writes a trace, and the queue that feeds it. Dropped with the last recorder
+/// sharing it: the queue closes and the thread finishes writing.
+pub(crate) struct SinkThread {
+    handoff: Arc<Handoff>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SinkThread {
+    /// Waits until the sink has written everything handed to it so far.
+    pub(crate) fn flush(&self) {
+        let (ack_tx, ack_rx) = mpsc::channel();
+        self.handoff.push(Msg::Flush(ack_tx));
+        let _ = ack_rx.recv();
+    }
+
+    /// [`SinkThread::flush`], waiting at most `limit`.
+    fn flush_within(&self, limit: Duration) {
+        let (ack_tx, ack_rx) = mpsc::channel();
+        self.handoff.push(Msg::Flush(ack_tx));
+        let _ = ack_rx.recv_timeout(limit);
+    }
+}
+
+impl Drop for SinkThread {
+    fn drop(&mut self) {
+        self.handoff.close();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts the sink thread for `sink`; None if no thread could be started (records are then
+/// discarded).
+fn spawn(sink: impl Sink) -> Option<Arc<SinkThread>> {
     let handoff = Arc::new(Handoff::new(QUEUE_RECORDS));
     let h = handoff.clone();
     let thread = std::thread::Builder::new()
         .name("evscope-trace".into())
         .spawn(move || run_sink(sink, &h))
-        .ok();
-    (thread.is_some().then_some(handoff), thread)
+        .ok()?;
+    Some(Arc::new(SinkThread {
+        handoff,
+        thread: Some(thread),
+    }))
 }
 
 impl Drop for Recorder {
-    /// Writes everything recorded and waits for the sink thread to finish.
+    /// Writes everything recorded and waits until it is written; the last recorder of a trace
+    /// also waits for the sink thread to finish.
     fn drop(&mut self) {
         if self.parents_copy() {
-            std::mem::forget(self.handoff.take());
-            std::mem::forget(self.thread.take());
+            std::mem::forget(self.sink.take());
             return;
         }
         self.send_batch(Push::Wait);
-        if let Some(h) = self.handoff.take() {
-            h.close();
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Some(sink) = self.sink.take() {
+            if let Err(shared) = Arc::try_unwrap(sink) {
+                // Other bases go on writing to it: only make sure this one's records are out.
+                shared.flush();
+            }
         }
     }
 }
@@ -398,9 +530,16 @@ fn us(d: Duration) -> u64 {
 
 impl Observer for Recorder {
     fn attached(&mut self, base: &BaseInfo) {
-        self.started = base.started;
-        if !self.header_sent {
-            self.send_header(base.backend);
+        if self.base == 0 {
+            self.started = base.started;
+            if !self.header_sent {
+                self.send_header(base.backend);
+            }
+        } else if self.seq == 0 {
+            self.emit(Body::BaseNew {
+                backend: base.backend.to_string(),
+                thread: self.thread,
+            });
         }
     }
     fn event_new(&mut self, ev: EventId, fd: Option<RawFd>, what: What, label: &str) {
@@ -445,7 +584,12 @@ impl Observer for Recorder {
         });
     }
     fn loop_iteration(&mut self, n: u64) {
-        self.emit(Body::LoopIteration { n });
+        // Which thread runs the loop, when it is not the one last named for this base (a base
+        // made on one thread and run on another, as memcached's workers are).
+        let now = thread_id();
+        let thread = (now != self.thread).then_some(now);
+        self.thread = now;
+        self.emit(Body::LoopIteration { n, thread });
     }
     fn poll_begin(&mut self, backend: &'static str, timeout: Option<Duration>) {
         let body = Body::PollBegin {

@@ -9,16 +9,21 @@
 //!   `EVSCOPE_TRACE_TOKEN` (see [`LinkToken`]).
 //!
 //! `EVSCOPE_TRACE_LOSSY=1` makes a file recorder drop records (and say how many) rather than
-//! ever slow the loop. Only the first base a process creates is traced through the environment.
+//! ever slow the loop.
+//!
+//! Every base the process makes is traced, into one trace: the first opens it (its header
+//! describes base 0), each later one joins it as base 1, 2, … ([`Recorder::lane`]). The trace
+//! ends when the last of them is dropped; a base made after that is not traced. A forked child
+//! that calls `event_reinit` goes on in a trace of its own, which the child's later bases join.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use super::link_token::LinkToken;
-use super::recorder::Recorder;
+use super::recorder::{Lanes, Recorder};
 use crate::ev::{self, BaseInfo, Observer};
 
 /// Where to send a trace.
@@ -95,11 +100,34 @@ fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-static CLAIMED: AtomicBool = AtomicBool::new(false);
+/// The process's trace, once its first base opened it: (the process it belongs to, how later
+/// bases join it).
+static PROCESS_TRACE: Mutex<Option<(u32, Lanes)>> = Mutex::new(None);
 
-/// The observer `EVSCOPE_TRACE` asks for, for the first base of the process; `Ok(None)` when
-/// unset or already used. A malformed value, or a sink that cannot be opened, is an error.
-pub fn observer_from_env(_info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer>>> {
+/// Writes out what every base of the process's trace has handed over so far (for a process
+/// about to exit while some of its bases are still running on other threads). Records a base
+/// still holds in its batch are written when it is dropped, or at its next wait.
+pub fn flush_process_trace() {
+    let process = PROCESS_TRACE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((pid, lanes)) = process.as_ref() {
+        if *pid == std::process::id() {
+            lanes.flush();
+        }
+    }
+}
+
+/// After a fork, `recorder` (the base that called `event_reinit`) is the child's trace: the
+/// bases the child makes later join it.
+pub(crate) fn adopt_after_fork(recorder: &mut Recorder) {
+    let lanes = recorder.lanes(recorder.started());
+    *PROCESS_TRACE.lock().unwrap_or_else(PoisonError::into_inner) =
+        Some((std::process::id(), lanes));
+}
+
+/// The observer `EVSCOPE_TRACE` asks for, for a base the process makes (the first opens the
+/// trace, later ones join it); `Ok(None)` when unset or when the trace is already over. A
+/// malformed value, or a sink that cannot be opened, is an error.
+pub fn observer_from_env(info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer>>> {
     let value = match std::env::var("EVSCOPE_TRACE") {
         Ok(v) if !v.is_empty() => v,
         Ok(_) | Err(std::env::VarError::NotPresent) => return Ok(None),
@@ -114,13 +142,22 @@ pub fn observer_from_env(_info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer
         TraceSpec::Tcp(_) => LinkToken::from_env().map_err(ev::Error::Invalid)?,
         _ => None,
     };
-    if CLAIMED.swap(true, Ordering::AcqRel) {
-        return Ok(None);
+    let mut process = PROCESS_TRACE.lock().unwrap_or_else(PoisonError::into_inner);
+    match process.as_mut() {
+        Some((pid, lanes)) if *pid == std::process::id() => {
+            // A later base joins the trace; none once the trace is over.
+            return Ok(lanes.next_lane().map(|r| Box::new(r) as Box<dyn Observer>));
+        }
+        // The parent's trace, in a forked child that has not called event_reinit: the child's
+        // own bases are not traced (the parent's file and link stay the parent's).
+        Some(_) => return Ok(None),
+        None => {}
     }
-    let recorder = spec
+    let mut recorder = spec
         .recorder_with_token(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"), token)
         .map_err(|e| ev::Error::Invalid(format!("EVSCOPE_TRACE={value}: {e}")))?
         .lossy(env_flag("EVSCOPE_TRACE_LOSSY"));
+    *process = Some((std::process::id(), recorder.lanes(info.started)));
     Ok(Some(Box::new(recorder)))
 }
 

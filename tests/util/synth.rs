@@ -13,7 +13,12 @@ pub fn trace(n: usize, events: u64) -> (Header, Vec<Record>) {
     let mut push = |out: &mut Vec<Record>, body: Body| {
         t += 3;
         let seq = out.len() as u64 + 1;
-        out.push(Record { seq, t_us: t, body });
+        out.push(Record {
+            seq,
+            t_us: t,
+            base: 0,
+            body,
+        });
     };
     push(
         &mut out,
@@ -49,7 +54,13 @@ pub fn trace(n: usize, events: u64) -> (Header, Vec<Record>) {
         iter += 1;
         let ev = iter % (events + 1);
         let fd = (ev != events).then_some(ev as i32 + 4);
-        push(&mut out, Body::LoopIteration { n: iter });
+        push(
+            &mut out,
+            Body::LoopIteration {
+                n: iter,
+                thread: None,
+            },
+        );
         push(
             &mut out,
             Body::PollBegin {

@@ -12,11 +12,12 @@ use evscope::trace::{Body, Header, Record};
 pub fn header() -> Header {
     Header {
         format: "evscope-trace".into(),
-        version: 1,
+        version: 2,
         backend: "epoll".into(),
         program: "sample".into(),
         pid: 42,
         start_unix_us: 1_700_000_000_000_000,
+        thread: None,
     }
 }
 
@@ -29,6 +30,7 @@ fn rec(seq: u64, body: Body) -> Record {
     Record {
         seq,
         t_us: seq * 10,
+        base: 0,
         body,
     }
 }
@@ -61,7 +63,7 @@ pub fn sample_records() -> Vec<Record> {
             label: String::new(),
         },
         tr((1 << 32) | 4, None, New, Pending, "event_add"),
-        Body::LoopIteration { n: 1 },
+        Body::LoopIteration { n: 1, thread: None },
         Body::PollBegin {
             backend: "epoll".into(),
             timeout_us: Some(5000),
@@ -114,7 +116,7 @@ pub fn sample_records() -> Vec<Record> {
             dur_us: 7,
         },
         tr(3, Some(7), Callback, Pending, "callback_returned"),
-        Body::LoopIteration { n: 2 },
+        Body::LoopIteration { n: 2, thread: None },
         Body::PollBegin {
             backend: "epoll".into(),
             timeout_us: None,
@@ -124,11 +126,37 @@ pub fn sample_records() -> Vec<Record> {
         tr(3, Some(7), Pending, NonPending, "event_del"),
         tr(3, Some(7), NonPending, Freed, "event_free"),
     ];
-    bodies
+    let mut records: Vec<Record> = bodies
         .into_iter()
         .enumerate()
         .map(|(i, b)| rec(i as u64 + 1, b))
-        .collect()
+        .collect();
+    // A second base, made by another thread and run by a third: its own seq from 1, its own
+    // ids (its event 3 is not base 0's).
+    let second = vec![
+        Body::BaseNew {
+            backend: "poll".into(),
+            thread: 4243,
+        },
+        Body::EventNew {
+            ev: 3,
+            fd: Some(9),
+            what: What::READ,
+            label: "worker pipe".into(),
+        },
+        tr(3, Some(9), New, Pending, "event_add"),
+        Body::LoopIteration {
+            n: 1,
+            thread: Some(4244),
+        },
+    ];
+    records.extend(second.into_iter().enumerate().map(|(i, body)| Record {
+        seq: i as u64 + 1,
+        t_us: 200 + i as u64,
+        base: 1,
+        body,
+    }));
+    records
 }
 
 /// The sample trace as text: header and one line per record.

@@ -1,53 +1,54 @@
-//! A timeline and a cursor into it: the position the screen shows and the snapshot there.
+//! What the dashboard is looking at: one timeline and a cursor into it per base of the trace,
+//! one base shown at a time.
 
 use super::{Snapshot, Timeline};
+use crate::trace::{Body, Header, Record};
 
-/// What the dashboard is looking at: records `0..pos` of the timeline have been folded.
+/// Records `0..pos` of the shown base's timeline have been folded. A process with several
+/// bases (memcached: a listener base and one per worker thread) has one timeline per base;
+/// [`Session::next_base`] switches between them, each keeping its own cursor.
 #[derive(Clone, Debug)]
 pub struct Session {
+    bases: Vec<BaseView>,
+    /// Index into `bases` of the base shown.
+    shown: usize,
+}
+
+/// One base of the trace: its timeline and the cursor into it.
+#[derive(Clone, Debug)]
+struct BaseView {
+    info: BaseInfo,
     timeline: Timeline,
     pos: usize,
     snap: Snapshot,
 }
 
-impl Session {
-    /// A session at the start of `timeline`.
-    pub fn new(timeline: Timeline) -> Session {
-        Session {
+/// What the trace says of a base, for the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseInfo {
+    /// Its id in the trace (0: the header's base).
+    pub id: u32,
+    /// Its backend.
+    pub backend: String,
+    /// The thread last seen running it (or that made it), when known.
+    pub thread: Option<u64>,
+}
+
+impl BaseView {
+    fn new(info: BaseInfo, timeline: Timeline) -> BaseView {
+        BaseView {
+            info,
             timeline,
             pos: 0,
             snap: Snapshot::default(),
         }
     }
 
-    /// The timeline.
-    pub fn timeline(&self) -> &Timeline {
-        &self.timeline
-    }
-
-    /// Replaces the timeline's header.
-    pub fn set_header(&mut self, header: crate::trace::Header) {
-        self.timeline.set_header(header);
-    }
-
-    /// How many records are shown as applied.
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
-    /// The snapshot at the cursor.
-    pub fn snapshot(&self) -> &Snapshot {
-        &self.snap
-    }
-
-    /// True when the cursor is after the last record.
-    pub fn at_end(&self) -> bool {
+    fn at_end(&self) -> bool {
         self.pos == self.timeline.len()
     }
 
-    /// Moves the cursor to `pos` (clamped). Forward by less than a checkpoint interval folds
-    /// the records in between; anything else restores the nearest checkpoint and folds from it.
-    pub fn seek(&mut self, pos: usize) {
+    fn seek(&mut self, pos: usize) {
         let pos = pos.min(self.timeline.len());
         if pos >= self.pos && pos - self.pos < Timeline::EVERY {
             self.timeline.fold(&mut self.snap, pos);
@@ -57,13 +58,130 @@ impl Session {
         self.pos = pos;
     }
 
-    /// Adds a record at the end (live sessions). A cursor at the end stays at the end only if
-    /// `follow` is set.
-    pub fn push(&mut self, r: crate::trace::Record, follow: bool) {
+    fn push(&mut self, r: Record, follow: bool) {
+        match &r.body {
+            Body::LoopIteration {
+                thread: Some(t), ..
+            } => self.info.thread = Some(*t),
+            Body::BaseNew {
+                backend, thread, ..
+            } => {
+                self.info.backend.clone_from(backend);
+                self.info.thread = Some(*thread);
+            }
+            _ => {}
+        }
         let was_end = self.at_end();
         self.timeline.push(r);
         if follow && was_end {
             self.seek(self.timeline.len());
         }
+    }
+}
+
+impl Session {
+    /// A session at the start of `timeline`; a timeline of several bases' records is split
+    /// into one per base, base 0 shown.
+    pub fn new(timeline: Timeline) -> Session {
+        if timeline.records().iter().all(|r| r.base == 0) {
+            let info = BaseInfo {
+                id: 0,
+                backend: timeline.header().backend.clone(),
+                thread: timeline.header().thread,
+            };
+            return Session {
+                bases: vec![BaseView::new(info, timeline)],
+                shown: 0,
+            };
+        }
+        let mut s = Session::new(Timeline::new(timeline.header().clone()));
+        for r in timeline.records() {
+            s.push(r.clone(), false);
+        }
+        s
+    }
+
+    /// The shown base's view.
+    fn view(&self) -> &BaseView {
+        &self.bases[self.shown]
+    }
+
+    fn view_mut(&mut self) -> &mut BaseView {
+        &mut self.bases[self.shown]
+    }
+
+    /// The shown base's timeline.
+    pub fn timeline(&self) -> &Timeline {
+        &self.view().timeline
+    }
+
+    /// Replaces base 0's header (a live link reads it after the session started).
+    pub fn set_header(&mut self, header: Header) {
+        let base0 = &mut self.bases[0];
+        base0.info.backend.clone_from(&header.backend);
+        base0.info.thread = header.thread;
+        base0.timeline.set_header(header);
+    }
+
+    /// How many records of the shown base are shown as applied.
+    pub fn pos(&self) -> usize {
+        self.view().pos
+    }
+
+    /// The snapshot at the shown base's cursor.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.view().snap
+    }
+
+    /// True when the shown base's cursor is after its last record.
+    pub fn at_end(&self) -> bool {
+        self.view().at_end()
+    }
+
+    /// Moves the shown base's cursor to `pos` (clamped). Forward by less than a checkpoint
+    /// interval folds the records in between; anything else restores the nearest checkpoint
+    /// and folds from it.
+    pub fn seek(&mut self, pos: usize) {
+        self.view_mut().seek(pos);
+    }
+
+    /// Adds a record at the end of its base's timeline (live sessions), making the base's
+    /// timeline when it is the first record of that base. A cursor at the end stays at the
+    /// end only if `follow` is set.
+    pub fn push(&mut self, r: Record, follow: bool) {
+        let i = match self.bases.iter().position(|b| b.info.id == r.base) {
+            Some(i) => i,
+            None => {
+                let mut header = self.bases[0].timeline.header().clone();
+                if let Body::BaseNew { backend, .. } = &r.body {
+                    header.backend.clone_from(backend);
+                }
+                let info = BaseInfo {
+                    id: r.base,
+                    backend: String::new(),
+                    thread: None,
+                };
+                self.bases.push(BaseView::new(info, Timeline::new(header)));
+                self.bases.len() - 1
+            }
+        };
+        self.bases[i].push(r, follow);
+    }
+
+    /// How many bases the trace has shown so far.
+    pub fn bases(&self) -> usize {
+        self.bases.len()
+    }
+
+    /// The shown base: its place among the bases (0-based) and what is known of it.
+    pub fn shown_base(&self) -> (usize, &BaseInfo) {
+        (self.shown, &self.view().info)
+    }
+
+    /// Shows the next base (after the last, the first again); true if the shown base changed.
+    pub fn next_base(&mut self) -> bool {
+        let before = self.shown;
+        self.shown = (self.shown + 1) % self.bases.len();
+        self.shown != before
     }
 }

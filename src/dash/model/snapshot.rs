@@ -158,7 +158,7 @@ impl Snapshot {
                 Some(row) => row.last_callback_us = Some(*dur_us),
                 None => self.anomalies += 1,
             },
-            Body::LoopIteration { n } => {
+            Body::LoopIteration { n, .. } => {
                 self.iteration = *n;
                 self.phase = Phase::Begin;
                 self.this_iteration = IterationInfo::default();
@@ -232,6 +232,7 @@ impl Snapshot {
             Body::Accept { .. } => self.accepts += 1,
             Body::Note { .. } => self.last_note = Some(index),
             Body::Dropped { count } => self.dropped += count,
+            Body::BaseNew { .. } => {}
         }
     }
 

@@ -19,14 +19,28 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     if ui.mode == Mode::Replay && ui.playing {
         mode.push_str(" ▶");
     }
-    let mut parts = vec![
-        format!(" {mode} "),
-        ui.source.clone(),
+    let (shown, base) = s.shown_base();
+    let mut parts = vec![format!(" {mode} "), ui.source.clone()];
+    if s.bases() > 1 {
+        // A process with several bases: which one is shown, by whom it is run (B: the next).
+        let thread = base.thread.map(|t| match ui.lang {
+            Lang::En => format!(", thread {t}"),
+            Lang::Zh => format!("，线程 {t}"),
+        });
+        parts.push(format!(
+            "base {} ({}/{}{}) B",
+            base.id,
+            shown + 1,
+            s.bases(),
+            thread.unwrap_or_default()
+        ));
+    }
+    parts.extend([
         s.timeline().header().backend.clone(),
         format!("iter {}", snap.iteration),
         format!("rec {}/{}", s.pos(), s.timeline().len()),
         format!("t {}", micros(snap.t_us)),
-    ];
+    ]);
     if ui.mode == Mode::Replay {
         parts.push(format!("{} rec/s", ui.speed_rps()));
     }

@@ -10,7 +10,7 @@ use super::{framed, panel, Ctx};
 use crate::dash::model::Lang;
 
 /// The keys and what they do, in English and Chinese.
-pub const KEYS: [(&str, &str, &str); 16] = [
+pub const KEYS: [(&str, &str, &str); 17] = [
     (
         "space",
         "play / pause (live: continue / pause the loop)",
@@ -45,6 +45,11 @@ pub const KEYS: [(&str, &str, &str); 16] = [
         "选择行 / 滚动时间线",
     ),
     ("Enter", "history of the selected event", "所选事件的历史"),
+    (
+        "B",
+        "show the next event_base (a process with several)",
+        "显示下一个 event_base（进程有多个时）",
+    ),
     ("l", "English / 中文", "English / 中文"),
     ("?", "this help", "本帮助"),
     ("Esc", "close overlays", "关闭弹窗"),

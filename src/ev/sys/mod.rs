@@ -87,3 +87,13 @@ pub fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The calling thread's OS id (`gettid`), as `ps -L` and `/proc/PID/task` show it; read once
+/// per thread.
+pub fn thread_id() -> u64 {
+    thread_local! {
+        // SAFETY: gettid takes no arguments, cannot fail and touches no memory.
+        static TID: u64 = unsafe { libc::gettid() } as u64;
+    }
+    TID.with(|t| *t)
+}
