@@ -19,6 +19,8 @@ pub(crate) fn getaddrinfo(
     if !crate::sys::mem::read_into(hints, &mut own) {
         own.ai_family = libc::AF_UNSPEC;
     }
+    // libevent clears the flag only it understands (EVUTIL_AI_LIBEVENT_ALLOCATED).
+    own.ai_flags &= !(0x8000_0000_u32 as c_int);
     // The hints' pointers are the program's (NULL or its strings), handed on untouched.
     // SAFETY: `node` and `service` are NULL or the program's NUL-terminated strings, `own` a
     // live struct, and `res` the program's non-NULL out-parameter (the API's contract).

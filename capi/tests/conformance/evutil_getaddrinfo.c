@@ -71,6 +71,8 @@ int main(void)
     show(NULL, "9001", AF_INET, SOCK_STREAM, 0);
     show("127.0.0.1", NULL, AF_INET, 0, EVUTIL_AI_NUMERICHOST);
     show("127.0.0.1", "80", AF_INET, 0, EVUTIL_AI_NUMERICHOST | EVUTIL_AI_CANONNAME);
+    /* The flag only libevent knows (its "allocated by libevent" mark) is cleared, not refused. */
+    show("127.0.0.1", "81", AF_INET, SOCK_STREAM, EVUTIL_AI_NUMERICHOST | (int)0x80000000);
 
     /* Errors. */
     show("not-a-number", "80", AF_UNSPEC, SOCK_STREAM, EVUTIL_AI_NUMERICHOST);
