@@ -134,8 +134,8 @@ pub extern "C" fn event_set_fatal_callback(cb: Option<FatalCb>) {
 }
 
 /// libevent's `event_enable_debug_logging`: `EVENT_DBG_ALL` turns debug messages on,
-/// `EVENT_DBG_NONE` off. evscope's debug messages are its own (one per callback it runs),
-/// not libevent's internal trace.
+/// `EVENT_DBG_NONE` off. evscope's debug messages are its own (one per event, bufferevent or
+/// listener callback it runs), not libevent's internal trace.
 #[no_mangle]
 pub extern "C" fn event_enable_debug_logging(which: u32) {
     DEBUG_MASK.store(which, Ordering::Relaxed);

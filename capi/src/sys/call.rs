@@ -34,6 +34,7 @@ pub(crate) fn event_cb(f: EventCb, fd: c_int, what: c_short, arg: usize) {
 
 /// Calls a bufferevent's read or write callback.
 pub(crate) fn bev_data_cb(f: BevDataCb, bev: usize, arg: usize) {
+    crate::log::debug(|| format!("bufferevent {bev:#x}: data callback {:p}", f as *const ()));
     // SAFETY: the program's `bufferevent_data_cb`, with the handle it got from
     // `bufferevent_socket_new` and its own argument.
     unsafe { f(bev as *mut bufferevent, arg as *mut c_void) }
@@ -41,6 +42,12 @@ pub(crate) fn bev_data_cb(f: BevDataCb, bev: usize, arg: usize) {
 
 /// Calls a bufferevent's event callback.
 pub(crate) fn bev_event_cb(f: BevEventCb, bev: usize, what: c_short, arg: usize) {
+    crate::log::debug(|| {
+        format!(
+            "bufferevent {bev:#x}: event callback {:p}, what {what:#x}",
+            f as *const ()
+        )
+    });
     // SAFETY: the program's `bufferevent_event_cb`, with its declared arguments.
     unsafe { f(bev as *mut bufferevent, what, arg as *mut c_void) }
 }
@@ -53,6 +60,7 @@ pub(crate) fn listener_cb(
     addr: Option<(&libc::sockaddr_storage, c_int)>,
     arg: usize,
 ) {
+    crate::log::debug(|| format!("evconnlistener {lev:#x}: accepted fd {fd}"));
     let (sa, len) = match addr {
         Some((storage, len)) => (
             (storage as *const libc::sockaddr_storage).cast_mut().cast(),
