@@ -195,3 +195,16 @@ pub extern "C" fn event_set_mem_functions(
 ) {
     cmem::set(malloc_fn, realloc_fn, free_fn);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_cut_as_libevent_cuts_them() {
+        assert_eq!(c_text("plain").as_bytes(), b"plain");
+        assert_eq!(c_text("before\0after").as_bytes(), b"before");
+        let long = "y".repeat(2000);
+        assert_eq!(c_text(&long).as_bytes().len(), 1023);
+    }
+}

@@ -11,6 +11,9 @@ void event_err(int eval, const char *fmt, ...);
 void event_errx(int eval, const char *fmt, ...);
 void event_sock_err(int eval, evutil_socket_t sock, const char *fmt, ...);
 void event_warnx(const char *fmt, ...);
+void event_warn(const char *fmt, ...);
+void event_msgx(const char *fmt, ...);
+void event_sock_warn(evutil_socket_t sock, const char *fmt, ...);
 void event_disable_debug_mode(void);
 
 static void fatal_cb(int code)
@@ -68,6 +71,20 @@ static void child(const char *what, void (*body)(void))
         printf("  exit status %d\n", WEXITSTATUS(st));
     else if (WIFSIGNALED(st))
         printf("  killed by signal %d\n", WTERMSIG(st));
+}
+
+static void stderr_messages(void)
+{
+    event_msgx("a message %d", 1);
+    event_warnx("a warning %s", "x");
+    errno = ENOSPC;
+    event_warn("a warning with errno");
+    errno = ETIMEDOUT;
+    event_sock_warn(3, "a socket warning");
+    event_set_log_callback(log_cb);
+    event_warnx("to the callback");
+    event_set_log_callback(NULL);
+    event_warnx("back on stderr");
 }
 
 static void errx_plain(void) { event_errx(3, "fatal %s #%d", "problem", 1); }
@@ -176,6 +193,7 @@ int main(void)
         exit(0);
     }
     waitpid(pid, NULL, 0);
+    child("messages on stderr without a log callback", stderr_messages);
     child("event_errx", errx_plain);
     child("event_err", err_plain);
     child("event_sock_err", sock_err_plain);
