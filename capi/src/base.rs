@@ -75,6 +75,7 @@ pub(crate) fn on_base<R>(
 }
 
 fn register(base: EventBase) -> Result<usize> {
+    crate::log::note_base_made();
     static AT_EXIT: Once = Once::new();
     AT_EXIT.call_once(|| {
         os::at_exit(flush_at_exit);
@@ -373,14 +374,6 @@ pub extern "C" fn event_get_version_number() -> u32 {
 /// libevent's `libevent_global_shutdown`: nothing to free here.
 #[no_mangle]
 pub extern "C" fn libevent_global_shutdown() {}
-
-/// libevent's `event_enable_debug_mode`: evscope always checks handles.
-#[no_mangle]
-pub extern "C" fn event_enable_debug_mode() {}
-
-/// libevent's `event_set_log_callback`: messages always go to stderr here.
-#[no_mangle]
-pub extern "C" fn event_set_log_callback(_cb: Option<extern "C" fn(c_int, *const c_char)>) {}
 
 // ----- event_config: choosing a backend --------------------------------------------------------
 

@@ -65,11 +65,12 @@ impl From<std::io::Error> for CError {
 }
 
 /// Tells the program on stderr that `call` was refused. libevent's own warnings keep its
-/// words (`[warn] event_add: event has no event_base set.`).
+/// words (`[warn] event_add: event has no event_base set.`) and go through its log, so a
+/// program's `event_set_log_callback` receives them.
 pub(crate) fn report(call: &str, e: &CError) {
     match e {
-        CError::NoBase(name) => eprintln!("[warn] {name}: {e}"),
-        CError::Warn(text) => eprintln!("[warn] {text}"),
+        CError::NoBase(name) => crate::log::warn(&format!("{name}: {e}")),
+        CError::Warn(text) => crate::log::warn(text),
         _ => eprintln!("evscope: {call}: {e}"),
     }
 }

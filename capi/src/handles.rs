@@ -26,21 +26,23 @@ use evscope::ev::{BevId, BevOptions, BreakHandle, Evbuffer, EventBase, EventId, 
 use crate::error::{CError, Result};
 use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};
 use crate::sys::call::{BevDataCb, BevEventCb, EventCb, ListenerCb, ListenerErrCb};
+use crate::sys::cmem::CBlock;
 use crate::sys::cstruct::{BevMem, EventMem};
 use crate::sys::shared::SharedBase;
 use crate::types::evlist;
 
-/// A unique address for a handle, alive as long as its entry.
-pub(crate) struct Token(Box<u64>);
+/// A unique address for a handle, alive as long as its entry: a small C block, allocated
+/// through the program's `event_set_mem_functions` replacements when it set them.
+pub(crate) struct Token(CBlock);
 
 impl Token {
     pub(crate) fn new() -> Token {
-        Token(Box::new(0x0065_7673_636f_7065))
+        Token(CBlock::zeroed(8))
     }
 
     /// The address C sees.
     pub(crate) fn key(&self) -> usize {
-        &*self.0 as *const u64 as usize
+        self.0.addr()
     }
 }
 

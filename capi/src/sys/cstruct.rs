@@ -168,10 +168,11 @@ impl Drop for BevMem {
 
 /// A zeroed `T` on the heap: all-zero bytes are a valid `struct event` or `struct bufferevent`
 /// (integers, raw pointers, optional function pointers and unions of them).
+/// Allocated as libevent allocates it (`mm_calloc`: the program's `event_set_mem_functions`
+/// replacement when set), so the program sees its own allocator's block.
 fn alloc_zeroed<T>() -> NonNull<T> {
     let layout = Layout::new::<T>();
-    // SAFETY: the layout of a C struct, of non-zero size.
-    let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
+    let p = super::cmem::calloc(layout.size()).cast::<T>();
     NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
 }
 
@@ -180,8 +181,8 @@ fn alloc_zeroed<T>() -> NonNull<T> {
 /// # Safety
 /// `p` must come from `alloc_zeroed::<T>` and not be freed yet.
 unsafe fn free<T>(p: NonNull<T>) {
-    // SAFETY: the caller's promise: allocated with this same layout.
-    unsafe { std::alloc::dealloc(p.as_ptr().cast(), Layout::new::<T>()) }
+    // SAFETY: the caller's promise: a live block from `cmem::calloc`.
+    unsafe { super::cmem::free(p.as_ptr().cast()) }
 }
 
 /// Stores what `event_assign` sets (libevent's event.c): base, callback, argument, fd, events,

@@ -167,10 +167,10 @@ pub(crate) fn sockaddr_of(addr: &SocketAddr) -> (libc::sockaddr_storage, c_int) 
 }
 
 /// A `malloc`ed, NUL-terminated copy of `data`, for a C caller to `free` (libevent's
-/// `evbuffer_readln` result). NULL when out of memory.
+/// `evbuffer_readln` result), from the program's `event_set_mem_functions` malloc when it set
+/// one, as libevent's `mm_malloc`. NULL when out of memory.
 pub(crate) fn malloc_copy(data: &[u8]) -> *mut c_char {
-    // SAFETY: malloc of a positive size; the result is checked for NULL before use.
-    let p = unsafe { libc::malloc(data.len() + 1) }.cast::<u8>();
+    let p = super::cmem::malloc(data.len() + 1).cast::<u8>();
     if p.is_null() {
         return p.cast();
     }

@@ -4,6 +4,7 @@
 //! says why it is sound; the API modules above it are safe code.
 
 pub(crate) mod call;
+pub(crate) mod cmem;
 pub(crate) mod cstruct;
 pub(crate) mod current;
 pub(crate) mod mem;
@@ -11,3 +12,4 @@ pub(crate) mod os;
 mod printf;
 pub(crate) mod shared;
 pub(crate) mod symbol;
+pub(crate) mod util;

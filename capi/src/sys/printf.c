@@ -67,3 +67,101 @@ HIDDEN int evscope_evutil_snprintf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+/* ---- libevent's log.c entry points ------------------------------------------------------- */
+
+#include <errno.h>
+#include <string.h>
+
+/* log.rs: hands a finished message to the log callback, or prints "[sev] msg" on stderr. */
+void evscope_log_message(int severity, const char *msg);
+/* log.rs: the fatal path: the fatal callback, then exit(code) (abort for EVENT_ERR_ABORT_). */
+void evscope_log_exit(int code) __attribute__((noreturn));
+
+/* event_logv_: the message cut to 1023 bytes; ": errstr" appended when errstr is given and
+ * there is room for more than the separator. */
+static void logv(int severity, const char *errstr, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	if (fmt != NULL)
+		evscope_evutil_vsnprintf(buf, sizeof buf, fmt, ap);
+	else
+		buf[0] = '\0';
+	if (errstr != NULL) {
+		size_t len = strlen(buf);
+		if (len < sizeof buf - 3)
+			evscope_evutil_snprintf(buf + len, sizeof buf - len, ": %s", errstr);
+	}
+	evscope_log_message(severity, buf);
+}
+
+#define LOG_DEBUG 0
+#define LOG_MSG 1
+#define LOG_WARN 2
+#define LOG_ERR 3
+
+HIDDEN void evscope_event_err(int eval, const char *fmt, ...)
+{
+	const char *errstr = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_ERR, errstr, fmt, ap);
+	va_end(ap);
+	evscope_log_exit(eval);
+}
+
+HIDDEN void evscope_event_warn(const char *fmt, ...)
+{
+	const char *errstr = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_WARN, errstr, fmt, ap);
+	va_end(ap);
+}
+
+/* On Unix evutil_socket_geterror(sock) is errno; the socket is not consulted. */
+HIDDEN void evscope_event_sock_err(int eval, int sock, const char *fmt, ...)
+{
+	(void)sock;
+	const char *errstr = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_ERR, errstr, fmt, ap);
+	va_end(ap);
+	evscope_log_exit(eval);
+}
+
+HIDDEN void evscope_event_sock_warn(int sock, const char *fmt, ...)
+{
+	(void)sock;
+	const char *errstr = strerror(errno);
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_WARN, errstr, fmt, ap);
+	va_end(ap);
+}
+
+HIDDEN void evscope_event_errx(int eval, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_ERR, NULL, fmt, ap);
+	va_end(ap);
+	evscope_log_exit(eval);
+}
+
+HIDDEN void evscope_event_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_WARN, NULL, fmt, ap);
+	va_end(ap);
+}
+
+HIDDEN void evscope_event_msgx(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	logv(LOG_MSG, NULL, fmt, ap);
+	va_end(ap);
+}

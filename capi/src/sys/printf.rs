@@ -40,3 +40,47 @@ trampoline!(
     /// libevent's `int evutil_vsnprintf(char *, size_t, const char *fmt, va_list)`.
     evutil_vsnprintf => evscope_evutil_vsnprintf
 );
+
+extern "C" {
+    fn evscope_event_err();
+    fn evscope_event_errx();
+    fn evscope_event_warn();
+    fn evscope_event_warnx();
+    fn evscope_event_msgx();
+    fn evscope_event_sock_err();
+    fn evscope_event_sock_warn();
+}
+
+trampoline!(
+    /// libevent's `void event_err(int eval, const char *fmt, ...)`: logs the message with
+    /// `": strerror(errno)"` at `EVENT_LOG_ERR`, then the fatal path with `eval`.
+    event_err => evscope_event_err
+);
+trampoline!(
+    /// libevent's `void event_errx(int eval, const char *fmt, ...)`: logs at `EVENT_LOG_ERR`,
+    /// then the fatal path with `eval`.
+    event_errx => evscope_event_errx
+);
+trampoline!(
+    /// libevent's `void event_warn(const char *fmt, ...)`: `EVENT_LOG_WARN`, with
+    /// `": strerror(errno)"`.
+    event_warn => evscope_event_warn
+);
+trampoline!(
+    /// libevent's `void event_warnx(const char *fmt, ...)`: `EVENT_LOG_WARN`.
+    event_warnx => evscope_event_warnx
+);
+trampoline!(
+    /// libevent's `void event_msgx(const char *fmt, ...)`: `EVENT_LOG_MSG`.
+    event_msgx => evscope_event_msgx
+);
+trampoline!(
+    /// libevent's `void event_sock_err(int eval, evutil_socket_t sock, const char *fmt, ...)`:
+    /// as `event_err` (on Unix the socket's error is `errno`).
+    event_sock_err => evscope_event_sock_err
+);
+trampoline!(
+    /// libevent's `void event_sock_warn(evutil_socket_t sock, const char *fmt, ...)`: as
+    /// `event_warn` (on Unix the socket's error is `errno`).
+    event_sock_warn => evscope_event_sock_warn
+);
