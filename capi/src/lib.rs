@@ -26,4 +26,5 @@ mod handles;
 mod label;
 mod listener;
 mod sys;
+mod thread;
 pub mod types;

@@ -6,8 +6,10 @@
 pub(crate) mod call;
 pub(crate) mod cstruct;
 pub(crate) mod current;
+pub(crate) mod evthread;
 pub(crate) mod mem;
 pub(crate) mod os;
 mod printf;
+pub(crate) mod remote_call;
 pub(crate) mod shared;
 pub(crate) mod symbol;
