@@ -127,3 +127,25 @@ fn the_notify_fd_is_not_an_event() {
         Ok(())
     });
 }
+
+#[test]
+fn a_job_accepted_as_the_loop_ends_still_runs() {
+    each_backend(|kind| {
+        let mut base = EventBase::with_backend(kind)?;
+        let remote = base.make_notifiable()?;
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let ender = base.evtimer_new(move |base, _, _| {
+            // Queued while the loop runs, then the loop breaks before it waits again: the
+            // job must run as the loop closes its queue, not be lost.
+            let r = r.clone();
+            let queued = remote.run(Box::new(move |_| r.store(true, Ordering::Release)));
+            assert!(queued.is_ok(), "a running loop accepts jobs");
+            base.loopbreak();
+        })?;
+        base.active(ender, What::TIMEOUT)?;
+        assert_eq!(base.dispatch()?, Exit::Finished);
+        assert!(ran.load(Ordering::Acquire));
+        Ok(())
+    });
+}
