@@ -89,6 +89,7 @@ fn register(base: EventBase) -> Result<usize> {
                 breaker: base.break_handle(),
                 base: Arc::new(SharedBase::new(base)),
                 sig_event: None,
+                notify_event: None,
                 orphans: Vec::new(),
                 _token: token,
             },
@@ -157,7 +158,7 @@ pub extern "C" fn event_base_free(base: *mut event_base) {
         Ok(b) => b,
         Err(e) => return error::report("event_base_free", &e),
     };
-    if base.with(|_| ()).is_none() {
+    if base.with_own(|_| ()).is_none() {
         return error::report("event_base_free", &CError::Busy);
     }
     // Dropped outside the tables: the recorder writes its last records.
@@ -186,6 +187,7 @@ fn exit_code(r: Result<Exit>) -> Result<c_int> {
 /// error.
 #[no_mangle]
 pub extern "C" fn event_base_dispatch(base: *mut event_base) -> c_int {
+    crate::thread::loop_starts();
     error::int(
         "event_base_dispatch",
         exit_code(on_base(base as usize, |b| b.dispatch())),
@@ -206,6 +208,7 @@ pub extern "C" fn event_base_loop(base: *mut event_base, flags: c_int) -> c_int 
             f = f | flag;
         }
     }
+    crate::thread::loop_starts();
     error::int(
         "event_base_loop",
         exit_code(on_base(base as usize, |b| b.loop_(f))),
@@ -444,6 +447,7 @@ fn new_base(cfg: &Config) -> Result<usize> {
     if let Some(o) = evscope::trace::observer_from_env(&base.info())? {
         base.set_observer(o);
     }
+    crate::thread::prepare_base(&mut base, cfg.flags)?;
     register(base)
 }
 

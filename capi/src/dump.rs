@@ -101,6 +101,9 @@ pub(crate) fn dump(key: usize, b: &EventBase) -> Result<String> {
         if let Some(row) = signal_row(h, key, b) {
             rows.push(row);
         }
+        if let Some(row) = notify_row(h, key, b) {
+            rows.push(row);
+        }
         rows.sort_by_key(Row::walk_order);
         let mut out = String::from("Inserted events:\n");
         for r in &rows {
@@ -166,6 +169,32 @@ fn signal_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
     });
     Some(Row {
         internal: true,
+        key: mem.addr(),
+        fd,
+        what: setup.events,
+        shown: setup.shown(),
+        order: Order::default(),
+    })
+}
+
+/// libevent's internal notify event, added when the base is made notifiable and kept until it
+/// is freed: `Read Persist Internal` on the eventfd, priority 0. libevent walks it with the
+/// program's fd events, by its descriptor.
+fn notify_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
+    let fd = b.notify_fd()?;
+    let entry = h.bases.get_mut(&key)?;
+    let setup = EventSetup {
+        flags: evlist::INIT | evlist::INSERTED | evlist::INTERNAL,
+        pri: Some(0),
+        ..EventSetup::assign(Some(key), None, fd, EV_READ | EV_PERSIST, None, 0)
+    };
+    let mem = entry.notify_event.get_or_insert_with(|| {
+        let mem = EventMem::alloc();
+        mem.setup(&setup);
+        mem
+    });
+    Some(Row {
+        internal: false,
         key: mem.addr(),
         fd,
         what: setup.events,

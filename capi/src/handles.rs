@@ -55,6 +55,9 @@ pub(crate) struct BaseEntry {
     /// libevent's internal signal event (`base->sig.ev_signal`), made once the engine watches
     /// for signals: `event_base_dump_events` lists it.
     pub sig_event: Option<EventMem>,
+    /// libevent's internal notify event (`base->th_notify`), made once the base is
+    /// notifiable: `event_base_dump_events` lists it.
+    pub notify_event: Option<EventMem>,
     /// Engine events to free, left by a thread that could not reach the base without waiting
     /// (see [`defer_free`]).
     pub orphans: Vec<EventId>,

@@ -4,10 +4,11 @@
 //! program like any other, with its callbacks' names (from the symbol table) as labels.
 //!
 //! - [`types`]: the opaque C types; each pointer handed out is a handle ([`handles`]).
-//! - `base`, `event`, `buffer`, `bufferevent`, `listener`, `evutil`, `compat`: the exported
-//!   calls, one file per libevent header area, in safe code.
+//! - `base`, `event`, `buffer`, `bufferevent`, `listener`, `evutil`, `compat`, `thread`: the
+//!   exported calls, one file per libevent header area, in safe code.
 //! - `sys`: every `unsafe` block — C memory, C function pointers, lending the running base to
-//!   the calls its callbacks make, dladdr, and the variadic printf trampolines.
+//!   the calls its callbacks make, sending other threads' calls to a running loop, the
+//!   `thread.h` callback tables, dladdr, and the variadic printf trampolines.
 //!
 //! `docs/c-api.md` lists which calls are covered.
 
@@ -28,4 +29,5 @@ mod label;
 mod listener;
 mod log;
 mod sys;
+mod thread;
 pub mod types;

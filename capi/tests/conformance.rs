@@ -115,6 +115,10 @@ scenarios![
     struct_bufferevent,
     struct_event_fields,
     thread_bases,
+    thread_bufferevent,
+    thread_callbacks,
+    thread_id_debug,
+    thread_wake,
     write_path,
 ];
 
@@ -164,6 +168,19 @@ fn evscope_library() -> Option<PathBuf> {
     .map(|(_, lib)| lib)
 }
 
+/// The libraries a scenario asks for beyond `-levent`, on its first line:
+/// `/* link: -levent_pthreads -lpthread */`.
+fn extra_libraries(src: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let first = text.lines().next().unwrap_or("");
+    Ok(first
+        .trim()
+        .strip_prefix("/* link:")
+        .and_then(|rest| rest.strip_suffix("*/"))
+        .map(|libs| libs.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default())
+}
+
 /// Compiles one scenario against the system's headers and libevent.
 fn compile(name: &str) -> Result<PathBuf, String> {
     let dir = util::artifacts().join("conformance");
@@ -175,6 +192,7 @@ fn compile(name: &str) -> Result<PathBuf, String> {
         .arg(&out)
         .arg(&src)
         .arg("-levent")
+        .args(extra_libraries(&src)?)
         .output()
         .map_err(|e| format!("cannot run cc: {e}"))?;
     if !result.status.success() {

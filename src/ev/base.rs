@@ -130,25 +130,32 @@ pub struct EventBase {
     /// Bufferevent deferred callbacks queued in this iteration (libevent's
     /// `n_deferreds_queued`).
     pub(crate) n_deferreds_queued: usize,
+    /// The handle other threads reach the loop through, once the base is notifiable
+    /// (remote.rs).
+    pub(super) remote: super::remote::RemoteCell,
 }
 
 /// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
 /// `event_base_loopbreak`, which only sets a flag the loop looks at). Cheap to clone.
 #[derive(Clone, Debug)]
-pub struct BreakHandle(Arc<AtomicBool>);
+pub struct BreakHandle(Arc<AtomicBool>, super::remote::RemoteCell);
 
 impl BreakHandle {
     /// `event_base_loopbreak`: the loop stops after the callback now running, or right after its
     /// wait if it is waiting (a signal handler's signal interrupts the wait).
+    /// A notifiable base's loop is woken to see it at once.
     pub fn loopbreak(&self) {
         self.0.store(true, Ordering::Release);
+        if let Some(remote) = self.1.get() {
+            remote.wake();
+        }
     }
 }
 
 impl EventBase {
     /// A handle that breaks this base's loop from anywhere (see [`BreakHandle`]).
     pub fn break_handle(&self) -> BreakHandle {
-        BreakHandle(self.got_break.clone())
+        BreakHandle(self.got_break.clone(), self.remote.clone())
     }
 
     pub(super) fn break_requested(&self) -> bool {
@@ -221,6 +228,7 @@ impl EventBase {
             deferred: VecDeque::new(),
             deferred_later: VecDeque::new(),
             n_deferreds_queued: 0,
+            remote: Arc::default(),
         })
     }
 

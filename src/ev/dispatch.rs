@@ -25,12 +25,14 @@ impl EventBase {
             ));
         }
         self.running_loop = true;
+        self.remote_open();
         // libevent clears event_gotterm and event_break as a loop starts: a loopbreak made
         // before it has no effect. Pending loopexits are events, and stay.
         self.got_exit = false;
         self.got_break
             .store(false, std::sync::atomic::Ordering::Release);
         let result = self.run_loop(flags);
+        self.remote_close();
         self.running_loop = false;
         self.time_cache = None;
         result
@@ -200,7 +202,8 @@ impl EventBase {
 
     /// Step 3: activate the events whose fds are ready.
     pub(super) fn activate_ready(&mut self) {
-        let ready = std::mem::take(&mut self.ready);
+        let mut ready = std::mem::take(&mut self.ready);
+        self.remote_ready(&mut ready);
         let sig_fd = self.signals.as_ref().map(|s| s.read_fd());
         for &(fd, res) in &ready {
             if Some(fd) == sig_fd {

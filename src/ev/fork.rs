@@ -24,6 +24,7 @@ impl EventBase {
             let (old, new) = self.io.with_added(fd, What::READ);
             backend.update(fd, old, new)?;
         }
+        self.remote_reinit(backend.as_mut())?;
         self.backend = backend;
         let info = self.info();
         if let Some(o) = self.observer.as_deref_mut() {

@@ -5,11 +5,19 @@
 //! not required to be. [`SendBase`] asserts what holds for every base this library makes, and
 //! [`SharedBase`] puts it behind a lock that the thread running a call on the base — above all
 //! the thread dispatching it — holds for the call's whole length.
+//!
+//! A notifiable base (libevent's `evthread_make_base_notifiable`, which `event_base_new` does
+//! once `evthread_use_pthreads` was called) is reached differently while another thread
+//! dispatches it: the call is sent to the loop, which runs it and wakes if it was waiting
+//! (`remote_call`), as libevent's loop releases its lock while it waits.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, TryLockError};
+use std::time::Duration;
 
-use evscope::ev::EventBase;
+use evscope::ev::{EventBase, Remote};
+
+use super::remote_call;
 
 /// An `EventBase` made by this library, which may move between threads.
 struct SendBase(EventBase);
@@ -40,6 +48,8 @@ pub(crate) struct SharedBase {
     /// The thread holding the lock now ([`thread_tag`]), 0 for none: a second call from that
     /// same thread (one the loop did not lend the base to) would wait for itself forever.
     holder: AtomicUsize,
+    /// The base's remote handle, once it is notifiable.
+    remote: OnceLock<Remote>,
 }
 
 /// An address unique to the calling thread while it lives.
@@ -62,34 +72,87 @@ impl Drop for Holding<'_> {
 
 impl SharedBase {
     pub(crate) fn new(base: EventBase) -> SharedBase {
+        let remote = OnceLock::new();
+        if let Some(r) = base.remote() {
+            let _ = remote.set(r);
+        }
         SharedBase {
             base: Mutex::new(SendBase(base)),
             holder: AtomicUsize::new(0),
+            remote,
         }
     }
 
-    /// Runs `f` on the base, waiting while another thread uses it (runs its loop, or makes a
-    /// call on it). None, without waiting, when this thread holds it already.
+    /// The base became notifiable: calls from other threads reach its running loop from now on.
+    pub(crate) fn set_remote(&self, remote: Remote) {
+        let _ = self.remote.set(remote);
+    }
+
+    /// Runs `f` with the lock held by this thread, then tells threads waiting to reach the
+    /// base that it is free.
+    fn run_locked<R>(
+        &self,
+        mut guard: MutexGuard<'_, SendBase>,
+        f: impl FnOnce(&mut EventBase) -> R,
+    ) -> R {
+        let r = {
+            self.holder.store(thread_tag(), Ordering::Release);
+            let _holding = Holding(&self.holder);
+            f(&mut guard.0)
+        };
+        drop(guard);
+        if let Some(remote) = self.remote.get() {
+            remote.changed();
+        }
+        r
+    }
+
+    /// Runs `f` on the base, waiting while another thread uses it (runs a call on it, or runs
+    /// its loop — unless the base is notifiable: then `f` runs inside that loop, which it
+    /// wakes). None, without waiting, when this thread holds it already.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut EventBase) -> R) -> Option<R> {
-        let me = thread_tag();
-        if self.holder.load(Ordering::Acquire) == me {
+        if self.holder.load(Ordering::Acquire) == thread_tag() {
             return None;
         }
-        let mut guard = self.base.lock().unwrap_or_else(PoisonError::into_inner);
-        self.holder.store(me, Ordering::Release);
-        let _holding = Holding(&self.holder);
-        Some(f(&mut guard.0))
+        let Some(remote) = self.remote.get() else {
+            let guard = self.base.lock().unwrap_or_else(PoisonError::into_inner);
+            return Some(self.run_locked(guard, f));
+        };
+        let mut slot = Some(f);
+        loop {
+            match self.base.try_lock() {
+                Ok(guard) => return Some(self.run_locked(guard, slot.take()?)),
+                Err(TryLockError::Poisoned(p)) => {
+                    return Some(self.run_locked(p.into_inner(), slot.take()?))
+                }
+                Err(TryLockError::WouldBlock) => {}
+            }
+            match remote_call::call(remote, &mut slot) {
+                Ok(result) => return result,
+                // Held by a thread that is not (yet) running the loop: wait for it to release
+                // the base or to start the loop (the timeout only bounds a missed change).
+                Err(seen) => remote.wait_change(seen, Duration::from_millis(50)),
+            }
+        }
+    }
+
+    /// Runs `f` on the base with its lock, waiting for any loop running it to return (what
+    /// `event_base_free` needs). None, without waiting, when this thread holds it already.
+    pub(crate) fn with_own<R>(&self, f: impl FnOnce(&mut EventBase) -> R) -> Option<R> {
+        if self.holder.load(Ordering::Acquire) == thread_tag() {
+            return None;
+        }
+        let guard = self.base.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(self.run_locked(guard, f))
     }
 
     /// Runs `f` on the base if no thread uses it now; None otherwise, without waiting.
     pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut EventBase) -> R) -> Option<R> {
-        let mut guard = match self.base.try_lock() {
+        let guard = match self.base.try_lock() {
             Ok(g) => g,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return None,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
         };
-        self.holder.store(thread_tag(), Ordering::Release);
-        let _holding = Holding(&self.holder);
-        Some(f(&mut guard.0))
+        Some(self.run_locked(guard, f))
     }
 }

@@ -10,6 +10,7 @@ use super::flags::What;
 
 pub(crate) mod cred;
 pub(crate) mod epoll;
+pub(crate) mod eventfd;
 pub(crate) mod poll;
 pub(crate) mod select;
 pub(crate) mod signal;
