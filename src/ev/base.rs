@@ -130,6 +130,8 @@ pub struct EventBase {
     /// Bufferevent deferred callbacks queued in this iteration (libevent's
     /// `n_deferreds_queued`).
     pub(crate) n_deferreds_queued: usize,
+    /// The program's deferred calls (see deferred_call.rs).
+    pub(crate) calls: super::deferred_call::Calls,
 }
 
 /// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
@@ -177,6 +179,8 @@ pub(crate) enum Deferred {
     BevEvent(super::handle::BevId, super::flags::BevEvents),
     /// `event_base_loopexit`'s one-shot callback: the loop ends after this iteration.
     LoopExit,
+    /// A call queued with [`EventBase::defer_call`].
+    Call(u64),
 }
 
 impl EventBase {
@@ -220,6 +224,7 @@ impl EventBase {
             listeners: Table::default(),
             deferred: VecDeque::new(),
             deferred_later: VecDeque::new(),
+            calls: Default::default(),
             n_deferreds_queued: 0,
         })
     }
