@@ -459,7 +459,15 @@ pub extern "C" fn evbuffer_readln(
         if frozen(buf)?.0 {
             return Ok(None);
         }
-        with_buffer(buf, |b| b.readln(style))
+        // As libevent: the line is removed, then its ending drained, each change told to the
+        // buffer's callbacks.
+        let Some((at, eol)) = with_buffer_raw(buf, |b| b.search_eol(0, style))? else {
+            return Ok(None);
+        };
+        let mut line = vec![0; at];
+        with_buffer(buf, |b| b.remove(&mut line))?;
+        with_buffer(buf, |b| b.drain(eol))?;
+        Ok(Some(line))
     });
     match r {
         Ok(Some(line)) => {

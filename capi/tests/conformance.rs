@@ -83,6 +83,8 @@ scenarios![
     event_active,
     event_lifecycle,
     evbuffer_basic,
+    evbuffer_callbacks,
+    evbuffer_cb_bufferevent,
     evbuffer_chains,
     evbuffer_frozen,
     evbuffer_peek,
