@@ -268,6 +268,9 @@ pub extern "C" fn evbuffer_file_segment_add_cleanup_cb(
     }
 }
 
+/// A segment's bytes, its release, and its length.
+type Piece = (Arc<Vec<u8>>, Arc<Release>, u64);
+
 /// libevent's `evbuffer_add_file_segment`: appends `length` bytes (-1: the rest) of the
 /// segment from `offset`. On failure, as libevent, the program's reference to the segment is
 /// dropped.
@@ -280,7 +283,7 @@ pub extern "C" fn evbuffer_add_file_segment(
 ) -> c_int {
     let key = seg as usize;
     let r = (|| {
-        let piece = segments(|s| -> Result<Option<(Arc<Vec<u8>>, Arc<Release>, u64)>> {
+        let piece = segments(|s| -> Result<Option<Piece>> {
             let seg = s
                 .get_mut(&key)
                 .ok_or(CError::Stale("evbuffer_file_segment"))?;
