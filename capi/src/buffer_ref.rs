@@ -34,6 +34,8 @@ pub struct evbuffer_file_segment {
 
 /// `EVBUF_FS_CLOSE_ON_FREE`.
 const FS_CLOSE_ON_FREE: u32 = 0x01;
+/// `EVBUF_FS_DISABLE_MMAP`: libevent reads the file instead of mapping it.
+const FS_DISABLE_MMAP: u32 = 0x02;
 /// `EVBUF_FS_DISABLE_SENDFILE`: without sendfile, libevent reads (maps) the file at once.
 const FS_DISABLE_SENDFILE: u32 = 0x04;
 
@@ -154,6 +156,7 @@ struct Segment {
     fd: c_int,
     offset: u64,
     length: u64,
+    flags: u32,
     contents: Option<Arc<Vec<u8>>>,
     /// The program's reference (dropped by `evbuffer_file_segment_free`); each chunk of it
     /// holds another.
@@ -174,7 +177,9 @@ fn materialize(seg: &mut Segment) -> Result<Arc<Vec<u8>>> {
         return Ok(c.clone());
     }
     let len = usize::try_from(seg.length).map_err(|_| CError::Invalid("too long".into()))?;
-    let bytes = bufcall::read_at(seg.fd, seg.offset, len)
+    // libevent maps the file (zeros past its end), unless told not to.
+    let pad = seg.flags & FS_DISABLE_MMAP == 0;
+    let bytes = bufcall::read_at(seg.fd, seg.offset, len, pad)
         .map_err(|e| CError::Invalid(format!("reading the file segment: {e}")))?;
     let c = Arc::new(bytes);
     seg.contents = Some(c.clone());
@@ -216,6 +221,7 @@ pub extern "C" fn evbuffer_file_segment_new(
             fd,
             offset: offset as u64,
             length: length as u64,
+            flags,
             contents: None,
             held,
             cleanup,

@@ -64,9 +64,10 @@ pub(crate) fn file_size(fd: c_int) -> io::Result<u64> {
     Ok(st.st_size as u64)
 }
 
-/// Reads exactly `len` bytes of `fd` from `offset` (pread(2), so the file position stays, as
-/// libevent restores it); an error if the file ends first.
-pub(crate) fn read_at(fd: c_int, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+/// Reads `len` bytes of `fd` from `offset` (pread(2), so the file position stays, as libevent
+/// restores it). If the file ends first: an error, or with `pad` zeros for the rest (what a
+/// mapping of the file shows past its end).
+pub(crate) fn read_at(fd: c_int, offset: u64, len: usize, pad: bool) -> io::Result<Vec<u8>> {
     let mut out = vec![0u8; len];
     let mut got = 0;
     while got < len {
@@ -82,6 +83,7 @@ pub(crate) fn read_at(fd: c_int, offset: u64, len: usize) -> io::Result<Vec<u8>>
                 }
                 return Err(e);
             }
+            0 if pad => break,
             0 => return Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
             n => got += n as usize,
         }

@@ -59,6 +59,18 @@ int main(void)
     printf("fd %s\n", open_state(f2));
     b = evbuffer_new();
 
+    printf("-- add_file(2, -1): the file's size from 2 on, zeros past its end\n");
+    int f7 = dup(fd);
+    printf("add_file = %d\n", evbuffer_add_file(a, f7, 2, -1));
+    unsigned char tail[32];
+    size_t tn = evbuffer_copyout(a, tail, sizeof tail);
+    printf("len %zu, last three:", tn);
+    for (size_t i = tn >= 3 ? tn - 3 : 0; i < tn; i++)
+        printf(" %02x", tail[i]);
+    printf("\n");
+    evbuffer_drain(a, 100);
+    printf("fd %s\n", open_state(f7));
+
     printf("-- add_file refused (frozen end): the fd is closed\n");
     int f3 = dup(fd);
     evbuffer_freeze(a, 0);
