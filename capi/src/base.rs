@@ -203,10 +203,10 @@ pub extern "C" fn event_base_loop(base: *mut event_base, flags: c_int) -> c_int 
             f = f | flag;
         }
     }
-    error::int(
-        "event_base_loop",
-        exit_code(on_base(base as usize, |b| b.loop_(f))),
-    )
+    let r = exit_code(on_base(base as usize, |b| b.loop_(f)));
+    // The cleanups of evbuffer bytes freed by the loop's last work.
+    crate::buffer_ref::run_cleanups();
+    error::int("event_base_loop", r)
 }
 
 /// libevent's `event_base_loopexit`: stop after `tv` (NULL: after this iteration's callbacks).

@@ -14,6 +14,17 @@ static void bufcb(struct evbuffer *buf, const struct evbuffer_cb_info *info, voi
            info->orig_size, info->n_added, info->n_deleted, evbuffer_get_length(buf));
 }
 
+static void cleanup(const void *data, size_t len, void *extra)
+{
+    printf("  cleanup %s: %.*s\n", (const char *)extra, (int)len, (const char *)data);
+}
+
+static void pair_readcb(struct bufferevent *b, void *arg)
+{
+    printf("pair readcb %s: input %zu\n", (const char *)arg,
+           evbuffer_get_length(bufferevent_get_input(b)));
+}
+
 static void readcb(struct bufferevent *b, void *arg)
 {
     (void)arg;
@@ -68,8 +79,38 @@ int main(void)
     event_base_dispatch(base);
     evbuffer_free(tmp);
 
+    printf("-- a reference in the output: cleanup when the write path drains it\n");
+    printf("remove_cb(output) = %d\n", evbuffer_remove_cb(out, bufcb, "output"));
+    evbuffer_add_reference(out, "REF", 3, cleanup, "written");
+    event_base_dispatch(base);
+    n = read(sv[1], got, sizeof got);
+    printf("peer got %zd: %.*s\n", n, (int)(n > 0 ? n : 0), got);
+
+    printf("-- a reference left in the output of a freed bufferevent\n");
+    bufferevent_disable(bev, EV_WRITE);
+    evbuffer_add_reference(out, "LEFT", 4, cleanup, "unsent");
+    printf("bufferevent_free\n");
     bufferevent_free(bev);
+    printf("loop\n");
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    printf("after the loop\n");
     close(sv[1]);
+
+    printf("-- a pair: the transfer drains one output into the other input\n");
+    struct bufferevent *pair[2];
+    bufferevent_pair_new(base, 0, pair);
+    bufferevent_setcb(pair[1], pair_readcb, NULL, NULL, "p1");
+    bufferevent_enable(pair[1], EV_READ);
+    evbuffer_add_cb(bufferevent_get_output(pair[0]), bufcb, "p0 output");
+    evbuffer_add_cb(bufferevent_get_input(pair[1]), bufcb, "p1 input");
+    printf("bufferevent_write(p0, 6)\n");
+    bufferevent_write(pair[0], "paired", 6);
+    printf("loop\n");
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    bufferevent_free(pair[0]);
+    bufferevent_free(pair[1]);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+
     event_base_free(base);
     printf("done\n");
     return 0;
