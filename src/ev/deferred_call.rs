@@ -41,3 +41,25 @@ impl EventBase {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::ev::LoopFlags;
+
+    #[test]
+    fn deferred_calls_run_from_the_loop_unless_cancelled() {
+        let mut base = EventBase::with_backend(crate::ev::BackendKind::Poll).unwrap();
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let (r1, r2) = (ran.clone(), ran.clone());
+        base.defer_call(Box::new(move |_| r1.lock().unwrap().push(1)));
+        let second = base.defer_call(Box::new(move |_| r2.lock().unwrap().push(2)));
+        assert!(ran.lock().unwrap().is_empty());
+        assert!(base.cancel_deferred_call(second));
+        assert!(!base.cancel_deferred_call(second));
+        base.loop_(LoopFlags::NONBLOCK).unwrap();
+        assert_eq!(*ran.lock().unwrap(), vec![1]);
+    }
+}

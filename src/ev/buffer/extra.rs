@@ -59,3 +59,68 @@ impl Evbuffer {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn counter() -> (Arc<AtomicUsize>, Arc<Release>) {
+        let n = Arc::new(AtomicUsize::new(0));
+        let m = n.clone();
+        (
+            n,
+            Release::new(move || {
+                m.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+    }
+
+    #[test]
+    fn a_reference_is_released_with_its_last_byte() {
+        let (n, release) = counter();
+        let mut b = Evbuffer::new();
+        b.add_reference(b"reference", Some(release));
+        b.add(b"tail");
+        b.prepend(b"<");
+        // Neither the add nor the prepend went into the reference's chunk.
+        assert_eq!(b.peek().count(), 3);
+        assert_eq!(b.to_vec(), b"<referencetail");
+        b.drain(9);
+        assert_eq!(n.load(Ordering::SeqCst), 0);
+        b.drain(1);
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+        assert_eq!(b.to_vec(), b"tail");
+    }
+
+    #[test]
+    fn a_shared_reference_waits_for_both_buffers() {
+        let (n, release) = counter();
+        let mut src = Evbuffer::new();
+        src.add_reference(b"shared", Some(release));
+        let mut dst = Evbuffer::new();
+        assert!(dst.add_buffer_reference(&mut src));
+        assert_eq!(
+            (src.to_vec(), dst.to_vec()),
+            (b"shared".to_vec(), b"shared".to_vec())
+        );
+        // A copy cannot be referenced again.
+        assert!(!Evbuffer::new().add_buffer_reference(&mut dst));
+        drop(src);
+        assert_eq!(n.load(Ordering::SeqCst), 0);
+        dst.drain(6);
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_referenced_source_takes_no_more_bytes_in_its_chunks() {
+        let mut src = Evbuffer::new();
+        src.add(b"abc");
+        let mut dst = Evbuffer::new();
+        dst.add_buffer_reference(&mut src);
+        src.add(b"def");
+        assert_eq!(src.peek().count(), 2);
+        assert_eq!(dst.to_vec(), b"abc");
+    }
+}

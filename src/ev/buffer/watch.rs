@@ -104,3 +104,66 @@ impl EventBase {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwatched_buffers_record_nothing() {
+        let mut b = Evbuffer::new();
+        b.add(b"abc");
+        b.drain(1);
+        assert!(!b.has_changes());
+        assert!(b.take_changes().is_empty());
+    }
+
+    #[test]
+    fn each_change_is_recorded_as_libevent_counts_it() {
+        let mut a = Evbuffer::new();
+        let mut b = Evbuffer::new();
+        a.watch(None);
+        b.watch(None);
+        a.add(b"hello");
+        a.add(b"");
+        a.drain(0);
+        a.prepend(b"<<");
+        let mut out = [0u8; 3];
+        assert_eq!(a.remove(&mut out), 3);
+        b.add(b"xy");
+        a.add_buffer(&mut b);
+        assert_eq!(a.remove_buffer(&mut b, 2), 2);
+        let ch = |added, deleted, len| Change {
+            added,
+            deleted,
+            len,
+        };
+        assert_eq!(
+            a.take_changes(),
+            vec![
+                ch(5, 0, 5),
+                ch(2, 0, 7),
+                ch(0, 3, 4),
+                ch(2, 0, 6),
+                ch(0, 2, 4)
+            ]
+        );
+        assert_eq!(
+            b.take_changes(),
+            vec![ch(2, 0, 2), ch(0, 2, 0), ch(2, 0, 2)]
+        );
+        assert!(!a.has_changes());
+    }
+
+    #[test]
+    fn readln_is_a_remove_then_a_drain() {
+        let mut b = Evbuffer::new();
+        b.add(b"line\r\nrest");
+        b.watch(None);
+        assert_eq!(b.readln(EolStyle::Crlf).as_deref(), Some(&b"line"[..]));
+        let changes: Vec<_> = b.take_changes().iter().map(|c| c.deleted).collect();
+        assert_eq!(changes, vec![4, 2]);
+    }
+
+    use super::super::EolStyle;
+}
