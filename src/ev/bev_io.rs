@@ -161,15 +161,17 @@ impl EventBase {
     /// Bytes were added to the output: start writing if writing is enabled and the write event
     /// is not pending (libevent's `bufferevent_socket_outbuf_cb`).
     pub(crate) fn bev_output_added(&mut self, id: BevId) {
-        if self
-            .bev_any(id)
-            .is_some_and(|b| b.output.has_changes() || b.input.has_changes())
-        {
-            self.bev_notify_buffers(id);
-        }
-        let Some(b) = self.bev_any(id) else {
+        let Some(mut b) = self.bev_any(id) else {
             return;
         };
+        if b.output.has_changes() || b.input.has_changes() {
+            // The program's buffer callbacks first, as libevent's list has them before this.
+            self.bev_notify_buffers(id);
+            let Some(again) = self.bev_any(id) else {
+                return;
+            };
+            b = again;
+        }
         if b.pair {
             self.bev_pair_output_added(id);
             return;
