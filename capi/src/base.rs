@@ -188,10 +188,10 @@ fn exit_code(r: Result<Exit>) -> Result<c_int> {
 #[no_mangle]
 pub extern "C" fn event_base_dispatch(base: *mut event_base) -> c_int {
     crate::thread::loop_starts();
-    error::int(
-        "event_base_dispatch",
-        exit_code(on_base(base as usize, |b| b.dispatch())),
-    )
+    let r = exit_code(on_base(base as usize, |b| b.dispatch()));
+    // The cleanups of evbuffer bytes freed by the loop's last work.
+    crate::buffer_ref::run_cleanups();
+    error::int("event_base_dispatch", r)
 }
 
 /// libevent's `event_base_loop` with `EVLOOP_ONCE`, `EVLOOP_NONBLOCK`,
@@ -209,10 +209,10 @@ pub extern "C" fn event_base_loop(base: *mut event_base, flags: c_int) -> c_int 
         }
     }
     crate::thread::loop_starts();
-    error::int(
-        "event_base_loop",
-        exit_code(on_base(base as usize, |b| b.loop_(f))),
-    )
+    let r = exit_code(on_base(base as usize, |b| b.loop_(f)));
+    // The cleanups of evbuffer bytes freed by the loop's last work.
+    crate::buffer_ref::run_cleanups();
+    error::int("event_base_loop", r)
 }
 
 /// libevent's `event_base_loopexit`: stop after `tv` (NULL: after this iteration's callbacks).

@@ -8,6 +8,7 @@ use std::os::raw::{c_char, c_int, c_void};
 use evscope::ev::{BevId, EolStyle, Evbuffer};
 
 use crate::base::on_base;
+use crate::buffer_cb::after;
 use crate::bufferevent;
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BufData, BufEntry, Token};
@@ -23,6 +24,14 @@ enum Place {
         id: BevId,
         output: bool,
     },
+}
+
+/// The base of a bufferevent's buffer (None: the program's own buffer).
+pub(crate) fn locate_base(key: usize) -> Result<Option<usize>> {
+    Ok(match locate(key)? {
+        Place::Owned => None,
+        Place::Bev { base, .. } => Some(base),
+    })
 }
 
 fn locate(key: usize) -> Result<Place> {
@@ -52,14 +61,16 @@ fn locate(key: usize) -> Result<Place> {
 /// `bufferevent_socket_connect` thaws them.
 pub(crate) fn frozen(buf: *const evbuffer) -> Result<(bool, bool)> {
     handles::with(|h| {
-        Ok(match h.buf_mut(buf as usize)?.data {
+        let entry = h.buf_mut(buf as usize)?;
+        let (start, end) = match entry.data {
             BufData::OfBev {
                 output,
                 frozen: true,
                 ..
             } => (output, !output),
             _ => (false, false),
-        })
+        };
+        Ok((start || entry.ext.freeze_start, end || entry.ext.freeze_end))
     })
 }
 
@@ -68,16 +79,33 @@ pub(crate) fn frozen(buf: *const evbuffer) -> Result<(bool, bool)> {
 pub(crate) fn thaw(input: usize, output: usize) -> Result<()> {
     handles::with(|h| {
         for key in [input, output] {
-            if let BufData::OfBev { frozen, .. } = &mut h.buf_mut(key)?.data {
+            let entry = h.buf_mut(key)?;
+            if let BufData::OfBev { frozen, .. } = &mut entry.data {
                 *frozen = false;
+            }
+            if key == input {
+                entry.ext.freeze_end = false;
+            } else {
+                entry.ext.freeze_start = false;
             }
         }
         Ok(())
     })
 }
 
-/// Runs `f` on the buffer `buf`, wherever its bytes are.
+/// Runs `f` on the buffer `buf`, wherever its bytes are; then what the change owes the program
+/// (its buffer callbacks, the cleanups of bytes freed) runs, the buffer let go.
 pub(crate) fn with_buffer<R>(
+    buf: *const evbuffer,
+    f: impl FnOnce(&mut Evbuffer) -> R,
+) -> Result<R> {
+    let r = with_buffer_raw(buf, f);
+    after(buf);
+    r
+}
+
+/// [`with_buffer`] without running the callbacks.
+pub(crate) fn with_buffer_raw<R>(
     buf: *const evbuffer,
     f: impl FnOnce(&mut Evbuffer) -> R,
 ) -> Result<R> {
@@ -168,6 +196,7 @@ pub extern "C" fn evbuffer_new() -> *mut evbuffer {
             key,
             BufEntry {
                 data: BufData::Owned(Evbuffer::new()),
+                ext: Default::default(),
                 _token: token,
             },
         );
@@ -183,15 +212,17 @@ pub extern "C" fn evbuffer_free(buf: *mut evbuffer) {
         let key = buf as usize;
         match h.buf_mut(key)?.data {
             BufData::Owned(_) => {
-                h.bufs.remove(&key);
-                Ok(())
+                let mut entry = h.bufs.remove(&key).ok_or(CError::Stale("evbuffer"))?;
+                Ok(crate::buffer_cb::forget(&mut entry.ext))
             }
             BufData::OfBev { .. } => Err(CError::Invalid(
                 "this evbuffer belongs to a bufferevent, which frees it".into(),
             )),
         }
     });
-    error::unit("evbuffer_free", r)
+    // The cleanups of the bytes it still held run now, as libevent frees its chains.
+    crate::buffer_ref::run_cleanups();
+    error::unit("evbuffer_free", r.map(crate::buffer_cb::cancel))
 }
 
 /// libevent's `evbuffer_get_length`.
@@ -356,17 +387,21 @@ fn with_two<R>(
         })
     };
     locate(a as usize)?;
-    if let Some(mut lifted) = lift(b as usize)? {
-        let r = with_buffer(a, |x| f(x, &mut lifted));
+    let r = if let Some(mut lifted) = lift(b as usize)? {
+        let r = with_buffer_raw(a, |x| f(x, &mut lifted));
         put_back(b as usize, lifted)?;
-        return r.map(Some);
-    }
-    if let Some(mut lifted) = lift(a as usize)? {
-        let r = with_buffer(b, |y| f(&mut lifted, y));
+        r.map(Some)
+    } else if let Some(mut lifted) = lift(a as usize)? {
+        let r = with_buffer_raw(b, |y| f(&mut lifted, y));
         put_back(a as usize, lifted)?;
-        return r.map(Some);
-    }
-    Ok(None)
+        r.map(Some)
+    } else {
+        return Ok(None);
+    };
+    // libevent's `evbuffer_remove_buffer` tells the destination first.
+    after(b);
+    after(a);
+    r
 }
 
 /// libevent's `evbuffer_drain`: drop up to `len` bytes from the front.
@@ -424,7 +459,15 @@ pub extern "C" fn evbuffer_readln(
         if frozen(buf)?.0 {
             return Ok(None);
         }
-        with_buffer(buf, |b| b.readln(style))
+        // As libevent: the line is removed, then its ending drained, each change told to the
+        // buffer's callbacks.
+        let Some((at, eol)) = with_buffer_raw(buf, |b| b.search_eol(0, style))? else {
+            return Ok(None);
+        };
+        let mut line = vec![0; at];
+        with_buffer(buf, |b| b.remove(&mut line))?;
+        with_buffer(buf, |b| b.drain(eol))?;
+        Ok(Some(line))
     });
     match r {
         Ok(Some(line)) => {

@@ -456,15 +456,28 @@ pub extern "C" fn bufferevent_write(
     data: *const c_void,
     size: usize,
 ) -> c_int {
+    if output_frozen(bev) {
+        return -1;
+    }
     let r = mem::bytes(data, size)
         .ok_or(CError::Invalid("the data pointer is NULL".into()))
         .and_then(|d| on_bev(bev, |b, id| b.bufferevent_write(id, d)));
     error::int("bufferevent_write", r.map(|()| 0))
 }
 
+/// True when the program froze the end of the bufferevent's output (`evbuffer_freeze`): what
+/// would add to it is refused, as libevent's `evbuffer_add` refuses it.
+fn output_frozen(bev: *mut bufferevent) -> bool {
+    let output = handles::with(|h| Ok(h.bev(bev as usize)?.output));
+    output.is_ok_and(|o| crate::buffer::frozen(o as *const evbuffer).is_ok_and(|f| f.1))
+}
+
 /// libevent's `bufferevent_write_buffer`: move all of `buf` to the output.
 #[no_mangle]
 pub extern "C" fn bufferevent_write_buffer(bev: *mut bufferevent, buf: *mut evbuffer) -> c_int {
+    if output_frozen(bev) {
+        return -1;
+    }
     let r = (|| {
         let (base, id) = live(bev as usize, None)?;
         let mut moved = take_all(buf)?;

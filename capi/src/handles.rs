@@ -216,6 +216,8 @@ pub(crate) enum BufData {
 /// `struct evbuffer *`.
 pub(crate) struct BufEntry {
     pub data: BufData,
+    /// Its callbacks, freezing and flags (see buffer_cb.rs).
+    pub ext: crate::buffer_cb::BufExt,
     pub _token: Token,
 }
 
@@ -512,6 +514,7 @@ impl Handles {
                         output,
                         frozen: true,
                     },
+                    ext: Default::default(),
                     _token: t,
                 },
             );

@@ -14,7 +14,9 @@
 
 mod base;
 mod buffer;
+mod buffer_cb;
 mod buffer_iovec;
+mod buffer_ref;
 mod bufferevent;
 mod compat;
 mod dump;

@@ -133,6 +133,8 @@ pub struct EventBase {
     /// The handle other threads reach the loop through, once the base is notifiable
     /// (remote.rs).
     pub(super) remote: super::remote::RemoteCell,
+    /// The program's deferred calls (see deferred_call.rs).
+    pub(crate) calls: super::deferred_call::Calls,
 }
 
 /// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
@@ -184,6 +186,8 @@ pub(crate) enum Deferred {
     BevEvent(super::handle::BevId, super::flags::BevEvents),
     /// `event_base_loopexit`'s one-shot callback: the loop ends after this iteration.
     LoopExit,
+    /// A call queued with [`EventBase::defer_call`].
+    Call(u64),
 }
 
 impl EventBase {
@@ -227,6 +231,7 @@ impl EventBase {
             listeners: Table::default(),
             deferred: VecDeque::new(),
             deferred_later: VecDeque::new(),
+            calls: Default::default(),
             n_deferreds_queued: 0,
             remote: Arc::default(),
         })

@@ -66,6 +66,9 @@ impl DerefMut for BevBuf<'_> {
 
 impl Drop for BevBuf<'_> {
     fn drop(&mut self) {
+        if self.has_changes() {
+            self.base.bev_notify_buffers(self.id);
+        }
         if self.output {
             self.base.bev_report(self.id);
             if self.len() > self.before {

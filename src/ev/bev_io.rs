@@ -161,9 +161,17 @@ impl EventBase {
     /// Bytes were added to the output: start writing if writing is enabled and the write event
     /// is not pending (libevent's `bufferevent_socket_outbuf_cb`).
     pub(crate) fn bev_output_added(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
+        let Some(mut b) = self.bev_any(id) else {
             return;
         };
+        if b.output.has_changes() || b.input.has_changes() {
+            // The program's buffer callbacks first, as libevent's list has them before this.
+            self.bev_notify_buffers(id);
+            let Some(again) = self.bev_any(id) else {
+                return;
+            };
+            b = again;
+        }
         if b.pair {
             self.bev_pair_output_added(id);
             return;
@@ -204,6 +212,12 @@ impl EventBase {
 
     /// The program took bytes from the input.
     pub(crate) fn bev_input_changed(&mut self, id: BevId) {
+        if self
+            .bev_any(id)
+            .is_some_and(|b| b.output.has_changes() || b.input.has_changes())
+        {
+            self.bev_notify_buffers(id);
+        }
         self.bev_input_watermark(id);
         self.bev_report(id);
     }
@@ -214,13 +228,21 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return Ok(0);
         };
-        if b.is_socket {
-            match b.output.send_atmost(fd, most) {
-                Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => b.is_socket = false,
-                other => return other,
-            }
+        let r = match b.is_socket {
+            true => match b.output.send_atmost(fd, most) {
+                Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => {
+                    b.is_socket = false;
+                    b.output.write_atmost(fd, most)
+                }
+                other => other,
+            },
+            false => b.output.write_atmost(fd, most),
+        };
+        if b.output.has_changes() {
+            // The program's callbacks on the output see the drain, as libevent's do.
+            self.bev_notify_buffers(id);
         }
-        b.output.write_atmost(fd, most)
+        r
     }
 
     /// [`BevOptions::WRITE_INLINE`]: write the new output at once; leftover bytes add the write
@@ -371,6 +393,10 @@ impl EventBase {
                 self.bev_run_eventcb(id, BevEvents::EOF | BevEvents::READING);
             }
             Ok(_) => {
+                if b.input.has_changes() {
+                    // The program's callbacks on the input see the read first, as in libevent.
+                    self.bev_notify_buffers(id);
+                }
                 self.bev_input_watermark(id);
                 self.bev_report(id);
                 self.bev_trigger(id, What::READ);
@@ -411,6 +437,9 @@ impl EventBase {
             Ok(_) => {
                 let n = b.input.len();
                 b.input.drain(n);
+                if b.input.has_changes() {
+                    self.bev_notify_buffers(id);
+                }
                 self.bev_report(id);
             }
             Err(e) if would_block(&e) => {}

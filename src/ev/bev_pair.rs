@@ -202,6 +202,8 @@ impl EventBase {
         let Some(moved) = moved else {
             return 0;
         };
+        self.bev_notify_buffers(src);
+        self.bev_notify_buffers(dst);
         // The input's watermark callback, as the evbuffer runs it when bytes arrive.
         self.bev_input_watermark(dst);
         if moved > 0 {

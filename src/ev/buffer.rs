@@ -16,6 +16,11 @@ use std::os::fd::RawFd;
 use super::chunk::Chunk;
 use super::sys::socket;
 
+mod extra;
+mod watch;
+
+pub use watch::{Change, WatchHook};
+
 /// The most one [`Evbuffer::read_from`] reads (libevent's `EVBUFFER_MAX_READ`).
 pub const MAX_READ: usize = 4096;
 
@@ -71,6 +76,9 @@ pub struct Evbuffer {
     /// libevent's `last_with_datap` as an index: `chunks.get(lwd)` is the chunk it points at
     /// (the last one holding data, or the first when none does); 0 stands for `&buf->first`.
     lwd: usize,
+    /// Records each change of the length for the program's callbacks, once it has some
+    /// (`watch.rs`); None costs one check per change.
+    watch: Option<Box<watch::Watch>>,
 }
 
 impl Evbuffer {
@@ -163,6 +171,9 @@ impl Evbuffer {
         let Some(chain) = self.chunks.get_mut(at) else {
             return self.chain_insert(Chunk::new(n));
         };
+        if chain.immutable {
+            return self.chain_insert(Chunk::new(n));
+        }
         if chain.space() >= n {
             return at;
         }
@@ -193,7 +204,7 @@ impl Evbuffer {
     /// libevent's `evbuffer_expand_fast_`: makes `n` bytes of free space in at most `vecs`
     /// chunks at the end, never moving data.
     fn expand_fast(&mut self, n: usize, vecs: usize) {
-        if self.chunks.is_empty() {
+        if self.chunks.back().is_none_or(|c| c.immutable) {
             self.chain_insert(Chunk::new(n));
             return;
         }
@@ -242,6 +253,12 @@ impl Evbuffer {
     /// chunk with data, the rest into a new chunk twice that one's size (up to 4 KiB) or as big
     /// as the rest, whichever is more.
     pub fn add(&mut self, data: &[u8]) {
+        self.add_quietly(data);
+        self.note(data.len(), 0);
+    }
+
+    /// [`Evbuffer::add`] without telling the callbacks (a part of a larger change).
+    fn add_quietly(&mut self, data: &[u8]) {
         if self.chunks.is_empty() {
             self.chain_insert(Chunk::new(data.len()));
         }
@@ -279,6 +296,7 @@ impl Evbuffer {
                 chain.append(text);
                 self.len += text.len();
                 self.advance_last_with_data();
+                self.note(text.len(), 0);
                 return;
             }
             at = self.expand_singlechain(text.len() + 1);
@@ -298,7 +316,12 @@ impl Evbuffer {
 
     /// Puts a copy of `data` before the bytes held (libevent's `evbuffer_prepend`): into the
     /// free space before the first chunk's data, the rest into a new chunk in front.
-    pub fn prepend(&mut self, mut data: &[u8]) {
+    pub fn prepend(&mut self, data: &[u8]) {
+        self.prepend_quietly(data);
+        self.note(data.len(), 0);
+    }
+
+    fn prepend_quietly(&mut self, mut data: &[u8]) {
         if data.is_empty() {
             return;
         }
@@ -306,15 +329,16 @@ impl Evbuffer {
             self.chain_insert(Chunk::new(data.len()));
         }
         let chain = &mut self.chunks[0];
-        if chain.off == 0 {
+        if chain.off == 0 && !chain.immutable {
             chain.misalign = chain.capacity();
         }
-        if chain.misalign >= data.len() {
+        if chain.immutable {
+            // Its misalignment is not ours to write into: all goes into a new chunk.
+        } else if chain.misalign >= data.len() {
             chain.put_front(data);
             self.len += data.len();
             return;
-        }
-        if chain.misalign > 0 {
+        } else if chain.misalign > 0 {
             let (rest, fits) = data.split_at(data.len() - chain.misalign);
             chain.put_front(fits);
             self.len += fits.len();
@@ -366,6 +390,13 @@ impl Evbuffer {
     /// [`Evbuffer::reserve_space`] gave the spaces. False, and nothing added, when they are not
     /// this buffer's free space (it changed since, or they were not from it).
     pub fn commit_space(&mut self, extents: &[(*const u8, usize)]) -> bool {
+        let before = self.len;
+        let ok = self.commit_space_quietly(extents);
+        self.note(self.len - before, 0);
+        ok
+    }
+
+    fn commit_space_quietly(&mut self, extents: &[(*const u8, usize)]) -> bool {
         if extents.is_empty() {
             return true;
         }
@@ -421,6 +452,13 @@ impl Evbuffer {
     /// `evbuffer_add_buffer`). Its chunks move as they are, after this buffer's last chunk with
     /// data.
     pub fn add_buffer(&mut self, src: &mut Evbuffer) {
+        let n = src.len;
+        self.add_buffer_quietly(src);
+        src.note(0, n);
+        self.note(n, 0);
+    }
+
+    fn add_buffer_quietly(&mut self, src: &mut Evbuffer) {
         if src.len == 0 {
             return;
         }
@@ -440,6 +478,13 @@ impl Evbuffer {
     /// Moves every byte of `src` to the front of this buffer, leaving `src` empty (libevent's
     /// `evbuffer_prepend_buffer`). Its chunks move as they are.
     pub fn prepend_buffer(&mut self, src: &mut Evbuffer) {
+        let n = src.len;
+        self.prepend_buffer_quietly(src);
+        src.note(0, n);
+        self.note(n, 0);
+    }
+
+    fn prepend_buffer_quietly(&mut self, src: &mut Evbuffer) {
         if src.len == 0 {
             return;
         }
@@ -466,12 +511,19 @@ impl Evbuffer {
     /// `evbuffer_remove_buffer`): whole chunks move, the bytes of a chunk split are copied.
     /// Returns how many moved.
     pub fn remove_buffer(&mut self, dst: &mut Evbuffer, n: usize) -> usize {
+        let moved = self.remove_buffer_quietly(dst, n);
+        dst.note(moved, 0);
+        self.note(0, moved);
+        moved
+    }
+
+    fn remove_buffer_quietly(&mut self, dst: &mut Evbuffer, n: usize) -> usize {
         if n == 0 {
             return 0;
         }
         if n >= self.len {
             let all = self.len;
-            dst.add_buffer(self);
+            dst.add_buffer_quietly(self);
             return all;
         }
         let (mut left, mut moved, mut whole) = (n, 0, 0);
@@ -488,7 +540,7 @@ impl Evbuffer {
             dst.len += moved;
         }
         let first = &mut self.chunks[0];
-        dst.add(&first.data()[..left]);
+        dst.add_quietly(&first.data()[..left]);
         first.consume(left);
         self.len -= n;
         n
@@ -509,6 +561,12 @@ impl Evbuffer {
     /// Discards up to `n` bytes from the front; returns how many (libevent's `evbuffer_drain`).
     /// Chunks emptied are freed; all of them when everything goes.
     pub fn drain(&mut self, n: usize) -> usize {
+        let drained = self.drain_quietly(n);
+        self.note(0, drained);
+        drained
+    }
+
+    fn drain_quietly(&mut self, n: usize) -> usize {
         let old = self.len;
         if old == 0 {
             return 0;
@@ -838,6 +896,7 @@ impl Evbuffer {
             }
         }
         self.len += n;
+        self.note(n, 0);
     }
 
     /// Writes as much as the kernel takes with one writev, draining it (libevent's

@@ -3,6 +3,7 @@
 //! bytes through buffers allocates nothing once warm.
 
 use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// libevent's `EVBUFFER_CHAIN_SIZE` on a 64-bit system: the chain header allocated in front of
 /// each chain's bytes, and taken off the power of two it allocates.
@@ -81,6 +82,51 @@ pub(crate) struct Chunk {
     capacity: usize,
     pub(crate) misalign: usize,
     pub(crate) off: usize,
+    /// libevent's `EVBUFFER_IMMUTABLE`: nothing is written into it (no free space, no
+    /// realigning, no prepending into its misalignment).
+    pub(crate) immutable: bool,
+    /// What kind of chain libevent would have here.
+    pub(crate) kind: ChunkKind,
+    /// Runs when the last chunk holding it is freed (a reference's or file segment's cleanup).
+    pub(crate) release: Option<Arc<Release>>,
+}
+
+/// The kind of a chain, as libevent's flags tell them apart.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum ChunkKind {
+    /// Bytes of the buffer's own.
+    #[default]
+    Plain,
+    /// `evbuffer_add_reference`'s `EVBUFFER_REFERENCE`.
+    Reference,
+    /// `evbuffer_add_file_segment`'s `EVBUFFER_FILESEGMENT`.
+    Segment,
+    /// `evbuffer_add_buffer_reference`'s `EVBUFFER_MULTICAST`.
+    Multicast,
+}
+
+/// Something to do once, when the last chunk (or other holder) of it is freed: libevent's
+/// `cleanupfn` of a reference chain, or the release of a file segment's last reference.
+pub struct Release(Mutex<Option<Box<dyn FnOnce() + Send>>>);
+
+impl Release {
+    /// A release running `f` when the last clone of the returned `Arc` goes.
+    pub fn new(f: impl FnOnce() + Send + 'static) -> Arc<Release> {
+        Arc::new(Release(Mutex::new(Some(Box::new(f)))))
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let f = self
+            .0
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(f) = f {
+            f();
+        }
+    }
 }
 
 impl Chunk {
@@ -92,6 +138,24 @@ impl Chunk {
             capacity,
             misalign: 0,
             off: 0,
+            immutable: false,
+            kind: ChunkKind::Plain,
+            release: None,
+        }
+    }
+
+    /// An immutable chunk holding exactly a copy of `data` (libevent's reference, file segment
+    /// and multicast chains, whose `buffer_len` is their data's length), of `kind`, releasing
+    /// `release` when freed.
+    pub(crate) fn exact(data: &[u8], kind: ChunkKind, release: Option<Arc<Release>>) -> Chunk {
+        Chunk {
+            buf: data.to_vec().into_boxed_slice(),
+            capacity: data.len(),
+            misalign: 0,
+            off: data.len(),
+            immutable: true,
+            kind,
+            release,
         }
     }
 
@@ -116,13 +180,17 @@ impl Chunk {
 
     /// Free space after the data (libevent's `CHAIN_SPACE_LEN`).
     pub(crate) fn space(&self) -> usize {
+        if self.immutable {
+            return 0;
+        }
         self.capacity - self.misalign - self.off
     }
 
     /// The free space after the data, to be filled and then [`Chunk::commit`]ted.
     pub(crate) fn space_mut(&mut self) -> &mut [u8] {
         let start = self.misalign + self.off;
-        &mut self.buf[start..self.capacity]
+        let end = start + self.space();
+        &mut self.buf[start..end]
     }
 
     /// Where the free space starts (libevent's `CHAIN_SPACE_PTR`), to recognise it.
@@ -170,7 +238,10 @@ impl Chunk {
     pub(crate) fn should_realign(&self, n: usize) -> bool {
         /// libevent's `MAX_TO_REALIGN_IN_EXPAND`.
         const MAX_TO_REALIGN: usize = 2048;
-        self.capacity - self.off >= n && self.off < self.capacity / 2 && self.off <= MAX_TO_REALIGN
+        !self.immutable
+            && self.capacity - self.off >= n
+            && self.off < self.capacity / 2
+            && self.off <= MAX_TO_REALIGN
     }
 }
 

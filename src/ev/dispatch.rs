@@ -163,6 +163,7 @@ impl EventBase {
             Some(Deferred::BevCallbacks(id)) => self.bev_run_deferred(id),
             Some(Deferred::BevEvent(id, events)) => self.bev_run_eventcb(id, events),
             Some(Deferred::LoopExit) => self.got_exit = true,
+            Some(Deferred::Call(id)) => self.run_deferred_call(id),
             None => debug_assert!(false, "an active-queue entry without its deferred work"),
         }
     }

@@ -44,6 +44,10 @@ pub(crate) fn lend<R>(key: usize, base: &mut EventBase, call: impl FnOnce() -> R
     };
     TOP.with(|t| t.set(&frame));
     let _restore = Restore(below);
+    // Cleanups of evbuffer bytes the engine freed since (a bufferevent's output written out,
+    // a bufferevent finalized) run before the program's next callback, as libevent runs them
+    // when it frees the bytes.
+    crate::buffer_ref::run_cleanups();
     call()
 }
 
