@@ -429,3 +429,48 @@ fn bases_of_one_process_share_a_trace_each_with_its_own_ids_and_seq() -> TestRes
     );
     Ok(())
 }
+
+#[test]
+fn a_trace_named_zst_is_written_compressed_and_every_reader_reads_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let plain = dir.path().join("t.jsonl");
+    let packed = dir.path().join("t.jsonl.zst");
+    let mut kinds = Vec::new();
+    for path in [&plain, &packed] {
+        let mut base = EventBase::with_backend(evscope::ev::BackendKind::Epoll)?;
+        base.set_observer(Box::new(Recorder::to_file(path)?));
+        let mut left = 300;
+        let tick = base.event_new(None, What::PERSIST, move |b, _, _| {
+            left -= 1;
+            if left == 0 {
+                b.loopbreak();
+            }
+        })?;
+        base.add(tick, Some(Duration::from_micros(1)))?;
+        base.dispatch()?;
+        drop(base);
+        let mut reader = evscope::trace::Reader::open(path)?;
+        let mut records = Vec::new();
+        while let Some(r) = reader.next_record()? {
+            records.push(r.body.kind());
+        }
+        kinds.push(records);
+    }
+    assert_eq!(kinds[0], kinds[1], "the same records either way");
+    let bytes = std::fs::read(&packed)?;
+    assert_eq!(bytes[..4], [0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
+    let plain_len = std::fs::metadata(&plain)?.len();
+    assert!(
+        (bytes.len() as u64) * 5 < plain_len,
+        "{} compressed bytes for {plain_len} plain",
+        bytes.len()
+    );
+    // The command-line readers take it as it is.
+    let out = std::process::Command::new(evscope_bin())
+        .arg("validate")
+        .arg(&packed)
+        .output()?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains(": ok:"), "{said}");
+    Ok(())
+}

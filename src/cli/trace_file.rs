@@ -1,6 +1,6 @@
 //! [`TraceFile`]: the trace `evscope demo NAME --record FILE` writes. It is written as an
 //! [`AtomicFile`] (beside FILE, renamed over it when complete), so a run that fails or is
-//! stopped leaves FILE as it was. A write that fails stops the recording and is kept, not
+//! stopped leaves FILE as it was; zstd-compressed when FILE's name ends in `.zst`. A write that fails stops the recording and is kept, not
 //! printed (the dashboard may own the terminal): [`TraceFile::finish`] tells it, and the
 //! command's exit status says it.
 
@@ -8,11 +8,11 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use evscope::trace::{Header, Record, Sink, Writer};
+use evscope::trace::{compressed_name, Header, Record, Sink, TraceOut, Writer};
 
 use super::atomic::AtomicFile;
 
-type Out = BufWriter<AtomicFile>;
+type Out = TraceOut<BufWriter<AtomicFile>>;
 
 #[derive(Default)]
 struct State {
@@ -44,7 +44,10 @@ impl TraceFile {
         Ok(TraceFile {
             path: path.to_path_buf(),
             state: Arc::new(Mutex::new(State {
-                file: Some(BufWriter::with_capacity(1 << 16, f)),
+                file: Some(TraceOut::new(
+                    BufWriter::with_capacity(1 << 16, f),
+                    compressed_name(path),
+                )?),
                 ..State::default()
             })),
         })
@@ -82,6 +85,7 @@ impl TraceFile {
         };
         let file = writer
             .into_inner()
+            .and_then(TraceOut::finish)
             .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))
             .map_err(failed)?;
         file.commit().map_err(failed)?;

@@ -1,10 +1,11 @@
-//! Traces: the record types ([`Record`], JSON Lines version 1), the [`Recorder`] observer and
+//! Traces: the record types ([`Record`], JSON Lines version 2, plain or zstd-compressed), the [`Recorder`] observer and
 //! its sinks, the checking [`Reader`], the live link with its step [`Gate`], the plain-language
 //! [`explain`] of each record, and the Chrome trace [`export`].
 //!
 //! `docs/trace-format.md` documents the format field by field.
 
 mod check;
+mod compress;
 mod encode;
 mod error;
 mod escape;
@@ -26,6 +27,7 @@ mod spec;
 mod writer;
 
 pub use check::{Checker, Stats};
+pub use compress::{compressed_name, TraceIn, TraceOut, Unfinished};
 pub use encode::encode_line;
 pub use error::TraceError;
 pub use escape::{escape_header, escape_record, escape_text};

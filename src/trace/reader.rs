@@ -3,10 +3,11 @@
 //! names the line. It never panics, whatever the bytes.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::Path;
 
 use super::check::{Checker, Stats};
+use super::compress::TraceIn;
 use super::error::TraceError;
 use super::record::{Header, Record, FORMAT, OLDEST_VERSION, VERSION};
 
@@ -26,13 +27,15 @@ pub struct Reader<R> {
     last_text: (u64, bool),
 }
 
-impl Reader<BufReader<File>> {
-    /// Opens and reads the header of the trace at `path`.
+impl Reader<TraceIn> {
+    /// Opens and reads the header of the trace at `path`, plain or zstd-compressed (told by
+    /// its first bytes, whatever its name).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, TraceError> {
         let path = path.as_ref();
-        let file = File::open(path)
-            .map_err(|e| TraceError::at(0, format!("cannot open {}: {e}", path.display())))?;
-        Reader::new(BufReader::with_capacity(1 << 16, file))
+        let cannot =
+            |e: io::Error| TraceError::at(0, format!("cannot open {}: {e}", path.display()));
+        let file = File::open(path).map_err(cannot)?;
+        Reader::new(TraceIn::new(file).map_err(cannot)?)
     }
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use super::compress::{compressed_name, TraceOut};
 use super::handoff::{Handoff, Msg};
 use super::link::{LinkMsg, Status};
 use super::record::{Header, Record};
@@ -24,6 +25,10 @@ pub trait Sink: Send + 'static {
     }
     /// Nothing more is queued for now: push out what is buffered.
     fn flush(&mut self) -> io::Result<()>;
+    /// The trace is over: write what is buffered and end it (a compressed file's end mark).
+    fn close(&mut self) -> io::Result<()> {
+        self.flush()
+    }
     /// Where the records go, for messages: `the trace to PATH` (default: `the trace`).
     fn describe(&self) -> String {
         "the trace".to_string()
@@ -86,7 +91,7 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
         }
     }
     if failed.is_none() {
-        if let Err(e) = sink.flush() {
+        if let Err(e) = sink.close() {
             eprintln!(
                 "evscope: writing {} failed at the end, so the trace is incomplete: {e}",
                 sink.describe()
@@ -95,10 +100,10 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
     }
 }
 
-/// JSON Lines to a writer; the header is written when it arrives.
+/// JSON Lines to a writer, compressed or not; the header is written when it arrives.
 pub(crate) struct JsonlSink<W: Write> {
-    out: Option<W>,
-    writer: Option<Writer<W>>,
+    out: Option<TraceOut<W>>,
+    writer: Option<Writer<TraceOut<W>>>,
     /// The file written, for messages.
     path: Option<PathBuf>,
 }
@@ -106,7 +111,7 @@ pub(crate) struct JsonlSink<W: Write> {
 impl<W: Write> JsonlSink<W> {
     pub(crate) fn new(out: W) -> Self {
         JsonlSink {
-            out: Some(out),
+            out: Some(TraceOut::Plain(out)),
             writer: None,
             path: None,
         }
@@ -114,7 +119,8 @@ impl<W: Write> JsonlSink<W> {
 }
 
 impl JsonlSink<BufWriter<File>> {
-    /// Creates (or truncates) the file at `path`, named in messages about it.
+    /// Creates (or truncates) the file at `path`, named in messages about it; zstd-compressed
+    /// when its name ends in `.zst`.
     pub(crate) fn create(path: &Path) -> io::Result<Self> {
         let file = File::create(path).map_err(|e| {
             io::Error::new(
@@ -122,9 +128,12 @@ impl JsonlSink<BufWriter<File>> {
                 format!("cannot create trace file {}: {e}", path.display()),
             )
         })?;
-        let mut sink = JsonlSink::new(BufWriter::with_capacity(1 << 16, file));
-        sink.path = Some(path.to_path_buf());
-        Ok(sink)
+        let out = BufWriter::with_capacity(1 << 16, file);
+        Ok(JsonlSink {
+            out: Some(TraceOut::new(out, compressed_name(path))?),
+            writer: None,
+            path: Some(path.to_path_buf()),
+        })
     }
 }
 
@@ -143,6 +152,12 @@ impl<W: Write + Send + 'static> Sink for JsonlSink<W> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.writer.as_mut().map_or(Ok(()), Writer::flush)
+    }
+    fn close(&mut self) -> io::Result<()> {
+        match self.writer.take() {
+            Some(w) => w.into_inner()?.finish().map(drop),
+            None => Ok(()),
+        }
     }
     fn describe(&self) -> String {
         match &self.path {
