@@ -15,6 +15,7 @@ mod base;
 mod buffer;
 mod buffer_iovec;
 mod bufferevent;
+mod bufferevent_extra;
 mod compat;
 mod dump;
 mod elf;

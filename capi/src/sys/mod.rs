@@ -6,6 +6,7 @@
 pub(crate) mod call;
 pub(crate) mod cstruct;
 pub(crate) mod current;
+pub(crate) mod filter;
 pub(crate) mod mem;
 pub(crate) mod os;
 mod printf;
