@@ -138,6 +138,12 @@ pub extern "C" fn bufferevent_filter_new(
                 event_setup(base, npriorities, -1, write, true, bev)
             }))
         })?;
+        // The underlying's callbacks are the filter's own now (libevent's be_filter_*), not
+        // the program's: its handle shows none.
+        handles::with(|h| {
+            h.bev_mut(ukey)?.cbs = BevCbs::default();
+            Ok(())
+        })?;
         let (fin, fout) = buffers_of(fkey)?;
         keys[0].store(fin, Ordering::Release);
         keys[1].store(fout, Ordering::Release);

@@ -64,6 +64,7 @@ scenarios![
     bev_disable_in_readcb,
     bev_eof,
     bev_error_reset,
+    bev_filter,
     bev_free_in_callback,
     bev_half_close,
     bev_pair,
