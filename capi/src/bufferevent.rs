@@ -623,7 +623,7 @@ pub extern "C" fn bufferevent_socket_connect(
 
 /// libevent's `bufferevent_flush` (for sockets: write what the socket takes now; with
 /// `BEV_FINISHED`, shut the write side down once drained). Returns 0, as for libevent's
-/// sockets.
+/// sockets and pairs; a filter returns 1 if its filters produced something.
 #[no_mangle]
 pub extern "C" fn bufferevent_flush(bev: *mut bufferevent, iotype: c_short, mode: c_int) -> c_int {
     let mode = match mode {
@@ -631,8 +631,16 @@ pub extern "C" fn bufferevent_flush(bev: *mut bufferevent, iotype: c_short, mode
         1 => FlushMode::Flush,
         _ => FlushMode::Finished,
     };
-    let r = on_bev(bev, |b, id| b.bufferevent_flush(id, what_of(iotype), mode));
-    error::int("bufferevent_flush", r.map(|_| 0))
+    let r = on_bev(bev, |b, id| {
+        let n = b.bufferevent_flush(id, what_of(iotype), mode)?;
+        // A filter answers whether its filters produced anything (1 or 0); the others 0.
+        Ok(if b.bufferevent_get_underlying(id)?.is_some() {
+            c_int::from(n > 0)
+        } else {
+            0
+        })
+    });
+    error::int("bufferevent_flush", r)
 }
 
 /// libevent's `bufferevent_free`: frees it (unsent output is dropped) and closes the socket

@@ -65,6 +65,7 @@ scenarios![
     bev_eof,
     bev_error_reset,
     bev_filter,
+    bev_filter_flush,
     bev_free_in_callback,
     bev_half_close,
     bev_pair,
