@@ -66,6 +66,7 @@ scenarios![
     bev_error_reset,
     bev_filter,
     bev_filter_flush,
+    bev_filter_watermark,
     bev_free_in_callback,
     bev_half_close,
     bev_pair,
