@@ -74,6 +74,7 @@ scenarios![
     bev_read_chunks,
     bev_read_high,
     bev_read_watermark,
+    bev_refcount,
     bev_timeouts,
     bev_write_chunks,
     compat_event_init,
