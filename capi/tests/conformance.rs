@@ -76,6 +76,7 @@ scenarios![
     bev_read_watermark,
     bev_refcount,
     bev_timeouts,
+    bev_trigger,
     bev_write_chunks,
     compat_event_init,
     compat_event_set,
