@@ -326,6 +326,9 @@ pub extern "C" fn bufferevent_base_set(base: *mut event_base, bev: *mut bufferev
         }
         handles::with(|h| h.base(own).map(drop))?;
         let (_, id) = live(key, None)?;
+        if !on_base(own, |b| b.bufferevent_is_socket(id))? {
+            return Ok(-1);
+        }
         let listed = |write| {
             handles::with(|h| {
                 let e = h.bev(key)?;

@@ -75,6 +75,7 @@ scenarios![
     bev_read_high,
     bev_read_watermark,
     bev_refcount,
+    bev_setfd,
     bev_timeouts,
     bev_trigger,
     bev_write_chunks,

@@ -161,6 +161,35 @@ impl EventBase {
         }
     }
 
+    /// True for a socket bufferevent (libevent's `BEV_IS_SOCKET`), false for pairs and filters.
+    pub fn bufferevent_is_socket(&self, id: BevId) -> Result<bool> {
+        let b = self.bev_ref(id)?;
+        Ok(!b.pair && b.filter.is_none())
+    }
+
+    /// `bufferevent_set_timeouts` on a socket (libevent's
+    /// `bufferevent_generic_adj_existing_timeouts_`): a pending event is added again with its
+    /// new timeout, or loses its timer; an event that is not pending stays so.
+    pub(crate) fn bev_socket_adj_timeouts(&mut self, id: BevId) -> Result<()> {
+        for dir in [Dir::Read, Dir::Write] {
+            let Some(b) = self.bev_any(id) else {
+                return Ok(());
+            };
+            let (Some(ev), timeout) = (b.event(dir), b.timeout(dir)) else {
+                continue;
+            };
+            if !self.bev_pending(id, dir) {
+                continue;
+            }
+            if timeout.is_some() {
+                self.bev_add(id, dir, BevWhy::SetTimeouts)?;
+            } else {
+                self.remove_timer(ev)?;
+            }
+        }
+        Ok(())
+    }
+
     // ----- another fd ---------------------------------------------------------------------------
 
     /// Gives a socket bufferevent the fd `fd` (None: none) (libevent's `bufferevent_setfd`):

@@ -362,10 +362,12 @@ impl EventBase {
 
     /// Sets the read and write timeouts; `None` clears one (libevent's
     /// `bufferevent_set_timeouts`). A timeout gives the event callback `TIMEOUT|READING` or
-    /// `TIMEOUT|WRITING` and disables that direction. As libevent 2.1 does, each event is then
-    /// added again with its timeout if its direction is enabled (and, for writing, output is
-    /// waiting), and deleted otherwise — also when its timeout is cleared, so clearing the read
-    /// timeout stops reading until the next `bufferevent_enable`.
+    /// `TIMEOUT|WRITING` and disables that direction. For a socket, as libevent 2.1's
+    /// `bufferevent_generic_adj_existing_timeouts_`, each pending event is added again with its
+    /// new timeout, or loses its timer when the timeout is cleared. For a pair end or a filter
+    /// (`bufferevent_generic_adj_timeouts_`), each event is added again with its timeout if its
+    /// direction is enabled (and, for writing, output is waiting), and deleted otherwise — also
+    /// when its timeout is cleared.
     pub fn bufferevent_set_timeouts(
         &mut self,
         id: BevId,
@@ -375,6 +377,9 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.timeout_read = read;
         b.timeout_write = write;
+        if !b.pair && b.filter.is_none() {
+            return self.bev_socket_adj_timeouts(id);
+        }
         let readable = b.enabled.contains(What::READ) && !b.read_held() && read.is_some();
         let writable = b.enabled.contains(What::WRITE) && write.is_some() && !b.output.is_empty();
         for (dir, on) in [(Dir::Read, readable), (Dir::Write, writable)] {
