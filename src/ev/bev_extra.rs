@@ -169,7 +169,8 @@ impl EventBase {
 
     /// `bufferevent_set_timeouts` on a socket (libevent's
     /// `bufferevent_generic_adj_existing_timeouts_`): a pending event is added again with its
-    /// new timeout, or loses its timer; an event that is not pending stays so.
+    /// new timeout, or loses its timer (so does one not pending); an event that is not pending
+    /// stays so.
     pub(crate) fn bev_socket_adj_timeouts(&mut self, id: BevId) -> Result<()> {
         for dir in [Dir::Read, Dir::Write] {
             let Some(b) = self.bev_any(id) else {
@@ -178,12 +179,11 @@ impl EventBase {
             let (Some(ev), timeout) = (b.event(dir), b.timeout(dir)) else {
                 continue;
             };
-            if !self.bev_pending(id, dir) {
-                continue;
-            }
-            if timeout.is_some() {
+            if timeout.is_some() && self.bev_pending(id, dir) {
                 self.bev_add(id, dir, BevWhy::SetTimeouts)?;
-            } else {
+            } else if timeout.is_none() {
+                // Also for an event not pending: the engine keeps an interval for the next
+                // add, and libevent's next add has no timeout.
                 self.remove_timer(ev)?;
             }
         }
