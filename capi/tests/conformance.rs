@@ -70,6 +70,7 @@ scenarios![
     bev_free_in_callback,
     bev_half_close,
     bev_pair,
+    bev_priority,
     bev_read_api,
     bev_read_chunks,
     bev_read_high,
