@@ -82,6 +82,7 @@ scenarios![
     bev_write_chunks,
     compat_event_init,
     compat_event_set,
+    connect_hostname,
     connect_ok,
     connect_refused,
     del_in_callback,
