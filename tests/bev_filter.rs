@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use evscope::ev::{
-    BevId, BevOptions, BevWhy, Cause, EventBase, Evbuffer, FilterCall, FilterFn, FilterResult,
+    BevId, BevOptions, BevWhy, Cause, Evbuffer, EventBase, FilterCall, FilterFn, FilterResult,
     FlushMode, LoopFlags, State, What,
 };
 use util::*;
@@ -84,7 +84,11 @@ fn bytes_go_through_both_filters_and_the_trace_says_why_reading_waits() {
         );
         let (under_read, _) = base.bufferevent_events(under)?;
         let under_read = under_read.expect("a socket bufferevent has a read event");
-        assert_eq!(base.state(under_read)?, State::NonPending, "held by the filter");
+        assert_eq!(
+            base.state(under_read)?,
+            State::NonPending,
+            "held by the filter"
+        );
 
         let got = Rc::new(RefCell::new(Vec::new()));
         let g = got.clone();
@@ -115,7 +119,10 @@ fn bytes_go_through_both_filters_and_the_trace_says_why_reading_waits() {
         assert_eq!(drain(&theirs), 3);
 
         // A flush calls the filter in that mode even with nothing to filter.
-        assert_eq!(base.bufferevent_flush(filter, What::READ, FlushMode::Finished)?, 0);
+        assert_eq!(
+            base.bufferevent_flush(filter, What::READ, FlushMode::Finished)?,
+            0
+        );
         assert_eq!(modes.borrow().last(), Some(&FlushMode::Finished));
 
         let why_of = |to: State| {
@@ -123,7 +130,9 @@ fn bytes_go_through_both_filters_and_the_trace_says_why_reading_waits() {
                 .borrow()
                 .iter()
                 .filter_map(|s| match s {
-                    Seen::Transition(ev, _, t, Cause::Bev(why)) if *ev == under_read && *t == to => {
+                    Seen::Transition(ev, _, t, Cause::Bev(why))
+                        if *ev == under_read && *t == to =>
+                    {
                         Some(*why)
                     }
                     _ => None,
@@ -138,7 +147,10 @@ fn bytes_go_through_both_filters_and_the_trace_says_why_reading_waits() {
             .iter()
             .filter(|s| matches!(s, Seen::Buffer(b, l) if *b == filter && l.input == 6))
             .count();
-        assert!(filter_levels > 0, "the filter's input level reaches the trace");
+        assert!(
+            filter_levels > 0,
+            "the filter's input level reaches the trace"
+        );
         rec.assert_all_legal();
         Ok(())
     });
@@ -162,7 +174,10 @@ fn close_on_free_frees_the_underlying_and_its_socket() {
         )?;
         base.bufferevent_free(filter)?;
         assert!(!base.bufferevent_is_live(filter));
-        assert!(!*freed.borrow(), "the context goes as the filter is finalized");
+        assert!(
+            !*freed.borrow(),
+            "the context goes as the filter is finalized"
+        );
         base.loop_(LoopFlags::NONBLOCK)?;
         assert!(*freed.borrow());
         assert!(!base.bufferevent_is_live(under));
@@ -183,7 +198,10 @@ fn increfs_keep_a_freed_bufferevent_until_the_last_decref() {
         base.bufferevent_free(bev)?;
         assert!(base.bufferevent_is_live(bev));
         assert_eq!(base.bufferevent_refs(bev)?, (0, 0));
-        assert!(base.bufferevent_decref(bev)?, "the last reference frees at once");
+        assert!(
+            base.bufferevent_decref(bev)?,
+            "the last reference frees at once"
+        );
         assert!(!base.bufferevent_is_live(bev));
         assert!(base.bufferevent_decref(bev).is_err());
         Ok(())

@@ -9,7 +9,9 @@ use std::os::raw::{c_char, c_int, c_short, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use evscope::ev::{BevEvents, BevId, BevOptions, EventBase, FilterCall, FilterResult, FlushMode, What};
+use evscope::ev::{
+    BevEvents, BevId, BevOptions, EventBase, FilterCall, FilterResult, FlushMode, What,
+};
 
 use crate::base::{on_base, with_base};
 use crate::bufferevent::{self as bev, event_setup, live, on_bev, sync};
@@ -83,7 +85,9 @@ fn filter_fn(
         } else {
             (keys[1].load(Ordering::Acquire), under.1)
         };
-        let limit = call.limit.map_or(-1, |l| isize::try_from(l).unwrap_or(isize::MAX));
+        let limit = call
+            .limit
+            .map_or(-1, |l| isize::try_from(l).unwrap_or(isize::MAX));
         let mode = match call.mode {
             FlushMode::Normal => 0,
             FlushMode::Flush => 1,
@@ -302,7 +306,10 @@ pub extern "C" fn bufferevent_get_priority(bev: *const bufferevent) -> c_int {
 #[no_mangle]
 pub extern "C" fn bufferevent_setfd(bev: *mut bufferevent, fd: c_int) -> c_int {
     let key = bev as usize;
-    let r = on_bev(bev, |b, id| b.bufferevent_setfd(id, (fd >= 0).then_some(fd))).and_then(|()| {
+    let r = on_bev(bev, |b, id| {
+        b.bufferevent_setfd(id, (fd >= 0).then_some(fd))
+    })
+    .and_then(|()| {
         // libevent's be_socket_setfd thaws the buffers.
         let (input, output) = buffers_of(key)?;
         crate::buffer::thaw(input, output)
@@ -372,8 +379,16 @@ pub extern "C" fn bufferevent_settimeout(
         tv_usec: 0,
     };
     let (r, w) = (tv(timeout_read), tv(timeout_write));
-    let rp = if timeout_read != 0 { &r as *const libc::timeval } else { std::ptr::null() };
-    let wp = if timeout_write != 0 { &w as *const libc::timeval } else { std::ptr::null() };
+    let rp = if timeout_read != 0 {
+        &r as *const libc::timeval
+    } else {
+        std::ptr::null()
+    };
+    let wp = if timeout_write != 0 {
+        &w as *const libc::timeval
+    } else {
+        std::ptr::null()
+    };
     bev::bufferevent_set_timeouts(bev, rp, wp);
 }
 
@@ -395,7 +410,9 @@ pub extern "C" fn bufferevent_socket_connect_hostname(
     let key = bev as usize;
     let r = (|| {
         if ![libc::AF_INET, libc::AF_INET6, libc::AF_UNSPEC].contains(&family) {
-            return Err(CError::Invalid(format!("address family {family} is not supported")));
+            return Err(CError::Invalid(format!(
+                "address family {family} is not supported"
+            )));
         }
         let port = u16::try_from(port)
             .ok()

@@ -316,15 +316,13 @@ impl EventBase {
     }
 
     fn bev_live_len(&self, id: BevId, output: bool) -> usize {
-        self.bevs
-            .get(id.index(), id.generation())
-            .map_or(0, |b| {
-                if output {
-                    b.output.len()
-                } else {
-                    b.input.len()
-                }
-            })
+        self.bevs.get(id.index(), id.generation()).map_or(0, |b| {
+            if output {
+                b.output.len()
+            } else {
+                b.input.len()
+            }
+        })
     }
 
     fn bev_enabled(&self, id: BevId, what: What) -> bool {

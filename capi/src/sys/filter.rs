@@ -27,7 +27,15 @@ pub(crate) fn filter_cb(
 ) -> c_int {
     // SAFETY: the program's `bufferevent_filter_cb`, given to `bufferevent_filter_new`, called
     // with its declared arguments: two evbuffer handles of this library, and its own context.
-    unsafe { f(src as *mut evbuffer, dst as *mut evbuffer, limit, mode, ctx as *mut c_void) }
+    unsafe {
+        f(
+            src as *mut evbuffer,
+            dst as *mut evbuffer,
+            limit,
+            mode,
+            ctx as *mut c_void,
+        )
+    }
 }
 
 /// Calls the program's `free_context` with its context.
