@@ -65,6 +65,7 @@ scenarios![
     bev_eof,
     bev_error_reset,
     bev_filter,
+    bev_filter_events,
     bev_filter_flush,
     bev_filter_watermark,
     bev_free_in_callback,
