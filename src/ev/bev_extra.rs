@@ -133,7 +133,7 @@ impl EventBase {
     /// not have, and while one of the events is active; the read event is set first, as in
     /// libevent.
     pub fn bufferevent_priority_set(&mut self, id: BevId, priority: usize) -> Result<()> {
-        self.bev_socket_only(id, "bufferevent_priority_set")?;
+        self.bev_socket_only(id)?;
         let b = self.bev_ref(id)?;
         for ev in [b.read_ev, b.write_ev].into_iter().flatten() {
             self.priority_set(ev, priority)?;
@@ -200,7 +200,7 @@ impl EventBase {
         if let Some(u) = self.bufferevent_get_underlying(id)? {
             return self.bufferevent_setfd(u, fd);
         }
-        self.bev_socket_only(id, "bufferevent_setfd")?;
+        self.bev_socket_only(id)?;
         if let Some(fd) = fd {
             sys::set_nonblocking(fd, true)?;
         }
@@ -242,7 +242,7 @@ impl EventBase {
     /// forgotten, and the bufferevent's events are deleted and added again as enabled, as
     /// libevent suspends and resumes them around its blocking lookup.
     pub fn bufferevent_lookup_started(&mut self, id: BevId) -> Result<()> {
-        self.bev_socket_only(id, "bufferevent_socket_connect_hostname")?;
+        self.bev_socket_only(id)?;
         let b = self.bev_mut(id)?;
         b.dns_error = 0;
         self.bev_impl_disable(id, What::READ | What::WRITE, BevWhy::Connect)?;

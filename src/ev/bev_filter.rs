@@ -670,11 +670,16 @@ impl EventBase {
     }
 
     /// Refuses a call that only socket bufferevents take.
-    pub(crate) fn bev_socket_only(&self, id: BevId, call: &str) -> Result<()> {
+    pub(crate) fn bev_socket_only(&self, id: BevId) -> Result<()> {
         let b = self.bev_ref(id)?;
         if b.pair || b.filter.is_some() {
+            let kind = if b.pair {
+                "one end of a pair"
+            } else {
+                "a filter"
+            };
             return Err(Error::Invalid(format!(
-                "{call}: {id} is not a socket bufferevent"
+                "{id} is {kind}, not a socket bufferevent"
             )));
         }
         Ok(())
