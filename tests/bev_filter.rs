@@ -39,7 +39,7 @@ fn give_destination(base: &mut EventBase, call: &FilterCall, bytes: &[u8]) {
 
 /// Upper-cases what it gets; records the modes it was called in.
 fn upper(modes: Rc<RefCell<Vec<FlushMode>>>) -> FilterFn {
-    Box::new(move |base, call| {
+    Rc::new(move |base, call| {
         modes.borrow_mut().push(call.mode);
         let mut src = take_source(base, call);
         if src.is_empty() {

@@ -6,6 +6,7 @@
 //! (`bufferevent_socket_connect_hostname`, `bufferevent_socket_get_dns_error`).
 
 use std::os::raw::{c_char, c_int, c_short, c_void};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -79,7 +80,7 @@ fn filter_fn(
     keys: Arc<[AtomicUsize; 2]>,
 ) -> Option<evscope::ev::FilterFn> {
     let f = f?;
-    Some(Box::new(move |b: &mut EventBase, call: &FilterCall| {
+    Some(Rc::new(move |b: &mut EventBase, call: &FilterCall| {
         let (src, dst) = if call.input {
             (under.0, keys[0].load(Ordering::Acquire))
         } else {

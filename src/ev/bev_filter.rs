@@ -10,6 +10,8 @@
 //! bytes from the source buffer to the destination buffer (see [`FilterCall::source`]) and says
 //! how it went ([`FilterResult`]).
 
+use std::rc::Rc;
+
 use super::base::EventBase;
 use super::bev_data::{BevData, Dir};
 use super::bufferevent::{BevOptions, FlushMode};
@@ -68,8 +70,9 @@ impl FilterCall {
 }
 
 /// A filter function (libevent's `bufferevent_filter_cb`). It reaches the two buffers through
-/// the base (e.g. [`EventBase::bufferevent_get_input`] of [`FilterCall::source`]).
-pub type FilterFn = Box<dyn FnMut(&mut EventBase, &FilterCall) -> FilterResult>;
+/// the base (e.g. [`EventBase::bufferevent_get_input`] of [`FilterCall::source`]). It may be
+/// called again while it runs (a drained input filters more at once), so it is `Fn`, shared.
+pub type FilterFn = Rc<dyn Fn(&mut EventBase, &FilterCall) -> FilterResult>;
 
 /// Run as a filter bufferevent is destroyed (libevent's `free_context`).
 pub type FilterFree = Box<dyn FnOnce(&mut EventBase)>;
@@ -80,9 +83,6 @@ pub(crate) struct FilterData {
     /// None: libevent's `be_null_filter`, which moves everything it may.
     pub input: Option<FilterFn>,
     pub output: Option<FilterFn>,
-    /// The input filter is out of its slot, running.
-    pub input_running: bool,
-    pub output_running: bool,
     /// The output is being filtered: bytes added meanwhile do not start another round
     /// (libevent clears its `outbuf_cb`'s `EVBUFFER_CB_ENABLED`).
     pub output_busy: bool,
@@ -164,8 +164,6 @@ impl EventBase {
                 underlying,
                 input,
                 output,
-                input_running: false,
-                output_running: false,
                 output_busy: false,
                 inbuf_watch: false,
                 underlying_epoch: epoch,
@@ -333,42 +331,19 @@ impl EventBase {
 
     /// Calls the filter function of one direction once.
     fn bev_filter_call(&mut self, call: FilterCall) -> FilterResult {
-        let f = self.bev_any(call.filter).and_then(|b| b.filter.as_mut());
+        let f = self.bev_any(call.filter).and_then(|b| b.filter.as_ref());
         let Some(f) = f else {
             return FilterResult::Error;
         };
-        let taken = if call.input {
-            f.input_running = true;
-            f.input.take()
+        let filter = if call.input {
+            f.input.clone()
         } else {
-            f.output_running = true;
-            f.output.take()
+            f.output.clone()
         };
-        let res = match taken {
-            Some(mut filter) => {
-                let res = filter(self, &call);
-                if let Some(f) = self.bev_any(call.filter).and_then(|b| b.filter.as_mut()) {
-                    let slot = if call.input {
-                        &mut f.input
-                    } else {
-                        &mut f.output
-                    };
-                    if slot.is_none() {
-                        *slot = Some(filter);
-                    }
-                }
-                res
-            }
+        match filter {
+            Some(filter) => filter(self, &call),
             None => self.bev_null_filter(&call),
-        };
-        if let Some(f) = self.bev_any(call.filter).and_then(|b| b.filter.as_mut()) {
-            if call.input {
-                f.input_running = false;
-            } else {
-                f.output_running = false;
-            }
         }
-        res
     }
 
     /// libevent's `be_null_filter`: moves up to the limit from source to destination.
