@@ -229,15 +229,16 @@ pub extern "C" fn bufferevent_incref(bev: *mut bufferevent) {
     error::unit("bufferevent_incref", r)
 }
 
-/// libevent's `bufferevent_decref`: drops a reference; the last one frees the bufferevent.
-/// Returns 1 if it was freed now, 0 if references remain (one of its callbacks running, a
-/// deferred callback queued, or one taken with `bufferevent_incref`).
+/// libevent's `bufferevent_decref`: drops a reference; the last one frees the bufferevent
+/// (without clearing its callbacks, as `bufferevent_free` does: a deferred callback already
+/// queued still runs them). Returns 1 if it was freed now, 0 if references remain (one of its
+/// callbacks running, a deferred callback queued, or one taken with `bufferevent_incref`).
 #[no_mangle]
 pub extern "C" fn bufferevent_decref(bev: *mut bufferevent) -> c_int {
     let key = bev as usize;
     let r = (|| {
         let (base, id) = live(key, None)?;
-        let (extra, own) = on_base(base, |b| b.bufferevent_refs(id))?;
+        let (extra, _) = on_base(base, |b| b.bufferevent_refs(id))?;
         if extra > 0 {
             on_base(base, |b| {
                 let r = b.bufferevent_decref(id);
@@ -246,9 +247,20 @@ pub extern "C" fn bufferevent_decref(bev: *mut bufferevent) -> c_int {
             })?;
             return Ok(0);
         }
-        let running = handles::with(|h| Ok(h.bev(key)?.running))?;
-        bev::bufferevent_free(bev);
-        Ok(c_int::from(running == 0 && own == 0))
+        // The last reference: unlike bufferevent_free, the callbacks stay, so a deferred
+        // callback already queued (or the one running) still calls them before it goes.
+        let now = on_base(base, |b| {
+            let r = b.bufferevent_decref(id);
+            sync(key, b);
+            r
+        })?;
+        if now {
+            handles::with(|h| {
+                h.remove_bev(key);
+                Ok(())
+            })?;
+        }
+        Ok(c_int::from(now))
     })();
     error::int("bufferevent_decref", r)
 }

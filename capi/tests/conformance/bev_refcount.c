@@ -97,6 +97,18 @@ int main(void)
     loop("second free");
     printf("sv0 %s\n", fd_state(sv[0]));
     close(sv[1]);
+    /* decref while its deferred callback is queued: 0, and the callback still runs. */
+    static char pn[] = "p";
+    name_ptr(pn, "p");
+    struct bufferevent *pair[2];
+    bufferevent_pair_new(base, 0, pair);
+    bufferevent_setcb(pair[0], readcb, NULL, eventcb, pn);
+    bufferevent_enable(pair[0], EV_READ);
+    bufferevent_write(pair[1], "four", 4);
+    printf("decref(p) with its read callback queued = %d\n", bufferevent_decref(pair[0]));
+    loop("p");
+    bufferevent_free(pair[1]);
+    loop("pair freed");
     event_base_free(base);
     printf("done\n");
     return 0;
