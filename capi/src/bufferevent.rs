@@ -38,7 +38,7 @@ extern "C" fn bufferevent_generic_timeout_cb(_fd: c_int, _what: c_short, _bev: *
 /// How a bufferevent's `ev_read` / `ev_write` are assigned: for a socket, `EV_READ|EV_PERSIST|
 /// EV_FINALIZE` (or `EV_WRITE|…`) on its fd (bufferevent_sock.c); for a pair, timeout-only
 /// events on -1 (`bufferevent_init_generic_timeout_cbs_`). The argument is the bufferevent.
-fn event_setup(
+pub(crate) fn event_setup(
     base: usize,
     npriorities: usize,
     fd: c_int,
@@ -332,7 +332,7 @@ fn event_cb(base: usize, key: usize, f: BevEventCb, arg: usize) -> evscope::ev::
 }
 
 /// Runs an engine call on the live bufferevent `bev`, then shows its new state in its struct.
-fn on_bev<R>(
+pub(crate) fn on_bev<R>(
     bev: *const bufferevent,
     f: impl FnOnce(&mut EventBase, BevId) -> evscope::ev::Result<R>,
 ) -> Result<R> {
@@ -636,7 +636,7 @@ pub extern "C" fn bufferevent_socket_connect(
 
 /// libevent's `bufferevent_flush` (for sockets: write what the socket takes now; with
 /// `BEV_FINISHED`, shut the write side down once drained). Returns 0, as for libevent's
-/// sockets.
+/// sockets and pairs; a filter returns 1 if its filters produced something.
 #[no_mangle]
 pub extern "C" fn bufferevent_flush(bev: *mut bufferevent, iotype: c_short, mode: c_int) -> c_int {
     let mode = match mode {
@@ -644,8 +644,16 @@ pub extern "C" fn bufferevent_flush(bev: *mut bufferevent, iotype: c_short, mode
         1 => FlushMode::Flush,
         _ => FlushMode::Finished,
     };
-    let r = on_bev(bev, |b, id| b.bufferevent_flush(id, what_of(iotype), mode));
-    error::int("bufferevent_flush", r.map(|_| 0))
+    let r = on_bev(bev, |b, id| {
+        let n = b.bufferevent_flush(id, what_of(iotype), mode)?;
+        // A filter answers whether its filters produced anything (1 or 0); the others 0.
+        Ok(if b.bufferevent_get_underlying(id)?.is_some() {
+            c_int::from(n > 0)
+        } else {
+            0
+        })
+    });
+    error::int("bufferevent_flush", r)
 }
 
 /// libevent's `bufferevent_free`: frees it (unsent output is dropped) and closes the socket
@@ -664,6 +672,10 @@ pub extern "C" fn bufferevent_free(bev: *mut bufferevent) {
             // The engine closes the socket when it finalizes the bufferevent, as libevent
             // does from its loop, not at once.
             live(key, None)?;
+        }
+        if crate::bufferevent_extra::release_extra(key)? {
+            // A reference the program took with bufferevent_incref keeps it going.
+            return Ok(());
         }
         let (base, state) = handles::with(|h| {
             let b = h.bev_mut(key)?;
@@ -720,7 +732,9 @@ pub extern "C" fn bufferevent_getfd(bev: *mut bufferevent) -> c_int {
         Ok((b.base, b.state, b.freed, b.pair, assigned))
     })
     .and_then(|(base, state, freed, pair, assigned)| match state {
-        _ if freed || pair => Ok(Some(assigned).filter(|fd| *fd >= 0)),
+        _ if freed => Ok(Some(assigned).filter(|fd| *fd >= 0)),
+        // A pair has none; a filter answers its underlying bufferevent's.
+        BevState::Live(id) if pair => on_base(base, |b| b.bufferevent_getfd(id)),
         BevState::Unborn { fd, .. } => Ok(fd),
         BevState::Live(id) => on_base(base, |b| b.bufferevent_getfd(id)),
     });

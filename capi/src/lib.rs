@@ -18,6 +18,7 @@ mod buffer_cb;
 mod buffer_iovec;
 mod buffer_ref;
 mod bufferevent;
+mod bufferevent_extra;
 mod compat;
 mod dump;
 mod elf;

@@ -104,6 +104,17 @@ pub(crate) struct BevData {
     pub pair: bool,
     /// The pair's other end, until either end's last reference goes (libevent's `partner`).
     pub partner: Option<BevId>,
+    /// References the program took with `bufferevent_incref` and has not dropped yet: each
+    /// `bufferevent_free` or `bufferevent_decref` drops one before the last one frees.
+    pub extra_refs: u32,
+    /// The resolver's error from the last `bufferevent_socket_connect_hostname` (libevent's
+    /// `dns_error`, an `EVUTIL_EAI_*` code; 0: none).
+    pub dns_error: i32,
+    /// Reading is held by a filter bufferevent on top (libevent's `BEV_SUSPEND_FILT_READ`),
+    /// until that filter enables reading.
+    pub filt_suspended: bool,
+    /// A filter bufferevent: what it filters, and how (see `bev_filter.rs`).
+    pub filter: Option<Box<super::bev_filter::FilterData>>,
 }
 
 impl BevData {
@@ -148,6 +159,10 @@ impl BevData {
             kernel: KernelSample::default(),
             pair: false,
             partner: None,
+            extra_refs: 0,
+            dns_error: 0,
+            filt_suspended: false,
+            filter: None,
         }
     }
 
@@ -182,6 +197,11 @@ impl BevData {
     /// Whether it has an event callback (see [`BevData::has_readcb`]).
     pub(crate) fn has_eventcb(&self) -> bool {
         self.eventcb.is_some() || self.eventcb_running
+    }
+
+    /// Reading is held back: at the read high watermark, or by a filter on top.
+    pub(crate) fn read_held(&self) -> bool {
+        self.read_suspended || self.filt_suspended
     }
 
     /// The internal event of `dir` (`ev_read` / `ev_write`), once there is a socket.

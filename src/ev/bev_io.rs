@@ -114,9 +114,12 @@ impl EventBase {
             return;
         };
         if !b.read_suspended {
+            let held = b.read_held();
             b.read_suspended = true;
-            let stopped = self.bev_del(id, Dir::Read, BevWhy::ReadHigh);
-            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+            if !held {
+                let stopped = self.bev_impl_disable(id, What::READ, BevWhy::ReadHigh);
+                debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+            }
         }
     }
 
@@ -128,12 +131,10 @@ impl EventBase {
             return;
         };
         b.read_suspended = false;
-        if !b.enabled.contains(What::READ) {
+        if !b.enabled.contains(What::READ) || b.filt_suspended {
             return;
         }
-        if b.pair {
-            self.bev_pair_enable(id, What::READ, BevWhy::ReadResumed);
-        } else if let Err(e) = self.bev_add(id, Dir::Read, BevWhy::ReadResumed) {
+        if let Err(e) = self.bev_impl_enable(id, What::READ, BevWhy::ReadResumed) {
             self.bev_fail_add(id, Dir::Read, &e);
         }
     }
@@ -174,6 +175,10 @@ impl EventBase {
         }
         if b.pair {
             self.bev_pair_output_added(id);
+            return;
+        }
+        if b.filter.is_some() {
+            self.bev_filter_output_added(id);
             return;
         }
         if b.output.is_empty() || !b.enabled.contains(What::WRITE) {
@@ -219,6 +224,7 @@ impl EventBase {
             self.bev_notify_buffers(id);
         }
         self.bev_input_watermark(id);
+        self.bev_filter_input_drained(id);
         self.bev_report(id);
     }
 
@@ -383,7 +389,7 @@ impl EventBase {
             }
             howmuch = howmuch.min(b.read_high - len);
         }
-        if b.read_suspended {
+        if b.read_held() {
             return;
         }
         match b.input.read_from(fd, howmuch) {
@@ -742,6 +748,7 @@ impl EventBase {
             debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
         }
         self.bev_pair_unlink(id);
+        self.bev_filter_unlink(id);
         self.defer(Deferred::FinalizeBev(id));
     }
 
@@ -782,9 +789,11 @@ impl EventBase {
     /// Frees the internal events, closes an owned fd, and tells the observer.
     pub(crate) fn bev_destroy(&mut self, id: BevId) {
         self.bev_pair_unlink(id);
-        let Some(b) = self.bevs.remove(id.index(), id.generation()) else {
+        self.bev_filter_unlink(id);
+        let Some(mut b) = self.bevs.remove(id.index(), id.generation()) else {
             return;
         };
+        let filter = b.filter.take();
         for ev in [b.read_ev, b.write_ev].into_iter().flatten() {
             let freed = self.free(ev);
             debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
@@ -792,6 +801,9 @@ impl EventBase {
         drop(b);
         if let Some(o) = self.observer() {
             o.bufferevent_freed(id);
+        }
+        if let Some(f) = filter {
+            self.bev_filter_destructed(*f);
         }
     }
 }

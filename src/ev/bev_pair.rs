@@ -102,7 +102,7 @@ impl EventBase {
 
     /// Adds the event of `dir` again with its timeout, restarting it, if a timeout is set
     /// (libevent's `BEV_RESET_GENERIC_READ_TIMEOUT` and `…_WRITE_TIMEOUT`).
-    fn bev_pair_reset_timeout(&mut self, id: BevId, dir: Dir, why: BevWhy) {
+    pub(crate) fn bev_pair_reset_timeout(&mut self, id: BevId, dir: Dir, why: BevWhy) {
         if self
             .bev_any(id)
             .is_some_and(|b| b.timeout(dir).is_some() && !b.closing)
@@ -129,7 +129,7 @@ impl EventBase {
             return false;
         };
         s.enabled.contains(What::WRITE)
-            && ((d.enabled.contains(What::READ) && !d.read_suspended) || d.closing)
+            && ((d.enabled.contains(What::READ) && !d.read_held()) || d.closing)
             && !s.output.is_empty()
     }
 

@@ -257,7 +257,7 @@ impl EventBase {
             return Ok(());
         }
         let mut enabled = b.enabled;
-        if b.read_suspended {
+        if b.read_held() {
             enabled = enabled & !What::READ;
         }
         // bufferevent_setfd enables what was enabled; then the write event waits for the
@@ -292,14 +292,10 @@ impl EventBase {
         let what = what & (What::READ | What::WRITE);
         b.enabled |= what;
         let mut start = what;
-        if b.read_suspended {
+        if b.read_held() {
             start = start & !What::READ;
         }
-        if b.pair {
-            self.bev_pair_enable(id, start, BevWhy::Enable);
-        } else {
-            self.bev_socket_enable(id, start, BevWhy::Enable)?;
-        }
+        self.bev_impl_enable(id, start, BevWhy::Enable)?;
         self.bev_report(id);
         Ok(())
     }
@@ -311,7 +307,7 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         let what = what & (What::READ | What::WRITE);
         b.enabled = b.enabled & !what;
-        self.bev_socket_disable(id, what, BevWhy::Disable)?;
+        self.bev_impl_disable(id, what, BevWhy::Disable)?;
         self.bev_report(id);
         Ok(())
     }
@@ -366,10 +362,12 @@ impl EventBase {
 
     /// Sets the read and write timeouts; `None` clears one (libevent's
     /// `bufferevent_set_timeouts`). A timeout gives the event callback `TIMEOUT|READING` or
-    /// `TIMEOUT|WRITING` and disables that direction. As libevent 2.1 does, each event is then
-    /// added again with its timeout if its direction is enabled (and, for writing, output is
-    /// waiting), and deleted otherwise — also when its timeout is cleared, so clearing the read
-    /// timeout stops reading until the next `bufferevent_enable`.
+    /// `TIMEOUT|WRITING` and disables that direction. For a socket, as libevent 2.1's
+    /// `bufferevent_generic_adj_existing_timeouts_`, each pending event is added again with its
+    /// new timeout, or loses its timer when the timeout is cleared. For a pair end or a filter
+    /// (`bufferevent_generic_adj_timeouts_`), each event is added again with its timeout if its
+    /// direction is enabled (and, for writing, output is waiting), and deleted otherwise — also
+    /// when its timeout is cleared.
     pub fn bufferevent_set_timeouts(
         &mut self,
         id: BevId,
@@ -379,7 +377,10 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.timeout_read = read;
         b.timeout_write = write;
-        let readable = b.enabled.contains(What::READ) && !b.read_suspended && read.is_some();
+        if !b.pair && b.filter.is_none() {
+            return self.bev_socket_adj_timeouts(id);
+        }
+        let readable = b.enabled.contains(What::READ) && !b.read_held() && read.is_some();
         let writable = b.enabled.contains(What::WRITE) && write.is_some() && !b.output.is_empty();
         for (dir, on) in [(Dir::Read, readable), (Dir::Write, writable)] {
             if on {
@@ -454,6 +455,9 @@ impl EventBase {
         if self.bev_ref(id)?.pair {
             return self.bev_pair_flush(id, what, mode);
         }
+        if self.bev_is_filter(id) {
+            return Ok(usize::from(self.bev_filter_flush(id, what, mode)));
+        }
         Ok(0)
     }
 
@@ -482,11 +486,9 @@ impl EventBase {
         if b.freed {
             return Err(Error::Stale(format!("bufferevent {id} (already freed)")));
         }
-        b.freed = true;
         b.set_cbs(None, None, None);
-        if b.refs == 0 {
-            self.bev_finalize(id);
-        }
+        // The program's reference goes; one it took with bufferevent_incref keeps it.
+        self.bev_drop_ref(id)?;
         Ok(())
     }
 
@@ -533,7 +535,12 @@ impl EventBase {
 
     /// The socket, if it has one yet (libevent's `bufferevent_getfd`).
     pub fn bufferevent_getfd(&self, id: BevId) -> Result<Option<RawFd>> {
-        Ok(self.bev_ref(id)?.fd)
+        let b = self.bev_ref(id)?;
+        if let Some(f) = &b.filter {
+            // libevent's filter asks its underlying bufferevent.
+            return self.bufferevent_getfd(f.underlying);
+        }
+        Ok(b.fd)
     }
 
     /// The error that went with the last `ERROR` event, e.g. `ECONNREFUSED` (what libevent's

@@ -39,6 +39,8 @@
 mod base;
 mod bev_data;
 mod bev_defer;
+mod bev_extra;
+mod bev_filter;
 mod bev_guard;
 mod bev_io;
 mod bev_pair;
@@ -65,6 +67,7 @@ mod table;
 pub mod timer;
 
 pub use base::{BackendKind, BreakHandle, EventBase, Exit};
+pub use bev_filter::{FilterCall, FilterFn, FilterFree, FilterResult};
 pub use bev_guard::{BevBuf, BevBuffers};
 pub use buffer::{ChainInfo, Change, EolStyle, Evbuffer, WatchHook, MAX_READ};
 pub use bufferevent::{BevDataCb, BevEventCb, BevOptions, FlushMode, LINGER};

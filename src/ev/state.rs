@@ -155,6 +155,13 @@ pub enum BevWhy {
     /// Data moved into one end of a `bufferevent_pair`: that end's timeouts restart, and its
     /// write timeout is deleted if it has no output (libevent's `be_pair_transfer`).
     PairTransfer,
+    /// A filter bufferevent on top holds the bufferevent's reading while the filter itself
+    /// does not read, and lets it read again once the filter does (libevent's
+    /// `BEV_SUSPEND_FILT_READ`); or a filter restarted its own timeout after filtering data.
+    Filter,
+    /// `bufferevent_setfd` was called: the events are deleted, then watch the new fd and are
+    /// added again as enabled.
+    SetFd,
 }
 
 impl BevWhy {
@@ -176,11 +183,13 @@ impl BevWhy {
             BevWhy::Connected => "bev_connected",
             BevWhy::ConnectFailed => "bev_connect_failed",
             BevWhy::PairTransfer => "bev_pair_transfer",
+            BevWhy::Filter => "bev_filter",
+            BevWhy::SetFd => "bufferevent_setfd",
         }
     }
 
     /// Every reason, for documentation and checks.
-    pub const ALL: [BevWhy; 15] = [
+    pub const ALL: [BevWhy; 17] = [
         BevWhy::Enable,
         BevWhy::Disable,
         BevWhy::Free,
@@ -196,6 +205,8 @@ impl BevWhy {
         BevWhy::Connected,
         BevWhy::ConnectFailed,
         BevWhy::PairTransfer,
+        BevWhy::Filter,
+        BevWhy::SetFd,
     ];
 }
 

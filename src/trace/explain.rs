@@ -753,6 +753,30 @@ const CAUSES: &[(&str, When, &str, &str)] = &[
         "the other end of the pair handed data over and this end has nothing to send: the bufferevent deleted its {ev}",
         "pair 的另一端交来了数据，而这一端没有要发送的数据：bufferevent 删除了它的{ev}",
     ),
+    (
+        "bev_filter",
+        When::Added,
+        "a filter bufferevent on top reads now (or just filtered data): the bufferevent added its {ev} again",
+        "上层的过滤 bufferevent 开始读取（或刚过滤了数据）：bufferevent 重新添加了它的{ev}",
+    ),
+    (
+        "bev_filter",
+        When::Any,
+        "a filter bufferevent on top does not read: the bufferevent deleted its {ev} and waits for the filter",
+        "上层的过滤 bufferevent 没有在读取：bufferevent 删除了它的{ev}，等待过滤器",
+    ),
+    (
+        "bufferevent_setfd",
+        When::Added,
+        "bufferevent_setfd was called: the bufferevent added its {ev} on the new fd",
+        "调用了 bufferevent_setfd：bufferevent 在新的文件描述符上添加了它的{ev}",
+    ),
+    (
+        "bufferevent_setfd",
+        When::Any,
+        "bufferevent_setfd was called: the bufferevent deleted its {ev}, to set it up on the new fd",
+        "调用了 bufferevent_setfd：bufferevent 删除了它的{ev}，以便在新的文件描述符上重新设置",
+    ),
 ];
 
 impl Moved {

@@ -9,6 +9,7 @@ pub(crate) mod cmem;
 pub(crate) mod cstruct;
 pub(crate) mod current;
 pub(crate) mod evthread;
+pub(crate) mod filter;
 pub(crate) mod mem;
 pub(crate) mod os;
 mod printf;
