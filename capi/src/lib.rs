@@ -12,6 +12,7 @@
 //! `docs/c-api.md` lists which calls are covered.
 
 mod base;
+mod base_extra;
 mod buffer;
 mod buffer_iovec;
 mod bufferevent;

@@ -130,6 +130,13 @@ pub struct EventBase {
     /// Bufferevent deferred callbacks queued in this iteration (libevent's
     /// `n_deferreds_queued`).
     pub(crate) n_deferreds_queued: usize,
+    /// libevent's `event_count`, `event_count_active` and their maxima (see counts.rs).
+    pub(super) counts: super::counts::EventCounts,
+    /// The event whose callback runs now (libevent's `current_event`).
+    pub(super) running_event: Option<EventId>,
+    /// How many callbacks, or how long, the loop runs before it looks for new events again
+    /// (libevent's `max_dispatch_callbacks`, `max_dispatch_time`; see dispatch_limits.rs).
+    pub(super) limits: super::dispatch_limits::DispatchLimits,
 }
 
 /// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
@@ -221,6 +228,9 @@ impl EventBase {
             deferred: VecDeque::new(),
             deferred_later: VecDeque::new(),
             n_deferreds_queued: 0,
+            counts: Default::default(),
+            running_event: None,
+            limits: Default::default(),
         })
     }
 

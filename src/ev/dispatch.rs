@@ -82,6 +82,7 @@ impl EventBase {
                 let at = self.now() + delay;
                 let i = self.exit_at.partition_point(|t| *t <= at);
                 self.exit_at.insert(i, at);
+                self.note_counts();
             }
         }
     }
@@ -118,6 +119,7 @@ impl EventBase {
         self.active[priority].push_back((DEFERRED, 0));
         self.n_active += 1;
         self.note_activation(priority);
+        self.note_counts();
     }
 
     /// Queues a bufferevent's deferred callback (libevent's `event_deferred_cb_schedule_`): as
@@ -127,6 +129,7 @@ impl EventBase {
     pub(crate) fn schedule_deferred(&mut self, work: Deferred) {
         if self.n_deferreds_queued > MAX_DEFERREDS_QUEUED {
             self.deferred_later.push_back(work);
+            self.note_counts();
         } else {
             self.n_deferreds_queued += 1;
             self.defer(work);
@@ -265,6 +268,7 @@ impl EventBase {
     /// Step 5: run the highest-priority non-empty active queue (libevent's
     /// `event_process_active`). Returns how many callbacks ran.
     pub(super) fn process_active(&mut self) -> usize {
+        let end = self.dispatch_end();
         for priority in 0..self.active.len() {
             if self.active[priority].is_empty() {
                 continue;
@@ -274,14 +278,19 @@ impl EventBase {
             }
             let mut ran = 0;
             self.running_priority = Some(priority);
+            let budget = self.queue_budget(priority, end);
             while let Some((slot, token)) = self.active[priority].pop_front() {
-                if slot == DEFERRED {
+                let counted = if slot == DEFERRED {
                     self.run_deferred();
-                    ran += 1;
-                } else if self.run_one(slot, token) {
-                    ran += 1;
-                }
-                if self.break_requested() || self.event_continue {
+                    true
+                } else {
+                    self.run_one(slot, token)
+                };
+                ran += usize::from(counted);
+                if self.break_requested()
+                    || (counted && self.budget_spent(&budget, ran))
+                    || self.event_continue
+                {
                     break;
                 }
             }
@@ -301,6 +310,9 @@ impl EventBase {
         };
         if ev.active_token != token || ev.active.is_none() {
             return false;
+        }
+        if ev.finalizing.is_some() {
+            return self.run_finalizer(slot);
         }
         let res = ev.active.take().unwrap_or(What::NONE);
         let ncalls = std::mem::take(&mut ev.ncalls).max(1);
@@ -346,12 +358,14 @@ impl EventBase {
         } else {
             1
         };
+        let outer = self.running_event.replace(id);
         for _ in 0..calls {
             if !self.is_live(id) {
                 break;
             }
             self.call(id, res);
         }
+        self.running_event = outer;
         self.finish_callback(id);
         true
     }

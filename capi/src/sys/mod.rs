@@ -3,6 +3,7 @@
 //! callbacks make, and sharing bases between threads. Each function is small, documented, and
 //! says why it is sound; the API modules above it are safe code.
 
+pub(crate) mod base_calls;
 pub(crate) mod call;
 pub(crate) mod cstruct;
 pub(crate) mod current;
