@@ -370,22 +370,37 @@ pub extern "C" fn event_base_gettimeofday_cached(
             .flatten(),
     };
     let now = match cached {
-        Some(at) => {
-            let d = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or(Duration::ZERO)
-                .saturating_sub(at.elapsed());
-            libc::timeval {
-                tv_sec: d.as_secs() as libc::time_t,
-                tv_usec: d.subsec_micros() as libc::suseconds_t,
-            }
-        }
+        Some(at) => cached_wall(key, at),
         None => timeval_now(),
     };
     if mem::write_out(tv, now) {
         0
     } else {
         -1
+    }
+}
+
+/// The time of day of the base `key`'s cached instant `at`, the same for each call while the
+/// cache holds `at` (as libevent's `tv_cache` plus its `tv_clock_diff`).
+fn cached_wall(key: usize, at: std::time::Instant) -> libc::timeval {
+    static SEEN: LazyLock<Mutex<HashMap<usize, (std::time::Instant, (i64, i64))>>> =
+        LazyLock::new(Mutex::default);
+    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    let (sec, usec) = match seen.get(&key) {
+        Some((when, tv)) if *when == at => *tv,
+        _ => {
+            let d = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO)
+                .saturating_sub(at.elapsed());
+            let tv = (d.as_secs() as i64, i64::from(d.subsec_micros()));
+            seen.insert(key, (at, tv));
+            tv
+        }
+    };
+    libc::timeval {
+        tv_sec: sec as libc::time_t,
+        tv_usec: usec as libc::suseconds_t,
     }
 }
 
