@@ -383,8 +383,9 @@ pub extern "C" fn event_base_gettimeofday_cached(
 /// The time of day of the base `key`'s cached instant `at`, the same for each call while the
 /// cache holds `at` (as libevent's `tv_cache` plus its `tv_clock_diff`).
 fn cached_wall(key: usize, at: std::time::Instant) -> libc::timeval {
-    static SEEN: LazyLock<Mutex<HashMap<usize, (std::time::Instant, (i64, i64))>>> =
-        LazyLock::new(Mutex::default);
+    /// Per base: the cached instant last converted, and its time of day (seconds, µs).
+    type Seen = HashMap<usize, (std::time::Instant, (i64, i64))>;
+    static SEEN: LazyLock<Mutex<Seen>> = LazyLock::new(Mutex::default);
     let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
     let (sec, usec) = match seen.get(&key) {
         Some((when, tv)) if *when == at => *tv,

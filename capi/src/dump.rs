@@ -52,7 +52,7 @@ impl Row {
         }
         if flags & evlist::TIMEOUT != 0 {
             if let Some(bits) = self.common {
-                let index = i64::from((bits & !fields::MICROSECONDS_MASK) >> 20 & 0xff);
+                let index = ((bits & !fields::MICROSECONDS_MASK) >> 20) & 0xff;
                 return (3, index, self.order.armed as i64, 0);
             }
             let t = self.shown.timeout.unwrap_or_default();
