@@ -17,6 +17,7 @@ use crate::error::{self, CError, Result};
 use crate::fields::{self, MICROSECONDS_MASK};
 use crate::handles::{self, Home, Moment};
 use crate::sys::base_calls::{self, FinalizeCb, ForeachCb};
+use crate::sys::cstruct::EventMem;
 use crate::sys::{current, mem, os};
 use crate::types::{event, event_base, event_config};
 
@@ -210,8 +211,9 @@ const COMMON_TIMEOUT_MAGIC: libc::suseconds_t = 0x5000_0000;
 const COMMON_TIMEOUT_IDX_SHIFT: u32 = 20;
 const MAX_COMMON_TIMEOUTS: usize = 256;
 
-/// A common timeout's `struct timeval`, at an address that stays put.
-struct CommonTv(Box<libc::timeval>);
+/// A common timeout's `struct timeval`, at an address that stays put, and the `struct event`
+/// of libevent's internal timer for its queue, made the first time a walk shows it.
+struct CommonTv(Box<libc::timeval>, Option<EventMem>);
 
 /// The common timeouts of each base, by the base's key, in the order they were made (their
 /// index). They stay after their base is freed, so a program's pointers stay readable.
@@ -278,10 +280,28 @@ pub extern "C" fn event_base_init_common_timeout(
             tv_usec: d.tv_usec | bits,
         });
         let at = &*tv as *const libc::timeval as usize;
-        list.push(CommonTv(tv));
+        list.push(CommonTv(tv, None));
         Ok(at)
     })();
     error::ptr::<libc::timeval>("event_base_init_common_timeout", r).cast_const()
+}
+
+/// The address of the `struct event` standing for libevent's internal timer of the common
+/// timeout `index` of the base `base` (an evtimer at priority 0, marked internal), set up by
+/// `setup` when first made; None for an index the base has not made.
+pub(crate) fn common_timer(
+    base: usize,
+    index: usize,
+    setup: impl FnOnce(&EventMem),
+) -> Option<usize> {
+    let mut all = common();
+    let entry = all.get_mut(&base)?.get_mut(index)?;
+    let mem = entry.1.get_or_insert_with(|| {
+        let mem = EventMem::alloc();
+        setup(&mem);
+        mem
+    });
+    Some(mem.addr())
 }
 
 /// What `event_add(ev, tv)` waits: the duration `tv` stands for, and the common-timeout bits

@@ -108,6 +108,8 @@ fn walk(h: &mut Handles, key: usize, b: &EventBase) -> Vec<Row> {
     if let Some(row) = signal_row(h, key, b) {
         rows.push(row);
     }
+    let timers = common_timer_rows(key, &rows);
+    rows.extend(timers);
     rows.sort_by_key(Row::walk_order);
     rows
 }
@@ -176,6 +178,51 @@ pub(crate) fn dump(key: usize, b: &EventBase) -> Result<String> {
         }
         Ok(out)
     })
+}
+
+/// libevent's internal timer of each common timeout whose queue holds events: in the timer
+/// heap (so walked with the other timeouts), due when the queue's first event is.
+fn common_timer_rows(key: usize, rows: &[Row]) -> Vec<Row> {
+    let mut heads: Vec<(i64, &Row)> = Vec::new();
+    for r in rows {
+        let Some(bits) = r.common else { continue };
+        if r.shown.flags & evlist::TIMEOUT == 0 {
+            continue;
+        }
+        let index = ((bits & !fields::MICROSECONDS_MASK) >> 20) & 0xff;
+        match heads.iter_mut().find(|(i, _)| *i == index) {
+            Some((_, head)) if head.order.armed > r.order.armed => *head = r,
+            Some(_) => {}
+            None => heads.push((index, r)),
+        }
+    }
+    let setup = EventSetup {
+        flags: evlist::INIT | evlist::TIMEOUT | evlist::INTERNAL,
+        pri: Some(0),
+        ..EventSetup::assign(Some(key), None, -1, 0, None, 0)
+    };
+    heads
+        .into_iter()
+        .filter_map(|(index, head)| {
+            let at = crate::base_extra::common_timer(key, index as usize, |mem| mem.setup(&setup))?;
+            let timeout = head.shown.timeout.map(|t| fields::Tv {
+                usec: t.usec & fields::MICROSECONDS_MASK,
+                ..t
+            });
+            Some(Row {
+                internal: false,
+                key: at,
+                fd: -1,
+                what: 0,
+                shown: EventShown {
+                    timeout,
+                    ..setup.shown()
+                },
+                order: Order::default(),
+                common: None,
+            })
+        })
+        .collect()
 }
 
 /// libevent's internal signal event, added with the first signal event and kept until the

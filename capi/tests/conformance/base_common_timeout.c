@@ -30,6 +30,14 @@ static void cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static int count_event(const struct event_base *b, const struct event *ev, void *arg)
+{
+    (void)b;
+    (void)ev;
+    ++*(int *)arg;
+    return 0;
+}
+
 static void show_tv(const char *label, const struct timeval *tv)
 {
     if (tv == NULL) {
@@ -91,6 +99,11 @@ int main(void)
            ((long)own.ev_timeout.tv_usec >> 20) & 0xff,
            yesno((own.ev_timeout.tv_usec & 0xfffff) < 1000000));
 
+    printf("dump with common timeouts pending:\n");
+    dump_events(base);
+    int visited = 0;
+    event_base_foreach_event(base, count_event, &visited);
+    printf("foreach visits %d events\n", visited);
     printf("dispatch = %d\n", event_base_dispatch(base));
     printf("own after it ran: ev_timeout magic=0x%lx\n",
            (unsigned long)own.ev_timeout.tv_usec & 0xf0000000ul);
