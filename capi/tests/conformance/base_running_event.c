@@ -1,6 +1,7 @@
 /* event_base_get_running_event inside callbacks: a timer, an fd event, an event made active,
  * a persistent event run twice, a callback that frees its own event, an event_base_once
- * callback (libevent's own struct event), and a callback running a second base's loop.
+ * callback (libevent's own struct event), a callback running a second base's loop, and a
+ * bufferevent's read and write callbacks (its ev_read / ev_write).
  * (libevent 2.1.12 crashes when it is called outside a callback, so it is not; after a callback
  * freed its own event libevent returns the freed pointer, evscope NULL, so that is not asked.) */
 #include "common.h"
@@ -50,6 +51,29 @@ static void once_cb(evutil_socket_t fd, short what, void *arg)
            yesno(ev == t || ev == r || ev == a || ev == p), yesno(ev != NULL));
 }
 
+static void bev_cb(struct bufferevent *bev, void *arg)
+{
+    struct event *ev = event_base_get_running_event(base);
+    printf("bufferevent %scb: running is ev_read=%s ev_write=%s\n", (const char *)arg,
+           yesno(ev == &bev->ev_read), yesno(ev == &bev->ev_write));
+    if (strcmp(arg, "read") == 0) {
+        evbuffer_drain(bufferevent_get_input(bev), 100);
+        bufferevent_disable(bev, EV_READ);
+    }
+}
+
+static void bev_readcb(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    bev_cb(bev, "read");
+}
+
+static void bev_writecb(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    bev_cb(bev, "write");
+}
+
 int main(void)
 {
     start();
@@ -81,6 +105,18 @@ int main(void)
     if (write(sv[1], "x", 1) != 1)
         return 1;
     printf("dispatch = %d\n", event_base_dispatch(base));
+
+    printf("a bufferevent's callbacks run inside its events' callbacks:\n");
+    int bv[2];
+    make_socketpair(bv);
+    struct bufferevent *bev = bufferevent_socket_new(base, bv[0], 0);
+    bufferevent_setcb(bev, bev_readcb, bev_writecb, NULL, NULL);
+    bufferevent_enable(bev, EV_READ);
+    bufferevent_write(bev, "hi", 2);
+    if (write(bv[1], "x", 1) != 1)
+        return 1;
+    printf("dispatch = %d\n", event_base_dispatch(base));
+    bufferevent_free(bev);
 
     event_free(t);
     event_free(r);
