@@ -327,6 +327,11 @@ pub(crate) fn add_timeout(
     (mem::read_timeval(tv), None)
 }
 
+/// The index of the common timeout whose bits (`tv_usec` without the microseconds) are `bits`.
+pub(crate) fn common_index(bits: libc::suseconds_t) -> u8 {
+    ((bits & !COMMON_TIMEOUT_MASK) >> COMMON_TIMEOUT_IDX_SHIFT) as u8
+}
+
 /// Records whether the event `ev` was just added with a common timeout (`bits`), for its
 /// struct's `ev_timeout` and for the order `event_base_foreach_event` visits it in.
 pub(crate) fn note_common(ev: usize, bits: Option<libc::suseconds_t>) {

@@ -60,6 +60,7 @@ macro_rules! scenarios {
 scenarios![
     base_active_by,
     base_common_timeout,
+    base_common_timeout_order,
     base_dispatch_limits,
     base_finalize,
     base_foreach_event,

@@ -247,22 +247,33 @@ impl EventBase {
         for _ in 0..due {
             self.defer(Deferred::LoopExit);
         }
+        let mut common = Vec::new();
         while let Some(slot) = self.timers.pop_expired(now) {
             expired += 1;
-            self.data_mut(slot).timer_armed = false;
-            // libevent deletes a timed-out event entirely (fd or signal, and any activation
-            // the wait just made), then activates it for the timeout alone; a persistent
-            // event's fd is watched again when its callback is dispatched.
-            self.queue_remove_active(slot);
-            self.remove_inserted(slot);
-            self.queue_insert_active(slot, What::TIMEOUT, 1);
-            self.sync_state(slot, Cause::Timeout);
+            match self.data(slot).common_timeout {
+                Some(queue) => common.push((queue, slot)),
+                None => self.time_out(slot),
+            }
+        }
+        for slot in super::common_timeout::queue_order(common) {
+            self.time_out(slot);
         }
         if expired > 0 {
             if let Some(o) = self.observer.as_deref_mut() {
                 o.timers_expired(expired);
             }
         }
+    }
+
+    /// A timer expired: libevent deletes a timed-out event entirely (fd or signal, and any
+    /// activation the wait just made), then activates it for the timeout alone; a persistent
+    /// event's fd is watched again when its callback is dispatched.
+    fn time_out(&mut self, slot: u32) {
+        self.data_mut(slot).timer_armed = false;
+        self.queue_remove_active(slot);
+        self.remove_inserted(slot);
+        self.queue_insert_active(slot, What::TIMEOUT, 1);
+        self.sync_state(slot, Cause::Timeout);
     }
 
     /// Step 5: run the highest-priority non-empty active queue (libevent's

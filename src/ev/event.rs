@@ -53,6 +53,8 @@ pub(crate) struct EventData {
     /// `event_finalize` was called (libevent's `EVLIST_FINALIZING`): the event can no longer
     /// be added or activated; its finalizer runs from the active queue.
     pub finalizing: Option<super::finalize::Finalizing>,
+    /// Added with libevent's common timeout of this index (see common_timeout.rs).
+    pub common_timeout: Option<u8>,
 }
 
 impl EventData {
@@ -78,6 +80,7 @@ impl EventData {
             counted_added: 0,
             counted_active: false,
             finalizing: None,
+            common_timeout: None,
         }
     }
 

@@ -45,6 +45,7 @@ mod bev_pair;
 mod buffer;
 mod bufferevent;
 mod chunk;
+mod common_timeout;
 mod counts;
 mod dispatch;
 mod dispatch_limits;
