@@ -136,6 +136,12 @@ pub extern "C" fn event_base_new() -> *mut event_base {
 /// stale. Refused inside one of the base's own callbacks; waits while another thread runs it.
 #[no_mangle]
 pub extern "C" fn event_base_free(base: *mut event_base) {
+    free_base(base, true)
+}
+
+/// `event_base_free`, running the finalizers still queued first when `finalize` is set (as
+/// libevent's does, and `event_base_free_nofinalize` does not).
+fn free_base(base: *mut event_base, finalize: bool) {
     // event_base_free(NULL) frees the current base, as libevent's does.
     let key = match base as usize {
         0 => current_base(),
@@ -158,7 +164,12 @@ pub extern "C" fn event_base_free(base: *mut event_base) {
         Ok(b) => b,
         Err(e) => return error::report("event_base_free", &e),
     };
-    if base.with_own(|_| ()).is_none() {
+    let finalized = base.with_own(|b| {
+        if finalize {
+            b.run_finalizers();
+        }
+    });
+    if finalized.is_none() {
         return error::report("event_base_free", &CError::Busy);
     }
     // Dropped outside the tables: the recorder writes its last records.
@@ -170,10 +181,11 @@ pub extern "C" fn event_base_free(base: *mut event_base) {
     }
 }
 
-/// libevent's `event_base_free_nofinalize`: the same here.
+/// libevent's `event_base_free_nofinalize`: `event_base_free` without running the finalizers
+/// `event_finalize` queued.
 #[no_mangle]
 pub extern "C" fn event_base_free_nofinalize(base: *mut event_base) {
-    event_base_free(base)
+    free_base(base, false)
 }
 
 fn exit_code(r: Result<Exit>) -> Result<c_int> {
@@ -343,23 +355,70 @@ fn timeval_now() -> libc::timeval {
     }
 }
 
-/// libevent's `event_base_gettimeofday_cached`: the time of day.
+/// libevent's `event_base_gettimeofday_cached`: the time of day the loop of `base` (NULL: the
+/// current base) cached for its iteration while it runs (see `event_base_update_cache_time`),
+/// else the time of day now.
 #[no_mangle]
 pub extern "C" fn event_base_gettimeofday_cached(
-    _base: *mut event_base,
+    base: *mut event_base,
     tv: *mut libc::timeval,
 ) -> c_int {
-    if mem::write_out(tv, timeval_now()) {
+    let key = match base as usize {
+        0 => current_base(),
+        key => key,
+    };
+    let cached = match key {
+        0 => None,
+        // A base another thread runs now: its cache is that thread's; the time now will do.
+        key => with_base_now(key, |b| b.cached_time())
+            .ok()
+            .flatten()
+            .flatten(),
+    };
+    let now = match cached {
+        Some(at) => cached_wall(key, at),
+        None => timeval_now(),
+    };
+    if mem::write_out(tv, now) {
         0
     } else {
         -1
     }
 }
 
+/// The time of day of the base `key`'s cached instant `at`, the same for each call while the
+/// cache holds `at` (as libevent's `tv_cache` plus its `tv_clock_diff`).
+fn cached_wall(key: usize, at: std::time::Instant) -> libc::timeval {
+    /// Per base: the cached instant last converted, and its time of day (seconds, µs).
+    type Seen = HashMap<usize, (std::time::Instant, (i64, i64))>;
+    static SEEN: LazyLock<Mutex<Seen>> = LazyLock::new(Mutex::default);
+    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    let (sec, usec) = match seen.get(&key) {
+        Some((when, tv)) if *when == at => *tv,
+        _ => {
+            let d = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO)
+                .saturating_sub(at.elapsed());
+            let tv = (d.as_secs() as i64, i64::from(d.subsec_micros()));
+            seen.insert(key, (at, tv));
+            tv
+        }
+    };
+    libc::timeval {
+        tv_sec: sec as libc::time_t,
+        tv_usec: usec as libc::suseconds_t,
+    }
+}
+
 /// libevent's `evutil_gettimeofday` (the time zone argument is ignored, as by libevent).
 #[no_mangle]
 pub extern "C" fn evutil_gettimeofday(tv: *mut libc::timeval, _tz: *mut libc::c_void) -> c_int {
-    event_base_gettimeofday_cached(std::ptr::null_mut(), tv)
+    if mem::write_out(tv, timeval_now()) {
+        0
+    } else {
+        -1
+    }
 }
 
 /// libevent's `event_get_version`: the libevent version whose API this is, marked as evscope.
@@ -385,13 +444,17 @@ const EVENT_BASE_FLAG_IGNORE_ENV: c_int = 0x02;
 
 /// What a `struct event_config` asks for.
 #[derive(Default, Clone)]
-struct Config {
+pub(crate) struct Config {
     /// `event_config_avoid_method`.
     avoid: Vec<String>,
     /// `event_config_require_features`.
     require: c_int,
     /// `event_config_set_flag`.
     flags: c_int,
+    /// `event_config_set_max_dispatch_interval`.
+    pub(crate) dispatch: evscope::ev::DispatchLimits,
+    /// `event_config_set_num_cpus_hint` (used by libevent on Windows only).
+    pub(crate) cpus: c_int,
 }
 
 /// The `EV_FEATURE_*` a backend offers, as libevent's on Linux: epoll is edge-triggered, O(1)
@@ -444,6 +507,7 @@ fn new_base(cfg: &Config) -> Result<usize> {
         eprintln!("[msg] libevent using: {}", kind.name());
     }
     let mut base = EventBase::with_backend(kind)?;
+    base.set_dispatch_limits(cfg.dispatch);
     if let Some(o) = evscope::trace::observer_from_env(&base.info())? {
         base.set_observer(o);
     }
@@ -459,7 +523,10 @@ fn configs() -> MutexGuard<'static, HashMap<usize, (Config, Token)>> {
 }
 
 /// Runs `f` on the configuration `cfg`.
-fn with_config<R>(cfg: *const event_config, f: impl FnOnce(&mut Config) -> R) -> Result<R> {
+pub(crate) fn with_config<R>(
+    cfg: *const event_config,
+    f: impl FnOnce(&mut Config) -> R,
+) -> Result<R> {
     configs()
         .get_mut(&(cfg as usize))
         .map(|(cfg, _)| f(cfg))

@@ -23,6 +23,8 @@ struct Row {
     what: c_short,
     shown: EventShown,
     order: Order,
+    /// The common-timeout bits of its timeout, if it was added with one.
+    common: Option<libc::suseconds_t>,
 }
 
 const EV_TIMEOUT: c_short = 0x01;
@@ -36,8 +38,9 @@ const EV_CLOSED: c_short = 0x80;
 impl Row {
     /// Where libevent's walk meets the event: inserted fd events by fd, each fd's newest
     /// first (evmap's lists); inserted signal events by signal number; timeouts of events not
-    /// inserted, earliest first (the timer heap); then events that are only active, by
-    /// priority in the order they were activated (the active queues).
+    /// inserted, earliest first (the timer heap); those of events added with a common
+    /// timeout, by common timeout, in the order they were armed (its queue); then events that
+    /// are only active, by priority in the order they were activated (the active queues).
     fn walk_order(&self) -> (u8, i64, i64, i64) {
         let flags = self.shown.flags;
         if self.internal {
@@ -48,11 +51,15 @@ impl Row {
             return (group, i64::from(self.fd), -(self.order.inserted as i64), 0);
         }
         if flags & evlist::TIMEOUT != 0 {
+            if let Some(bits) = self.common {
+                let index = ((bits & !fields::MICROSECONDS_MASK) >> 20) & 0xff;
+                return (3, index, self.order.armed as i64, 0);
+            }
             let t = self.shown.timeout.unwrap_or_default();
             return (2, t.sec, t.usec, self.order.armed as i64);
         }
         let pri = i64::from(self.shown.pri.unwrap_or(0));
-        (3, pri, self.order.active as i64, 0)
+        (4, pri, self.order.active as i64, 0)
     }
 
     /// `  0x… [fd  7]` or `  0x… [sig 2]`, before the details.
@@ -74,37 +81,61 @@ fn word(set: bool, w: &str) -> &str {
     }
 }
 
+/// The events of the base `key` (`b`) in the order libevent's `event_base_foreach_event`
+/// visits them, each brought up to date on the way.
+fn walk(h: &mut Handles, key: usize, b: &EventBase) -> Vec<Row> {
+    let keys: Vec<usize> = h
+        .events
+        .iter()
+        .filter(|(_, e)| e.base == Some(key) && !e.orphan && e.id.is_some())
+        .map(|(k, _)| *k)
+        .collect();
+    let mut rows = Vec::with_capacity(keys.len());
+    for k in keys {
+        h.sync_event(k, b, Moment::Look);
+        if let Some(e) = h.events.get(&k) {
+            rows.push(Row {
+                internal: false,
+                key: k,
+                fd: e.fd,
+                what: e.what,
+                shown: e.shown,
+                order: e.order,
+                common: e.common,
+            });
+        }
+    }
+    if let Some(row) = signal_row(h, key, b) {
+        rows.push(row);
+    }
+    if let Some(row) = notify_row(h, key, b) {
+        rows.push(row);
+    }
+    let timers = common_timer_rows(key, &rows);
+    rows.extend(timers);
+    rows.sort_by_key(Row::walk_order);
+    rows
+}
+
+/// The keys of the `struct event`s `event_base_foreach_event` visits on the base `key`
+/// (`b`), in its order: those inserted, armed or active, libevent's internal signal event
+/// among them.
+pub(crate) fn foreach_keys(key: usize, b: &EventBase) -> Result<Vec<usize>> {
+    handles::with(|h| {
+        let rows = walk(h, key, b);
+        Ok(rows
+            .iter()
+            .filter(|r| r.shown.listed())
+            .map(|r| r.key)
+            .collect())
+    })
+}
+
 /// The text `event_base_dump_events` writes for the base `key` (`b`). Every event's struct is
 /// brought up to date on the way.
 pub(crate) fn dump(key: usize, b: &EventBase) -> Result<String> {
     handles::with(|h| {
-        let keys: Vec<usize> = h
-            .events
-            .iter()
-            .filter(|(_, e)| e.base == Some(key) && !e.orphan && e.id.is_some())
-            .map(|(k, _)| *k)
-            .collect();
-        let mut rows = Vec::with_capacity(keys.len());
-        for k in keys {
-            h.sync_event(k, b, Moment::Look);
-            if let Some(e) = h.events.get(&k) {
-                rows.push(Row {
-                    internal: false,
-                    key: k,
-                    fd: e.fd,
-                    what: e.what,
-                    shown: e.shown,
-                    order: e.order,
-                });
-            }
-        }
-        if let Some(row) = signal_row(h, key, b) {
-            rows.push(row);
-        }
-        if let Some(row) = notify_row(h, key, b) {
-            rows.push(row);
-        }
-        rows.sort_by_key(Row::walk_order);
+        let rows = walk(h, key, b);
         let mut out = String::from("Inserted events:\n");
         for r in &rows {
             let (flags, ev) = (r.shown.flags, r.what);
@@ -152,6 +183,51 @@ pub(crate) fn dump(key: usize, b: &EventBase) -> Result<String> {
     })
 }
 
+/// libevent's internal timer of each common timeout whose queue holds events: in the timer
+/// heap (so walked with the other timeouts), due when the queue's first event is.
+fn common_timer_rows(key: usize, rows: &[Row]) -> Vec<Row> {
+    let mut heads: Vec<(i64, &Row)> = Vec::new();
+    for r in rows {
+        let Some(bits) = r.common else { continue };
+        if r.shown.flags & evlist::TIMEOUT == 0 {
+            continue;
+        }
+        let index = ((bits & !fields::MICROSECONDS_MASK) >> 20) & 0xff;
+        match heads.iter_mut().find(|(i, _)| *i == index) {
+            Some((_, head)) if head.order.armed > r.order.armed => *head = r,
+            Some(_) => {}
+            None => heads.push((index, r)),
+        }
+    }
+    let setup = EventSetup {
+        flags: evlist::INIT | evlist::TIMEOUT | evlist::INTERNAL,
+        pri: Some(0),
+        ..EventSetup::assign(Some(key), None, -1, 0, None, 0)
+    };
+    heads
+        .into_iter()
+        .filter_map(|(index, head)| {
+            let at = crate::base_extra::common_timer(key, index as usize, |mem| mem.setup(&setup))?;
+            let timeout = head.shown.timeout.map(|t| fields::Tv {
+                usec: t.usec & fields::MICROSECONDS_MASK,
+                ..t
+            });
+            Some(Row {
+                internal: false,
+                key: at,
+                fd: -1,
+                what: 0,
+                shown: EventShown {
+                    timeout,
+                    ..setup.shown()
+                },
+                order: Order::default(),
+                common: None,
+            })
+        })
+        .collect()
+}
+
 /// libevent's internal signal event, added with the first signal event and kept until the
 /// base is freed: `Read Persist Internal` on the signal descriptor, priority 0.
 fn signal_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
@@ -174,6 +250,7 @@ fn signal_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
         what: setup.events,
         shown: setup.shown(),
         order: Order::default(),
+        common: None,
     })
 }
 
@@ -200,5 +277,6 @@ fn notify_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
         what: setup.events,
         shown: setup.shown(),
         order: Order::default(),
+        common: None,
     })
 }

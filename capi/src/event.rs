@@ -307,8 +307,17 @@ pub extern "C" fn event_debug_unassign(ev: *mut event) {
 /// libevent's `event_add`: pending, with a timeout if `tv` is not NULL.
 #[no_mangle]
 pub extern "C" fn event_add(ev: *mut event, tv: *const libc::timeval) -> c_int {
-    let timeout = mem::read_timeval(tv);
-    let r = on_event("event_add", ev, |b, id| b.add(id, timeout));
+    let (timeout, common) = crate::base_extra::add_timeout(ev as usize, tv);
+    if !tv.is_null() {
+        crate::base_extra::note_common(ev as usize, common);
+    }
+    let queue = common.map(crate::base_extra::common_index);
+    let r = on_event("event_add", ev, |b, id| {
+        if !tv.is_null() {
+            b.set_common_timeout(id, queue)?;
+        }
+        b.add(id, timeout)
+    });
     if r.is_ok() {
         // A persistent I/O event keeps the interval it re-arms with (`ev_io_timeout`).
         let mut given = fields::Tv::ZERO.to_c();

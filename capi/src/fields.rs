@@ -185,10 +185,15 @@ pub(crate) fn monotonic(deadline: Instant) -> Tv {
     Tv::of(at)
 }
 
-/// A monotonic `ev_timeout` as the time of day (libevent adds its `tv_clock_diff`).
+/// The microseconds of a `tv_usec` that may carry a common timeout's magic and index bits
+/// (libevent's `MICROSECONDS_MASK`).
+pub(crate) const MICROSECONDS_MASK: libc::suseconds_t = 0x000f_ffff;
+
+/// A monotonic `ev_timeout` as the time of day (libevent adds its `tv_clock_diff`), without
+/// the bits of a common timeout.
 pub(crate) fn wall_of_monotonic(tv: Tv) -> Tv {
     let at = Duration::new(tv.sec.max(0) as u64, 0)
-        + Duration::from_micros(tv.usec.clamp(0, 999_999) as u64);
+        + Duration::from_micros((tv.usec & MICROSECONDS_MASK).clamp(0, 999_999) as u64);
     let mono = os::monotonic_now();
     let wall = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -136,6 +136,9 @@ pub(crate) struct EventEntry {
     pub orphan: bool,
     /// Made by `event_base_once`: the library frees it after its callback.
     pub once: bool,
+    /// Last added with a common timeout (`event_base_init_common_timeout`): the magic and
+    /// index bits its `ev_timeout.tv_usec` carries, as libevent's does.
+    pub common: Option<libc::suseconds_t>,
 }
 
 /// The moment an event's struct is brought up to date.
@@ -410,6 +413,9 @@ impl Handles {
         if let Moment::Callback(fired) = moment {
             now.res = fields::bits(fired);
         }
+        if let (Some(bits), Some(t)) = (e.common, now.timeout.as_mut()) {
+            t.usec = (t.usec & fields::MICROSECONDS_MASK) | bits;
+        }
         let became = |bit: c_short| now.flags & bit != 0 && e.shown.flags & bit == 0;
         let mut next = || {
             *seq += 1;
@@ -488,6 +494,7 @@ impl Handles {
                 order: Order::default(),
                 orphan: false,
                 once: false,
+                common: None,
             },
         );
     }

@@ -13,6 +13,7 @@
 //! `docs/c-api.md` lists which calls are covered.
 
 mod base;
+mod base_extra;
 mod buffer;
 mod buffer_cb;
 mod buffer_iovec;

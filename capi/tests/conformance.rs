@@ -58,7 +58,17 @@ macro_rules! scenarios {
 }
 
 scenarios![
+    base_active_by,
+    base_common_timeout,
+    base_common_timeout_order,
+    base_dispatch_limits,
+    base_finalize,
+    base_foreach_event,
+    base_loopcontinue,
+    base_num_events,
     base_once,
+    base_running_event,
+    base_time,
     bev_close_on_free,
     bev_defaults,
     bev_disable_in_readcb,

@@ -135,6 +135,13 @@ pub struct EventBase {
     pub(super) remote: super::remote::RemoteCell,
     /// The program's deferred calls (see deferred_call.rs).
     pub(crate) calls: super::deferred_call::Calls,
+    /// libevent's `event_count`, `event_count_active` and their maxima (see counts.rs).
+    pub(super) counts: super::counts::EventCounts,
+    /// The event whose callback runs now (libevent's `current_event`).
+    pub(super) running_event: Option<EventId>,
+    /// How many callbacks, or how long, the loop runs before it looks for new events again
+    /// (libevent's `max_dispatch_callbacks`, `max_dispatch_time`; see dispatch_limits.rs).
+    pub(super) limits: super::dispatch_limits::DispatchLimits,
 }
 
 /// Breaks a base's loop from anywhere: another thread, or a signal handler (libevent's
@@ -234,6 +241,9 @@ impl EventBase {
             calls: Default::default(),
             n_deferreds_queued: 0,
             remote: Arc::default(),
+            counts: Default::default(),
+            running_event: None,
+            limits: Default::default(),
         })
     }
 

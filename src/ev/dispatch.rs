@@ -84,6 +84,7 @@ impl EventBase {
                 let at = self.now() + delay;
                 let i = self.exit_at.partition_point(|t| *t <= at);
                 self.exit_at.insert(i, at);
+                self.note_counts();
             }
         }
     }
@@ -120,6 +121,7 @@ impl EventBase {
         self.active[priority].push_back((DEFERRED, 0));
         self.n_active += 1;
         self.note_activation(priority);
+        self.note_counts();
     }
 
     /// Queues a bufferevent's deferred callback (libevent's `event_deferred_cb_schedule_`): as
@@ -129,6 +131,7 @@ impl EventBase {
     pub(crate) fn schedule_deferred(&mut self, work: Deferred) {
         if self.n_deferreds_queued > MAX_DEFERREDS_QUEUED {
             self.deferred_later.push_back(work);
+            self.note_counts();
         } else {
             self.n_deferreds_queued += 1;
             self.defer(work);
@@ -248,16 +251,16 @@ impl EventBase {
         for _ in 0..due {
             self.defer(Deferred::LoopExit);
         }
+        let mut common = Vec::new();
         while let Some(slot) = self.timers.pop_expired(now) {
             expired += 1;
-            self.data_mut(slot).timer_armed = false;
-            // libevent deletes a timed-out event entirely (fd or signal, and any activation
-            // the wait just made), then activates it for the timeout alone; a persistent
-            // event's fd is watched again when its callback is dispatched.
-            self.queue_remove_active(slot);
-            self.remove_inserted(slot);
-            self.queue_insert_active(slot, What::TIMEOUT, 1);
-            self.sync_state(slot, Cause::Timeout);
+            match self.data(slot).common_timeout {
+                Some(queue) => common.push((queue, slot)),
+                None => self.time_out(slot),
+            }
+        }
+        for slot in super::common_timeout::queue_order(common) {
+            self.time_out(slot);
         }
         if expired > 0 {
             if let Some(o) = self.observer.as_deref_mut() {
@@ -266,9 +269,21 @@ impl EventBase {
         }
     }
 
+    /// A timer expired: libevent deletes a timed-out event entirely (fd or signal, and any
+    /// activation the wait just made), then activates it for the timeout alone; a persistent
+    /// event's fd is watched again when its callback is dispatched.
+    fn time_out(&mut self, slot: u32) {
+        self.data_mut(slot).timer_armed = false;
+        self.queue_remove_active(slot);
+        self.remove_inserted(slot);
+        self.queue_insert_active(slot, What::TIMEOUT, 1);
+        self.sync_state(slot, Cause::Timeout);
+    }
+
     /// Step 5: run the highest-priority non-empty active queue (libevent's
     /// `event_process_active`). Returns how many callbacks ran.
     pub(super) fn process_active(&mut self) -> usize {
+        let end = self.dispatch_end();
         for priority in 0..self.active.len() {
             if self.active[priority].is_empty() {
                 continue;
@@ -278,14 +293,19 @@ impl EventBase {
             }
             let mut ran = 0;
             self.running_priority = Some(priority);
+            let budget = self.queue_budget(priority, end);
             while let Some((slot, token)) = self.active[priority].pop_front() {
-                if slot == DEFERRED {
+                let counted = if slot == DEFERRED {
                     self.run_deferred();
-                    ran += 1;
-                } else if self.run_one(slot, token) {
-                    ran += 1;
-                }
-                if self.break_requested() || self.event_continue {
+                    true
+                } else {
+                    self.run_one(slot, token)
+                };
+                ran += usize::from(counted);
+                if self.break_requested()
+                    || (counted && self.budget_spent(&budget, ran))
+                    || self.event_continue
+                {
                     break;
                 }
             }
@@ -305,6 +325,9 @@ impl EventBase {
         };
         if ev.active_token != token || ev.active.is_none() {
             return false;
+        }
+        if ev.finalizing.is_some() {
+            return self.run_finalizer(slot);
         }
         let res = ev.active.take().unwrap_or(What::NONE);
         let ncalls = std::mem::take(&mut ev.ncalls).max(1);
@@ -350,12 +373,14 @@ impl EventBase {
         } else {
             1
         };
+        let outer = self.running_event.replace(id);
         for _ in 0..calls {
             if !self.is_live(id) {
                 break;
             }
             self.call(id, res);
         }
+        self.running_event = outer;
         self.finish_callback(id);
         true
     }

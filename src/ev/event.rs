@@ -46,6 +46,15 @@ pub(crate) struct EventData {
     pub state: State,
     /// Counted in the base's live-event total.
     pub counted_live: bool,
+    /// What it adds to libevent's `event_count`: one for each of inserted, armed, active.
+    pub counted_added: u8,
+    /// Counted in libevent's `event_count_active`.
+    pub counted_active: bool,
+    /// `event_finalize` was called (libevent's `EVLIST_FINALIZING`): the event can no longer
+    /// be added or activated; its finalizer runs from the active queue.
+    pub finalizing: Option<super::finalize::Finalizing>,
+    /// Added with libevent's common timeout of this index (see common_timeout.rs).
+    pub common_timeout: Option<u8>,
 }
 
 impl EventData {
@@ -68,6 +77,10 @@ impl EventData {
             once: false,
             state: State::New,
             counted_live: false,
+            counted_added: 0,
+            counted_active: false,
+            finalizing: None,
+            common_timeout: None,
         }
     }
 

@@ -162,6 +162,9 @@ impl EventBase {
     ) -> Result<()> {
         let now = self.now();
         let ev = self.get(id)?;
+        if ev.finalizing.is_some() {
+            return Err(Error::Invalid(format!("{id} is being finalized")));
+        }
         let (fd, is_io, is_signal, inserted) = (
             ev.fd,
             ev.is_io(),
@@ -214,7 +217,12 @@ impl EventBase {
 
     /// `event_del` made by `cause` (the program, or a bufferevent for its own events).
     pub(crate) fn del_because(&mut self, id: EventId, cause: Cause) -> Result<()> {
-        let was_waiting = self.get(id)?.is_waiting();
+        let ev = self.get(id)?;
+        if ev.finalizing.is_some() {
+            // libevent leaves a finalizing event to its finalizer.
+            return Ok(());
+        }
+        let was_waiting = ev.is_waiting();
         let slot = id.index();
         self.remove_everywhere(slot)?;
         self.note_cb_cause(slot, was_waiting, cause);
@@ -261,7 +269,9 @@ impl EventBase {
     /// Makes the event active as if `what` had happened (libevent's `event_active`), whether or
     /// not it is pending.
     pub fn active(&mut self, id: EventId, what: What) -> Result<()> {
-        self.get(id)?;
+        if self.get(id)?.finalizing.is_some() {
+            return Ok(());
+        }
         self.queue_insert_active(id.index(), what, 1);
         self.sync_state(id.index(), Cause::Activate);
         Ok(())

@@ -26,6 +26,8 @@ impl What {
     pub const ET: What = What(0x20);
     /// `EV_CLOSED`: the peer closed its end (epoll's `EPOLLRDHUP`; other backends report it as READ).
     pub const CLOSED: What = What(0x80);
+    /// `EV_FINALIZE`: what a finalizing event is active for (`event_finalize`).
+    pub const FINALIZE: What = What(0x40);
 
     const NAMES: [(What, &'static str); 7] = [
         (What::TIMEOUT, "TIMEOUT"),

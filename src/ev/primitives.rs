@@ -45,6 +45,7 @@ impl EventBase {
 
     /// Keeps `n_live` (libevent's `event_count`) equal to the number of live events.
     pub(super) fn update_live(&mut self, slot: u32) {
+        self.update_counts(slot);
         let ev = self.data_mut(slot);
         let live = ev.is_live();
         if live != ev.counted_live {

@@ -61,6 +61,11 @@ impl Signals {
         Ok(())
     }
 
+    /// The event slots watching `sig`, in the order they were added.
+    pub(crate) fn watchers(&self, sig: libc::c_int) -> Vec<u32> {
+        self.watchers.get(&sig).cloned().unwrap_or_default()
+    }
+
     /// Reads the wake pipe and returns (event slot, deliveries) for every watched signal that
     /// arrived.
     pub(crate) fn deliveries(&mut self) -> Vec<(u32, u32)> {

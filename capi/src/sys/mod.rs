@@ -4,6 +4,7 @@
 //! says why it is sound; the API modules above it are safe code.
 
 pub(crate) mod bufcall;
+pub(crate) mod base_calls;
 pub(crate) mod call;
 pub(crate) mod cmem;
 pub(crate) mod cstruct;
