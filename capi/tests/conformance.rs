@@ -489,3 +489,79 @@ fn check(name: &str) {
         lib.display()
     );
 }
+
+/// The public functions a shared library exports: its defined text symbols, without libevent's
+/// internal ones (a trailing `_`).
+fn public_functions(lib: &Path) -> Result<std::collections::BTreeSet<String>, String> {
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(lib)
+        .output()
+        .map_err(|e| format!("cannot run nm: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "nm {}: {}",
+            lib.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [_, "T", name] if !name.ends_with('_') => Some(name.to_string()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Where the C compiler's linker finds `soname`, if it does.
+fn system_library(soname: &str) -> Option<PathBuf> {
+    let out = Command::new("cc")
+        .arg(format!("-print-file-name={soname}"))
+        .output()
+        .ok()?;
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    path.is_absolute().then_some(path).filter(|p| p.exists())
+}
+
+#[test]
+fn every_public_function_of_libevent_core_and_pthreads_is_exported_and_documented() {
+    let ours = match evscope_library() {
+        Some(lib) => lib,
+        None => panic!("evscope's libevent.so was not built"),
+    };
+    let mut wanted = std::collections::BTreeSet::new();
+    for soname in ["libevent_core-2.1.so.7", "libevent_pthreads-2.1.so.7"] {
+        let Some(lib) = system_library(soname) else {
+            eprintln!("skipped: the system has no {soname} (install libevent-dev)");
+            return;
+        };
+        wanted.extend(public_functions(&lib).unwrap_or_else(|e| panic!("{e}")));
+    }
+    assert!(wanted.len() > 200, "nm found {} functions", wanted.len());
+    let exported = public_functions(&ours).unwrap_or_else(|e| panic!("{e}"));
+    let missing: Vec<&String> = wanted.difference(&exported).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of the {} public functions of libevent_core and libevent_pthreads are not exported \
+         by {}: {missing:?}",
+        missing.len(),
+        wanted.len(),
+        ours.display()
+    );
+    // docs/c-api.md has a row for each: "| `name` | …".
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/c-api.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/c-api.md is readable");
+    let documented: std::collections::BTreeSet<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    let undocumented: Vec<&String> = wanted
+        .iter()
+        .filter(|f| !documented.contains(f.as_str()))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "docs/c-api.md has no row for {undocumented:?}"
+    );
+}

@@ -3,8 +3,8 @@
 //! callbacks make, and sharing bases between threads. Each function is small, documented, and
 //! says why it is sound; the API modules above it are safe code.
 
-pub(crate) mod bufcall;
 pub(crate) mod base_calls;
+pub(crate) mod bufcall;
 pub(crate) mod call;
 pub(crate) mod cmem;
 pub(crate) mod cstruct;
