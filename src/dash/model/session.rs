@@ -178,10 +178,17 @@ impl Session {
         (self.shown, &self.view().info)
     }
 
-    /// Shows the next base (after the last, the first again); true if the shown base changed.
+    /// Shows the next base (after the last, the first again), at the same moment: its cursor
+    /// moves to after its last record made by then. True if the shown base changed.
     pub fn next_base(&mut self) -> bool {
         let before = self.shown;
+        let now = (self.pos() > 0).then(|| self.snapshot().t_us);
         self.shown = (self.shown + 1) % self.bases.len();
+        if let Some(t) = now {
+            let view = self.view_mut();
+            let pos = view.timeline.records().partition_point(|r| r.t_us <= t);
+            view.seek(pos);
+        }
         self.shown != before
     }
 }
