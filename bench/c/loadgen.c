@@ -33,7 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LAT_BUCKETS 100000 /* 1 µs each; the last one holds everything slower */
+#include "load.h"
+
 
 struct conn {
     int fd;
@@ -48,19 +49,8 @@ struct conn {
 static size_t msg_bytes;
 static unsigned char *table; /* table[j] = 7j mod 256, for j < msg_bytes + 256 */
 static int ep;
-static uint32_t lat[LAT_BUCKETS];
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-static int loopback_only(const char *host) {
-    struct in_addr a;
-    if (inet_pton(AF_INET, host, &a) != 1) return 0;
-    return (ntohl(a.s_addr) >> 24) == 127;
-}
 
 /* Message m on connection c is bytes (c*131 + m*31 + 7i) mod 256: the slice of `table` that
  * starts at k with 7k = c*131 + m*31 (mod 256), since 183 is the inverse of 7 mod 256. */
@@ -98,49 +88,9 @@ static void begin_message(struct conn *k, int c) {
     k->t_sent = now_ns();
 }
 
-static uint64_t cpu_ticks(long pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    /* Field 2 (comm) may hold spaces; count fields after its closing parenthesis. */
-    char *p = strrchr(buf, ')');
-    if (!p) return 0;
-    unsigned long long utime = 0, stime = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-        return 0;
-    return utime + stime;
-}
 
-/* Nanoseconds a task has spent runnable but not running (schedstat's run_delay). */
-static uint64_t wait_ns(const char *who) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%s/schedstat", who);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    unsigned long long run = 0, wait = 0;
-    int ok = fscanf(f, "%llu %llu", &run, &wait);
-    fclose(f);
-    return ok == 2 ? wait : 0;
-}
 
-static double self_cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
-static unsigned percentile(uint64_t total, double q) {
-    uint64_t want = (uint64_t)(q * (double)total), seen = 0;
-    for (unsigned i = 0; i < LAT_BUCKETS; i++) {
-        seen += lat[i];
-        if (seen > want) return i;
-    }
-    return LAT_BUCKETS - 1;
-}
 
 int main(int argc, char **argv) {
     if (argc < 6) {

@@ -41,7 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LAT_BUCKETS 100000 /* 1 µs each; the last one holds everything slower */
+#include "load.h"
+
 
 struct conn {
     int fd;
@@ -59,19 +60,8 @@ static size_t *req_len;
 static char **reply;     /* reply[k] = "VALUE KEY 0 B\r\n<data>\r\nEND\r\n" */
 static size_t *reply_len;
 static int ep;
-static uint32_t lat[LAT_BUCKETS];
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-static int loopback_only(const char *host) {
-    struct in_addr a;
-    if (inet_pton(AF_INET, host, &a) != 1) return 0;
-    return (ntohl(a.s_addr) >> 24) == 127;
-}
 
 /* Byte j of key k's value: printable, different per key and position. */
 static char value_byte(unsigned k, size_t j) {
@@ -163,67 +153,10 @@ static int store_keys(int fd) {
     return 0;
 }
 
-static uint64_t cpu_ticks(long pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    /* Field 2 (comm) may hold spaces; count fields after its closing parenthesis. */
-    char *p = strrchr(buf, ')');
-    if (!p) return 0;
-    unsigned long long utime = 0, stime = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-        return 0;
-    return utime + stime;
-}
 
-/* Nanoseconds a task has spent runnable but not running (schedstat's run_delay); path is
- * relative to /proc. */
-static uint64_t wait_ns(const char *who) {
-    char path[300];
-    snprintf(path, sizeof path, "/proc/%s/schedstat", who);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    unsigned long long run = 0, wait = 0;
-    int ok = fscanf(f, "%llu %llu", &run, &wait);
-    fclose(f);
-    return ok == 2 ? wait : 0;
-}
 
-/* The same summed over every thread of process pid. */
-static uint64_t process_wait_ns(long pid) {
-    char dir[64], who[300];
-    snprintf(dir, sizeof dir, "/proc/%ld/task", pid);
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    uint64_t sum = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        snprintf(who, sizeof who, "%ld/task/%s", pid, e->d_name);
-        sum += wait_ns(who);
-    }
-    closedir(d);
-    return sum;
-}
 
-static double self_cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
-static unsigned percentile(uint64_t total, double q) {
-    uint64_t want = (uint64_t)(q * (double)total), seen = 0;
-    for (unsigned i = 0; i < LAT_BUCKETS; i++) {
-        seen += lat[i];
-        if (seen > want) return i;
-    }
-    return LAT_BUCKETS - 1;
-}
 
 int main(int argc, char **argv) {
     if (argc < 5) {
