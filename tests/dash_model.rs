@@ -303,7 +303,11 @@ fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestRe
     assert_eq!(s.timeline().header().backend, "poll");
     // Shown at the same moment: base 0 was at its end (t 10 µs × its records), after every
     // record of base 1 (t 200 to 203 µs).
-    assert_eq!(s.pos(), s.timeline().len(), "base 1 at the moment base 0 showed");
+    assert_eq!(
+        s.pos(),
+        s.timeline().len(),
+        "base 1 at the moment base 0 showed"
+    );
     assert_eq!(state_of_3(&s), Some(State::Pending));
     let label = s.snapshot().events.get(&3).map(|e| e.label.to_string());
     assert_eq!(label.as_deref(), Some("worker pipe"));
@@ -327,7 +331,11 @@ fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestRe
     );
     assert!(s.next_base(), "back to base 0");
     assert_eq!(s.shown_base().1.id, 0);
-    assert_eq!(s.pos(), 20, "base 0 at base 1's last moment, 203 µs: its records up to 200 µs");
+    assert_eq!(
+        s.pos(),
+        20,
+        "base 0 at base 1's last moment, 203 µs: its records up to 200 µs"
+    );
     s.seek(usize::MAX);
     assert_eq!(state_of_3(&s), Some(State::Freed));
     Ok(())

@@ -1,4 +1,4 @@
-//! The displayed state of an event and the legal transitions between states (DESIGN.md's table).
+//! The displayed state of an event and the legal transitions between states (the table in docs/trace-format.md).
 
 use std::fmt;
 
@@ -64,7 +64,7 @@ impl State {
         State::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
-    /// True when `self → to` is in DESIGN.md's table of legal transitions.
+    /// True when `self → to` is in the table of legal transitions (docs/trace-format.md).
     pub const fn can_go_to(self, to: State) -> bool {
         use State::*;
         matches!(
