@@ -1,4 +1,5 @@
-//! The displayed state of an event and the legal transitions between states (the table in docs/trace-format.md).
+//! The displayed state of an event and the legal transitions between states (the table in
+//! docs/trace-format.md).
 
 use std::fmt;
 
