@@ -25,5 +25,6 @@ mod fields;
 mod handles;
 mod label;
 mod listener;
+mod ratelim;
 mod sys;
 pub mod types;

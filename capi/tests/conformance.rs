@@ -102,6 +102,7 @@ scenarios![
     pair_watermarks,
     persist_oneshot,
     priorities,
+    ratelim_cfg,
     readd_timeout,
     same_fd_order,
     signal_ncalls,

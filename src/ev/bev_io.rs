@@ -13,7 +13,7 @@ use std::io;
 use std::time::Instant;
 
 use super::base::{Deferred, EventBase};
-use super::bev_data::{Dir, KernelSample, Shutdown};
+use super::bev_data::{Dir, KernelSample, Shutdown, Suspend};
 use super::bev_defer::BevCb;
 use super::bufferevent::{BevOptions, LINGER};
 use super::flags::{BevEvents, What};
@@ -110,37 +110,19 @@ impl EventBase {
 
     /// The input reached the read high watermark: stop reading from the socket.
     pub(crate) fn bev_suspend_read(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        if !b.read_suspended {
-            b.read_suspended = true;
-            let stopped = self.bev_del(id, Dir::Read, BevWhy::ReadHigh);
-            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
-        }
+        self.bev_suspend(id, Dir::Read, Suspend::WM, BevWhy::ReadHigh);
     }
 
-    /// The input is below the read high watermark: read again if reading is enabled (libevent
-    /// enables reading each time: a socket adds the read event, restarting its timeout; a pair
-    /// end takes what its partner has waiting).
+    /// The input is below the read high watermark: read again if reading is enabled and
+    /// nothing else holds it back (libevent enables reading each time: a socket adds the read
+    /// event, restarting its timeout; a pair end takes what its partner has waiting).
     pub(crate) fn bev_unsuspend_read(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        b.read_suspended = false;
-        if !b.enabled.contains(What::READ) {
-            return;
-        }
-        if b.pair {
-            self.bev_pair_enable(id, What::READ, BevWhy::ReadResumed);
-        } else if let Err(e) = self.bev_add(id, Dir::Read, BevWhy::ReadResumed) {
-            self.bev_fail_add(id, Dir::Read, &e);
-        }
+        self.bev_unsuspend(id, Dir::Read, Suspend::WM, BevWhy::ReadResumed);
     }
 
     /// An add the bufferevent made for itself failed (the backend refused the fd): that
     /// direction stops, and the event callback hears an error.
-    fn bev_fail_add(&mut self, id: BevId, dir: Dir, e: &super::Error) {
+    pub(crate) fn bev_fail_add(&mut self, id: BevId, dir: Dir, e: &super::Error) {
         let err = match e {
             super::Error::Io(e) => errno(e),
             _ => libc::EINVAL,
@@ -168,10 +150,11 @@ impl EventBase {
             self.bev_pair_output_added(id);
             return;
         }
-        if b.output.is_empty() || !b.enabled.contains(What::WRITE) {
+        if b.output.is_empty() || !b.enabled.contains(What::WRITE) || b.write_suspended.any() {
             return;
         }
         let inline = b.options.contains(BevOptions::WRITE_INLINE)
+            && b.rate.is_none()
             && b.fd.is_some()
             && !b.connecting
             && b.pending_error.is_none()
@@ -313,7 +296,7 @@ impl EventBase {
         let Some(ev) = b.read_ev else {
             return;
         };
-        b.read_suspended = false;
+        b.read_suspended = Suspend::NONE;
         let armed = self
             .remove_timer(ev)
             .and_then(|()| self.add_because(ev, timeout, Cause::Bev(BevWhy::Free)));
@@ -351,7 +334,7 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        let mut howmuch = MAX_SINGLE_READ;
+        let mut room = usize::MAX;
         if b.read_high > 0 {
             let len = b.input.len();
             if len >= b.read_high {
@@ -359,19 +342,27 @@ impl EventBase {
                 self.bev_suspend_read(id);
                 return;
             }
-            howmuch = howmuch.min(b.read_high - len);
+            room = b.read_high - len;
         }
-        if b.read_suspended {
+        let readmax = match b.rate {
+            None => MAX_SINGLE_READ,
+            Some(_) => self.bev_rate_max(id, Dir::Read),
+        };
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        if b.read_suspended.any() {
             return;
         }
-        match b.input.read_from(fd, howmuch) {
+        match b.input.read_from(fd, room.min(readmax)) {
             Ok(0) => {
                 b.read_eof = true;
                 self.bev_stop(id, Dir::Read, BevWhy::Eof);
                 self.bev_run_eventcb(id, BevEvents::EOF | BevEvents::READING);
             }
-            Ok(_) => {
+            Ok(n) => {
                 self.bev_input_watermark(id);
+                self.bev_rate_spent(id, Dir::Read, n);
                 self.bev_report(id);
                 self.bev_trigger(id, What::READ);
             }
@@ -485,9 +476,9 @@ impl EventBase {
                         self.bev_arm_discard(id, None);
                     }
                     self.bev_run_eventcb(id, BevEvents::CONNECTED);
-                    let writing = self
-                        .bev_any(id)
-                        .is_some_and(|b| b.enabled.contains(What::WRITE));
+                    let writing = self.bev_any(id).is_some_and(|b| {
+                        b.enabled.contains(What::WRITE) && !b.write_suspended.any()
+                    });
                     if !writing {
                         let stopped = self.bev_del(id, Dir::Write, BevWhy::Connected);
                         debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
@@ -504,14 +495,27 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return;
         };
+        let atmost = match b.rate {
+            None => MAX_SINGLE_WRITE,
+            Some(_) => self.bev_rate_max(id, Dir::Write),
+        };
+        let Some(b) = self.bev_any(id) else {
+            return;
+        };
+        if b.write_suspended.any() {
+            return;
+        }
         let mut wrote = 0;
         if !b.output.is_empty() && b.shutdown != Shutdown::Done {
-            match self.bev_send(id, fd, MAX_SINGLE_WRITE) {
+            match self.bev_send(id, fd, atmost) {
                 Ok(0) => {
                     self.bev_write_failed(id, BevEvents::EOF | BevEvents::WRITING);
                     return;
                 }
-                Ok(n) => wrote = n,
+                Ok(n) => {
+                    wrote = n;
+                    self.bev_rate_spent(id, Dir::Write, n);
+                }
                 Err(e) if would_block(&e) => {
                     // Try again when writable; nothing to wait for if the output emptied.
                     if self.bev_any(id).is_some_and(|b| b.output.is_empty()) {
@@ -753,6 +757,7 @@ impl EventBase {
     /// Frees the internal events, closes an owned fd, and tells the observer.
     pub(crate) fn bev_destroy(&mut self, id: BevId) {
         self.bev_pair_unlink(id);
+        self.bev_rate_release(id);
         let Some(b) = self.bevs.remove(id.index(), id.generation()) else {
             return;
         };

@@ -129,7 +129,7 @@ impl EventBase {
             return false;
         };
         s.enabled.contains(What::WRITE)
-            && ((d.enabled.contains(What::READ) && !d.read_suspended) || d.closing)
+            && ((d.enabled.contains(What::READ) && !d.read_suspended.any()) || d.closing)
             && !s.output.is_empty()
     }
 

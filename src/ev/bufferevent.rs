@@ -12,7 +12,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use std::time::Duration;
 
 use super::base::{Deferred, EventBase};
-use super::bev_data::{BevData, Dir, Shutdown};
+use super::bev_data::{BevData, Dir, Shutdown, Suspend};
 use super::buffer::Evbuffer;
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
@@ -257,8 +257,11 @@ impl EventBase {
             return Ok(());
         }
         let mut enabled = b.enabled;
-        if b.read_suspended {
+        if b.read_suspended.any() {
             enabled = enabled & !What::READ;
+        }
+        if b.write_suspended.any() {
+            enabled = enabled & !What::WRITE;
         }
         // bufferevent_setfd enables what was enabled; then the write event waits for the
         // connect to finish.
@@ -292,8 +295,11 @@ impl EventBase {
         let what = what & (What::READ | What::WRITE);
         b.enabled |= what;
         let mut start = what;
-        if b.read_suspended {
+        if b.read_suspended.any() {
             start = start & !What::READ;
+        }
+        if b.write_suspended.any() {
+            start = start & !What::WRITE;
         }
         if b.pair {
             self.bev_pair_enable(id, start, BevWhy::Enable);
@@ -379,8 +385,11 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.timeout_read = read;
         b.timeout_write = write;
-        let readable = b.enabled.contains(What::READ) && !b.read_suspended && read.is_some();
-        let writable = b.enabled.contains(What::WRITE) && write.is_some() && !b.output.is_empty();
+        let readable = b.enabled.contains(What::READ) && !b.read_suspended.any() && read.is_some();
+        let writable = b.enabled.contains(What::WRITE)
+            && !b.write_suspended.any()
+            && write.is_some()
+            && !b.output.is_empty();
         for (dir, on) in [(Dir::Read, readable), (Dir::Write, writable)] {
             if on {
                 self.bev_add(id, dir, BevWhy::SetTimeouts)?;
@@ -498,7 +507,7 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.closing = true;
         b.set_cbs(None, None, None);
-        b.read_suspended = false;
+        b.read_suspended = Suspend::NONE;
         b.read_low = 0;
         b.read_high = 0;
         if b.shutdown == Shutdown::Open {

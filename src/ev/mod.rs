@@ -42,6 +42,7 @@ mod bev_defer;
 mod bev_guard;
 mod bev_io;
 mod bev_pair;
+mod bev_rate;
 mod buffer;
 mod bufferevent;
 mod chunk;
@@ -64,12 +65,15 @@ pub mod timer;
 
 pub use base::{BackendKind, BreakHandle, EventBase, Exit};
 pub use bev_guard::{BevBuf, BevBuffers};
+pub use bev_rate::{
+    TokenBucketCfg, MAX_SINGLE_READ_DEFAULT, MAX_SINGLE_WRITE_DEFAULT, RATE_LIMIT_MAX,
+};
 pub use buffer::{ChainInfo, EolStyle, Evbuffer, MAX_READ};
 pub use bufferevent::{BevDataCb, BevEventCb, BevOptions, FlushMode, LINGER};
 pub use error::{Error, Result};
 pub use event::Callback;
 pub use flags::{BevEvents, LoopFlags, What};
-pub use handle::{BevId, EventId, ListenerId};
+pub use handle::{BevId, EventId, ListenerId, RateGroupId};
 pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
 pub use observer::{BaseInfo, BufferLevels, Observer};
 pub use state::{BevWhy, Cause, State};

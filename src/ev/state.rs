@@ -155,6 +155,12 @@ pub enum BevWhy {
     /// Data moved into one end of a `bufferevent_pair`: that end's timeouts restart, and its
     /// write timeout is deleted if it has no output (libevent's `be_pair_transfer`).
     PairTransfer,
+    /// A rate limit's token bucket (the bufferevent's own, or its group's) is empty: reading
+    /// or writing is suspended until it refills (libevent's `BEV_SUSPEND_BW`).
+    RateLimited,
+    /// A rate limit lets the bufferevent read or write again: its bucket refilled, or the
+    /// program changed or removed the limit.
+    RateRefilled,
 }
 
 impl BevWhy {
@@ -176,11 +182,13 @@ impl BevWhy {
             BevWhy::Connected => "bev_connected",
             BevWhy::ConnectFailed => "bev_connect_failed",
             BevWhy::PairTransfer => "bev_pair_transfer",
+            BevWhy::RateLimited => "bev_rate_limited",
+            BevWhy::RateRefilled => "bev_rate_refilled",
         }
     }
 
     /// Every reason, for documentation and checks.
-    pub const ALL: [BevWhy; 15] = [
+    pub const ALL: [BevWhy; 17] = [
         BevWhy::Enable,
         BevWhy::Disable,
         BevWhy::Free,
@@ -196,6 +204,8 @@ impl BevWhy {
         BevWhy::Connected,
         BevWhy::ConnectFailed,
         BevWhy::PairTransfer,
+        BevWhy::RateLimited,
+        BevWhy::RateRefilled,
     ];
 }
 

@@ -683,6 +683,18 @@ const CAUSES: &[(&str, When, &str, &str)] = &[
         "the other end of the pair handed data over and this end has nothing to send: the bufferevent deleted its {ev}",
         "pair 的另一端交来了数据，而这一端没有要发送的数据：bufferevent 删除了它的{ev}",
     ),
+    (
+        "bev_rate_limited",
+        When::Any,
+        "the bufferevent's rate limit is used up for now (its token bucket, or its group's, is empty): it deleted its {ev} until the bucket refills",
+        "bufferevent 的速率限制暂时用完（它的令牌桶或所在组的令牌桶已空）：它删除了它的{ev}，等令牌桶补充后再{rw}",
+    ),
+    (
+        "bev_rate_refilled",
+        When::Any,
+        "the bufferevent's rate limit lets it {rw} again (its token bucket refilled, or the limit was changed or lifted): it added its {ev} again",
+        "bufferevent 的速率限制又允许它{rw}了（令牌桶已补充，或限制被修改、取消）：它重新添加了它的{ev}",
+    ),
 ];
 
 impl Moved {
