@@ -931,8 +931,8 @@ mod tests {
         assert!(TokenBucketCfg::new(1, RATE_LIMIT_MAX + 1, 1, 1, None).is_err());
         assert!(TokenBucketCfg::new(1, 1, 1, 1, Some(Duration::from_micros(500))).is_err());
         assert_eq!(
-            TokenBucketCfg::new(1, 1, 1, 1, None).map(|c| c.tick),
-            Ok(Duration::from_secs(1))
+            TokenBucketCfg::new(1, 1, 1, 1, None).map(|c| c.tick).ok(),
+            Some(Duration::from_secs(1))
         );
     }
 
