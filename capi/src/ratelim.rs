@@ -74,20 +74,24 @@ fn group_of(g: *const bufferevent_rate_limit_group) -> Result<(usize, RateGroupI
         .ok_or(CError::Stale("bufferevent_rate_limit_group"))
 }
 
-/// Runs an engine call on the bufferevent `bev` (made live if it was not yet), then shows the
-/// state of every bufferevent of its base: a limit reaches the others through a group.
+/// Runs an engine call on the bufferevent `bev` (made live if it was not yet), then shows its
+/// new state in its struct (a call on one bufferevent changes no other, also in a group).
 fn on_bev<R>(
     bev: *const bufferevent,
     f: impl FnOnce(&mut EventBase, evscope::ev::BevId) -> evscope::ev::Result<R>,
 ) -> Result<R> {
     let key = bev as usize;
     let (base, id) = live(key, None)?;
-    let r = with_base(base, |b| f(b, id))?;
-    sync_base(base)?;
+    let r = with_base(base, |b| {
+        let r = f(b, id);
+        sync(key, b);
+        r
+    })?;
     Ok(r?)
 }
 
-/// Runs an engine call on the group `g`, then shows its base's bufferevents as they are.
+/// Runs an engine call on the group `g`, then shows its base's bufferevents as they are (a
+/// group's bucket suspends and resumes all its members).
 fn on_group<R>(
     g: *const bufferevent_rate_limit_group,
     f: impl FnOnce(&mut EventBase, RateGroupId) -> evscope::ev::Result<R>,

@@ -344,13 +344,16 @@ impl EventBase {
             }
             room = b.read_high - len;
         }
-        let readmax = match b.rate {
-            None => MAX_SINGLE_READ,
-            Some(_) => self.bev_rate_max(id, Dir::Read),
-        };
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
+        let limited = b.rate.is_some();
+        let mut readmax = MAX_SINGLE_READ;
+        let mut b = b;
+        if limited {
+            readmax = self.bev_rate_max(id, Dir::Read);
+            let Some(again) = self.bev_any(id) else {
+                return;
+            };
+            b = again;
+        }
         if b.read_suspended.any() {
             return;
         }
@@ -362,7 +365,9 @@ impl EventBase {
             }
             Ok(n) => {
                 self.bev_input_watermark(id);
-                self.bev_rate_spent(id, Dir::Read, n);
+                if limited {
+                    self.bev_rate_spent(id, Dir::Read, n);
+                }
                 self.bev_report(id);
                 self.bev_trigger(id, What::READ);
             }
@@ -495,13 +500,16 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        let atmost = match b.rate {
-            None => MAX_SINGLE_WRITE,
-            Some(_) => self.bev_rate_max(id, Dir::Write),
-        };
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
+        let limited = b.rate.is_some();
+        let mut atmost = MAX_SINGLE_WRITE;
+        let mut b = b;
+        if limited {
+            atmost = self.bev_rate_max(id, Dir::Write);
+            let Some(again) = self.bev_any(id) else {
+                return;
+            };
+            b = again;
+        }
         if b.write_suspended.any() {
             return;
         }
@@ -514,7 +522,9 @@ impl EventBase {
                 }
                 Ok(n) => {
                     wrote = n;
-                    self.bev_rate_spent(id, Dir::Write, n);
+                    if limited {
+                        self.bev_rate_spent(id, Dir::Write, n);
+                    }
                 }
                 Err(e) if would_block(&e) => {
                     // Try again when writable; nothing to wait for if the output emptied.

@@ -25,7 +25,7 @@ use super::bev_io::{MAX_SINGLE_READ, MAX_SINGLE_WRITE};
 use super::error::{Error, Result};
 use super::flags::What;
 use super::handle::{BevId, EventId, RateGroupId};
-use super::state::BevWhy;
+use super::state::{BevWhy, Cause};
 
 /// The most one read moves unless set otherwise (libevent's `MAX_SINGLE_READ_DEFAULT`). A read
 /// from a socket also takes at most [`super::MAX_READ`] bytes, as `evbuffer_read` does.
@@ -396,17 +396,19 @@ impl EventBase {
         }
     }
 
-    /// Adds a refill timer with the tick as its timeout (again: restarting it).
+    /// Adds a bufferevent's refill timer with the tick as its timeout (again: restarting it),
+    /// because a bucket ran out.
     fn rate_arm(&mut self, refill: Option<EventId>, tick: Duration) {
         if let Some(ev) = refill {
-            let added = self.add(ev, Some(tick));
+            let added = self.add_because(ev, Some(tick), Cause::Bev(BevWhy::RateLimited));
             debug_assert!(added.is_ok(), "adding a live timer: {added:?}");
         }
     }
 
+    /// Deletes a bufferevent's refill timer: no bucket of its own waits for a refill now.
     fn rate_disarm(&mut self, refill: Option<EventId>) {
         if let Some(ev) = refill {
-            let deleted = self.del(ev);
+            let deleted = self.del_because(ev, Cause::Bev(BevWhy::RateRefilled));
             debug_assert!(deleted.is_ok(), "deleting a live timer: {deleted:?}");
         }
     }
