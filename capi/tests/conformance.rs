@@ -104,6 +104,7 @@ scenarios![
     priorities,
     ratelim_cfg,
     ratelim_group,
+    ratelim_pair,
     ratelim_read,
     ratelim_write,
     readd_timeout,
