@@ -39,6 +39,7 @@ impl EventBase {
 
     /// Adds the event of `dir` with that direction's timeout (libevent's
     /// `bufferevent_add_event_`). Nothing to add before the bufferevent has a socket.
+    #[inline(always)]
     pub(crate) fn bev_add(&mut self, id: BevId, dir: Dir, why: BevWhy) -> super::Result<()> {
         let Some(b) = self.bev_any(id) else {
             return Ok(());
@@ -578,6 +579,7 @@ impl EventBase {
     /// Runs the read callback with at least the read low watermark's bytes, and the write
     /// callback with at most the write low watermark's (libevent's
     /// `bufferevent_trigger_nolock_`).
+    #[inline]
     pub(crate) fn bev_trigger(&mut self, id: BevId, what: What) {
         let Some(b) = self.bev_any(id) else {
             return;

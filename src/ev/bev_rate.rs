@@ -305,6 +305,10 @@ impl EventBase {
     /// `bufferevent_get_rlim_max_`): the single read/write size; with a limit, what its bucket
     /// holds instead; with a group, at most the group's bucket over its members, but at least
     /// its minimum share. Never below 0. A member of a suspended group is suspended here.
+    /// Cold: only a bufferevent with a rate state calls it, and the echo path must not pay for
+    /// it in code layout.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn bev_rate_max(&mut self, id: BevId, dir: Dir) -> usize {
         self.bev_rate_max_signed(id, dir) as usize
     }
@@ -350,6 +354,8 @@ impl EventBase {
     /// `n` bytes were read or written: take them from the buckets, suspending the direction
     /// when one runs out, resuming it when one has tokens again (libevent's
     /// `bufferevent_decrement_read_buckets_` / `_write_`).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn bev_rate_spent(&mut self, id: BevId, dir: Dir, n: usize) {
         let Some(b) = self.bev_any(id) else {
             return;
