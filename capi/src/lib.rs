@@ -32,6 +32,7 @@ mod handles;
 mod label;
 mod listener;
 mod log;
+mod ratelim;
 mod sys;
 mod thread;
 pub mod types;

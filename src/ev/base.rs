@@ -120,6 +120,8 @@ pub struct EventBase {
     pub(crate) bevs: Table<BevData>,
     /// Connection listeners, addressed by `ListenerId` (see listener.rs).
     pub(crate) listeners: Table<ListenerData>,
+    /// Bufferevent rate-limit groups, addressed by `RateGroupId` (see bev_rate.rs).
+    pub(crate) rate_groups: Table<super::bev_rate::RateGroup>,
     /// Work queued to run from the active queue, not as any event's callback (libevent's
     /// deferred and finalizing callbacks): each has an entry `(DEFERRED, 0)` in an active queue.
     pub(crate) deferred: VecDeque<Deferred>,
@@ -236,6 +238,7 @@ impl EventBase {
             event_continue: false,
             bevs: Table::default(),
             listeners: Table::default(),
+            rate_groups: Table::default(),
             deferred: VecDeque::new(),
             deferred_later: VecDeque::new(),
             calls: Default::default(),

@@ -5,6 +5,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use std::time::Duration;
 
 use super::bev_defer::PendingCbs;
+use super::bev_rate::BevRate;
 use super::buffer::Evbuffer;
 use super::bufferevent::{BevDataCb, BevEventCb, BevOptions};
 use super::flags::What;
@@ -36,6 +37,44 @@ impl Dir {
             Dir::Read => What::READ,
             Dir::Write => What::WRITE,
         }
+    }
+}
+
+/// Why reading or writing is suspended (libevent's `bufferevent_suspend_flags`): a set, and the
+/// direction runs again only when it is empty.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Suspend(u8);
+
+impl Suspend {
+    /// Nothing holds the direction back.
+    pub(crate) const NONE: Suspend = Suspend(0);
+    /// The input reached the read high watermark (`BEV_SUSPEND_WM`).
+    pub(crate) const WM: Suspend = Suspend(0x01);
+    /// The bufferevent's own token bucket is empty (`BEV_SUSPEND_BW`).
+    pub(crate) const BW: Suspend = Suspend(0x02);
+    /// Its rate-limit group's bucket is empty (`BEV_SUSPEND_BW_GROUP`).
+    pub(crate) const BW_GROUP: Suspend = Suspend(0x04);
+    /// A filter bufferevent on top does not read (`BEV_SUSPEND_FILT_READ`).
+    pub(crate) const FILT: Suspend = Suspend(0x08);
+
+    /// True when any reason is set.
+    pub(crate) const fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    /// True when `reason` is set.
+    pub(crate) const fn has(self, reason: Suspend) -> bool {
+        self.0 & reason.0 != 0
+    }
+
+    /// With `reason` added.
+    pub(crate) const fn with(self, reason: Suspend) -> Suspend {
+        Suspend(self.0 | reason.0)
+    }
+
+    /// With `reason` removed.
+    pub(crate) const fn without(self, reason: Suspend) -> Suspend {
+        Suspend(self.0 & !reason.0)
     }
 }
 
@@ -71,8 +110,13 @@ pub(crate) struct BevData {
     pub write_high: usize,
     pub timeout_read: Option<Duration>,
     pub timeout_write: Option<Duration>,
-    /// Reading stopped because the input reached the read high watermark.
-    pub read_suspended: bool,
+    /// Why reading is held back (the read high watermark, a rate limit), if it is.
+    pub read_suspended: Suspend,
+    /// Why writing is held back (a rate limit), if it is.
+    pub write_suspended: Suspend,
+    /// Rate limiting and single read/write sizes, once the program set any (see
+    /// `bev_rate.rs`); `None` keeps the defaults at the cost of one test per read and write.
+    pub rate: Option<Box<BevRate>>,
     pub connecting: bool,
     /// A read during the connect met ECONNREFUSED; the write handler reports it
     /// (libevent's `connection_refused`).
@@ -110,9 +154,6 @@ pub(crate) struct BevData {
     /// The resolver's error from the last `bufferevent_socket_connect_hostname` (libevent's
     /// `dns_error`, an `EVUTIL_EAI_*` code; 0: none).
     pub dns_error: i32,
-    /// Reading is held by a filter bufferevent on top (libevent's `BEV_SUSPEND_FILT_READ`),
-    /// until that filter enables reading.
-    pub filt_suspended: bool,
     /// A filter bufferevent: what it filters, and how (see `bev_filter.rs`).
     pub filter: Option<Box<super::bev_filter::FilterData>>,
 }
@@ -143,7 +184,9 @@ impl BevData {
             write_high: 0,
             timeout_read: None,
             timeout_write: None,
-            read_suspended: false,
+            read_suspended: Suspend::NONE,
+            write_suspended: Suspend::NONE,
+            rate: None,
             connecting: false,
             connection_refused: false,
             pending_error: None,
@@ -161,7 +204,6 @@ impl BevData {
             partner: None,
             extra_refs: 0,
             dns_error: 0,
-            filt_suspended: false,
             filter: None,
         }
     }
@@ -199,9 +241,10 @@ impl BevData {
         self.eventcb.is_some() || self.eventcb_running
     }
 
-    /// Reading is held back: at the read high watermark, or by a filter on top.
+    /// Reading is held back, for any reason: the read high watermark, a rate limit, a filter
+    /// on top.
     pub(crate) fn read_held(&self) -> bool {
-        self.read_suspended || self.filt_suspended
+        self.read_suspended.any()
     }
 
     /// The internal event of `dir` (`ev_read` / `ev_write`), once there is a socket.
@@ -209,6 +252,22 @@ impl BevData {
         match dir {
             Dir::Read => self.read_ev,
             Dir::Write => self.write_ev,
+        }
+    }
+
+    /// Why `dir` is suspended.
+    pub(crate) fn suspended(&self, dir: Dir) -> Suspend {
+        match dir {
+            Dir::Read => self.read_suspended,
+            Dir::Write => self.write_suspended,
+        }
+    }
+
+    /// Sets why `dir` is suspended.
+    pub(crate) fn set_suspended(&mut self, dir: Dir, why: Suspend) {
+        match dir {
+            Dir::Read => self.read_suspended = why,
+            Dir::Write => self.write_suspended = why,
         }
     }
 

@@ -13,7 +13,7 @@
 use std::rc::Rc;
 
 use super::base::EventBase;
-use super::bev_data::{BevData, Dir};
+use super::bev_data::{BevData, Dir, Suspend};
 use super::bufferevent::{BevOptions, FlushMode};
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
@@ -230,30 +230,20 @@ impl EventBase {
     /// A filter on top holds `id`'s reading (libevent's `bufferevent_suspend_read_` with
     /// `BEV_SUSPEND_FILT_READ`).
     pub(crate) fn bev_filt_suspend(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        let held = b.read_held();
-        b.filt_suspended = true;
-        if !held {
-            let stopped = self.bev_impl_disable(id, What::READ, BevWhy::Filter);
-            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
-        }
+        self.bev_suspend(id, Dir::Read, Suspend::FILT, BevWhy::Filter);
     }
 
     /// The filter on top lets `id` read again (libevent's `bufferevent_unsuspend_read_` with
-    /// `BEV_SUSPEND_FILT_READ`).
+    /// `BEV_SUSPEND_FILT_READ`); a bufferevent that is closing stays as it is.
     pub(crate) fn bev_filt_unsuspend(&mut self, id: BevId) {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        b.filt_suspended = false;
-        if b.read_held() || !b.enabled.contains(What::READ) || b.closing {
+        if b.closing {
+            b.read_suspended = b.read_suspended.without(Suspend::FILT);
             return;
         }
-        if let Err(e) = self.bev_impl_enable(id, What::READ, BevWhy::Filter) {
-            debug_assert!(false, "adding a bufferevent's read event: {e:?}");
-        }
+        self.bev_unsuspend(id, Dir::Read, Suspend::FILT, BevWhy::Filter);
     }
 
     // ----- the filter's own events --------------------------------------------------------------

@@ -13,7 +13,7 @@ use std::io;
 use std::time::Instant;
 
 use super::base::{Deferred, EventBase};
-use super::bev_data::{Dir, KernelSample, Shutdown};
+use super::bev_data::{Dir, KernelSample, Shutdown, Suspend};
 use super::bev_defer::BevCb;
 use super::bufferevent::{BevOptions, LINGER};
 use super::flags::{BevEvents, What};
@@ -39,6 +39,7 @@ impl EventBase {
 
     /// Adds the event of `dir` with that direction's timeout (libevent's
     /// `bufferevent_add_event_`). Nothing to add before the bufferevent has a socket.
+    #[inline(always)]
     pub(crate) fn bev_add(&mut self, id: BevId, dir: Dir, why: BevWhy) -> super::Result<()> {
         let Some(b) = self.bev_any(id) else {
             return Ok(());
@@ -110,38 +111,19 @@ impl EventBase {
 
     /// The input reached the read high watermark: stop reading from the socket.
     pub(crate) fn bev_suspend_read(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        if !b.read_suspended {
-            let held = b.read_held();
-            b.read_suspended = true;
-            if !held {
-                let stopped = self.bev_impl_disable(id, What::READ, BevWhy::ReadHigh);
-                debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
-            }
-        }
+        self.bev_suspend(id, Dir::Read, Suspend::WM, BevWhy::ReadHigh);
     }
 
-    /// The input is below the read high watermark: read again if reading is enabled (libevent
-    /// enables reading each time: a socket adds the read event, restarting its timeout; a pair
-    /// end takes what its partner has waiting).
+    /// The input is below the read high watermark: read again if reading is enabled and
+    /// nothing else holds it back (libevent enables reading each time: a socket adds the read
+    /// event, restarting its timeout; a pair end takes what its partner has waiting).
     pub(crate) fn bev_unsuspend_read(&mut self, id: BevId) {
-        let Some(b) = self.bev_any(id) else {
-            return;
-        };
-        b.read_suspended = false;
-        if !b.enabled.contains(What::READ) || b.filt_suspended {
-            return;
-        }
-        if let Err(e) = self.bev_impl_enable(id, What::READ, BevWhy::ReadResumed) {
-            self.bev_fail_add(id, Dir::Read, &e);
-        }
+        self.bev_unsuspend(id, Dir::Read, Suspend::WM, BevWhy::ReadResumed);
     }
 
     /// An add the bufferevent made for itself failed (the backend refused the fd): that
     /// direction stops, and the event callback hears an error.
-    fn bev_fail_add(&mut self, id: BevId, dir: Dir, e: &super::Error) {
+    pub(crate) fn bev_fail_add(&mut self, id: BevId, dir: Dir, e: &super::Error) {
         let err = match e {
             super::Error::Io(e) => errno(e),
             _ => libc::EINVAL,
@@ -181,10 +163,11 @@ impl EventBase {
             self.bev_filter_output_added(id);
             return;
         }
-        if b.output.is_empty() || !b.enabled.contains(What::WRITE) {
+        if b.output.is_empty() || !b.enabled.contains(What::WRITE) || b.write_suspended.any() {
             return;
         }
         let inline = b.options.contains(BevOptions::WRITE_INLINE)
+            && b.rate.is_none()
             && b.fd.is_some()
             && !b.connecting
             && b.pending_error.is_none()
@@ -341,7 +324,7 @@ impl EventBase {
         let Some(ev) = b.read_ev else {
             return;
         };
-        b.read_suspended = false;
+        b.read_suspended = Suspend::NONE;
         let armed = self
             .remove_timer(ev)
             .and_then(|()| self.add_because(ev, timeout, Cause::Bev(BevWhy::Free)));
@@ -379,7 +362,7 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return;
         };
-        let mut howmuch = MAX_SINGLE_READ;
+        let mut room = usize::MAX;
         if b.read_high > 0 {
             let len = b.input.len();
             if len >= b.read_high {
@@ -387,23 +370,36 @@ impl EventBase {
                 self.bev_suspend_read(id);
                 return;
             }
-            howmuch = howmuch.min(b.read_high - len);
+            room = b.read_high - len;
         }
-        if b.read_held() {
+        let limited = b.rate.is_some();
+        let mut readmax = MAX_SINGLE_READ;
+        let mut b = b;
+        if limited {
+            readmax = self.bev_rate_max(id, Dir::Read);
+            let Some(again) = self.bev_any(id) else {
+                return;
+            };
+            b = again;
+        }
+        if b.read_suspended.any() {
             return;
         }
-        match b.input.read_from(fd, howmuch) {
+        match b.input.read_from(fd, room.min(readmax)) {
             Ok(0) => {
                 b.read_eof = true;
                 self.bev_stop(id, Dir::Read, BevWhy::Eof);
                 self.bev_run_eventcb(id, BevEvents::EOF | BevEvents::READING);
             }
-            Ok(_) => {
+            Ok(n) => {
                 if b.input.has_changes() {
                     // The program's callbacks on the input see the read first, as in libevent.
                     self.bev_notify_buffers(id);
                 }
                 self.bev_input_watermark(id);
+                if limited {
+                    self.bev_rate_spent(id, Dir::Read, n);
+                }
                 self.bev_report(id);
                 self.bev_trigger(id, What::READ);
             }
@@ -520,9 +516,9 @@ impl EventBase {
                         self.bev_arm_discard(id, None);
                     }
                     self.bev_run_eventcb(id, BevEvents::CONNECTED);
-                    let writing = self
-                        .bev_any(id)
-                        .is_some_and(|b| b.enabled.contains(What::WRITE));
+                    let writing = self.bev_any(id).is_some_and(|b| {
+                        b.enabled.contains(What::WRITE) && !b.write_suspended.any()
+                    });
                     if !writing {
                         let stopped = self.bev_del(id, Dir::Write, BevWhy::Connected);
                         debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
@@ -539,14 +535,32 @@ impl EventBase {
         let Some(b) = self.bev_any(id) else {
             return;
         };
+        let limited = b.rate.is_some();
+        let mut atmost = MAX_SINGLE_WRITE;
+        let mut b = b;
+        if limited {
+            atmost = self.bev_rate_max(id, Dir::Write);
+            let Some(again) = self.bev_any(id) else {
+                return;
+            };
+            b = again;
+        }
+        if b.write_suspended.any() {
+            return;
+        }
         let mut wrote = 0;
         if !b.output.is_empty() && b.shutdown != Shutdown::Done {
-            match self.bev_send(id, fd, MAX_SINGLE_WRITE) {
+            match self.bev_send(id, fd, atmost) {
                 Ok(0) => {
                     self.bev_write_failed(id, BevEvents::EOF | BevEvents::WRITING);
                     return;
                 }
-                Ok(n) => wrote = n,
+                Ok(n) => {
+                    wrote = n;
+                    if limited {
+                        self.bev_rate_spent(id, Dir::Write, n);
+                    }
+                }
                 Err(e) if would_block(&e) => {
                     // Try again when writable; nothing to wait for if the output emptied.
                     if self.bev_any(id).is_some_and(|b| b.output.is_empty()) {
@@ -599,6 +613,7 @@ impl EventBase {
     /// Runs the read callback with at least the read low watermark's bytes, and the write
     /// callback with at most the write low watermark's (libevent's
     /// `bufferevent_trigger_nolock_`).
+    #[inline]
     pub(crate) fn bev_trigger(&mut self, id: BevId, what: What) {
         let Some(b) = self.bev_any(id) else {
             return;
@@ -790,6 +805,7 @@ impl EventBase {
     pub(crate) fn bev_destroy(&mut self, id: BevId) {
         self.bev_pair_unlink(id);
         self.bev_filter_unlink(id);
+        self.bev_rate_release(id);
         let Some(mut b) = self.bevs.remove(id.index(), id.generation()) else {
             return;
         };

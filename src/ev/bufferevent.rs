@@ -12,7 +12,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use std::time::Duration;
 
 use super::base::{Deferred, EventBase};
-use super::bev_data::{BevData, Dir, Shutdown};
+use super::bev_data::{BevData, Dir, Shutdown, Suspend};
 use super::buffer::Evbuffer;
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
@@ -260,6 +260,9 @@ impl EventBase {
         if b.read_held() {
             enabled = enabled & !What::READ;
         }
+        if b.write_suspended.any() {
+            enabled = enabled & !What::WRITE;
+        }
         // bufferevent_setfd enables what was enabled; then the write event waits for the
         // connect to finish.
         self.bev_socket_enable(id, enabled, BevWhy::Connect)?;
@@ -294,6 +297,9 @@ impl EventBase {
         let mut start = what;
         if b.read_held() {
             start = start & !What::READ;
+        }
+        if b.write_suspended.any() {
+            start = start & !What::WRITE;
         }
         self.bev_impl_enable(id, start, BevWhy::Enable)?;
         self.bev_report(id);
@@ -381,7 +387,10 @@ impl EventBase {
             return self.bev_socket_adj_timeouts(id);
         }
         let readable = b.enabled.contains(What::READ) && !b.read_held() && read.is_some();
-        let writable = b.enabled.contains(What::WRITE) && write.is_some() && !b.output.is_empty();
+        let writable = b.enabled.contains(What::WRITE)
+            && !b.write_suspended.any()
+            && write.is_some()
+            && !b.output.is_empty();
         for (dir, on) in [(Dir::Read, readable), (Dir::Write, writable)] {
             if on {
                 self.bev_add(id, dir, BevWhy::SetTimeouts)?;
@@ -500,7 +509,7 @@ impl EventBase {
         let b = self.bev_mut(id)?;
         b.closing = true;
         b.set_cbs(None, None, None);
-        b.read_suspended = false;
+        b.read_suspended = Suspend::NONE;
         b.read_low = 0;
         b.read_high = 0;
         if b.shutdown == Shutdown::Open {

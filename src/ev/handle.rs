@@ -68,6 +68,11 @@ handle!(
     "bev"
 );
 handle!(
+    /// A bufferevent rate-limit group (libevent's `struct bufferevent_rate_limit_group *`).
+    RateGroupId,
+    "rlg"
+);
+handle!(
     /// A connection listener (libevent's `struct evconnlistener *`).
     ListenerId,
     "lev"

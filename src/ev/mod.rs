@@ -44,6 +44,7 @@ mod bev_filter;
 mod bev_guard;
 mod bev_io;
 mod bev_pair;
+mod bev_rate;
 mod buffer;
 mod bufferevent;
 mod chunk;
@@ -74,6 +75,9 @@ pub mod timer;
 pub use base::{BackendKind, BreakHandle, EventBase, Exit};
 pub use bev_filter::{FilterCall, FilterFn, FilterFree, FilterResult};
 pub use bev_guard::{BevBuf, BevBuffers};
+pub use bev_rate::{
+    TokenBucketCfg, MAX_SINGLE_READ_DEFAULT, MAX_SINGLE_WRITE_DEFAULT, RATE_LIMIT_MAX,
+};
 pub use buffer::{ChainInfo, Change, EolStyle, Evbuffer, WatchHook, MAX_READ};
 pub use bufferevent::{BevDataCb, BevEventCb, BevOptions, FlushMode, LINGER};
 pub use chunk::Release;
@@ -84,7 +88,7 @@ pub use error::{Error, Result};
 pub use event::Callback;
 pub use finalize::Finalizer;
 pub use flags::{BevEvents, LoopFlags, What};
-pub use handle::{BevId, EventId, ListenerId};
+pub use handle::{BevId, EventId, ListenerId, RateGroupId};
 pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
 pub use observer::{BaseInfo, BufferLevels, Observer};
 pub use remote::{Job, Remote};

@@ -163,6 +163,12 @@ pub enum BevWhy {
     /// `bufferevent_setfd` was called: the events are deleted, then watch the new fd and are
     /// added again as enabled.
     SetFd,
+    /// A rate limit's token bucket (the bufferevent's own, or its group's) is empty: reading
+    /// or writing is suspended until it refills (libevent's `BEV_SUSPEND_BW`).
+    RateLimited,
+    /// A rate limit lets the bufferevent read or write again: its bucket refilled, or the
+    /// program changed or removed the limit.
+    RateRefilled,
 }
 
 impl BevWhy {
@@ -186,11 +192,13 @@ impl BevWhy {
             BevWhy::PairTransfer => "bev_pair_transfer",
             BevWhy::Filter => "bev_filter",
             BevWhy::SetFd => "bufferevent_setfd",
+            BevWhy::RateLimited => "bev_rate_limited",
+            BevWhy::RateRefilled => "bev_rate_refilled",
         }
     }
 
     /// Every reason, for documentation and checks.
-    pub const ALL: [BevWhy; 17] = [
+    pub const ALL: [BevWhy; 19] = [
         BevWhy::Enable,
         BevWhy::Disable,
         BevWhy::Free,
@@ -208,6 +216,8 @@ impl BevWhy {
         BevWhy::PairTransfer,
         BevWhy::Filter,
         BevWhy::SetFd,
+        BevWhy::RateLimited,
+        BevWhy::RateRefilled,
     ];
 }
 

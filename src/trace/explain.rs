@@ -777,6 +777,30 @@ const CAUSES: &[(&str, When, &str, &str)] = &[
         "bufferevent_setfd was called: the bufferevent deleted its {ev}, to set it up on the new fd",
         "调用了 bufferevent_setfd：bufferevent 删除了它的{ev}，以便在新的文件描述符上重新设置",
     ),
+    (
+        "bev_rate_limited",
+        When::Added,
+        "the bufferevent's rate limit is used up for now: it added its refill timer, which refills the token bucket after one tick",
+        "bufferevent 的速率限制暂时用完：它添加了补充定时器，一个时间片后补充令牌桶",
+    ),
+    (
+        "bev_rate_limited",
+        When::Any,
+        "the bufferevent's rate limit is used up for now (its token bucket, or its group's, is empty): it deleted its {ev} until the bucket refills",
+        "bufferevent 的速率限制暂时用完（它的令牌桶或所在组的令牌桶已空）：它删除了它的{ev}，等令牌桶补充后再{rw}",
+    ),
+    (
+        "bev_rate_refilled",
+        When::Added,
+        "the bufferevent's rate limit lets it {rw} again (its token bucket refilled, or the limit was changed or lifted): it added its {ev} again",
+        "bufferevent 的速率限制又允许它{rw}了（令牌桶已补充，或限制被修改、取消）：它重新添加了它的{ev}",
+    ),
+    (
+        "bev_rate_refilled",
+        When::Any,
+        "the bufferevent's token bucket has bytes again (the program gave some back or lifted the limit): it deleted its refill timer",
+        "bufferevent 的令牌桶又有字节了（程序归还了一些字节或取消了限制）：它删除了补充定时器",
+    ),
 ];
 
 impl Moved {
