@@ -328,3 +328,34 @@ fn the_fast_encoder_writes_exactly_what_serde_writes() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn bases_may_interleave_in_any_order_but_each_starts_with_its_base_new() -> TestResult {
+    let made = |base: u32| {
+        format!(
+            r#"{{"seq":1,"t_us":5,"base":{base},"kind":"base_new","backend":"epoll","thread":7}}"#
+        )
+    };
+    let note = |base: u32, seq: u64| {
+        format!(r#"{{"seq":{seq},"t_us":9,"base":{base},"kind":"note","text":"x"}}"#)
+    };
+    // Base 2's batch reached the file before base 1's: fine.
+    let (b2, b2n, b1, b0) = (made(2), note(2, 2), made(1), note(0, 1));
+    let text = trace_text(&[&b2, &b2n, &b1, &b0]);
+    let mut reader = Reader::new(Cursor::new(text.as_bytes()))?;
+    while reader.next_record()?.is_some() {}
+    assert_eq!(reader.checker().bases(), 3);
+    // A record of a base that was never made.
+    let orphan = note(3, 1);
+    expect_error(
+        trace_text(&[&b1, &orphan]).as_bytes(),
+        3,
+        "a record of base 3 before that base's base_new record",
+    )?;
+    // Made twice.
+    expect_error(
+        trace_text(&[&b1, &b1]).as_bytes(),
+        3,
+        "base_new for base 1, which was made already",
+    )
+}

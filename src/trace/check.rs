@@ -57,16 +57,17 @@ type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// Checks a stream of records, each base on its own: `seq` at least 1 and strictly increasing,
 /// `t_us` never going back, each event's first record is its `event_new`, every transition
 /// legal (`State::can_go_to`) and starting from the state the event was in, bufferevents used
-/// only between `bev_new` and `bev_free`. Bases are numbered in the order they were made: base
-/// 0 is the header's, and every later base's first record is its `base_new`.
+/// only between `bev_new` and `bev_free`. Base 0 is the header's, and every later base's first
+/// record is its `base_new`; bases are numbered in the order they were made, but their records
+/// may come in any order (each base's loop hands its records over in batches).
 ///
 /// After a `dropped` record some records are missing (of any base: a live viewer that fell
 /// behind skips whatever came), so the checker stops requiring what it can no longer know
 /// (earlier states, first records, a base's `base_new`) and keeps checking legality.
 #[derive(Default)]
 pub struct Checker {
-    /// Indexed by base id.
-    bases: Vec<BaseCheck>,
+    /// Indexed by base id; None for an id not seen yet.
+    bases: Vec<Option<BaseCheck>>,
     /// A `dropped` record was seen.
     gap: bool,
     stats: Stats,
@@ -98,7 +99,7 @@ impl Checker {
     /// How many bases the records checked so far belong to (at least 1 once a record of base 0
     /// was checked).
     pub fn bases(&self) -> usize {
-        self.bases.len()
+        self.bases.iter().flatten().count()
     }
 
     /// The state event `ev` of base 0 is in after the records checked so far, when known.
@@ -110,6 +111,7 @@ impl Checker {
     pub fn state_in(&self, base: u32, ev: u64) -> Option<State> {
         self.bases
             .get(base as usize)?
+            .as_ref()?
             .events
             .get(&ev)
             .copied()
@@ -120,41 +122,42 @@ impl Checker {
     pub fn check(&mut self, rec: &Record) -> Result<(), String> {
         let b = rec.base as usize;
         let new_base = matches!(rec.body, Body::BaseNew { .. });
-        if self.gap {
-            // Bases and their first records may be among what was dropped.
-            if new_base && b == 0 {
-                return Err("a base_new record for base 0: the header describes base 0".into());
+        if new_base && b == 0 {
+            return Err("a base_new record for base 0: the header describes base 0".into());
+        }
+        let known = self.bases.get(b).is_some_and(Option::is_some);
+        match (known, new_base) {
+            (true, true) if !self.gap => {
+                return Err(format!("base_new for base {b}, which was made already"));
             }
-        } else if new_base {
-            if b == 0 {
-                return Err("a base_new record for base 0: the header describes base 0".into());
-            }
-            if b != self.bases.len().max(1) {
+            // Base 0 needs no base_new; after a gap, a base's base_new may be among what was
+            // dropped.
+            (false, false) if b != 0 && !self.gap => {
                 return Err(format!(
-                    "base_new for base {b}, but the next base made is base {}",
-                    self.bases.len().max(1)
+                    "a record of base {b} before that base's base_new record"
                 ));
             }
-        } else if b >= self.bases.len().max(1) {
-            return Err(format!(
-                "a record of base {b} before that base's base_new record"
-            ));
+            _ => {}
         }
         if self.bases.len() <= b {
-            let gap = self.gap;
-            self.bases.resize_with(b + 1, || BaseCheck {
-                gap,
+            self.bases.resize_with(b + 1, || None);
+        }
+        if self.bases[b].is_none() {
+            self.bases[b] = Some(BaseCheck {
+                gap: self.gap,
                 ..BaseCheck::default()
             });
-            self.stats.bases = self.bases.len() as u64;
+            self.stats.bases += 1;
         }
         if let Body::Dropped { .. } = rec.body {
             self.gap = true;
-            for other in &mut self.bases {
+            for other in self.bases.iter_mut().flatten() {
                 other.forget();
             }
         }
-        let base = &mut self.bases[b];
+        let Some(base) = self.bases[b].as_mut() else {
+            return Err(format!("base {b} is not known"));
+        };
         if rec.seq == 0 {
             return Err("seq 0 is not a record number: seq counts from 1".to_string());
         }
