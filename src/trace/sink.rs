@@ -52,6 +52,10 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
     let mut failed: Option<io::Error> = None;
     let mut msgs = VecDeque::new();
     let mut dirty = false;
+    // Records of a later base that reached the queue before base 0's header (a base made on
+    // another thread may start before base 0's recorder is attached): written after it.
+    let mut header_seen = false;
+    let mut early: Vec<Vec<Record>> = Vec::new();
     loop {
         let more = handoff.take(&mut msgs, !dirty);
         if msgs.is_empty() {
@@ -79,7 +83,18 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
                     r
                 }
                 _ if failed.is_some() => Ok(()),
-                Msg::Header(h) => sink.header(&h),
+                Msg::Header(h) => {
+                    header_seen = true;
+                    let mut res = sink.header(&h);
+                    for recs in early.drain(..) {
+                        res = res.and_then(|()| sink.records(&recs));
+                    }
+                    res
+                }
+                Msg::Records(recs) if !header_seen => {
+                    early.push(recs);
+                    Ok(())
+                }
                 Msg::Records(recs) => sink.records(&recs),
                 Msg::Status(s) => sink.status(&s),
             };
