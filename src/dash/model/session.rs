@@ -178,14 +178,18 @@ impl Session {
         (self.shown, &self.view().info)
     }
 
-    /// Shows the next base (after the last, the first again), at the same moment: its cursor
-    /// moves to after its last record made by then. True if the shown base changed.
+    /// Shows the next base (after the last, the first again), at the same moment: at its end
+    /// when the base shown was at its end (a live view following the program), otherwise after
+    /// its last record made by the moment shown. True if the shown base changed.
     pub fn next_base(&mut self) -> bool {
         let before = self.shown;
+        let at_end = self.at_end();
         let now = (self.pos() > 0).then(|| self.snapshot().t_us);
         self.shown = (self.shown + 1) % self.bases.len();
-        if let Some(t) = now {
-            let view = self.view_mut();
+        let view = self.view_mut();
+        if at_end {
+            view.seek(view.timeline.len());
+        } else if let Some(t) = now {
             let pos = view.timeline.records().partition_point(|r| r.t_us <= t);
             view.seek(pos);
         }
