@@ -119,6 +119,17 @@ impl Ui {
         SPEEDS[self.speed.min(SPEEDS.len() - 1)]
     }
 
+    /// The header's word in Chinese: 回放, 实时, 已暂停, 单步 or 已结束.
+    pub fn mode_word_zh(&self) -> &'static str {
+        match self.mode_word() {
+            "REPLAY" => "回放",
+            "ENDED" => "已结束",
+            "STEP" => "单步",
+            "PAUSED" => "已暂停",
+            _ => "实时",
+        }
+    }
+
     /// The word the header shows: REPLAY, LIVE, PAUSED, STEP or ENDED.
     pub fn mode_word(&self) -> &'static str {
         match self.mode {

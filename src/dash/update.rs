@@ -4,6 +4,7 @@ use super::feed::LiveItem;
 use super::model::{id_text, Lang, Session};
 use super::msg::{Cmd, Msg};
 use super::ui::{Focus, Mode, Ui, SPEEDS};
+use super::view::events::state_name;
 use crate::trace::{escape_text, Body, Control, Status};
 
 /// The play clock's period.
@@ -84,11 +85,18 @@ pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
                 if !on {
                     ui.breakpoints.remove(&ev);
                 }
-                ui.status = Some(format!(
-                    "breakpoint {} on event {}",
-                    if on { "set" } else { "cleared" },
-                    id_text(ev)
-                ));
+                ui.status = Some(match ui.lang {
+                    Lang::En => format!(
+                        "breakpoint {} on event {}",
+                        if on { "set" } else { "cleared" },
+                        id_text(ev)
+                    ),
+                    Lang::Zh => format!(
+                        "{}事件 {} 的断点",
+                        if on { "设置了" } else { "清除了" },
+                        id_text(ev)
+                    ),
+                });
                 if ui.mode == Mode::Live {
                     out.push(Cmd::Gate(if on {
                         Control::Break { ev }
@@ -217,7 +225,7 @@ fn play_tick(s: &mut Session, ui: &mut Ui) {
                 if ui.breakpoints.contains(ev) {
                     stop = start + i + 1;
                     ui.playing = false;
-                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
+                    ui.status = Some(became(ui.lang, *ev, *to));
                     break;
                 }
             }
@@ -235,28 +243,40 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
         LiveItem::Record(r) => {
             if let Body::Transition { ev, to, .. } = &r.body {
                 if ui.breakpoints.contains(ev) {
-                    ui.status = Some(format!("breakpoint: event {} became {to}", id_text(*ev)));
+                    ui.status = Some(became(ui.lang, *ev, *to));
                 }
             }
             s.push(r, ui.follow);
         }
         LiveItem::Status(Status::Paused { reason, ev }) => {
             ui.held = true;
+            let zh = ui.lang == Lang::Zh;
             match (reason.as_str(), ev) {
                 ("breakpoint", Some(ev)) => {
                     let last = s.timeline().records().last().map(|r| &r.body);
                     ui.status = Some(match last {
                         Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
-                            format!("paused at a breakpoint: event {} became {to}", id_text(ev))
+                            if zh {
+                                format!(
+                                    "停在断点：事件 {} 变为 {}",
+                                    id_text(ev),
+                                    state_name(*to, Lang::Zh)
+                                )
+                            } else {
+                                format!("paused at a breakpoint: event {} became {to}", id_text(ev))
+                            }
                         }
+                        _ if zh => format!("停在事件 {} 的断点", id_text(ev)),
                         _ => format!("paused at a breakpoint on event {}", id_text(ev)),
                     });
                 }
                 ("next_iteration", _) => {
-                    ui.status = Some(format!(
-                        "paused: loop iteration {} begins",
-                        s.timeline().last().iteration
-                    ));
+                    let n = s.timeline().last().iteration;
+                    ui.status = Some(if zh {
+                        format!("已暂停：事件循环第 {n} 轮开始")
+                    } else {
+                        format!("paused: loop iteration {n} begins")
+                    });
                 }
                 _ => {}
             }
@@ -266,14 +286,32 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
             ui.stepped = false;
         }
         LiveItem::Status(Status::Error { message }) => {
-            ui.status = Some(format!("the program says: {}", escape_text(&message)));
+            ui.status = Some(match ui.lang {
+                Lang::En => format!("the program says: {}", escape_text(&message)),
+                Lang::Zh => format!("程序报告：{}", escape_text(&message)),
+            });
         }
         LiveItem::Ended(why) => {
             ui.held = false;
             ui.ended = Some(why.map_or_else(
-                || "the program ended".into(),
+                || match ui.lang {
+                    Lang::En => "the program ended".into(),
+                    Lang::Zh => "程序已结束".into(),
+                },
                 |why| escape_text(&why).into_owned(),
             ));
         }
+    }
+}
+
+/// The footer's word for a breakpoint's transition, in `lang`.
+fn became(lang: Lang, ev: u64, to: crate::ev::State) -> String {
+    match lang {
+        Lang::En => format!("breakpoint: event {} became {to}", id_text(ev)),
+        Lang::Zh => format!(
+            "断点：事件 {} 变为 {}",
+            id_text(ev),
+            state_name(to, Lang::Zh)
+        ),
     }
 }

@@ -914,7 +914,7 @@ fn bev_events_text(events: BevEvents, lang: Lang) -> String {
         (
             BevEvents::EOF,
             "the peer closed the connection",
-            "对端关闭了连接",
+            "读到 EOF：对端关闭了它的发送方向",
         ),
         (BevEvents::ERROR, "an error happened", "发生了错误"),
         (BevEvents::TIMEOUT, "a timeout expired", "超时"),
@@ -925,8 +925,10 @@ fn bev_events_text(events: BevEvents, lang: Lang) -> String {
         }
     }
     let mut s = parts.join(if zh { "，" } else { "; " });
+    // In Chinese, EOF already says it was read: no "while reading" after it.
+    let eof_read = zh && events.contains(BevEvents::EOF);
     let dir = match (
-        events.contains(BevEvents::READING),
+        events.contains(BevEvents::READING) && !eof_read,
         events.contains(BevEvents::WRITING),
     ) {
         (true, _) => Some(if zh {

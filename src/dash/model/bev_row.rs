@@ -49,6 +49,11 @@ pub struct BevRow {
 }
 
 impl BevRow {
+    /// The label as the screen shows it in `lang`, or `bev N`.
+    pub fn name_in(&self, lang: super::Lang) -> String {
+        super::shown_label(&self.name(), lang).into_owned()
+    }
+
     /// The label, or `bev N`.
     pub fn name(&self) -> String {
         if self.label.is_empty() {

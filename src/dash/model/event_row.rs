@@ -27,6 +27,15 @@ pub struct EventRow {
 }
 
 impl EventRow {
+    /// The label as the screen shows it in `lang`, or `event N` (`事件 N`) when it has none.
+    pub fn name_in(&self, lang: super::Lang) -> String {
+        match (self.label.is_empty(), lang) {
+            (true, super::Lang::Zh) => format!("事件 {}", id_text(self.id)),
+            (false, lang) => super::shown_label(&self.label, lang).into_owned(),
+            _ => self.name(),
+        }
+    }
+
     /// The label, or `event N` when it has none.
     pub fn name(&self) -> String {
         if self.label.is_empty() {

@@ -6,6 +6,7 @@
 
 mod bev_row;
 mod event_row;
+mod labels;
 mod phase;
 mod session;
 mod snapshot;
@@ -14,6 +15,7 @@ mod timeline;
 pub use crate::trace::id_text;
 pub use bev_row::BevRow;
 pub use event_row::EventRow;
+pub use labels::shown_label;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};

@@ -86,14 +86,15 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
 
 fn condition(bev: &BevRow, ctx: Ctx) -> Span<'static> {
     let t = ctx.theme;
+    let zh = ctx.ui.lang == Lang::Zh;
     if bev.freed {
-        Span::styled("freed", t.dim)
+        Span::styled(if zh { "已释放" } else { "freed" }, t.dim)
     } else if bev.error {
         Span::styled("ERROR", t.warn)
     } else if bev.eof {
         Span::styled("EOF", t.warn)
     } else if bev.connected {
-        Span::styled("connected", t.input)
+        Span::styled(if zh { "已连接" } else { "connected" }, t.input)
     } else {
         Span::styled("-", t.dim)
     }
@@ -118,7 +119,7 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
     let fd = bev.fd.map_or(String::new(), |fd| format!(" fd {fd}"));
     let mut spans = vec![
         Span::styled(
-            format!("{} ", bev.name()),
+            format!("{} ", bev.name_in(ctx.ui.lang)),
             if bev.freed { t.dim } else { t.text },
         ),
         Span::styled(format!("#{}{fd}  ", id_text(bev.id)), t.dim),
@@ -127,10 +128,12 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
     ];
     if bev.kernel_in.is_some() || bev.kernel_out.is_some() {
         let k = |v: Option<u64>| v.map_or("?".into(), |v| format!("{v} B"));
-        spans.push(Span::styled(
-            format!("  kernel in {} out {}", k(bev.kernel_in), k(bev.kernel_out)),
-            t.dim,
-        ));
+        let (ki, ko) = (k(bev.kernel_in), k(bev.kernel_out));
+        let text = match ctx.ui.lang {
+            Lang::En => format!("  kernel in {ki} out {ko}"),
+            Lang::Zh => format!("  内核 输入 {ki} 输出 {ko}"),
+        };
+        spans.push(Span::styled(text, t.dim));
     }
     Line::from(spans).render(area, buf);
 }
@@ -141,16 +144,22 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
     let label_in = format!("{:<LABEL$}", limit(bev.input, bev.read_high));
     let label_out = format!("{:<LABEL$}", limit(bev.output, bev.write_high));
     let mut spans = Vec::new();
-    let mut fixed = 16 + label_in.len() as u16 + label_out.len() as u16;
+    let zh = ctx.ui.lang == Lang::Zh;
+    // " in " and "  out " (10 cells), or " 输入 " and "  输出 " (14 cells).
+    let (word_in, word_out) = if zh {
+        (" 输入 ", "  输出 ")
+    } else {
+        (" in ", "  out ")
+    };
+    let mut fixed = 16 + 4 * u16::from(zh) + label_in.len() as u16 + label_out.len() as u16;
     if with_name {
-        let mut name = bev.name();
-        name.truncate(12);
-        let head = format!("{name:<12} {} ", dirs(bev));
-        fixed += head.chars().count() as u16 + 1 + CONDITION;
+        let name = fit(&bev.name_in(ctx.ui.lang), 12);
+        let head = format!("{name} {} ", dirs(bev));
+        fixed += Span::raw(head.as_str()).width() as u16 + 1 + CONDITION;
         spans.push(Span::styled(head, if bev.freed { t.dim } else { t.text }));
     }
     let bar_w = (area.width.saturating_sub(fixed) / 2).clamp(4, 40);
-    spans.push(Span::styled(" in ", t.dim));
+    spans.push(Span::styled(word_in, t.dim));
     spans.extend(bar(
         bar_w,
         bev.input,
@@ -160,7 +169,7 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
         ctx,
     ));
     spans.push(Span::styled(format!(" {label_in}"), t.text));
-    spans.push(Span::styled("  out ", t.dim));
+    spans.push(Span::styled(word_out, t.dim));
     spans.extend(bar(
         bar_w,
         bev.output,
@@ -175,6 +184,22 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
         spans.push(condition(bev, ctx));
     }
     Line::from(spans).render(area, buf);
+}
+
+/// `s` cut to `w` cells and padded to them (Chinese characters take two).
+fn fit(s: &str, w: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = Span::raw(c.to_string()).width();
+        if used + cw > w {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push_str(&" ".repeat(w - used));
+    out
 }
 
 /// Room for a gauge's label (`0/1024 B` fits; longer ones push the row out).

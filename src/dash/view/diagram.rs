@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{framed, panel, Ctx};
-use crate::dash::model::{id_text, state_index, Lang, LastTransition};
+use crate::dash::model::{id_text, shown_label, state_index, Lang, LastTransition};
 use crate::ev::State;
 use crate::trace::Body;
 
@@ -162,11 +162,17 @@ fn caption(area: Rect, buf: &mut Buffer, ctx: Ctx, latest: Option<LastTransition
     };
     let snap = ctx.session.snapshot();
     let id = id_text(l.ev);
+    let word = match ctx.ui.lang {
+        Lang::En => "event",
+        Lang::Zh => "事件",
+    };
     let name = snap
         .events
         .get(&l.ev)
         .filter(|e| !e.label.is_empty())
-        .map_or(format!("event {id}"), |e| format!("event {id} {}", e.label));
+        .map_or(format!("{word} {id}"), |e| {
+            format!("{word} {id} {}", shown_label(&e.label, lang))
+        });
     let cause = match ctx.session.timeline().records().get(l.at).map(|r| &r.body) {
         Some(Body::Transition { cause, .. }) => cause.to_string(),
         _ => String::new(),

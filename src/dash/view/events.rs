@@ -21,13 +21,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let live = snap.events.len() - snap.count(State::Freed);
     let title = match ui.lang {
         Lang::En => format!("Events {live} live / {} created", snap.events.len()),
-        Lang::Zh => format!("事件 {live} 个存活 / 共创建 {}", snap.events.len()),
+        Lang::Zh => format!("事件：存活 {live} 个 / 共创建 {} 个", snap.events.len()),
     };
     let inner = framed(panel(title, Some(Focus::Events), ctx), area, buf);
     let last = ctx.session.pos().checked_sub(1);
     let wide = inner.width >= 90;
     let rows = snap.events_listed().map(|e| row(e, ctx, last, wide));
-    let head = ["", "id", "label", "fd", "what", "state", "act", "last cb"];
+    let head = match ui.lang {
+        Lang::En => ["", "id", "label", "fd", "what", "state", "act", "last cb"],
+        Lang::Zh => ["", "编号", "标签", "fd", "类型", "状态", "次数", "上次回调"],
+    };
     let header = Row::new(head.map(|h| Cell::from(h).style(t.dim)));
     let widths = [
         Constraint::Length(1),
@@ -35,7 +38,14 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         Constraint::Min(6),
         Constraint::Length(3),
         Constraint::Length(if wide { 18 } else { 13 }),
-        Constraint::Length(if wide { 22 } else { 20 }),
+        // `▶ 回调执行中 callback` takes 21 cells.
+        Constraint::Length(if wide {
+            22
+        } else if ui.lang == Lang::Zh {
+            21
+        } else {
+            20
+        }),
         Constraint::Length(4),
         Constraint::Length(8),
     ];
@@ -59,7 +69,10 @@ fn row<'a>(e: &EventRow, ctx: Ctx, last: Option<usize>, wide: bool) -> Row<'a> {
         Span::raw(" ")
     };
     let fd = e.fd.map_or("-".to_string(), |fd| fd.to_string());
-    let what = what_text(e, wide);
+    let mut what = what_text(e, wide);
+    if what == "timer" && ctx.ui.lang == Lang::Zh {
+        what = "定时器".into();
+    }
     let just_changed = Some(e.changed_at) == last;
     let mut state_style = t.state(e.state);
     if just_changed {
@@ -78,7 +91,7 @@ fn row<'a>(e: &EventRow, ctx: Ctx, last: Option<usize>, wide: bool) -> Row<'a> {
     Row::new(vec![
         Cell::from(bp),
         Cell::from(id_text(e.id)),
-        Cell::from(e.name()),
+        Cell::from(e.name_in(ctx.ui.lang)),
         Cell::from(fd),
         Cell::from(what),
         Cell::from(state),

@@ -11,6 +11,25 @@ use crate::dash::ui::Mode;
 /// The keys the footer offers, each with its importance (0 is kept longest).
 type Key = (&'static str, &'static str, u8);
 
+/// A footer word in Chinese.
+fn zh(word: &str) -> &str {
+    match word {
+        "step" => "单步",
+        "back" => "后退",
+        "play" => "播放",
+        "speed" => "速度",
+        "iter" => "下一轮",
+        "break" => "断点",
+        "panel" => "面板",
+        "history" => "历史",
+        "help" => "帮助",
+        "quit" => "退出",
+        "pause/run" => "暂停/运行",
+        "follow" => "跟随",
+        other => other,
+    }
+}
+
 const REPLAY: [Key; 10] = [
     ("n/→", "step", 0),
     ("p/←", "back", 1),
@@ -48,6 +67,11 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         Mode::Replay => REPLAY.to_vec(),
         Mode::Live => LIVE.to_vec(),
     };
+    if ctx.ui.lang == crate::dash::model::Lang::Zh {
+        for k in &mut keys {
+            k.1 = zh(k.1);
+        }
+    }
     while keys.iter().map(width).sum::<usize>() > area.width as usize {
         let Some(least) = keys
             .iter()

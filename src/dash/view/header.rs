@@ -15,7 +15,13 @@ use crate::dash::ui::Mode;
 pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let (s, ui, t) = (ctx.session, ctx.ui, ctx.theme);
     let snap = s.snapshot();
-    let mut mode = ui.mode_word().to_string();
+    let zh = ui.lang == Lang::Zh;
+    let mut mode = if zh {
+        ui.mode_word_zh()
+    } else {
+        ui.mode_word()
+    }
+    .to_string();
     if ui.mode == Mode::Replay && ui.playing {
         mode.push_str(" ▶");
     }
@@ -28,21 +34,34 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
             Lang::Zh => format!("，线程 {t}"),
         });
         parts.push(format!(
-            "base {} ({}/{}{}) B",
+            "{} {} ({}/{}{}) B",
+            if zh { "event_base" } else { "base" },
             base.id,
             shown + 1,
             s.bases(),
             thread.unwrap_or_default()
         ));
     }
-    parts.extend([
-        s.timeline().header().backend.clone(),
-        format!("iter {}", snap.iteration),
-        format!("rec {}/{}", s.pos(), s.timeline().len()),
-        format!("t {}", micros(snap.t_us)),
-    ]);
+    parts.extend([s.timeline().header().backend.clone()]);
+    if zh {
+        parts.extend([
+            format!("第 {} 轮", snap.iteration),
+            format!("记录 {}/{}", s.pos(), s.timeline().len()),
+            format!("时间 {}", micros(snap.t_us)),
+        ]);
+    } else {
+        parts.extend([
+            format!("iter {}", snap.iteration),
+            format!("rec {}/{}", s.pos(), s.timeline().len()),
+            format!("t {}", micros(snap.t_us)),
+        ]);
+    }
     if ui.mode == Mode::Replay {
-        parts.push(format!("{} rec/s", ui.speed_rps()));
+        parts.push(if zh {
+            format!("{} 条/秒", ui.speed_rps())
+        } else {
+            format!("{} rec/s", ui.speed_rps())
+        });
     }
     let mut spans = vec![
         Span::styled(" evscope ", t.bar),
@@ -61,10 +80,12 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         spans.push(Span::styled(text, t.warn));
     }
     if snap.anomalies > 0 {
-        spans.push(Span::styled(
-            format!("  ⚠ {} odd records", snap.anomalies),
-            t.warn,
-        ));
+        let text = if zh {
+            format!("  ⚠ {} 条异常记录", snap.anomalies)
+        } else {
+            format!("  ⚠ {} odd records", snap.anomalies)
+        };
+        spans.push(Span::styled(text, t.warn));
     }
     buf.set_style(area, t.bar);
     Line::from(spans).render(area, buf);

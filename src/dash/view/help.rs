@@ -86,7 +86,11 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         buf,
     );
     for (i, (key, en, zh)) in KEYS.iter().enumerate().take(inner.height as usize) {
-        let what = if ctx.ui.lang == Lang::Zh { zh } else { en };
+        let (what, key) = match (ctx.ui.lang, *key) {
+            (Lang::Zh, "states") => (zh, "状态    "),
+            (Lang::Zh, _) => (zh, *key),
+            _ => (en, *key),
+        };
         Line::from(vec![
             Span::styled(format!(" {key:<10} "), t.focus),
             Span::styled(*what, t.text),

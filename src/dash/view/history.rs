@@ -24,13 +24,15 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     );
     Clear.render(pop, buf);
     buf.set_style(pop, t.screen);
+    let zh = ctx.ui.lang == Lang::Zh;
+    let word = if zh { "事件" } else { "event" };
     let name = ctx
         .session
         .snapshot()
         .events
         .get(&ev)
-        .map_or(format!("event {}", id_text(ev)), |e| {
-            format!("event {} \"{}\"", id_text(ev), e.name())
+        .map_or(format!("{word} {}", id_text(ev)), |e| {
+            format!("{word} {} \"{}\"", id_text(ev), e.name_in(ctx.ui.lang))
         });
     let title = match ctx.ui.lang {
         Lang::En => format!("{name}: history (Esc closes)"),
@@ -58,11 +60,19 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
                 Span::styled(format!("  {cause}"), t.dim),
             ],
             Body::CallbackBegin { what, .. } => vec![Span::styled(
-                format!("  callback starts ({})", what.names().join("|")),
+                if zh {
+                    format!("  回调函数开始（{}）", what.names().join("|"))
+                } else {
+                    format!("  callback starts ({})", what.names().join("|"))
+                },
                 t.text,
             )],
             Body::CallbackEnd { dur_us, .. } => vec![Span::styled(
-                format!("  callback returns after {}", micros(*dur_us)),
+                if zh {
+                    format!("  回调函数返回，用时 {}", micros(*dur_us))
+                } else {
+                    format!("  callback returns after {}", micros(*dur_us))
+                },
                 t.text,
             )],
             _ => vec![],
@@ -80,6 +90,10 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         );
     }
     if idx.is_empty() {
-        Line::from(Span::styled("no records yet", t.dim)).render(inner, buf);
+        Line::from(Span::styled(
+            if zh { "尚无记录" } else { "no records yet" },
+            t.dim,
+        ))
+        .render(inner, buf);
     }
 }

@@ -20,6 +20,8 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let mut spans = vec![Span::styled(
         if snap.phase == Phase::Setup {
             if zh { " 初始化 " } else { " setup " }.to_string()
+        } else if zh {
+            format!(" 第 {} 轮 ", snap.iteration)
         } else {
             format!(" iter {} ", snap.iteration)
         },
