@@ -309,6 +309,11 @@ pub fn eligible(timeline: &Timeline) -> Vec<Question> {
                         }
                     }
                 }
+                if *from == State::New {
+                    // A new event can only be added (or freed): too easy to ask every time.
+                    states.insert((b, *ev), *to);
+                    continue;
+                }
                 let n = name(*ev);
                 let st = state_label(*from);
                 out.push(Question {
@@ -437,12 +442,12 @@ mod tests {
         use State::*;
         let t = timeline(vec![tr(1, 0, New, Pending), tr(2, 0, Pending, Active)]);
         let qs = eligible(&t);
-        assert_eq!(qs.len(), 2);
-        assert_eq!(qs[1].kind, Kind::State);
-        assert_eq!(qs[1].pos, 1);
-        assert_eq!(qs[1].answer, '3', "active is the third state");
-        assert!(qs[1].text.en.contains("is pending"), "{}", qs[1].text.en);
-        assert!(qs[1].text.zh.contains("未决"), "{}", qs[1].text.zh);
+        assert_eq!(qs.len(), 1, "leaving new is not asked");
+        assert_eq!(qs[0].kind, Kind::State);
+        assert_eq!(qs[0].pos, 1);
+        assert_eq!(qs[0].answer, '3', "active is the third state");
+        assert!(qs[0].text.en.contains("is pending"), "{}", qs[0].text.en);
+        assert!(qs[0].text.zh.contains("未决"), "{}", qs[0].text.zh);
     }
 
     #[test]
@@ -476,7 +481,7 @@ mod tests {
     #[test]
     fn answers_score_and_every_and_seed_choose_the_questions() {
         use State::*;
-        let recs: Vec<Record> = (0..10).map(|i| tr(i + 1, i, New, Pending)).collect();
+        let recs: Vec<Record> = (0..10).map(|i| tr(i + 1, i, Pending, Active)).collect();
         let t = timeline(recs);
         let q = Quiz::new(&t, Some(3), 1);
         let pos: Vec<usize> = q.questions.iter().map(|q| q.pos).collect();
