@@ -247,3 +247,20 @@ fn the_overlay_shows_the_question_in_english_and_chinese() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn the_command_tells_bad_input_in_one_sentence() -> TestResult {
+    let bin = env!("CARGO_BIN_EXE_evscope");
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).output();
+    // Piped stdout: no terminal to draw on.
+    let timer = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings/timer.jsonl");
+    let out = run(&["quiz", timer])?;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+    let out = run(&["quiz", "/nonexistent/trace.jsonl"])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/trace.jsonl"));
+    let out = run(&["quiz", timer, "--every", "0"])?;
+    assert_eq!(out.status.code(), Some(2), "--every 0 is a usage error");
+    Ok(())
+}

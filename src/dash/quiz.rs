@@ -321,7 +321,7 @@ pub fn eligible(timeline: &Timeline) -> Vec<Question> {
                     pos: i,
                     text: Both {
                         en: format!("{} is {}: which state next?", n.en, st.en),
-                        zh: format!("{}处于「{}」：下一个状态是？", n.zh, st.zh),
+                        zh: format!("{} 处于「{}」：下一个状态是？", n.zh, st.zh),
                     },
                     choices: State::ALL
                         .iter()
