@@ -491,7 +491,7 @@ mod tests {
         assert!(!q.arrive(0));
         assert!(q.arrive(1));
         assert_eq!(q.answer('x'), None, "not a choice");
-        assert_eq!(q.answer('2'), Some(true));
+        assert_eq!(q.answer('3'), Some(true));
         q.resume();
         assert!(q.arrive(4));
         assert_eq!(q.answer('1'), Some(false));
