@@ -27,6 +27,7 @@ mod output;
 #[cfg(test)]
 mod parse_fuzz;
 mod print;
+mod quiz;
 mod replay;
 mod run;
 mod tee;
@@ -58,6 +59,8 @@ enum Command {
     Demos,
     /// Show a recorded trace in the dashboard (--print: as a plain-text timeline).
     Replay(Box<replay::Args>),
+    /// Replay a trace as a quiz: it stops and asks what happens next, and keeps a score.
+    Quiz(Box<quiz::Args>),
     /// Run a program built on evscope with the live link, and show what it does.
     Run(Box<run::Args>),
     /// Join a program started with EVSCOPE_TRACE=tcp:127.0.0.1:PORT.
@@ -162,6 +165,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Demo(a)) => demo::run(*a),
         Some(Command::Demos) => demos::run(),
         Some(Command::Replay(a)) => replay::run(*a),
+        Some(Command::Quiz(a)) => quiz::run(*a),
         Some(Command::Run(a)) => run::run(*a),
         Some(Command::Attach(a)) => attach::run(*a),
         Some(Command::Validate(a)) => validate::run(a),

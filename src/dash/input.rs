@@ -35,6 +35,7 @@ pub fn map_key(key: KeyEvent) -> Option<Msg> {
         KeyCode::Char('?') | KeyCode::F(1) => Msg::Help,
         KeyCode::Char('l') => Msg::Lang,
         KeyCode::Char('B') => Msg::NextBase,
+        KeyCode::Char(c @ ('1'..='9' | 'i' | 'o')) => Msg::Answer(c),
         _ => return None,
     };
     Some(msg)

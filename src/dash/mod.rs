@@ -8,6 +8,7 @@ pub mod feed;
 pub mod input;
 pub mod model;
 pub mod msg;
+pub mod quiz;
 mod run;
 pub mod terminal;
 pub mod theme;
@@ -101,6 +102,20 @@ pub fn replay_timeline(timeline: Timeline, source: &str, opts: &Options) -> Resu
     terminal::ensure()?;
     let rt = runtime()?;
     let ui = Ui::new(Mode::Replay, source, opts.lang);
+    run::run(Session::new(timeline), ui, opts.theme, None, &rt)
+}
+
+/// Replays the trace at `path` as a quiz (`evscope quiz FILE`): the replay plays, and stops
+/// at every question (see [`quiz::Quiz::new`] for `every` and `seed`).
+pub fn quiz(path: &Path, opts: &Options, every: Option<usize>, seed: u64) -> Result<(), DashError> {
+    let timeline = feed::load(path)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    terminal::ensure()?;
+    let rt = runtime()?;
+    let ui = Ui::quiz(&timeline, &name, opts.lang, every, seed);
     run::run(Session::new(timeline), ui, opts.theme, None, &rt)
 }
 

@@ -44,6 +44,8 @@ pub enum Msg {
     Lang,
     /// `B`: show the next base of a process with several.
     NextBase,
+    /// `1`…`9`, `i`, `o`: an answer in quiz mode.
+    Answer(char),
     /// The play clock ticked (every [`crate::dash::update::TICK_MS`] ms).
     Tick,
     /// Something arrived from the live feed.

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::model::Lang;
+use super::model::{Lang, Timeline};
+use super::quiz::Quiz;
 
 /// Replaying a file, or watching a program live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +86,8 @@ pub struct Ui {
     pub status: Option<String>,
     /// Leave at the next chance.
     pub quit: bool,
+    /// Quiz mode (`evscope quiz`): the questions and the score.
+    pub quiz: Option<Quiz>,
 }
 
 impl Ui {
@@ -111,7 +114,24 @@ impl Ui {
             ended: None,
             status: None,
             quit: false,
+            quiz: None,
         }
+    }
+
+    /// A replay of `timeline` as a quiz, playing from the start (see [`Quiz::new`]).
+    pub fn quiz(
+        timeline: &Timeline,
+        source: &str,
+        lang: Lang,
+        every: Option<usize>,
+        seed: u64,
+    ) -> Ui {
+        let mut ui = Ui::new(Mode::Replay, source, lang);
+        let mut quiz = Quiz::new(timeline, every, seed);
+        // A question at the very first record is asked at once.
+        ui.playing = !quiz.arrive(0);
+        ui.quiz = Some(quiz);
+        ui
     }
 
     /// Records per second at the current speed.
@@ -133,6 +153,7 @@ impl Ui {
     /// The word the header shows: REPLAY, LIVE, PAUSED, STEP or ENDED.
     pub fn mode_word(&self) -> &'static str {
         match self.mode {
+            Mode::Replay if self.quiz.is_some() => "QUIZ",
             Mode::Replay => "REPLAY",
             Mode::Live if self.ended.is_some() => "ENDED",
             Mode::Live if self.held && self.stepped => "STEP",

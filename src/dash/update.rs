@@ -3,6 +3,7 @@
 use super::feed::LiveItem;
 use super::model::{id_text, Lang, Session};
 use super::msg::{Cmd, Msg};
+use super::quiz::Stage;
 use super::ui::{Focus, Mode, Ui, SPEEDS};
 use super::view::events::state_name;
 use crate::trace::{escape_text, Body, Control, Status};
@@ -12,8 +13,67 @@ pub const TICK_MS: u64 = 50;
 
 /// Applies `msg`; returns what must be sent to the observed loop.
 pub fn update(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
+    if ui.quiz.is_some() && quiz_key(s, ui, &msg) {
+        return Vec::new();
+    }
+    let out = update_view(s, ui, msg);
+    if let Some(quiz) = ui.quiz.as_mut() {
+        if quiz.arrive(s.pos()) {
+            ui.playing = false;
+        }
+    }
+    out
+}
+
+/// Quiz mode: a question shown takes the keys that would move the cursor, an answer shown
+/// takes any key to play on. True when `msg` was taken.
+fn quiz_key(s: &Session, ui: &mut Ui, msg: &Msg) -> bool {
+    let Some(quiz) = ui.quiz.as_mut() else {
+        return false;
+    };
+    match (&quiz.stage, msg) {
+        (_, Msg::Quit | Msg::Lang | Msg::Tick | Msg::Live(_)) => false,
+        (Stage::Asking(_), Msg::Answer(c)) => {
+            if let Some(right) = quiz.answer(*c) {
+                ui.status = Some(
+                    match (right, ui.lang) {
+                        (true, Lang::En) => "right",
+                        (true, Lang::Zh) => "答对了",
+                        (false, Lang::En) => "wrong",
+                        (false, Lang::Zh) => "答错了",
+                    }
+                    .into(),
+                );
+            }
+            true
+        }
+        (
+            Stage::Asking(_),
+            Msg::Up
+            | Msg::Down
+            | Msg::NextPanel
+            | Msg::PrevPanel
+            | Msg::Enter
+            | Msg::Close
+            | Msg::Help,
+        ) => false,
+        (Stage::Asking(_), _) => true,
+        (Stage::Answered { .. }, _) => {
+            quiz.resume();
+            ui.status = None;
+            ui.playing = !s.at_end();
+            ui.carry = 0;
+            true
+        }
+        (Stage::Playing, Msg::Answer(_)) => true,
+        (Stage::Playing, _) => false,
+    }
+}
+
+fn update_view(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
     let mut out = Vec::new();
     match msg {
+        Msg::Answer(_) => {}
         Msg::Quit => {
             ui.quit = true;
             if ui.mode == Mode::Live && ui.ended.is_none() {
@@ -229,6 +289,12 @@ fn play_tick(s: &mut Session, ui: &mut Ui) {
                     break;
                 }
             }
+        }
+    }
+    if let Some(p) = ui.quiz.as_ref().and_then(|q| q.next_pos()) {
+        // Quiz: stop just before the record that answers the next question.
+        if (start..=stop).contains(&p) {
+            stop = p;
         }
     }
     move_to(s, ui, stop);

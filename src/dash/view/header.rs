@@ -63,6 +63,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
             format!("{} rec/s", ui.speed_rps())
         });
     }
+    if let Some(q) = &ui.quiz {
+        parts.insert(2, super::quiz::score_text(q, ui.lang));
+    }
     let mut spans = vec![
         Span::styled(" evscope ", t.bar),
         Span::styled(parts.remove(0), t.hot.patch(t.bar)),

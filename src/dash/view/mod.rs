@@ -13,6 +13,7 @@ mod layout;
 pub mod micros;
 pub mod phase;
 mod popup;
+pub mod quiz;
 pub mod timeline;
 
 use ratatui::buffer::Buffer;
@@ -56,6 +57,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     footer::render(a.footer, buf, ctx);
     if ctx.ui.history.is_some() {
         history::render(area, buf, ctx);
+    }
+    if quiz::shown(ctx) {
+        quiz::render(area, buf, ctx);
     }
     if ctx.ui.help {
         help::render(area, buf, ctx);
