@@ -143,6 +143,7 @@ impl Ui {
     pub fn mode_word_zh(&self) -> &'static str {
         match self.mode_word() {
             "REPLAY" => "回放",
+            "QUIZ" => "测验",
             "ENDED" => "已结束",
             "STEP" => "单步",
             "PAUSED" => "已暂停",
@@ -150,7 +151,7 @@ impl Ui {
         }
     }
 
-    /// The word the header shows: REPLAY, LIVE, PAUSED, STEP or ENDED.
+    /// The word the header shows: REPLAY, QUIZ, LIVE, PAUSED, STEP or ENDED.
     pub fn mode_word(&self) -> &'static str {
         match self.mode {
             Mode::Replay if self.quiz.is_some() => "QUIZ",

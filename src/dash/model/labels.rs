@@ -67,6 +67,25 @@ pub fn shown_label(label: &str, lang: Lang) -> Cow<'_, str> {
     Cow::Borrowed(label)
 }
 
+/// An explanation with each quoted demo label ("heartbeat") in Chinese: the words around it
+/// already are, and the trace keeps the label as the program gave it.
+pub fn quoted_labels_zh(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let Some(len) = rest[open + 1..].find('"') else {
+            break;
+        };
+        let label = &rest[open + 1..open + 1 + len];
+        out.push_str(&rest[..=open]);
+        out.push_str(&shown_label(label, Lang::Zh));
+        out.push('"');
+        rest = &rest[open + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

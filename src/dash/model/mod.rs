@@ -15,7 +15,7 @@ mod timeline;
 pub use crate::trace::id_text;
 pub use bev_row::BevRow;
 pub use event_row::EventRow;
-pub use labels::shown_label;
+pub use labels::{quoted_labels_zh, shown_label};
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};

@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 
 use super::micros::micros;
 use super::{framed, panel, Ctx};
-use crate::dash::model::{shown_label, Lang};
+use crate::dash::model::{quoted_labels_zh, Lang};
 use crate::dash::ui::Focus;
 use crate::trace::{Body, Record};
 
@@ -68,25 +68,6 @@ fn line<'a>(r: &Record, mark: &'a str, base: Style, text: Style, ctx: Ctx) -> Li
         Span::styled(format!("{:>9}  ", micros(r.t_us)), ctx.theme.dim),
         Span::styled(text_of, text),
     ])
-}
-
-/// An explanation with each quoted demo label ("heartbeat") in Chinese: the words around it
-/// already are, and the trace keeps the label as the program gave it.
-fn quoted_labels_zh(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('"') {
-        let Some(len) = rest[open + 1..].find('"') else {
-            break;
-        };
-        let label = &rest[open + 1..open + 1 + len];
-        out.push_str(&rest[..=open]);
-        out.push_str(&shown_label(label, Lang::Zh));
-        out.push('"');
-        rest = &rest[open + len + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Transitions in the colour of the state they reach; loop phases dim; notes bright.
