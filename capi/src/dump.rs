@@ -10,7 +10,7 @@ use evscope::ev::EventBase;
 use crate::error::Result;
 use crate::fields::EventSetup;
 use crate::fields::{self, EventShown};
-use crate::handles::{self, Handles, Moment, Order};
+use crate::handles::{self, BaseEntry, Handles, Moment, Order};
 use crate::sys::cstruct::EventMem;
 use crate::types::evlist;
 
@@ -231,47 +231,39 @@ fn common_timer_rows(key: usize, rows: &[Row]) -> Vec<Row> {
 /// libevent's internal signal event, added with the first signal event and kept until the
 /// base is freed: `Read Persist Internal` on the signal descriptor, priority 0.
 fn signal_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
-    let fd = b.signal_fd()?;
-    let entry = h.bases.get_mut(&key)?;
-    let setup = EventSetup {
-        flags: evlist::INIT | evlist::INSERTED | evlist::INTERNAL,
-        pri: Some(0),
-        ..EventSetup::assign(Some(key), None, fd, EV_READ | EV_PERSIST, None, 0)
-    };
-    let mem = entry.sig_event.get_or_insert_with(|| {
-        let mem = EventMem::alloc();
-        mem.setup(&setup);
-        mem
-    });
-    Some(Row {
-        internal: true,
-        key: mem.addr(),
-        fd,
-        what: setup.events,
-        shown: setup.shown(),
-        order: Order::default(),
-        common: None,
-    })
+    internal_row(h, key, b.signal_fd()?, true, |e| &mut e.sig_event)
 }
 
 /// libevent's internal notify event, added when the base is made notifiable and kept until it
 /// is freed: `Read Persist Internal` on the eventfd, priority 0. libevent walks it with the
 /// program's fd events, by its descriptor.
 fn notify_row(h: &mut Handles, key: usize, b: &EventBase) -> Option<Row> {
-    let fd = b.notify_fd()?;
+    internal_row(h, key, b.notify_fd()?, false, |e| &mut e.notify_event)
+}
+
+/// One of libevent's internal events of base `key`: `Read Persist Internal` on `fd`, priority
+/// 0, its `struct event` kept in the base's entry where `slot` says; `internal` sorts it
+/// before the program's events (the signal event), or among them by fd (the notify event).
+fn internal_row(
+    h: &mut Handles,
+    key: usize,
+    fd: i32,
+    internal: bool,
+    slot: fn(&mut BaseEntry) -> &mut Option<EventMem>,
+) -> Option<Row> {
     let entry = h.bases.get_mut(&key)?;
     let setup = EventSetup {
         flags: evlist::INIT | evlist::INSERTED | evlist::INTERNAL,
         pri: Some(0),
         ..EventSetup::assign(Some(key), None, fd, EV_READ | EV_PERSIST, None, 0)
     };
-    let mem = entry.notify_event.get_or_insert_with(|| {
+    let mem = slot(entry).get_or_insert_with(|| {
         let mem = EventMem::alloc();
         mem.setup(&setup);
         mem
     });
     Some(Row {
-        internal: false,
+        internal,
         key: mem.addr(),
         fd,
         what: setup.events,

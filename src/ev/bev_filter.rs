@@ -13,7 +13,7 @@
 use std::rc::Rc;
 
 use super::base::EventBase;
-use super::bev_data::{BevData, Dir, Suspend};
+use super::bev_data::{Dir, Suspend};
 use super::bufferevent::{BevOptions, FlushMode};
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
@@ -114,38 +114,7 @@ impl EventBase {
         on_free: Option<FilterFree>,
     ) -> Result<BevId> {
         self.bev_ref(underlying)?;
-        let (index, generation) = self.bevs.insert(BevData::new(String::new()));
-        let id = BevId::new(index, generation);
-        let label = format!("{id} filter");
-        if let Some(b) = self.bev_any(id) {
-            b.label = label.clone();
-            b.options = options;
-            b.pair = false;
-        }
-        if let Some(o) = self.observer() {
-            o.bufferevent_new(id, None, &label);
-        }
-        for (dir, name) in [(Dir::Read, "read"), (Dir::Write, "write")] {
-            let made = self.event_new_labeled(
-                None,
-                What::NONE,
-                &format!("{label} {name}"),
-                move |base, _ev, _what| base.bev_filter_timeout(id, dir),
-            );
-            let ev = match made {
-                Ok(ev) => ev,
-                Err(e) => {
-                    self.bev_destroy(id);
-                    return Err(e);
-                }
-            };
-            if let Some(b) = self.bev_any(id) {
-                match dir {
-                    Dir::Read => b.read_ev = Some(ev),
-                    Dir::Write => b.write_ev = Some(ev),
-                }
-            }
-        }
+        let id = self.bev_new_virtual(options, false, " filter", EventBase::bev_filter_timeout)?;
         // libevent's bufferevent_setcb on the underlying: its callbacks are the filter's now.
         self.bufferevent_setcb(
             underlying,

@@ -42,13 +42,26 @@ impl EventBase {
     /// One end, with its read and write events: timeout-only events that carry its read and
     /// write timeouts (libevent's `bufferevent_init_generic_timeout_cbs_`).
     fn bev_pair_half(&mut self, options: BevOptions) -> Result<BevId> {
+        self.bev_new_virtual(options, true, "", EventBase::bev_pair_timeout)
+    }
+
+    /// A bufferevent with no socket of its own (a pair's end, a filter), labelled by its id and
+    /// `suffix`, told to the observer, with timeout-only read and write events whose expiry
+    /// calls `timeout` (libevent's `bufferevent_init_generic_timeout_cbs_`).
+    pub(super) fn bev_new_virtual(
+        &mut self,
+        options: BevOptions,
+        pair: bool,
+        suffix: &str,
+        timeout: fn(&mut EventBase, BevId, Dir),
+    ) -> Result<BevId> {
         let (index, generation) = self.bevs.insert(BevData::new(String::new()));
         let id = BevId::new(index, generation);
-        let label = id.to_string();
+        let label = format!("{id}{suffix}");
         if let Some(b) = self.bev_any(id) {
             b.label = label.clone();
             b.options = options;
-            b.pair = true;
+            b.pair = pair;
         }
         if let Some(o) = self.observer() {
             o.bufferevent_new(id, None, &label);
@@ -58,7 +71,7 @@ impl EventBase {
                 None,
                 What::NONE,
                 &format!("{label} {name}"),
-                move |base, _ev, _what| base.bev_pair_timeout(id, dir),
+                move |base, _ev, _what| timeout(base, id, dir),
             );
             let ev = match made {
                 Ok(ev) => ev,
