@@ -57,7 +57,16 @@ fn queue(c: Cleanup) {
 }
 
 /// Runs the cleanups due, oldest first (one atomic load when none is).
+#[inline]
 pub(crate) fn run_cleanups() {
+    // Called after every evbuffer call and callback: nothing but a load while none is due.
+    if DUE.load(Ordering::Acquire) > 0 {
+        run_due_cleanups();
+    }
+}
+
+#[cold]
+fn run_due_cleanups() {
     while DUE.load(Ordering::Acquire) > 0 {
         let due = std::mem::take(&mut *CLEANUPS.lock().unwrap_or_else(PoisonError::into_inner));
         DUE.fetch_sub(due.len(), Ordering::AcqRel);

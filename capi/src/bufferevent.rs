@@ -686,16 +686,7 @@ pub extern "C" fn bufferevent_free(bev: *mut bufferevent) {
             if b.running > 0 {
                 // libevent's bufferevent_free starts with bufferevent_setcb(NULL…).
                 b.freed = true;
-                b.cbs = BevCbs::default();
-                let shown = BevShown {
-                    readcb: None,
-                    writecb: None,
-                    errorcb: None,
-                    cbarg: 0,
-                    ..b.shown
-                };
-                b.mem.show(&shown);
-                b.shown = shown;
+                b.clear_callbacks();
             } else {
                 h.remove_bev(key);
             }

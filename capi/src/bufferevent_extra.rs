@@ -17,7 +17,6 @@ use evscope::ev::{
 use crate::base::{on_base, with_base};
 use crate::bufferevent::{self as bev, event_setup, live, on_bev, sync};
 use crate::error::{self, CError, Result};
-use crate::fields::BevShown;
 use crate::handles::{self, BevCbs, BevState};
 use crate::sys::current;
 use crate::sys::filter::{self, FilterCb, FreeCb};
@@ -201,16 +200,7 @@ pub(crate) fn release_extra(key: usize) -> Result<bool> {
     }
     handles::with(|h| {
         let b = h.bev_mut(key)?;
-        b.cbs = BevCbs::default();
-        let shown = BevShown {
-            readcb: None,
-            writecb: None,
-            errorcb: None,
-            cbarg: 0,
-            ..b.shown
-        };
-        b.mem.show(&shown);
-        b.shown = shown;
+        b.clear_callbacks();
         Ok(())
     })?;
     on_base(base, |b| {

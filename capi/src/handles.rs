@@ -196,6 +196,21 @@ pub(crate) struct BevEntry {
 }
 
 impl BevEntry {
+    /// Forgets the program's callbacks and shows them cleared in its struct (libevent's
+    /// `bufferevent_setcb(bev, NULL, NULL, NULL, NULL)`, as `bufferevent_free` begins).
+    pub(crate) fn clear_callbacks(&mut self) {
+        self.cbs = BevCbs::default();
+        let shown = BevShown {
+            readcb: None,
+            writecb: None,
+            errorcb: None,
+            cbarg: 0,
+            ..self.shown
+        };
+        self.mem.show(&shown);
+        self.shown = shown;
+    }
+
     /// The key of `&bev->ev_read` (or `&bev->ev_write`).
     pub(crate) fn event_key(&self, write: bool) -> usize {
         self.mem.event_addr(write)

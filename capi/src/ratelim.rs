@@ -19,7 +19,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use evscope::ev::{EventBase, RateGroupId, TokenBucketCfg};
 
 use crate::base::{on_base, with_base};
-use crate::bufferevent::{live, sync};
+use crate::bufferevent::{live, on_bev, sync};
 use crate::error::{self, CError, Result};
 use crate::handles::{self, Token};
 use crate::sys::mem;
@@ -72,22 +72,6 @@ fn group_of(g: *const bufferevent_rate_limit_group) -> Result<(usize, RateGroupI
     }
     groups(|t| t.get(&(g as usize)).map(|e| (e.base, e.id)))
         .ok_or(CError::Stale("bufferevent_rate_limit_group"))
-}
-
-/// Runs an engine call on the bufferevent `bev` (made live if it was not yet), then shows its
-/// new state in its struct (a call on one bufferevent changes no other, also in a group).
-fn on_bev<R>(
-    bev: *const bufferevent,
-    f: impl FnOnce(&mut EventBase, evscope::ev::BevId) -> evscope::ev::Result<R>,
-) -> Result<R> {
-    let key = bev as usize;
-    let (base, id) = live(key, None)?;
-    let r = with_base(base, |b| {
-        let r = f(b, id);
-        sync(key, b);
-        r
-    })?;
-    Ok(r?)
 }
 
 /// Runs an engine call on the group `g`, then shows its base's bufferevents as they are (a
