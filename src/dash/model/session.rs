@@ -94,9 +94,10 @@ impl Session {
                 shown: 0,
             };
         }
-        let mut s = Session::new(Timeline::new(timeline.header().clone()));
-        for r in timeline.records() {
-            s.push(r.clone(), false);
+        let (header, records) = timeline.into_parts();
+        let mut s = Session::new(Timeline::new(header));
+        for r in records {
+            s.push(r, false);
         }
         s
     }

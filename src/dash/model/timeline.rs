@@ -107,6 +107,11 @@ impl Timeline {
         self.explainers[i].explain_only(r)
     }
 
+    /// The header and the records, given up (the rest is derived from them).
+    pub fn into_parts(self) -> (Header, Vec<Record>) {
+        (self.header, self.records)
+    }
+
     /// The trace's header.
     pub fn header(&self) -> &Header {
         &self.header
