@@ -1,5 +1,6 @@
-//! evscope: a real event library in the shape of libevent 2.1 ([`ev`]), and the means to watch
-//! its inner life.
+//! evscope: a real event library in the shape of libevent 2.1 ([`ev`], from the `evscope-core`
+//! crate), and the means to watch its inner life: the trace reader and explanations ([`trace`]),
+//! the dashboard ([`dash`]) and the demos ([`demos`]).
 //!
 //! ```no_run
 //! use evscope::ev::{EventBase, What};
@@ -17,12 +18,7 @@
 
 pub mod dash;
 pub mod demos;
-pub mod ev;
 pub mod trace;
 
-/// The observer `EVSCOPE_TRACE` asks for when a base is created (see [`trace::TraceSpec`]):
-/// a recorder to a file or a live link for the process's first base, none when unset, and a
-/// clear error when the value is malformed or its sink cannot be opened.
-pub(crate) fn observer_from_env(info: &ev::BaseInfo) -> ev::Result<Option<Box<dyn ev::Observer>>> {
-    trace::observer_from_env(info)
-}
+/// The event library: `evscope-core`'s, re-exported so `evscope::ev` is the one path to it.
+pub use evscope_core::ev;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use evscope::ev::{BackendKind, EventBase, EventId, Exit, LoopFlags};
+use evscope_core::ev::{BackendKind, EventBase, EventId, Exit, LoopFlags};
 
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BaseEntry, Token};
@@ -69,7 +69,7 @@ pub(crate) fn free_event_soon(key: usize, id: EventId) -> Result<()> {
 /// Like [`with_base`] for the engine's fallible calls.
 pub(crate) fn on_base<R>(
     key: usize,
-    f: impl FnOnce(&mut EventBase) -> evscope::ev::Result<R>,
+    f: impl FnOnce(&mut EventBase) -> evscope_core::ev::Result<R>,
 ) -> Result<R> {
     Ok(with_base(key, f)??)
 }
@@ -109,7 +109,7 @@ extern "C" fn flush_at_exit() {
         base.try_with(|b| drop(b.take_observer()));
     }
     // Bases other threads are running still share the trace: what they handed over is written.
-    evscope::trace::flush_process_trace();
+    evscope_core::trace::flush_process_trace();
 }
 
 /// The base `event_init` made (libevent's `current_base`): what `event_set` and the other
@@ -452,7 +452,7 @@ pub(crate) struct Config {
     /// `event_config_set_flag`.
     flags: c_int,
     /// `event_config_set_max_dispatch_interval`.
-    pub(crate) dispatch: evscope::ev::DispatchLimits,
+    pub(crate) dispatch: evscope_core::ev::DispatchLimits,
     /// `event_config_set_num_cpus_hint` (used by libevent on Windows only).
     pub(crate) cpus: c_int,
 }
@@ -506,11 +506,8 @@ fn new_base(cfg: &Config) -> Result<usize> {
     if std::env::var_os("EVENT_SHOW_METHOD").is_some() {
         eprintln!("[msg] libevent using: {}", kind.name());
     }
-    let mut base = EventBase::with_backend(kind)?;
+    let mut base = EventBase::observed_from_env(kind)?;
     base.set_dispatch_limits(cfg.dispatch);
-    if let Some(o) = evscope::trace::observer_from_env(&base.info())? {
-        base.set_observer(o);
-    }
     crate::thread::prepare_base(&mut base, cfg.flags)?;
     register(base)
 }

@@ -9,7 +9,7 @@ use std::os::raw::{c_int, c_short, c_uint, c_void};
 use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use evscope::ev::{CountKind, DispatchLimits, EventBase, EventId, What};
+use evscope_core::ev::{CountKind, DispatchLimits, EventBase, EventId, What};
 
 use crate::base::{current_base, on_base, with_base, with_config};
 use crate::dump;

@@ -5,7 +5,7 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
-use evscope::ev::{BevId, EolStyle, Evbuffer};
+use evscope_core::ev::{BevId, EolStyle, Evbuffer};
 
 use crate::base::on_base;
 use crate::buffer_cb::after;
@@ -610,7 +610,7 @@ pub extern "C" fn evbuffer_expand(buf: *mut evbuffer, len: usize) -> c_int {
 /// 0 at end of file.
 #[no_mangle]
 pub extern "C" fn evbuffer_read(buf: *mut evbuffer, fd: c_int, howmuch: c_int) -> c_int {
-    let want = usize::try_from(howmuch).unwrap_or(evscope::ev::MAX_READ);
+    let want = usize::try_from(howmuch).unwrap_or(evscope_core::ev::MAX_READ);
     match frozen(buf) {
         Ok((_, true)) => -1,
         Ok(_) => io_int("evbuffer_read", with_buffer(buf, |b| b.read_from(fd, want))),

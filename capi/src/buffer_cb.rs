@@ -14,7 +14,7 @@
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use evscope::ev::{Change, EventBase, WatchHook};
+use evscope_core::ev::{Change, EventBase, WatchHook};
 
 use crate::base::{on_base, with_base_now};
 use crate::buffer::{locate_base, with_buffer_raw};

@@ -5,7 +5,7 @@
 
 use std::os::raw::{c_int, c_void};
 
-use evscope::ev::Evbuffer;
+use evscope_core::ev::Evbuffer;
 
 use crate::buffer::{frozen, with_buffer};
 use crate::error::{self, CError, Result};

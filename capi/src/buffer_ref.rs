@@ -16,7 +16,7 @@ use std::os::raw::{c_int, c_uchar, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use evscope::ev::Release;
+use evscope_core::ev::Release;
 
 use crate::buffer::{frozen, with_buffer, with_buffer_raw};
 use crate::buffer_cb::after;
@@ -143,7 +143,7 @@ pub extern "C" fn evbuffer_add_buffer_reference(
                 ok?
             }
             None => {
-                let mut copy = evscope::ev::Evbuffer::new();
+                let mut copy = evscope_core::ev::Evbuffer::new();
                 let mut src_ok = true;
                 with_buffer_raw(inbuf, |src| {
                     src_ok = copy.add_buffer_reference(src);

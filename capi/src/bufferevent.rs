@@ -11,7 +11,7 @@
 
 use std::os::raw::{c_int, c_short, c_void};
 
-use evscope::ev::{BevEvents, BevId, BevOptions, EventBase, FlushMode, What};
+use evscope_core::ev::{BevEvents, BevId, BevOptions, EventBase, FlushMode, What};
 
 use crate::base::{on_base, with_base};
 use crate::buffer::{put_all, take_all};
@@ -210,7 +210,7 @@ pub(crate) fn socket_new(base: usize, fd: c_int, options: c_int) -> Result<usize
     handles::with(|h| h.base(base).map(drop))?;
     let fd = (fd >= 0).then_some(fd);
     if let Some(fd) = fd {
-        evscope::ev::set_nonblocking(fd, true)?;
+        evscope_core::ev::set_nonblocking(fd, true)?;
     }
     let options = if options & BEV_OPT_CLOSE_ON_FREE != 0 {
         BevOptions::CLOSE_ON_FREE
@@ -300,7 +300,7 @@ fn data_cb(
     f: BevDataCb,
     arg: usize,
     write: bool,
-) -> evscope::ev::BevDataCb {
+) -> evscope_core::ev::BevDataCb {
     let fired = (write, if write { What::WRITE } else { What::READ });
     Box::new(move |b: &mut EventBase, _id| {
         if enter(key, b, fired) {
@@ -310,7 +310,7 @@ fn data_cb(
     })
 }
 
-fn event_cb(base: usize, key: usize, f: BevEventCb, arg: usize) -> evscope::ev::BevEventCb {
+fn event_cb(base: usize, key: usize, f: BevEventCb, arg: usize) -> evscope_core::ev::BevEventCb {
     Box::new(move |b: &mut EventBase, id, events: BevEvents| {
         // The callback reads the error from errno (EVUTIL_SOCKET_ERROR()).
         let errno = events
@@ -334,7 +334,7 @@ fn event_cb(base: usize, key: usize, f: BevEventCb, arg: usize) -> evscope::ev::
 /// Runs an engine call on the live bufferevent `bev`, then shows its new state in its struct.
 pub(crate) fn on_bev<R>(
     bev: *const bufferevent,
-    f: impl FnOnce(&mut EventBase, BevId) -> evscope::ev::Result<R>,
+    f: impl FnOnce(&mut EventBase, BevId) -> evscope_core::ev::Result<R>,
 ) -> Result<R> {
     let key = bev as usize;
     let (base, id) = live(key, None)?;
@@ -511,7 +511,7 @@ pub extern "C" fn bufferevent_read(bev: *mut bufferevent, data: *mut c_void, siz
 pub extern "C" fn bufferevent_read_buffer(bev: *mut bufferevent, buf: *mut evbuffer) -> c_int {
     let r = (|| {
         crate::buffer::with_buffer(buf, |_| ())?;
-        let mut moved = evscope::ev::Evbuffer::new();
+        let mut moved = evscope_core::ev::Evbuffer::new();
         on_bev(bev, |b, id| b.bufferevent_read_buffer(id, &mut moved))?;
         put_all(buf, &mut moved)
     })();

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use evscope::ev::{
+use evscope_core::ev::{
     BevEvents, BevId, BevOptions, EventBase, FilterCall, FilterResult, FlushMode, What,
 };
 
@@ -77,7 +77,7 @@ fn filter_fn(
     ctx: usize,
     under: (usize, usize),
     keys: Arc<[AtomicUsize; 2]>,
-) -> Option<evscope::ev::FilterFn> {
+) -> Option<evscope_core::ev::FilterFn> {
     let f = f?;
     Some(Rc::new(move |b: &mut EventBase, call: &FilterCall| {
         let (src, dst) = if call.input {
@@ -128,7 +128,7 @@ pub extern "C" fn bufferevent_filter_new(
         if options & BEV_OPT_DEFER_CALLBACKS != 0 {
             opts = opts | BevOptions::DEFER_CALLBACKS;
         }
-        let on_free = free_context.map(|f| -> evscope::ev::FilterFree {
+        let on_free = free_context.map(|f| -> evscope_core::ev::FilterFree {
             Box::new(move |b: &mut EventBase| current::lend(base, b, || filter::free_cb(f, ctx)))
         });
         let input = filter_fn(base, input_filter, ctx, under, keys.clone());
@@ -358,7 +358,7 @@ pub extern "C" fn bufferevent_base_set(base: *mut event_base, bev: *mut bufferev
                 r = -1;
                 break;
             }
-            with_base(own, |b| -> evscope::ev::Result<()> {
+            with_base(own, |b| -> evscope_core::ev::Result<()> {
                 b.bufferevent_reset_priority(id, write)?;
                 sync(key, b);
                 Ok(())

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::os::raw::c_short;
 
-use evscope::ev::EventBase;
+use evscope_core::ev::EventBase;
 
 use crate::error::Result;
 use crate::fields::EventSetup;

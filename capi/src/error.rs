@@ -4,7 +4,7 @@
 use std::fmt;
 use std::os::raw::c_int;
 
-use evscope::ev;
+use evscope_core::ev;
 
 /// Why a call was refused.
 #[derive(Debug)]

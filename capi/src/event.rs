@@ -8,7 +8,7 @@
 
 use std::os::raw::{c_int, c_short, c_void};
 
-use evscope::ev::{EventBase, EventId, What};
+use evscope_core::ev::{EventBase, EventId, What};
 
 use crate::base::{on_base, with_base};
 use crate::error::{self, CError, Result};
@@ -148,7 +148,7 @@ fn target(call: &'static str, key: usize) -> Result<(usize, EventId)> {
 fn on_event<R>(
     call: &'static str,
     ev: *const event,
-    f: impl FnOnce(&mut EventBase, EventId) -> evscope::ev::Result<R>,
+    f: impl FnOnce(&mut EventBase, EventId) -> evscope_core::ev::Result<R>,
 ) -> Result<R> {
     let key = ev as usize;
     let (base, id) = target(call, key)?;

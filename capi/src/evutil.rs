@@ -10,7 +10,7 @@ use crate::sys::{mem, os};
 /// libevent's `evutil_make_socket_nonblocking`.
 #[no_mangle]
 pub extern "C" fn evutil_make_socket_nonblocking(fd: c_int) -> c_int {
-    let r = evscope::ev::set_nonblocking(fd, true).map_err(CError::from);
+    let r = evscope_core::ev::set_nonblocking(fd, true).map_err(CError::from);
     error::int("evutil_make_socket_nonblocking", r.map(|()| 0))
 }
 

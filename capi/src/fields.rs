@@ -6,7 +6,7 @@
 use std::os::raw::{c_int, c_short};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use evscope::ev::{EventBase, EventId, What};
+use evscope_core::ev::{EventBase, EventId, What};
 
 use crate::sys::call::{BevDataCb, BevEventCb, EventCb};
 use crate::sys::os;

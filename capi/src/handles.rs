@@ -21,7 +21,9 @@ use std::os::raw::{c_int, c_short};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, TryLockError};
 
-use evscope::ev::{BevId, BevOptions, BreakHandle, Evbuffer, EventBase, EventId, ListenerId, What};
+use evscope_core::ev::{
+    BevId, BevOptions, BreakHandle, Evbuffer, EventBase, EventId, ListenerId, What,
+};
 
 use crate::error::{CError, Result};
 use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};

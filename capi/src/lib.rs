@@ -1,6 +1,6 @@
 //! libevent 2.1's C API on evscope's engine: `libevent.so`, for C programs written against
 //! Debian's `/usr/include/event2` headers. Same names, signatures and flag values; a base made
-//! here is an `evscope::ev::EventBase`, so `EVSCOPE_TRACE` and `evscope run` observe the
+//! here is an `evscope_core::ev::EventBase`, so `EVSCOPE_TRACE` and `evscope run` observe the
 //! program like any other, with its callbacks' names (from the symbol table) as labels.
 //!
 //! - [`types`]: the opaque C types; each pointer handed out is a handle ([`handles`]).

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::os::fd::{IntoRawFd, OwnedFd};
 use std::os::raw::{c_int, c_uint, c_void};
 
-use evscope::ev::{EventBase, ListenerFlags, ListenerId};
+use evscope_core::ev::{EventBase, ListenerFlags, ListenerId};
 
 use crate::base::on_base;
 use crate::error::{self, CError, Result};
@@ -49,7 +49,7 @@ fn accept_cb(
     }
 }
 
-fn error_cb(base: usize, key: usize) -> evscope::ev::ListenerErrorCb {
+fn error_cb(base: usize, key: usize) -> evscope_core::ev::ListenerErrorCb {
     Box::new(move |b, _id, err| {
         let Ok((Some(f), arg)) = handles::with(|h| h.lev(key).map(|l| (l.errcb, l.arg))) else {
             return;
@@ -71,7 +71,7 @@ fn register(
         &mut EventBase,
         &str,
         Box<dyn FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>)>,
-    ) -> evscope::ev::Result<ListenerId>,
+    ) -> evscope_core::ev::Result<ListenerId>,
 ) -> Result<usize> {
     handles::with(|h| h.base(base).map(drop))?;
     let token = Token::new();
@@ -188,7 +188,7 @@ pub extern "C" fn evconnlistener_set_cb(
             l.arg = arg as usize;
             Ok(())
         })?;
-        let accept: Option<evscope::ev::ListenerCb> = match cb {
+        let accept: Option<evscope_core::ev::ListenerCb> = match cb {
             Some(_) => Some(Box::new(accept_cb(base, key))),
             None => None,
         };

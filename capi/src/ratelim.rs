@@ -1,6 +1,6 @@
 //! `bufferevent.h`'s rate limiting: token-bucket configurations (`ev_token_bucket_cfg_*`), a
 //! bufferevent's own limit and single read/write sizes, and rate-limit groups. The engine does
-//! the work (`evscope::ev`'s `bev_rate.rs`); this file keeps the two kinds of handle:
+//! the work (`evscope_core::ev`'s `bev_rate.rs`); this file keeps the two kinds of handle:
 //!
 //! - a `struct ev_token_bucket_cfg *` is the address of the engine's shared configuration, which
 //!   every bufferevent given it holds too: as in libevent, a bufferevent keeps the pointer it
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::os::raw::c_int;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use evscope::ev::{EventBase, RateGroupId, TokenBucketCfg};
+use evscope_core::ev::{EventBase, RateGroupId, TokenBucketCfg};
 
 use crate::base::{on_base, with_base};
 use crate::bufferevent::{live, on_bev, sync};
@@ -78,7 +78,7 @@ fn group_of(g: *const bufferevent_rate_limit_group) -> Result<(usize, RateGroupI
 /// group's bucket suspends and resumes all its members).
 fn on_group<R>(
     g: *const bufferevent_rate_limit_group,
-    f: impl FnOnce(&mut EventBase, RateGroupId) -> evscope::ev::Result<R>,
+    f: impl FnOnce(&mut EventBase, RateGroupId) -> evscope_core::ev::Result<R>,
 ) -> Result<R> {
     let (base, id) = group_of(g)?;
     let r = on_base(base, |b| f(b, id))?;

@@ -9,7 +9,7 @@
 
 use std::os::raw::c_int;
 
-use evscope::ev::EventBase;
+use evscope_core::ev::EventBase;
 
 use crate::base::with_base;
 use crate::error::{self, CError, Result};

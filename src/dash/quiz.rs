@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::model::{quoted_labels_zh, Lang, Timeline};
 use crate::ev::State;
-use crate::trace::{Body, Explainer};
+use crate::trace::{state_term_zh, Body, Explainer};
 
 /// What a question asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,7 +238,7 @@ fn state_label(s: State) -> Both {
     };
     Both {
         en: en.into(),
-        zh: s.zh().into(),
+        zh: state_term_zh(s).into(),
     }
 }
 

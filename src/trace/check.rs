@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::record::{Body, Record};
 use crate::ev::State;
+use evscope_core::trace::{Body, Record};
 
 /// Counts of what a trace held, for summaries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

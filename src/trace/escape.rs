@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::record::{Body, Header, Record};
+use evscope_core::trace::{Body, Header, Record};
 
 /// True for a character that must not reach a terminal as it is: C0 controls (newline and tab
 /// included: a trace line is one line), DEL, C1 controls, the bidi embeddings, overrides,

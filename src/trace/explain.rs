@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use super::record::{Body, Header, Record};
 use crate::ev::{BevEvents, State, What};
+use evscope_core::trace::{Body, Header, Record};
 
 /// The language of explanations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -503,6 +503,18 @@ fn ms(us: u64) -> String {
     format!("{:.3} ms", us as f64 / 1000.0)
 }
 
+/// The course's Chinese term for a state (未决, 非未决, …), as the screens and lessons use it.
+pub const fn state_term_zh(s: State) -> &'static str {
+    match s {
+        State::New => "新事件",
+        State::Pending => "未决",
+        State::Active => "激活",
+        State::Callback => "回调执行中",
+        State::NonPending => "非未决",
+        State::Freed => "已释放",
+    }
+}
+
 fn state_en(to: State) -> &'static str {
     match to {
         State::New => "is new",
@@ -516,9 +528,9 @@ fn state_en(to: State) -> &'static str {
 
 fn state_zh(to: State) -> String {
     match to {
-        State::Callback => format!("进入{} (callback)", to.zh()),
-        State::Freed => format!("{} (freed)", to.zh()),
-        _ => format!("变为{} ({})", to.zh(), to.as_str()),
+        State::Callback => format!("进入{} (callback)", state_term_zh(to)),
+        State::Freed => format!("{} (freed)", state_term_zh(to)),
+        _ => format!("变为{} ({})", state_term_zh(to), to.as_str()),
     }
 }
 

@@ -16,8 +16,8 @@ use super::error::TraceError;
 use super::escape::{escape_header, escape_record};
 use super::explain::{Explainer, Lang};
 use super::reader::Reader;
-use super::record::{Body, Record};
 use crate::ev::State;
+use evscope_core::trace::{Body, Record};
 
 /// The exported thread id of base `base`'s loop.
 fn tid(base: u32) -> u64 {

@@ -6,7 +6,7 @@
 //! dropped, and a viewer is skipped only what comes after records it was sent.
 
 use super::explain::Lang;
-use super::record::{Body, Record};
+use evscope_core::trace::{Body, Record};
 
 /// How a viewer explains `rec`, the `index`-th record it received (counting from 0), when it
 /// is a trimmed history: the records a program no longer kept for a viewer joining late. `None`

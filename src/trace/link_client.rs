@@ -13,11 +13,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::check::{Checker, Stats};
 use super::error::TraceError;
-use super::link::{check_loopback, Control, LinkMsg, Status, Stream};
-use super::link_token::LinkToken;
 use super::reader::{parse_header, parse_record, read_line, Line};
-use super::record::Header;
-use crate::ev::sys::cred;
+use crate::ev::{euid, peer_cred};
+use evscope_core::trace::link::{check_loopback, Control, LinkMsg, Status, Stream};
+use evscope_core::trace::Header;
+use evscope_core::trace::LinkToken;
 
 /// Sends control messages to the observed program; cheap to clone, usable from any thread.
 #[derive(Clone)]
@@ -217,7 +217,7 @@ impl ViewerListener {
         loop {
             match self.listener.accept() {
                 Ok((s, _)) => {
-                    if cred::peer_cred(&s).map_or(true, |p| p.uid != cred::euid()) {
+                    if peer_cred(&s).map_or(true, |p| p.uid != euid()) {
                         continue;
                     }
                     s.set_nonblocking(false)?;

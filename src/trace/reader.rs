@@ -7,9 +7,9 @@ use std::io::{self, BufRead};
 use std::path::Path;
 
 use super::check::{Checker, Stats};
-use super::compress::TraceIn;
 use super::error::TraceError;
-use super::record::{Header, Record, FORMAT, OLDEST_VERSION, VERSION};
+use evscope_core::trace::TraceIn;
+use evscope_core::trace::{Header, Record, FORMAT, OLDEST_VERSION, VERSION};
 
 /// The longest line read (1 MiB); longer lines are an error rather than unbounded memory.
 pub const MAX_LINE: usize = 1 << 20;

@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::ptr;
 
-use evscope::ev::EventBase;
+use evscope_core::ev::EventBase;
 
 /// One lent base: a frame on [`lend`]'s stack, linked to the lend below it.
 struct Frame {

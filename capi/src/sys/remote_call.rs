@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use evscope::ev::{EventBase, Job, Remote};
+use evscope_core::ev::{EventBase, Job, Remote};
 
 /// Where the loop's thread leaves a call's result: None while the call has not finished;
 /// `Some(None)` when its job was dropped without running.

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, TryLockError};
 use std::time::Duration;
 
-use evscope::ev::{EventBase, Remote};
+use evscope_core::ev::{EventBase, Remote};
 
 use super::remote_call;
 
@@ -39,7 +39,7 @@ unsafe impl Send for SendBase {}
 /// The observer every base made here may carry must be `Send` for the claim above.
 const _: fn() = || {
     fn send<T: Send>() {}
-    send::<evscope::trace::Recorder>();
+    send::<evscope_core::trace::Recorder>();
 };
 
 /// A base and the lock that gives it to one thread at a time.

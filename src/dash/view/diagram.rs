@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 use super::{framed, panel, Ctx};
 use crate::dash::model::{id_text, shown_label, state_index, Lang, LastTransition};
 use crate::ev::State;
-use crate::trace::Body;
+use crate::trace::{state_term_zh, Body};
 
 /// Draws the diagram into `area`: boxes when there is room, one line of counts otherwise.
 pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
@@ -56,7 +56,7 @@ fn width(s: &str) -> u16 {
 
 fn label(s: State, lang: Lang) -> &'static str {
     match (lang, s) {
-        (Lang::Zh, s) => s.zh(),
+        (Lang::Zh, s) => state_term_zh(s),
         (Lang::En, State::NonPending) => "non-pending",
         (Lang::En, s) => s.as_str(),
     }
@@ -80,8 +80,8 @@ fn boxes_view(
         let is_to = last.is_some_and(|l| l.to == *s);
         let is_from = last.is_some_and(|l| l.from == *s);
         let style = if is_to { t.hot } else { t.state(*s) };
-        let title = if ctx.ui.lang == Lang::En && width(s.zh()) + 2 <= w {
-            s.zh()
+        let title = if ctx.ui.lang == Lang::En && width(state_term_zh(*s)) + 2 <= w {
+            state_term_zh(*s)
         } else {
             ""
         };

@@ -11,6 +11,7 @@ use super::{framed, panel, Ctx};
 use crate::dash::model::{id_text, EventRow, Lang};
 use crate::dash::ui::Focus;
 use crate::ev::State;
+use crate::trace::state_term_zh;
 
 /// Draws the table into `area`.
 pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
@@ -119,8 +120,8 @@ fn what_text(e: &EventRow, wide: bool) -> String {
 pub fn state_name(s: State, lang: Lang) -> String {
     let en = s.as_str().replace('_', "-");
     match lang {
-        Lang::En => format!("{en} {}", s.zh()),
-        Lang::Zh => format!("{} {en}", s.zh()),
+        Lang::En => format!("{en} {}", state_term_zh(s)),
+        Lang::Zh => format!("{} {en}", state_term_zh(s)),
     }
 }
 

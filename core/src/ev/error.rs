@@ -22,6 +22,13 @@ pub enum Error {
     Invalid(String),
     /// The named backend is not one of epoll, poll, select.
     UnknownBackend(String),
+    /// The trace `EVSCOPE_TRACE` names cannot be opened (its file, socket or listener).
+    Trace {
+        /// The `EVSCOPE_TRACE` value.
+        spec: String,
+        /// Why it could not be opened, with its kind (`NotFound`, `PermissionDenied`, …).
+        source: io::Error,
+    },
 }
 
 /// The library's `Result`.
@@ -38,6 +45,7 @@ impl fmt::Display for Error {
                  use the poll or epoll backend"
             ),
             Error::Invalid(msg) => f.write_str(msg),
+            Error::Trace { spec, source } => write!(f, "EVSCOPE_TRACE={spec}: {source}"),
             Error::UnknownBackend(name) => {
                 write!(
                     f,
@@ -51,7 +59,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io(e) => Some(e),
+            Error::Io(e) | Error::Trace { source: e, .. } => Some(e),
             _ => None,
         }
     }
@@ -67,6 +75,9 @@ impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Io(e) => e,
+            Error::Trace { spec, source } => {
+                io::Error::new(source.kind(), format!("EVSCOPE_TRACE={spec}: {source}"))
+            }
             other => io::Error::other(other),
         }
     }

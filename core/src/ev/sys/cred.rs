@@ -8,16 +8,16 @@ use super::syscall;
 
 /// The user and process at the other end of a connected Unix socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct PeerCred {
+pub struct PeerCred {
     /// Its effective uid when it connected (or listened).
-    pub(crate) uid: u32,
+    pub uid: u32,
     /// Its process id then.
-    pub(crate) pid: i32,
+    pub pid: i32,
 }
 
 /// `getsockopt(SO_PEERCRED)`: the credentials the kernel recorded for the peer when it called
 /// connect(2) or listen(2).
-pub(crate) fn peer_cred(sock: &impl AsFd) -> std::io::Result<PeerCred> {
+pub fn peer_cred(sock: &impl AsFd) -> std::io::Result<PeerCred> {
     let mut cred = libc::ucred {
         pid: 0,
         uid: 0,
@@ -39,7 +39,7 @@ pub(crate) fn peer_cred(sock: &impl AsFd) -> std::io::Result<PeerCred> {
 }
 
 /// This process's effective uid (the one SO_PEERCRED reports to a peer).
-pub(crate) fn euid() -> u32 {
+pub fn euid() -> u32 {
     // SAFETY: geteuid takes no arguments and cannot fail.
     unsafe { libc::geteuid() }
 }

@@ -139,9 +139,7 @@ impl EventBase {
                 o.note(&format!(
                     "{label} uses evscope's WRITE_INLINE extension: its output is written inside \
                      the program's call, and its write event is added only when the socket is \
-                     full (libevent always writes from the write event) / {label} 使用 evscope \
-                     的扩展 WRITE_INLINE：输出在程序的调用中直接写出，只有套接字写满时才添加写事件\
-                     （libevent 总是由写事件写出）"
+                     full (libevent always writes from the write event)"
                 ));
             }
         }

@@ -7,7 +7,7 @@
 //! `EventBase::evconnlistener_*`). The course's echo server:
 //!
 //! ```no_run
-//! use evscope::ev::{BevEvents, BevOptions, EventBase, ListenerFlags, What};
+//! use evscope_core::ev::{BevEvents, BevOptions, EventBase, ListenerFlags, What};
 //! use std::os::fd::IntoRawFd;
 //!
 //! let mut base = EventBase::new()?;
@@ -33,7 +33,7 @@
 //!     base.bufferevent_enable(bev, What::READ).unwrap(); // reading is off by default
 //! })?;
 //! base.dispatch()?;
-//! # Ok::<(), evscope::ev::Error>(())
+//! # Ok::<(), evscope_core::ev::Error>(())
 //! ```
 
 mod base;
@@ -93,6 +93,7 @@ pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
 pub use observer::{BaseInfo, BufferLevels, Observer};
 pub use remote::{Job, Remote};
 pub use state::{BevWhy, Cause, State};
+pub use sys::cred::{euid, peer_cred, PeerCred};
 pub use sys::set_nonblocking;
 pub use sys::signal::{kill, raise};
 pub use sys::socket::set_tcp_nodelay;

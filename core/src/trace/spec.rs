@@ -127,7 +127,7 @@ pub(crate) fn adopt_after_fork(recorder: &mut Recorder) {
 /// The observer `EVSCOPE_TRACE` asks for, for a base the process makes (the first opens the
 /// trace, later ones join it); `Ok(None)` when unset or when the trace is already over. A
 /// malformed value, or a sink that cannot be opened, is an error.
-pub fn observer_from_env(info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer>>> {
+pub(crate) fn observer_from_env(info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer>>> {
     let value = match std::env::var("EVSCOPE_TRACE") {
         Ok(v) if !v.is_empty() => v,
         Ok(_) | Err(std::env::VarError::NotPresent) => return Ok(None),
@@ -155,7 +155,10 @@ pub fn observer_from_env(info: &BaseInfo) -> ev::Result<Option<Box<dyn Observer>
     }
     let mut recorder = spec
         .recorder_with_token(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"), token)
-        .map_err(|e| ev::Error::Invalid(format!("EVSCOPE_TRACE={value}: {e}")))?
+        .map_err(|source| ev::Error::Trace {
+            spec: value.clone(),
+            source,
+        })?
         .lossy(env_flag("EVSCOPE_TRACE_LOSSY"));
     *process = Some((std::process::id(), recorder.lanes(info.started)));
     Ok(Some(Box::new(recorder)))

@@ -203,9 +203,15 @@ impl EventBase {
     /// A base on the backend `EVSCOPE_BACKEND` names (default epoll), with the observer
     /// `EVSCOPE_TRACE` asks for, if any (libevent's `event_base_new`).
     pub fn new() -> Result<EventBase> {
-        let mut base = EventBase::with_backend(BackendKind::from_env()?)?;
-        let info = base.info();
-        if let Some(observer) = crate::observer_from_env(&info)? {
+        EventBase::observed_from_env(BackendKind::from_env()?)
+    }
+
+    /// A base on a chosen backend, with the observer `EVSCOPE_TRACE` asks for, if any: the one
+    /// way every base — [`EventBase::new`]'s and the C library's `event_base_new*` — is attached
+    /// to the process's trace. The first base opens it; later ones join it as bases 1, 2, ….
+    pub fn observed_from_env(kind: BackendKind) -> Result<EventBase> {
+        let mut base = EventBase::with_backend(kind)?;
+        if let Some(observer) = crate::trace::observer_from_env(&base.info())? {
             base.set_observer(observer);
         }
         Ok(base)

@@ -8,7 +8,7 @@ use super::base::BackendKind;
 use super::error::Result;
 use super::flags::What;
 
-pub(crate) mod cred;
+pub mod cred;
 pub(crate) mod epoll;
 pub(crate) mod eventfd;
 pub(crate) mod poll;

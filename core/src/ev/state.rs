@@ -48,18 +48,6 @@ impl State {
         }
     }
 
-    /// The course's Chinese term for the state.
-    pub const fn zh(self) -> &'static str {
-        match self {
-            State::New => "新事件",
-            State::Pending => "未决",
-            State::Active => "激活",
-            State::Callback => "回调执行中",
-            State::NonPending => "非未决",
-            State::Freed => "已释放",
-        }
-    }
-
     /// Parses a trace name.
     pub fn from_name(name: &str) -> Option<State> {
         State::ALL.into_iter().find(|s| s.as_str() == name)

@@ -1,0 +1,35 @@
+//! The producer side of traces: the record types ([`Record`], JSON Lines version 2, plain or
+//! zstd-compressed), the [`Recorder`] observer and its sinks, the live link's protocol with its
+//! step [`Gate`], and the `EVSCOPE_TRACE` spec. Reading, checking and explaining traces is the
+//! `evscope` crate's.
+//!
+//! `docs/trace-format.md` documents the format field by field.
+
+mod compress;
+mod encode;
+mod gate;
+mod handoff;
+pub mod link;
+mod link_sink;
+mod link_token;
+mod record;
+mod record_json;
+mod recorder;
+mod sink;
+mod spec;
+mod writer;
+
+pub use compress::{compressed_name, TraceIn, TraceOut, Unfinished};
+pub use encode::encode_line;
+pub use gate::Gate;
+pub use link::{Control, LinkMsg, Status, Stream};
+pub use link_sink::{LinkSink, FINISH_TIMEOUT, OUTBOX_BYTES};
+pub use link_token::{token_paths, LinkToken, TOKEN_ENV};
+pub use record::{
+    bev_event_names, what_names, Body, Header, Record, FORMAT, OLDEST_VERSION, VERSION,
+};
+pub use recorder::{child_path, Recorder};
+pub use sink::Sink;
+pub(crate) use spec::observer_from_env;
+pub use spec::{flush_process_trace, TraceSpec};
+pub use writer::{write_all, Writer};
