@@ -27,7 +27,8 @@ fn run_demo(
         speed,
         ..DemoOptions::default()
     };
-    let exit = demos::run(demo, &mut base, &opts, Some(Duration::from_secs_f64(secs)))?;
+    let exit =
+        demos::set_up_and_dispatch(demo, &mut base, &opts, Some(Duration::from_secs_f64(secs)))?;
     assert_eq!(exit, Exit::Finished);
     assert!(base.got_exit());
     rec.assert_all_legal();

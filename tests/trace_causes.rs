@@ -248,7 +248,12 @@ fn every_demo_explains_its_transitions_truthfully() {
                 speed,
                 ..DemoOptions::default()
             };
-            let exit = demos::run(demo, &mut base, &opts, Some(Duration::from_secs_f64(secs)))?;
+            let exit = demos::set_up_and_dispatch(
+                demo,
+                &mut base,
+                &opts,
+                Some(Duration::from_secs_f64(secs)),
+            )?;
             assert_eq!(exit, Exit::Finished, "{}", demo.name);
             drop(base);
             let records: Vec<Record> = rx.try_iter().collect();

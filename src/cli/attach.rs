@@ -48,7 +48,7 @@ pub struct Args {
     token_file: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     let addr = args.addr;
     if !args.view.print {
         dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;

@@ -14,10 +14,9 @@ use std::time::Duration;
 use evscope::dash::{self, Feed, Lang, Theme};
 use evscope::demos::{self, Demo, DemoOptions, DEFAULT, DEMOS};
 use evscope::ev::{BackendKind, EventBase};
-use evscope::trace::Recorder;
+use evscope::trace::{Recorder, Tee};
 
 use super::cleanup;
-use super::tee::Tee;
 use super::trace_file::TraceFile;
 use super::{dash_failure, values, Failure, USAGE};
 
@@ -134,7 +133,7 @@ pub fn check(args: &Args) -> Result<&'static Demo, Failure> {
     Ok(demo)
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     let demo = check(&args)?;
     let opts = DemoOptions {
         speed: args.speed,
@@ -179,7 +178,7 @@ fn headless(
         }
         None => None,
     };
-    demos::run(demo, &mut base, opts, Some(how_long))
+    demos::set_up_and_dispatch(demo, &mut base, opts, Some(how_long))
         .map_err(|e| format!("demo {} failed: {e}", demo.name))?;
     let backend = base.method();
     // Dropping the base drops its recorder, which hands the rest of the trace to the file.
@@ -210,8 +209,9 @@ fn live(
     let (recorder, messages, file) = match &args.record {
         Some(path) => {
             let (tx, rx) = mpsc::channel();
-            let (tee, file) = Tee::create(path, tx)?;
-            (Recorder::new(tee), rx, Some(file))
+            // The file is started now, so a bad path is told before anything runs.
+            let file = TraceFile::create(path)?;
+            (Recorder::new(Tee::new(file.clone(), tx)), rx, Some(file))
         }
         None => {
             let (recorder, rx) = Recorder::to_messages();
@@ -258,7 +258,7 @@ fn start(
             };
             base.set_observer(Box::new(recorder));
             let _ = ready_tx.send(Ok(()));
-            if let Err(e) = demos::run(demo, &mut base, &opts, None) {
+            if let Err(e) = demos::set_up_and_dispatch(demo, &mut base, &opts, None) {
                 // Told on the timeline; the dashboard then shows the feed ended.
                 base.note(&format!("the demo stopped: {e}"));
             }

@@ -29,7 +29,7 @@ pub struct Args {
     output: PathBuf,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     let at = |e| Failure::from(located(&args.file, &e));
     atomic::refuse_same(&args.file, &args.output, "-o")?;
     let reader = Reader::open(&args.file).map_err(at)?;

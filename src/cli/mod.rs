@@ -20,7 +20,7 @@ mod atomic;
 mod attach;
 mod cleanup;
 mod demo;
-mod demos;
+mod demo_list;
 mod export;
 mod libevent_shim;
 mod output;
@@ -30,7 +30,6 @@ mod print;
 mod quiz;
 mod replay;
 mod run;
-mod tee;
 mod trace_file;
 mod validate;
 mod values;
@@ -155,21 +154,21 @@ pub fn dumb_terminal() -> Failure {
 }
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> ExitCode {
+pub fn main(cli: Cli) -> ExitCode {
     if let Err(f) = cli.check() {
         f.report();
         return ExitCode::from(f.code);
     }
     let result = match cli.command {
-        None => demo::run(demo::Args::default()),
-        Some(Command::Demo(a)) => demo::run(*a),
-        Some(Command::Demos) => demos::run(),
-        Some(Command::Replay(a)) => replay::run(*a),
-        Some(Command::Quiz(a)) => quiz::run(*a),
-        Some(Command::Run(a)) => run::run(*a),
-        Some(Command::Attach(a)) => attach::run(*a),
-        Some(Command::Validate(a)) => validate::run(a),
-        Some(Command::Export(a)) => export::run(a),
+        None => demo::main(demo::Args::default()),
+        Some(Command::Demo(a)) => demo::main(*a),
+        Some(Command::Demos) => demo_list::main(),
+        Some(Command::Replay(a)) => replay::main(*a),
+        Some(Command::Quiz(a)) => quiz::main(*a),
+        Some(Command::Run(a)) => run::main(*a),
+        Some(Command::Attach(a)) => attach::main(*a),
+        Some(Command::Validate(a)) => validate::main(a),
+        Some(Command::Export(a)) => export::main(a),
     };
     match result {
         Ok(code) => code,

@@ -27,7 +27,7 @@ pub struct Args {
     theme: Theme,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     let opts = dash::Options {
         theme: args.theme,
         lang: args.lang,

@@ -25,7 +25,7 @@ pub struct Args {
     theme: Theme,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     if !args.print {
         let opts = dash::Options {
             theme: args.theme,

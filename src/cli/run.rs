@@ -35,7 +35,7 @@ pub struct Args {
     command: Vec<OsString>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     if !args.view.print {
         dash::terminal::ensure().map_err(|e| dash_failure(e, None))?;
     }

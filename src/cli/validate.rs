@@ -13,7 +13,7 @@ pub struct Args {
     file: PathBuf,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, Failure> {
+pub fn main(args: Args) -> Result<ExitCode, Failure> {
     let shown = args.file.display();
     let checked = Reader::open(&args.file).and_then(Reader::check_all);
     match checked {

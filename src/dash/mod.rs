@@ -6,10 +6,10 @@
 
 pub mod feed;
 pub mod input;
+mod main_loop;
 pub mod model;
 pub mod msg;
 pub mod quiz;
-mod run;
 pub mod terminal;
 pub mod theme;
 pub mod ui;
@@ -102,7 +102,7 @@ pub fn replay_timeline(timeline: Timeline, source: &str, opts: &Options) -> Resu
     terminal::ensure()?;
     let rt = runtime()?;
     let ui = Ui::new(Mode::Replay, source, opts.lang);
-    run::run(Session::new(timeline), ui, opts.theme, None, &rt)
+    main_loop::main_loop(Session::new(timeline), ui, opts.theme, None, &rt)
 }
 
 /// Replays the trace at `path` as a quiz (`evscope quiz FILE`): the replay plays, and stops
@@ -116,7 +116,7 @@ pub fn quiz(path: &Path, opts: &Options, every: Option<usize>, seed: u64) -> Res
     terminal::ensure()?;
     let rt = runtime()?;
     let ui = Ui::quiz(&timeline, &name, opts.lang, every, seed);
-    run::run(Session::new(timeline), ui, opts.theme, None, &rt)
+    main_loop::main_loop(Session::new(timeline), ui, opts.theme, None, &rt)
 }
 
 /// Shows a live feed: a demo in this process, or a program over the live link. The first
@@ -137,5 +137,5 @@ pub fn live(feed: Feed, opts: &Options) -> Result<(), DashError> {
         ui.status = Some("the live link is gone".into());
     }
     let session = Session::new(Timeline::new(Header::new("?", &feed.source)));
-    run::run(session, ui, opts.theme, Some(feed), &rt)
+    main_loop::main_loop(session, ui, opts.theme, Some(feed), &rt)
 }

@@ -91,7 +91,7 @@ pub fn find(name: &str) -> Option<&'static Demo> {
 
 /// Sets the demo up on `base` and runs the loop, for `duration` if given, else until the loop
 /// is broken or exits.
-pub fn run(
+pub fn set_up_and_dispatch(
     demo: &Demo,
     base: &mut EventBase,
     opts: &DemoOptions,

@@ -13,6 +13,7 @@ pub mod export;
 mod gap;
 mod link_client;
 mod reader;
+mod tee;
 
 pub use evscope_core::trace::*;
 
@@ -23,3 +24,4 @@ pub use explain::{id_text, is_known_cause, state_term_zh, Explainer, Lang};
 pub use gap::trimmed_history;
 pub use link_client::{ControlSender, LinkClient, ViewerListener};
 pub use reader::{read_all, Reader, MAX_LINE};
+pub use tee::Tee;

@@ -7,7 +7,7 @@ use evscope::demos::{DEFAULT, DEMOS};
 
 use super::Failure;
 
-pub fn run() -> Result<ExitCode, Failure> {
+pub fn main() -> Result<ExitCode, Failure> {
     let width = DEMOS.iter().map(|d| d.name.len()).max().unwrap_or(0);
     let mut out = std::io::stdout().lock();
     for d in DEMOS {

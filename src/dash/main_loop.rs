@@ -26,7 +26,7 @@ const BATCH: usize = 4096;
 
 /// Runs the dashboard until the user quits or a signal asks to. However it ends, a live feed's
 /// loop is released and runs on.
-pub(crate) fn run(
+pub(crate) fn main_loop(
     mut session: Session,
     mut ui: Ui,
     theme: Theme,

@@ -1,0 +1,179 @@
+//! Where records come from: a trace file read whole for replay ([`load`]), or a live [`Feed`]
+//! — a loop in this process (a demo: its recorder's messages and its step gate) or a program
+//! over the live link (a [`crate::trace::LinkClient`]). A live feed's thread delivers
+//! [`LiveItem`]s to the dashboard; [`Controls`] take step controls back to the observed loop.
+//!
+//! Reading, checking and the wire protocol are the trace layer's; this module only connects them
+//! to the dashboard.
+//!
+//! A live feed's thread waits on the blocking source (the recorder's channel, or the link socket)
+//! and hands each message to the dashboard's channel, which is bounded: a dashboard that falls
+//! behind slows the feed down. Over the live link that never slows the observed program: while it
+//! runs freely, what the dashboard could not take in time is skipped and comes as a `dropped`
+//! record (the header says how many records were skipped); while the dashboard holds it paused or
+//! stepping, nothing is skipped.
+
+use std::io::{self, BufRead};
+use std::path::Path;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::dash::model::Timeline;
+use crate::trace::{
+    Control, ControlSender, Gate, Header, LinkClient, LinkMsg, Reader, Record, Status, TraceError,
+};
+
+/// Items queued between the feed's thread and the dashboard.
+const QUEUE: usize = 4096;
+
+/// A live feed: items arriving from the observed loop, and the controls going back to it.
+pub struct Feed {
+    /// What is observed, for the header: `demo echo`, a program, an address.
+    pub source: String,
+    /// Where step controls go.
+    pub controls: Controls,
+    items: mpsc::Receiver<LiveItem>,
+}
+
+impl Feed {
+    /// A feed from a loop in this process. `messages` is what its recorder sends
+    /// (`Recorder::to_messages`, or any sink sending [`LinkMsg`]s); put the recorder under the
+    /// returned gate with `Recorder::with_gate` before its loop makes its first record. With
+    /// `step` the gate holds the loop from that first record.
+    pub fn in_process(source: &str, messages: Receiver<LinkMsg>, step: bool) -> (Feed, Arc<Gate>) {
+        let gate = Arc::new(Gate::new());
+        gate.connect();
+        if step {
+            gate.apply(&Control::Pause);
+        }
+        let (tx, items) = mpsc::channel(QUEUE);
+        spawn("evscope-feed", move || {
+            for msg in messages {
+                if tx.blocking_send(msg.into()).is_err() {
+                    return; // the dashboard has gone
+                }
+            }
+            let _ = tx.blocking_send(LiveItem::Ended(None));
+        });
+        let feed = Feed {
+            source: source.to_string(),
+            controls: Controls::InProcess(gate.clone()),
+            items,
+        };
+        (feed, gate)
+    }
+
+    /// A feed from a program over the live link. Records are checked as a trace file's are; a
+    /// bad line ends the feed with its line number and closes the link, so the program runs on.
+    pub fn link(source: &str, mut client: LinkClient) -> Feed {
+        let sender = client.sender();
+        let (tx, items) = mpsc::channel(QUEUE);
+        spawn("evscope-link", move || loop {
+            let item = match client.recv() {
+                Ok(Some(msg)) => msg.into(),
+                Ok(None) => LiveItem::Ended(None),
+                Err(e) => LiveItem::Ended(Some(format!("the live link broke: {e}"))),
+            };
+            let end = matches!(item, LiveItem::Ended(_));
+            if tx.blocking_send(item).is_err() || end {
+                client.sender().close();
+                return;
+            }
+        });
+        Feed {
+            source: source.to_string(),
+            controls: Controls::Link(sender),
+            items,
+        }
+    }
+
+    /// The next item, waiting for it; `None` once the feed has ended and everything was read.
+    pub async fn recv(&mut self) -> Option<LiveItem> {
+        self.items.recv().await
+    }
+
+    /// The next item if one is queued.
+    pub fn try_recv(&mut self) -> Option<LiveItem> {
+        self.items.try_recv().ok()
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
+    // Without a thread there is no feed: the dashboard shows the session as ended.
+    let _ = std::thread::Builder::new().name(name.into()).spawn(f);
+}
+
+/// One item from a live feed: what the live link carries, and its end.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LiveItem {
+    /// The observed base's header (first).
+    Header(Header),
+    /// One record.
+    Record(Record),
+    /// The step gate paused (at a pause, breakpoint or new iteration) or runs again, or the
+    /// program refused a control.
+    Status(Status),
+    /// The feed ended (the program exited or closed the link), with the reason if it failed.
+    Ended(Option<String>),
+}
+
+impl From<LinkMsg> for LiveItem {
+    fn from(msg: LinkMsg) -> LiveItem {
+        match msg {
+            LinkMsg::Header(h) => LiveItem::Header(h),
+            LinkMsg::Record(r) => LiveItem::Record(r),
+            LinkMsg::Status(s) => LiveItem::Status(s),
+        }
+    }
+}
+
+/// Where step controls go: the gate of a loop in this process, or a live link.
+#[derive(Clone)]
+pub enum Controls {
+    /// A loop in this process (a demo) whose recorder is under this gate
+    /// (`Recorder::with_gate`).
+    InProcess(Arc<Gate>),
+    /// A program over the live link; its gate answers with status lines on the link.
+    Link(ControlSender),
+}
+
+impl Controls {
+    /// Sends one control. The in-process gate answers at once with the status to show; a
+    /// link's answer arrives as a [`LiveItem::Status`]. An error means the link is gone
+    /// (and the program runs on).
+    pub fn send(&self, ctl: &Control) -> io::Result<Option<Status>> {
+        match self {
+            Controls::InProcess(gate) => Ok(gate.apply(ctl)),
+            Controls::Link(link) => link.send(ctl).map(|()| None),
+        }
+    }
+
+    /// The viewer leaves: the gate opens and forgets its breakpoints (in process), or the link
+    /// is closed, which opens the program's gate. Either way the observed loop runs on.
+    pub fn release(&self) {
+        match self {
+            Controls::InProcess(gate) => gate.disconnect(),
+            Controls::Link(link) => link.close(),
+        }
+    }
+}
+
+/// Reads and checks the trace at `path`.
+pub fn load(path: &Path) -> Result<Timeline, TraceError> {
+    fold(Reader::open(path)?)
+}
+
+/// Reads and checks a trace from any buffered reader.
+pub fn parse(input: impl BufRead) -> Result<Timeline, TraceError> {
+    fold(Reader::new(input)?)
+}
+
+fn fold<R: BufRead>(mut reader: Reader<R>) -> Result<Timeline, TraceError> {
+    let mut timeline = Timeline::new(reader.header().clone());
+    while let Some(r) = reader.next_record()? {
+        timeline.push(r);
+    }
+    Ok(timeline)
+}
