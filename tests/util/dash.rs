@@ -1,6 +1,5 @@
 //! Helpers for the dashboard's tests: the committed fixture, sessions at fixed positions, and
 //! rendering into a buffer.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 

@@ -1,6 +1,5 @@
 //! A stand-in for a program's TCP live link, to run `evscope attach` against a peer that
 //! sends chosen lines, says nothing, or hangs up.
-#![allow(dead_code)]
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener};

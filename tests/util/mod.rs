@@ -1,23 +1,21 @@
 //! Helpers shared by the integration tests: real fds, every backend, a recording observer.
-#![allow(dead_code)]
 
 mod cases;
 mod counting_echo;
+pub mod dash;
+pub mod fake_link;
 mod link;
 mod lockstep;
 mod net;
 mod process;
-#[allow(unused_imports)]
+pub mod synth;
+pub mod tmux;
+pub mod trace;
 pub use cases::*;
-#[allow(unused_imports)]
 pub use counting_echo::*;
-#[allow(unused_imports)]
 pub use link::*;
-#[allow(unused_imports)]
 pub use lockstep::*;
-#[allow(unused_imports)]
 pub use net::*;
-#[allow(unused_imports)]
 pub use process::*;
 
 use std::cell::RefCell;

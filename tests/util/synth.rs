@@ -1,6 +1,5 @@
 //! A synthetic but legal trace of any length: an echo-like loop with fd events, a persistent
 //! timer and a bufferevent, for tests and benchmarks that need more records than the fixture.
-#![allow(dead_code)]
 
 use evscope::ev::{State, What};
 use evscope::trace::{Body, Header, Record};

@@ -1,0 +1,17 @@
+//! Traces: records and their causes, the format, the checking reader, the step gate, the live link.
+//!
+//! One test binary per layer; each module was a test file of its own.
+
+#[path = "../util/mod.rs"]
+pub mod util;
+
+mod causes;
+mod echo;
+mod format;
+mod fuzz;
+mod gate;
+mod labels;
+mod link_fault;
+mod link_fuzz;
+mod link_owner;
+mod record;
