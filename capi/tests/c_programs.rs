@@ -2,7 +2,7 @@
 //! output as on the system's libevent, on every backend, and their traces validate and show
 //! what the programs did, under their callbacks' own names.
 
-mod util;
+pub mod util;
 
 use evscope::trace::{Body, Record};
 use util::{count, event_labeled, same_as_system, transitions, TestResult};

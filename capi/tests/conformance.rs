@@ -5,7 +5,7 @@
 //! evscope's `libevent.so` (substituted at load time, as `evscope run` does), on the epoll, poll
 //! and select backends. The two runs must print the same bytes and exit the same way.
 
-mod util;
+pub mod util;
 
 use std::fmt::Write as _;
 use std::io::Read;

@@ -7,7 +7,7 @@
 //! A program that is not installed is skipped with a note, except under CI (`CI` set), where
 //! `.ci/run` installs both and a missing one fails.
 
-mod util;
+pub mod util;
 
 use std::error::Error;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -2,7 +2,7 @@
 //! evscope's libevent.so or against the system's libevent (which evscope replaces at load
 //! time); a call evscope does not provide stops the program loudly instead.
 
-mod util;
+pub mod util;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,6 @@
 //! Helpers for the C program tests: compile `tests/c/*.c` once per test binary, against
 //! evscope's `libevent.so` and against the system's libevent, run them with a deadline, and
 //! read their traces.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::error::Error;
