@@ -215,7 +215,7 @@ fn run_print_shows_every_control_escaped() -> TestResult {
         .arg(&me)
         .args([
             "--exact",
-            "run_print_shows_every_control_escaped",
+            "escape::run_print_shows_every_control_escaped",
             "--test-threads",
             "1",
             "--quiet",

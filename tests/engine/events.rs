@@ -801,7 +801,7 @@ fn the_backend_is_chosen_at_run_time() -> TestResult {
     let out = std::process::Command::new(std::env::current_exe()?)
         .args([
             "--exact",
-            "backend_from_env_child",
+            "events::backend_from_env_child",
             "--nocapture",
             "--ignored",
         ])

@@ -150,7 +150,7 @@ fn emfile_backs_off_without_spinning_then_accepts_again() {
         let exe = std::env::current_exe()?;
         let child = Command::new("sh")
             .arg("-c")
-            .arg("ulimit -n 64 && exec \"$0\" --exact emfile_child --ignored --nocapture")
+            .arg("ulimit -n 64 && exec \"$0\" --exact listener::emfile_child --ignored --nocapture")
             .arg(exe)
             .env("EVSCOPE_BACKEND", kind.name())
             .stdout(Stdio::piped())

@@ -31,7 +31,7 @@ fn per_connection() -> usize {
 fn a_thousand_connections_echo_every_byte() -> TestResult {
     // The clients hold a thousand sockets in this process.
     let _turn = one_at_a_time();
-    if rerun_with_fd_limit("a_thousand_connections_echo_every_byte", 2048)? {
+    if rerun_with_fd_limit("load::a_thousand_connections_echo_every_byte", 2048)? {
         return Ok(());
     }
     let per_conn = per_connection();
@@ -78,7 +78,7 @@ fn clients_reset_mid_stream_while_the_others_finish_intact() -> TestResult {
     };
     let _turn = one_at_a_time();
     if rerun_with_fd_limit(
-        "clients_reset_mid_stream_while_the_others_finish_intact",
+        "load::clients_reset_mid_stream_while_the_others_finish_intact",
         2 * good as u64 + 256,
     )? {
         return Ok(());

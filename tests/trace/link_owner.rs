@@ -131,7 +131,7 @@ impl OtherUser {
                 "intruder",
                 &[
                     "--exact",
-                    "intruder",
+                    "link_owner::intruder",
                     "--ignored",
                     "--nocapture",
                     "--test-threads=1",

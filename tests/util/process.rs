@@ -187,7 +187,7 @@ pub fn soft_fd_limit() -> Res<u64> {
 
 const RERUN: &str = "EVSCOPE_TEST_RERUN";
 
-/// Makes sure the test `name` (this file's test of that name) may open `fds` descriptors.
+/// Makes sure the test `name` (its path in the binary, `module::test`) may open `fds` descriptors.
 /// Returns `Ok(false)` when this process already may: the caller goes on. Otherwise runs the
 /// same test again in a child, `sh -c 'ulimit -n FDS; exec THIS_BINARY --exact NAME'`, and
 /// returns `Ok(true)` if it passed (the caller returns at once), or its output as the error.
