@@ -270,19 +270,29 @@ fn parse(source: &str) -> Result<Spec, String> {
 
 // ----- checking a timeline -----------------------------------------------------------------------
 
+/// Whether a timeline line holds a fragment: its pieces between `…` appear in the line, in order
+/// (so `"on_read read" (fd … became active` skips the fd number).
+fn matches(line: &str, fragment: &str) -> bool {
+    let mut rest = line;
+    for piece in fragment.split('…').map(str::trim).filter(|p| !p.is_empty()) {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Checks that `fragments` appear in `timeline` in order, each on a later line than the one
 /// before; names the first that does not.
 fn in_order(timeline: &str, fragments: &[String]) -> Result<(), String> {
     let lines: Vec<&str> = timeline.lines().collect();
     let mut from = 0;
     for (i, fragment) in fragments.iter().enumerate() {
-        match lines[from..]
-            .iter()
-            .position(|l| l.contains(fragment.as_str()))
-        {
+        match lines[from..].iter().position(|l| matches(l, fragment)) {
             Some(at) => from += at + 1,
             None => {
-                let anywhere = lines.iter().any(|l| l.contains(fragment.as_str()));
+                let anywhere = lines.iter().any(|l| matches(l, fragment));
                 return Err(format!(
                     "watch line {} {fragment:?} {}",
                     i + 1,
@@ -304,10 +314,7 @@ fn check_timelines(spec: &Spec, en: &str, zh: &str) -> Result<(), String> {
     in_order(zh, &spec.watch_zh).map_err(|e| format!("Chinese timeline (--lang zh): {e}"))?;
     for (is_zh, count, fragment) in &spec.counts {
         let timeline = if *is_zh { zh } else { en };
-        let n = timeline
-            .lines()
-            .filter(|l| l.contains(fragment.as_str()))
-            .count();
+        let n = timeline.lines().filter(|l| matches(l, fragment)).count();
         if !count.holds(n) {
             return Err(format!(
                 "{} timeline: {n} lines contain {fragment:?}, expected {count}",
@@ -492,15 +499,15 @@ fn peer(
 }
 
 /// Runs `cmd` (the program, or evscope running it) with the spec's peer and stdin. With a peer,
-/// the port goes last on the command line: the program's argv[1].
-fn run(mut cmd: Command, spec: &Spec) -> Result<Ran, String> {
-    let (port, listener) = match spec.peer {
-        Peer::None => (0, None),
-        Peer::Client => (free_port().map_err(|e| e.to_string())?, None),
-        Peer::Server => {
-            let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-            (l.local_addr().map_err(|e| e.to_string())?.port(), Some(l))
-        }
+/// `port` goes last on the command line, the program's argv[1]: the same port for each run of a
+/// program, so that what it prints about it is the same too.
+fn run(mut cmd: Command, spec: &Spec, port: u16) -> Result<Ran, String> {
+    let listener = match spec.peer {
+        Peer::Server => Some(
+            TcpListener::bind(("127.0.0.1", port))
+                .map_err(|e| format!("the peer cannot listen on 127.0.0.1:{port}: {e}"))?,
+        ),
+        Peer::None | Peer::Client => None,
     };
     if spec.peer != Peer::None {
         cmd.arg(port.to_string());
@@ -744,7 +751,9 @@ fn check_program(source: &Path, lib: &Path, work: &Path) -> Result<(), String> {
     compile(source, &exe)?;
 
     // 1. On the system's libevent, unchanged.
-    let system = run(clean(&exe), &spec).map_err(|e| format!("on the system's libevent: {e}"))?;
+    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+    let system =
+        run(clean(&exe), &spec, port).map_err(|e| format!("on the system's libevent: {e}"))?;
 
     // 2. On evscope's library, recording a trace.
     let shim = work.join(format!("{name}-lib"));
@@ -755,7 +764,7 @@ fn check_program(source: &Path, lib: &Path, work: &Path) -> Result<(), String> {
     cmd.env("LD_LIBRARY_PATH", &shim)
         .env("LD_BIND_NOW", "1")
         .env("EVSCOPE_TRACE", format!("file:{}", trace.display()));
-    let observed = run(cmd, &spec).map_err(|e| format!("on evscope's libevent: {e}"))?;
+    let observed = run(cmd, &spec, port).map_err(|e| format!("on evscope's libevent: {e}"))?;
 
     for fragment in &spec.output {
         for (lib, ran) in [("the system's libevent", &system), ("evscope's", &observed)] {
@@ -805,8 +814,8 @@ fn check_program(source: &Path, lib: &Path, work: &Path) -> Result<(), String> {
         .arg(&exe)
         .env("EVSCOPE_LIBEVENT", lib)
         .env("TMPDIR", &tmp);
-    let live = run(cmd, &spec).map_err(|e| format!("under evscope run --print: {e}"))?;
-    if !live.stdout.starts_with("# live:") {
+    let live = run(cmd, &spec, port).map_err(|e| format!("under evscope run --print: {e}"))?;
+    if !live.stdout.lines().any(|l| l.starts_with("# live:")) {
         return Err(format!(
             "evscope run --print did not show the program live:\n{}",
             live.describe()
@@ -1028,6 +1037,10 @@ fn watch_lines_must_come_in_order_and_counts_must_hold() {
     assert!(err.contains("is not in the timeline"), "{err}");
     let twice = vec![(false, Count::Exactly(2), ": pending".to_string())];
     assert_eq!(check_timelines(&spec(&["a"], twice), en, zh), Ok(()));
+    let gap = vec![(false, Count::Exactly(1), "a: … act".to_string())];
+    assert_eq!(check_timelines(&spec(&["b … pend"], gap), en, zh), Ok(()));
+    let backwards = vec![(false, Count::Exactly(0), "active … a:".to_string())];
+    assert_eq!(check_timelines(&spec(&["a"], backwards), en, zh), Ok(()));
     let never = vec![(false, Count::Exactly(0), "active".to_string())];
     let err = check_timelines(&spec(&["a"], never), en, zh).unwrap_err();
     assert!(
@@ -1064,7 +1077,7 @@ fn a_ticker_that_forgot_ev_persist_fails_its_watch_lines() -> Res<()> {
     cmd.env("LD_LIBRARY_PATH", work.path())
         .env("LD_BIND_NOW", "1")
         .env("EVSCOPE_TRACE", format!("file:{}", trace.display()));
-    run(cmd, &spec)?;
+    run(cmd, &spec, 0)?;
     let (en, zh) = (replay(&trace, false)?, replay(&trace, true)?);
     let err = check_timelines(&spec, &en, &zh).expect_err("a one-shot ticker is not lesson 1's");
     assert!(err.contains("(timer, PERSIST)"), "{err}");
