@@ -878,13 +878,20 @@ fn every_c_program_belongs_to_a_lesson_that_shows_it_in_both_languages() -> Res<
             for needed in [
                 format!("tutorials/c/{name}.c"),
                 format!("gcc tutorials/c/{name}.c -o {name} -levent"),
-                format!("cargo run --release -- run -- ./{name}"),
             ] {
                 assert!(
                     lesson.contains(&needed),
                     "tutorials/{lang}/{name}.md does not show {needed:?}"
                 );
             }
+            // `run`'s own options (--step, --print, --lang) may come before the `--`.
+            let run = format!(" -- ./{name}");
+            assert!(
+                lesson
+                    .lines()
+                    .any(|l| l.starts_with("cargo run --release -- run ") && l.contains(&run)),
+                "tutorials/{lang}/{name}.md shows no line `cargo run --release -- run [OPTIONS] -- ./{name}`"
+            );
         }
         let text = std::fs::read_to_string(&source)?;
         parse(&text).map_err(|e| format!("{name}.c: {e}"))?;
