@@ -1056,6 +1056,24 @@ fn watch_lines_must_come_in_order_and_counts_must_hold() {
     );
 }
 
+/// The other peer and stdin, on a client of the harness's own (`tests/fixtures/c_track_client.c`):
+/// the test listens and passes its port, the program sends what it reads on stdin, the test
+/// answers and closes.
+#[test]
+fn a_client_program_gets_a_server_to_talk_to_and_its_stdin() -> Res<()> {
+    if let Some(why) = missing_tools() {
+        eprintln!("skipping: {why}");
+        return Ok(());
+    }
+    let source = root().join("tests/fixtures/c_track_client.c");
+    let spec = parse(&std::fs::read_to_string(&source)?)?;
+    assert_eq!(spec.peer, Peer::Server);
+    assert_eq!(spec.stdin.as_deref(), Some(&b"typed line\n"[..]));
+    let work = tempfile::tempdir()?;
+    check_program(&source, &library()?, work.path())?;
+    Ok(())
+}
+
 /// The watch lines catch a program that does the wrong thing: lesson 1's ticker without
 /// `EV_PERSIST` fires once and is never deleted, and its block says otherwise.
 #[test]
