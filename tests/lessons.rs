@@ -526,7 +526,9 @@ fn commands(file: &Path, markdown: &str) -> Vec<Cmd> {
     let mut in_fence = false;
     let mut ticks = 0;
     for (i, line) in markdown.lines().enumerate() {
+        // A block quoted with `>` (a callout) holds commands too.
         let trimmed = line.trim();
+        let trimmed = trimmed.strip_prefix('>').map_or(trimmed, str::trim);
         let run = trimmed.chars().take_while(|c| *c == '`').count();
         let info = trimmed[run..].trim();
         if run >= 3 && in_fence && run >= ticks && info.is_empty() {

@@ -226,6 +226,14 @@ fn backends_recording_compares_the_three() -> TestResult {
     for b in ["select", "poll", "epoll"] {
         assert!(line.contains(b), "{line}");
     }
+    // Lesson 15's first exercise compares the figures at 25 and at 400 idle fds.
+    for fds in [25, 400] {
+        let head = format!("{fds} idle fds, cost per loop iteration");
+        assert!(
+            notes(&r).iter().any(|n| n.starts_with(&head)),
+            "no measurement at {fds} fds: record longer (recordings/regenerate backends)"
+        );
+    }
     Ok(())
 }
 
