@@ -10,7 +10,7 @@ use crate::ev::{self, EventBase, What};
 pub(super) const DEMO: Demo = Demo {
     name: "pipe",
     lesson: "03/05 the callback model; event_new and its parameters",
-    summary: "a READ|PERSIST event on a pipe, fed by a timer that writes a message every second",
+    summary: "a READ|PERSIST event on a pipe, fed by a timer that writes a message every 1.2 s",
     setup,
 };
 

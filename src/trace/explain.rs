@@ -121,6 +121,15 @@ impl Explainer {
             Body::BevNew { bev, fd, label } => {
                 self.bevs.insert(*bev, (*fd, label.clone()));
             }
+            // An event made without an fd gets one later (bufferevent_socket_connect sets
+            // the socket): from then on its name says so.
+            Body::Transition {
+                ev, fd: Some(fd), ..
+            } => {
+                if let Some(info) = self.events.get_mut(ev) {
+                    info.fd = Some(*fd);
+                }
+            }
             Body::PollBegin { backend, .. } if !backend.is_empty() && self.backend != *backend => {
                 self.backend = backend.clone();
             }
