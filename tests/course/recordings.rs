@@ -331,4 +331,4 @@ fn watermark_recording_fills_to_the_high_watermark_and_drains() -> TestResult {
     Ok(())
 }
 
-// The lessons' quotes of these recordings' timelines are checked by tests/lessons.rs.
+// The lessons' quotes of these recordings' timelines are checked by tests/course/lessons.rs.

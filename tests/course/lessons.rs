@@ -624,7 +624,7 @@ fn classify(text: &str) -> Result<Kind, String> {
         }
         _ => {
             return Err(
-                "no rule for this command: add one in tests/lessons.rs and tutorials/README.md"
+                "no rule for this command: add one in tests/course/lessons.rs and tutorials/README.md"
                     .into(),
             )
         }
