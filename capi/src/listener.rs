@@ -101,8 +101,22 @@ fn register(
     })
 }
 
+/// The backlog libevent 2.1 listens with when given a negative one: "a reasonable default"
+/// (`listener.c`), 128 — not the system's maximum, which the engine's own -1 asks for.
+const DEFAULT_BACKLOG: c_int = 128;
+
+/// libevent's backlog argument as the engine takes it: a negative one is libevent's default.
+fn libevent_backlog(backlog: c_int) -> c_int {
+    if backlog < 0 {
+        DEFAULT_BACKLOG
+    } else {
+        backlog
+    }
+}
+
 /// libevent's `evconnlistener_new`: a listener on the socket `fd` (`backlog` > 0: listen with
-/// it; -1: the system's maximum; 0: `fd` already listens). Its label is `cb`'s name.
+/// it; negative: with libevent's default, 128; 0: `fd` already listens). Its label is `cb`'s
+/// name.
 #[no_mangle]
 pub extern "C" fn evconnlistener_new(
     base: *mut event_base,
@@ -117,13 +131,20 @@ pub extern "C" fn evconnlistener_new(
             os::set_cloexec(fd)?;
         }
         register(base as usize, cb, arg as usize, |b, label, accept| {
-            b.evconnlistener_new_labeled(fd, flags_of(flags), backlog, label, accept)
+            b.evconnlistener_new_labeled(
+                fd,
+                flags_of(flags),
+                libevent_backlog(backlog),
+                label,
+                accept,
+            )
         })
     })();
     error::ptr("evconnlistener_new", r)
 }
 
-/// libevent's `evconnlistener_new_bind`: makes a socket, binds it to `sa`, listens.
+/// libevent's `evconnlistener_new_bind`: makes a socket, binds it to `sa`, listens (a negative
+/// `backlog`: with libevent's default, 128).
 #[no_mangle]
 pub extern "C" fn evconnlistener_new_bind(
     base: *mut event_base,
@@ -138,6 +159,7 @@ pub extern "C" fn evconnlistener_new_bind(
         .ok_or(CError::Invalid("not an IPv4 or IPv6 address".into()))
         .and_then(|addr| {
             register(base as usize, cb, arg as usize, |b, label, accept| {
+                let backlog = libevent_backlog(backlog);
                 b.evconnlistener_new_bind_labeled(addr, flags_of(flags), backlog, label, accept)
             })
         });
