@@ -1086,6 +1086,10 @@ fn a_ticker_that_forgot_ev_persist_fails_its_watch_lines() -> Res<()> {
         return Ok(());
     }
     let source = root().join("tutorials/c/01-what-is-libevent.c");
+    if !source.exists() {
+        eprintln!("skipping: lesson 1's C program is not in this tree");
+        return Ok(());
+    }
     let text = std::fs::read_to_string(&source)?;
     let spec = parse(&text)?;
     let broken = text.replace("EV_PERSIST, on_tick", "0, on_tick");
