@@ -274,19 +274,29 @@ fn parse(source: &str) -> Result<Spec, String> {
 
 // ----- checking a timeline -----------------------------------------------------------------------
 
+/// Whether a timeline line holds a fragment: its pieces between `…` appear in the line, in order
+/// (so `"on_read read" (fd … became active` skips the fd number).
+fn matches(line: &str, fragment: &str) -> bool {
+    let mut rest = line;
+    for piece in fragment.split('…').map(str::trim).filter(|p| !p.is_empty()) {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Checks that `fragments` appear in `timeline` in order, each on a later line than the one
 /// before; names the first that does not.
 fn in_order(timeline: &str, fragments: &[String]) -> Result<(), String> {
     let lines: Vec<&str> = timeline.lines().collect();
     let mut from = 0;
     for (i, fragment) in fragments.iter().enumerate() {
-        match lines[from..]
-            .iter()
-            .position(|l| l.contains(fragment.as_str()))
-        {
+        match lines[from..].iter().position(|l| matches(l, fragment)) {
             Some(at) => from += at + 1,
             None => {
-                let anywhere = lines.iter().any(|l| l.contains(fragment.as_str()));
+                let anywhere = lines.iter().any(|l| matches(l, fragment));
                 return Err(format!(
                     "watch line {} {fragment:?} {}",
                     i + 1,
@@ -308,10 +318,7 @@ fn check_timelines(spec: &Spec, en: &str, zh: &str) -> Result<(), String> {
     in_order(zh, &spec.watch_zh).map_err(|e| format!("Chinese timeline (--lang zh): {e}"))?;
     for (is_zh, count, fragment) in &spec.counts {
         let timeline = if *is_zh { zh } else { en };
-        let n = timeline
-            .lines()
-            .filter(|l| l.contains(fragment.as_str()))
-            .count();
+        let n = timeline.lines().filter(|l| matches(l, fragment)).count();
         if !count.holds(n) {
             return Err(format!(
                 "{} timeline: {n} lines contain {fragment:?}, expected {count}",
@@ -496,22 +503,19 @@ fn peer(
 }
 
 /// Runs `cmd` (the program, or evscope running it) with the spec's peer and stdin. With a peer,
-/// the port goes last on the command line: the program's argv[1].
-fn run(mut cmd: Command, spec: &Spec) -> Result<Ran, String> {
-    let mut memcached = None;
-    let (port, listener) = match spec.peer {
-        Peer::None => (0, None),
-        Peer::Memcached => {
-            let server = Memcached::start()?;
-            let port = server.port;
-            memcached = Some(server);
-            (port, None)
-        }
-        Peer::Client => (free_port().map_err(|e| e.to_string())?, None),
-        Peer::Server => {
-            let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-            (l.local_addr().map_err(|e| e.to_string())?.port(), Some(l))
-        }
+/// `port` goes last on the command line, the program's argv[1]: the same port for each run of a
+/// program, so that what it prints about it is the same too.
+fn run(mut cmd: Command, spec: &Spec, port: u16) -> Result<Ran, String> {
+    let listener = match spec.peer {
+        Peer::Server => Some(
+            TcpListener::bind(("127.0.0.1", port))
+                .map_err(|e| format!("the peer cannot listen on 127.0.0.1:{port}: {e}"))?,
+        ),
+        Peer::None | Peer::Client | Peer::Memcached => None,
+    };
+    let memcached = match spec.peer {
+        Peer::Memcached => Some(Memcached::start(port)?),
+        _ => None,
     };
     if spec.peer != Peer::None {
         cmd.arg(port.to_string());
@@ -603,7 +607,6 @@ fn run(mut cmd: Command, spec: &Spec) -> Result<Ran, String> {
 /// when dropped.
 struct Memcached {
     child: std::process::Child,
-    port: u16,
 }
 
 impl Drop for Memcached {
@@ -624,47 +627,41 @@ impl Memcached {
             .is_ok_and(|s| s.success())
     }
 
-    /// Starts memcached on a free port and waits until it accepts connections.
-    fn start() -> Result<Memcached, String> {
-        let mut last = String::new();
-        // The port may be taken between finding it free and memcached binding it: try again.
-        for _ in 0..5 {
-            let port = free_port().map_err(|e| e.to_string())?;
-            let mut cmd = Command::new("memcached");
-            cmd.args(["-l", "127.0.0.1", "-U", "0", "-p", &port.to_string()])
-                // As root memcached wants a user to run as; otherwise -u is ignored.
-                .args(["-u", "root"])
-                .env_remove("LD_LIBRARY_PATH")
-                .env_remove("EVSCOPE_TRACE")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped());
-            let mut server = Memcached {
-                child: cmd
-                    .spawn()
-                    .map_err(|e| format!("cannot start memcached: {e}"))?,
-                port,
-            };
-            let deadline = Instant::now() + PEER_LIMIT;
-            loop {
-                if let Ok(Some(status)) = server.child.try_wait() {
-                    let mut err = String::new();
-                    if let Some(mut e) = server.child.stderr.take() {
-                        let _ = e.read_to_string(&mut err);
-                    }
-                    last = format!("memcached exited at start ({status}): {err}");
-                    break;
+    /// Starts memcached on `port` and waits until it accepts connections.
+    fn start(port: u16) -> Result<Memcached, String> {
+        let mut cmd = Command::new("memcached");
+        cmd.args(["-l", "127.0.0.1", "-U", "0", "-p", &port.to_string()])
+            // As root memcached wants a user to run as; otherwise -u is ignored.
+            .args(["-u", "root"])
+            .env_remove("LD_LIBRARY_PATH")
+            .env_remove("EVSCOPE_TRACE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut server = Memcached {
+            child: cmd
+                .spawn()
+                .map_err(|e| format!("cannot start memcached: {e}"))?,
+        };
+        let deadline = Instant::now() + PEER_LIMIT;
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = server.child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
                 }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Ok(server);
-                }
-                if Instant::now() > deadline {
-                    return Err("memcached did not start listening in time".into());
-                }
-                std::thread::sleep(Duration::from_millis(20));
+                return Err(format!("memcached exited at start ({status}): {err}"));
             }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "memcached did not listen on 127.0.0.1:{port} in time"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        Err(last)
     }
 }
 
@@ -831,7 +828,9 @@ fn check_program(source: &Path, lib: &Path, work: &Path) -> Result<(), String> {
     compile(source, &exe)?;
 
     // 1. On the system's libevent, unchanged.
-    let system = run(clean(&exe), &spec).map_err(|e| format!("on the system's libevent: {e}"))?;
+    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+    let system =
+        run(clean(&exe), &spec, port).map_err(|e| format!("on the system's libevent: {e}"))?;
 
     // 2. On evscope's library, recording a trace.
     let shim = work.join(format!("{name}-lib"));
@@ -842,7 +841,7 @@ fn check_program(source: &Path, lib: &Path, work: &Path) -> Result<(), String> {
     cmd.env("LD_LIBRARY_PATH", &shim)
         .env("LD_BIND_NOW", "1")
         .env("EVSCOPE_TRACE", format!("file:{}", trace.display()));
-    let observed = run(cmd, &spec).map_err(|e| format!("on evscope's libevent: {e}"))?;
+    let observed = run(cmd, &spec, port).map_err(|e| format!("on evscope's libevent: {e}"))?;
 
     for fragment in &spec.output {
         for (lib, ran) in [("the system's libevent", &system), ("evscope's", &observed)] {
@@ -892,9 +891,7 @@ fn check_program(source: &Path, lib: &Path, work: &Path) -> Result<(), String> {
         .arg(&exe)
         .env("EVSCOPE_LIBEVENT", lib)
         .env("TMPDIR", &tmp);
-    let live = run(cmd, &spec).map_err(|e| format!("under evscope run --print: {e}"))?;
-    // The program's own output shares stdout with the timeline: a program that ends quickly may
-    // print before evscope prints the link's header.
+    let live = run(cmd, &spec, port).map_err(|e| format!("under evscope run --print: {e}"))?;
     if !live.stdout.lines().any(|l| l.starts_with("# live:")) {
         return Err(format!(
             "evscope run --print did not show the program live:\n{}",
@@ -958,16 +955,69 @@ fn every_c_program_belongs_to_a_lesson_that_shows_it_in_both_languages() -> Res<
             for needed in [
                 format!("tutorials/c/{name}.c"),
                 format!("gcc tutorials/c/{name}.c -o {name} -levent"),
-                format!("cargo run --release -- run -- ./{name}"),
             ] {
                 assert!(
                     lesson.contains(&needed),
                     "tutorials/{lang}/{name}.md does not show {needed:?}"
                 );
             }
+            // `run`'s own options (--step, --print, --lang) may come before the `--`.
+            let run = format!(" -- ./{name}");
+            assert!(
+                lesson
+                    .lines()
+                    .any(|l| l.starts_with("cargo run --release -- run ") && l.contains(&run)),
+                "tutorials/{lang}/{name}.md shows no line `cargo run --release -- run [OPTIONS] -- ./{name}`"
+            );
         }
         let text = std::fs::read_to_string(&source)?;
         parse(&text).map_err(|e| format!("{name}.c: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The C a lesson's C-track section shows (the code blocks under its heading).
+fn c_blocks<'a>(lesson: &'a str, heading: &str) -> Option<Vec<String>> {
+    let start = lesson.find(&format!("\n{heading}\n"))? + heading.len() + 2;
+    let section = &lesson[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<&'a str>> = None;
+    for line in section.lines() {
+        match (&mut current, line) {
+            (None, "```c") => current = Some(Vec::new()),
+            (Some(lines), "```") => {
+                blocks.push(lines.join("\n"));
+                current = None;
+            }
+            (Some(lines), l) => lines.push(l),
+            (None, _) => {}
+        }
+    }
+    Some(blocks)
+}
+
+#[test]
+fn the_c_a_lesson_shows_is_the_c_file_s_own() -> Res<()> {
+    for source in sources()? {
+        let name = stem(&source);
+        let text = std::fs::read_to_string(&source)?;
+        for (lang, heading) in [
+            ("en", "## The complete C program"),
+            ("zh", "## 完整的 C 程序"),
+        ] {
+            let md = format!("tutorials/{lang}/{name}.md");
+            let lesson = std::fs::read_to_string(root().join(&md))?;
+            let blocks = c_blocks(&lesson, heading)
+                .ok_or(format!("{md} has no section {heading:?} for {name}.c"))?;
+            assert!(!blocks.is_empty(), "{md}: {heading:?} shows no C");
+            for block in blocks {
+                assert!(
+                    text.contains(&block),
+                    "{md} shows C that tutorials/c/{name}.c does not hold (copy it again):\n{block}"
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -1071,6 +1121,10 @@ fn watch_lines_must_come_in_order_and_counts_must_hold() {
     assert!(err.contains("is not in the timeline"), "{err}");
     let twice = vec![(false, Count::Exactly(2), ": pending".to_string())];
     assert_eq!(check_timelines(&spec(&["a"], twice), en, zh), Ok(()));
+    let gap = vec![(false, Count::Exactly(1), "a: … act".to_string())];
+    assert_eq!(check_timelines(&spec(&["b … pend"], gap), en, zh), Ok(()));
+    let backwards = vec![(false, Count::Exactly(0), "active … a:".to_string())];
+    assert_eq!(check_timelines(&spec(&["a"], backwards), en, zh), Ok(()));
     let never = vec![(false, Count::Exactly(0), "active".to_string())];
     let err = check_timelines(&spec(&["a"], never), en, zh).unwrap_err();
     assert!(
@@ -1111,7 +1165,7 @@ fn a_ticker_that_forgot_ev_persist_fails_its_watch_lines() -> Res<()> {
     cmd.env("LD_LIBRARY_PATH", work.path())
         .env("LD_BIND_NOW", "1")
         .env("EVSCOPE_TRACE", format!("file:{}", trace.display()));
-    run(cmd, &spec)?;
+    run(cmd, &spec, 0)?;
     let (en, zh) = (replay(&trace, false)?, replay(&trace, true)?);
     let err = check_timelines(&spec, &en, &zh).expect_err("a one-shot ticker is not lesson 1's");
     assert!(err.contains("(timer, PERSIST)"), "{err}");
