@@ -27,11 +27,15 @@
  *   output: echo: a typed line
  *   output: the server closed the connection
  *   watch: bufferevent 0 "read_cb/write_cb/event_cb" created (no fd yet)
- *   watch: READ|PERSIST) became pending: bufferevent_enable was called: the bufferevent added its read event
- *   watch: READ|PERSIST) became pending: bufferevent_socket_connect was called: the bufferevent added its read event
- *   watch: WRITE|PERSIST) became pending: bufferevent_socket_connect was called: the bufferevent added its write event
+ *   watch: "read_cb/write_cb/event_cb read" (… became pending: bufferevent_enable was called
+ *   watch: bufferevent 0 "read_cb/write_cb/event_cb": input buffer holds 0 bytes, output buffer 24 bytes
+ *   watch: "read_cb/write_cb/event_cb write" (… became pending: the bufferevent added its write event
+ *   watch: "read_cb/write_cb/event_cb read" (… became pending: bufferevent_socket_connect was called
+ *   watch: "read_cb/write_cb/event_cb write" (… became pending: bufferevent_socket_connect was called
  *   watch: event 2 "read_terminal" (fd 0, READ|PERSIST) created by event_new
+ *   watch: "read_cb/write_cb/event_cb write" (… became active: fd
  *   watch: 's event callback is told CONNECTED: the connection is established
+ *   watch: "read_cb/write_cb/event_cb read" (… became active: fd
  *   watch: input buffer holds 37 bytes, output buffer 0 bytes
  *   watch: 's event callback is told READING|EOF
  *   watch: bufferevent 0 "read_cb/write_cb/event_cb" freed
@@ -39,7 +43,7 @@
  *   watch-count: 2+ "read_terminal" (fd 0, READ|PERSIST) became active: fd 0 is readable
  *   watch-count: 1 "read_terminal" (fd 0, READ|PERSIST) became non-pending: event_del was called during its callback
  *   watch-zh: bufferevent 0 "read_cb/write_cb/event_cb"
- *   watch-zh: 变为未决 (pending)：调用了 bufferevent_socket_connect
+ *   watch-zh: "read_cb/write_cb/event_cb write" (… 变为未决 (pending)：调用了 bufferevent_socket_connect
  *   watch-zh: 的事件回调收到 CONNECTED：连接已建立
  *   watch-zh: 的事件回调收到 READING|EOF
  *   watch-count-zh: 2+ "read_terminal" (fd 0, READ|PERSIST) 变为激活 (active)

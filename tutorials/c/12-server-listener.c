@@ -19,26 +19,30 @@
  *   output: connection closed
  *   output: the loop ended: no events left
  *   same-output: no
- *   watch: event 0 "listener_cb accept" (fd
- *   watch: READ|PERSIST) became pending: event_add was called
+ *   watch: event 0 "listener_cb accept" (fd … READ|PERSIST) created by event_new
+ *   watch: "listener_cb accept" (fd … became pending: event_add was called
+ *   watch: "listener_cb accept" (fd … became active: fd … is readable
  *   watch: listener 0 accepted a connection from 127.0.0.1:
- *   watch: bufferevent 0 "echo_read_cb/echo_event_cb" (fd
- *   watch: READ|PERSIST) became pending: bufferevent_enable was called: the bufferevent added its read event
+ *   watch: bufferevent 0 "echo_read_cb/echo_event_cb" (fd … created on fd
+ *   watch: "echo_read_cb/echo_event_cb read" (fd … became pending: bufferevent_enable was called: the bufferevent added its read event
+ *   watch: "listener_cb accept" (fd … became pending: its callback returned
  *   watch: input buffer holds 14 bytes, output buffer 0 bytes
  *   watch: input buffer holds 0 bytes, output buffer 14 bytes
- *   watch: WRITE|PERSIST) became pending: the bufferevent added its write event: its output has bytes to send
- *   watch: WRITE|PERSIST) became active: fd
- *   watch: WRITE|PERSIST) became non-pending: the output buffer is empty: the bufferevent deleted its write event
- *   watch: 's event callback is told READING|EOF
- *   watch: bufferevent 0 "echo_read_cb/echo_event_cb" (fd
+ *   watch: "echo_read_cb/echo_event_cb write" (fd … became pending: the bufferevent added its write event: its output has bytes to send
+ *   watch: "echo_read_cb/echo_event_cb write" (fd … became active: fd … is writable
+ *   watch: "echo_read_cb/echo_event_cb write" (fd … became non-pending: the output buffer is empty: the bufferevent deleted its write event
+ *   watch: "echo_read_cb/echo_event_cb" (fd …'s event callback is told READING|EOF
+ *   watch: "listener_cb accept" (fd … was freed
+ *   watch: bufferevent 0 "echo_read_cb/echo_event_cb" (fd … freed
  *   watch-count: 1 listener 0 accepted a connection from 127.0.0.1:
  *   watch-count: 1 's event callback is told READING|EOF
+ *   watch-count: 0 "echo_read_cb/echo_event_cb write" (fd … became pending: bufferevent_enable
  *   watch-zh: 事件 0 "listener_cb accept" (fd
  *   watch-zh: 监听器 0 接受了来自 127.0.0.1:
- *   watch-zh: READ|PERSIST) 变为未决 (pending)：调用了 bufferevent_enable
+ *   watch-zh: "echo_read_cb/echo_event_cb read" (fd … 变为未决 (pending)：调用了 bufferevent_enable
  *   watch-zh: 输入缓冲区 14 字节，输出缓冲区 0 字节
  *   watch-zh: 输入缓冲区 0 字节，输出缓冲区 14 字节
- *   watch-zh: WRITE|PERSIST) 变为非未决 (non_pending)：输出缓冲区已空
+ *   watch-zh: "echo_read_cb/echo_event_cb write" (fd … 变为非未决 (non_pending)：输出缓冲区已空
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -21,24 +21,23 @@
  *   output: asker read: 42
  *   output: the answerer has finished too
  *   watch: bufferevent 0 "print_input/shut_when_sent/asker_done" (fd
- *   watch: : input buffer holds 0 bytes, output buffer 15 bytes
+ *   watch: "print_input/shut_when_sent/asker_done" (fd …: input buffer holds 0 bytes, output buffer 15 bytes
  *   watch: bufferevent 1 "print_input/answer_at_eof" (fd
- *   watch: WRITE|PERSIST) became non-pending: the output buffer is empty
- *   watch: : input buffer holds 15 bytes, output buffer 0 bytes
- *   watch: 's event callback is told READING|EOF
- *   watch: : input buffer holds 0 bytes, output buffer 27 bytes
- *   watch: bufferevent 1 "print_input/answer_at_eof" (fd
- *   watch: : input buffer holds 27 bytes, output buffer 0 bytes
- *   watch: 's event callback is told READING|EOF
- *   watch: bufferevent 0 "print_input/shut_when_sent/asker_done" (fd
+ *   watch: "print_input/shut_when_sent/asker_done write" (fd … became non-pending: the output buffer is empty
+ *   watch: "print_input/answer_at_eof" (fd …: input buffer holds 15 bytes, output buffer 0 bytes
+ *   watch: "print_input/answer_at_eof" (fd …'s event callback is told READING|EOF
+ *   watch: "print_input/answer_at_eof" (fd …: input buffer holds 0 bytes, output buffer 27 bytes
+ *   watch: "print_input/answer_at_eof read" (fd … became non-pending: end of file while reading
+ *   watch: bufferevent 1 "print_input/answer_at_eof" (fd … freed
+ *   watch: "print_input/shut_when_sent/asker_done" (fd …: input buffer holds 27 bytes, output buffer 0 bytes
+ *   watch: "print_input/shut_when_sent/asker_done" (fd …'s event callback is told READING|EOF
+ *   watch: bufferevent 0 "print_input/shut_when_sent/asker_done" (fd … freed
  *   watch-count: 2 's event callback is told READING|EOF
- *   watch-count: 2 ) freed
- *   watch-count: 2 READ|PERSIST) became non-pending: end of file while reading
  *   watch-zh: 输入缓冲区 0 字节，输出缓冲区 15 字节
- *   watch-zh: 的事件回调收到 READING|EOF
+ *   watch-zh: "print_input/answer_at_eof" (fd … 的事件回调收到 READING|EOF
  *   watch-zh: 输入缓冲区 0 字节，输出缓冲区 27 字节
  *   watch-zh: 输入缓冲区 27 字节，输出缓冲区 0 字节
- *   watch-zh: 的事件回调收到 READING|EOF
+ *   watch-zh: "print_input/shut_when_sent/asker_done" (fd … 的事件回调收到 READING|EOF
  */
 #include <stdio.h>
 #include <sys/socket.h>

@@ -22,12 +22,11 @@
  *   same-output: no
  *   watch: bufferevent 0 "refill_cb/pair_event_cb" (fd
  *   watch: bufferevent 1 "pair_event_cb" (fd
- *   watch: output buffer 65536 bytes (write low watermark 4096)
- *   watch: "pair_event_cb read"
- *   watch: READ|PERSIST) became non-pending: the input buffer reached the read high watermark: the bufferevent deleted its read event and stops reading
+ *   watch: "refill_cb/pair_event_cb" (fd …: input buffer holds 0 bytes, output buffer 65536 bytes (write low watermark 4096)
+ *   watch: "pair_event_cb read" (fd … became non-pending: the input buffer reached the read high watermark: the bufferevent deleted its read event and stops reading
  *   watch: "consume_cb" (timer, PERSIST) is running its callback
- *   watch: READ|PERSIST) became pending: the input buffer is below the read high watermark again: the bufferevent added its read event and reads again
- *   watch: input buffer holds 16384 bytes, output buffer 0 bytes (read high watermark 16384)
+ *   watch: "pair_event_cb read" (fd … became pending: the input buffer is below the read high watermark again: the bufferevent added its read event and reads again
+ *   watch: "pair_event_cb" (fd …: input buffer holds 16384 bytes, output buffer 0 bytes (read high watermark 16384)
  *   watch: "consume_cb" (timer, PERSIST) became non-pending: event_del was called during its callback
  *   watch: bufferevent 0 "refill_cb/pair_event_cb" (fd
  *   watch-zh: 输出缓冲区 65536 字节（写低水位 4096）

@@ -24,13 +24,12 @@
  *   watch: event 1 "pipe_reader_cb" (fd
  *   watch: "heartbeat_cb" (timer, PERSIST) became active: its timeout expired
  *   watch: "heartbeat_cb" (timer, PERSIST) is running its callback
- *   watch: "pipe_reader_cb" (fd
- *   watch: READ|PERSIST) became active: fd
+ *   watch: "pipe_reader_cb" (fd … became active: fd … is readable
  *   watch: "heartbeat_cb" (timer, PERSIST) became non-pending: event_del was called during its callback
- *   watch: READ|PERSIST) became non-pending: event_del was called during its callback
+ *   watch: "pipe_reader_cb" (fd … became non-pending: event_del was called during its callback
  *   watch: "heartbeat_cb" (timer, PERSIST) was freed
  *   watch-count: 5 "heartbeat_cb" (timer, PERSIST) is running its callback
- *   watch-count: 6 READ|PERSIST) is running its callback
+ *   watch-count: 6 "pipe_reader_cb" (fd … is running its callback
  *   watch-zh: 事件 0 "heartbeat_cb" (定时器, PERSIST) 变为未决 (pending)：调用了 event_add
  *   watch-zh: "heartbeat_cb" (定时器, PERSIST) 变为激活 (active)：超时时间到了
  *   watch-zh: "heartbeat_cb" (定时器, PERSIST) 变为非未决 (non_pending)：回调期间调用了 event_del

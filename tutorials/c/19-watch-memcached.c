@@ -23,11 +23,11 @@
  *   output: memcached: hello
  *   output: memcached: END
  *   watch: bufferevent 0 "answer_cb/memcached_event_cb" created (no fd yet)
- *   watch: WRITE|PERSIST) became pending: bufferevent_socket_connect was called
+ *   watch: "answer_cb/memcached_event_cb write" (… became pending: bufferevent_socket_connect was called
  *   watch: 's event callback is told CONNECTED: the connection is established
  *   watch: : input buffer holds 0 bytes, output buffer 41 bytes
- *   watch: WRITE|PERSIST) became non-pending: the output buffer is empty
- *   watch: READ|PERSIST) became active: fd
+ *   watch: "answer_cb/memcached_event_cb write" (… became non-pending: the output buffer is empty
+ *   watch: "answer_cb/memcached_event_cb read" (… became active: fd … is readable
  *   watch: bufferevent 0 "answer_cb/memcached_event_cb" freed
  *   watch-count: 1 's event callback is told CONNECTED
  *   watch-zh: 的事件回调收到 CONNECTED：连接已建立
