@@ -102,7 +102,8 @@ fn register(
 }
 
 /// libevent's `evconnlistener_new`: a listener on the socket `fd` (`backlog` > 0: listen with
-/// it; -1: the system's maximum; 0: `fd` already listens). Its label is `cb`'s name.
+/// it; negative: with libevent's default, 128; 0: `fd` already listens). Its label is `cb`'s
+/// name.
 #[no_mangle]
 pub extern "C" fn evconnlistener_new(
     base: *mut event_base,
@@ -117,13 +118,20 @@ pub extern "C" fn evconnlistener_new(
             os::set_cloexec(fd)?;
         }
         register(base as usize, cb, arg as usize, |b, label, accept| {
-            b.evconnlistener_new_labeled(fd, flags_of(flags), backlog, label, accept)
+            b.evconnlistener_new_labeled(
+                fd,
+                flags_of(flags),
+                backlog,
+                label,
+                accept,
+            )
         })
     })();
     error::ptr("evconnlistener_new", r)
 }
 
-/// libevent's `evconnlistener_new_bind`: makes a socket, binds it to `sa`, listens.
+/// libevent's `evconnlistener_new_bind`: makes a socket, binds it to `sa`, listens (a negative
+/// `backlog`: with libevent's default, 128).
 #[no_mangle]
 pub extern "C" fn evconnlistener_new_bind(
     base: *mut event_base,

@@ -121,6 +121,7 @@ scenarios![
     listener_accept_order,
     listener_close_on_free,
     listener_disable,
+    listener_backlog,
     listener_error,
     log_callback,
     log_fatal,

@@ -15,7 +15,7 @@ pub(super) fn listen(base: &mut EventBase, addr: SocketAddr) -> ev::Result<Socke
     let lev = base.evconnlistener_new_bind(
         addr,
         ListenerFlags::CLOSE_ON_FREE | ListenerFlags::REUSEABLE,
-        -1, // backlog: the system's maximum
+        -1, // backlog: libevent's default (128)
         on_accept,
     )?;
     base.evconnlistener_set_error_cb(

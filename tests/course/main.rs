@@ -6,6 +6,7 @@
 #[path = "../util/mod.rs"]
 pub mod util;
 
+mod c_track;
 mod lessons;
 mod recordings;
 mod teacher_kit;

@@ -93,8 +93,9 @@ impl EventBase {
     }
 
     /// Binds a socket to `addr` and listens on it (libevent's `evconnlistener_new_bind`).
-    /// `backlog` -1 (or 0) asks for the system's maximum (`SOMAXCONN`). The socket it makes is
-    /// always closed when the listener is freed.
+    /// `backlog` > 0 listens with it, a negative one with libevent's "reasonable default", 128;
+    /// 0 is refused, as libevent refuses it. The socket it makes is always closed when the
+    /// listener is freed.
     pub fn evconnlistener_new_bind<F>(
         &mut self,
         addr: SocketAddr,
@@ -121,6 +122,15 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
     {
+        if backlog == 0 {
+            // libevent's evconnlistener_new_bind returns NULL for it: a socket it made itself
+            // cannot already listen.
+            return Err(Error::Invalid(
+                "evconnlistener_new_bind: backlog 0 means an fd that already listens; use -1 \
+                 for the default"
+                    .into(),
+            ));
+        }
         let sock = socket::stream_socket(&addr, flags.contains(ListenerFlags::CLOSE_ON_EXEC))?;
         let fd = sock.as_raw_fd();
         if flags.contains(ListenerFlags::REUSEABLE) {
@@ -133,12 +143,12 @@ impl EventBase {
             socket::set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)?;
         }
         socket::bind(&sock, &addr)?;
-        let backlog = if backlog == 0 { -1 } else { backlog };
         self.listener_new_inner(fd, Some(sock), flags, backlog, label, Some(Box::new(cb)))
     }
 
     /// A listener on an existing socket (libevent's `evconnlistener_new`). `backlog` > 0 calls
-    /// listen with it, -1 with `SOMAXCONN`, 0 means the socket already listens. With
+    /// listen with it, a negative one with libevent's default, 128; 0 means the socket already
+    /// listens. With
     /// `CLOSE_ON_FREE` the listener takes ownership of `fd`.
     pub fn evconnlistener_new<F>(
         &mut self,
@@ -186,11 +196,8 @@ impl EventBase {
     ) -> Result<ListenerId> {
         sys::set_nonblocking(fd, true)?;
         if backlog != 0 {
-            let n = if backlog < 0 {
-                libc::SOMAXCONN
-            } else {
-                backlog
-            };
+            // libevent 2.1's "reasonable default" for a negative backlog.
+            let n = if backlog < 0 { 128 } else { backlog };
             socket::listen(fd, n)?;
         }
         // The slot first, so the accept event's closure can name the listener.
