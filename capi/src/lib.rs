@@ -13,9 +13,9 @@
 //! `docs/c-api.md` lists which calls are covered.
 
 // The workspace denies `unsafe_code`, which flags every `#[no_mangle]`: the modules marked
-// `#[allow(unsafe_code)]` export the C API's symbols, and allow it for that and nothing else. No `unsafe` block, fn, impl
-// or trait may appear in them (nor anywhere outside `sys`): `tests/lint_rules.rs` reads every
-// source file of the workspace and fails on one.
+// `#[allow(unsafe_code)]` export the C API's symbols, and allow it for that and nothing else.
+// No `unsafe` block, fn, impl or trait may appear in them (nor anywhere outside `sys`):
+// `tests/lint_rules.rs` reads every source file of the workspace and fails on one.
 #[allow(unsafe_code)]
 mod base;
 #[allow(unsafe_code)]
