@@ -20,5 +20,7 @@
 //! # Ok::<(), evscope_core::ev::Error>(())
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod ev;
 pub mod trace;

@@ -64,8 +64,8 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<Output, String> {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            // SAFETY: kill(2) on our child's pid, still ours: it is reaped only after this.
-            unsafe { libc::kill(id as i32, libc::SIGKILL) };
+            // Our child's pid, still ours: it is reaped only after this. It may have just exited.
+            let _ = evscope::ev::kill(id, libc::SIGKILL);
             true
         })
     };

@@ -2,6 +2,8 @@
 //!
 //! One test binary per layer; each module was a test file of its own.
 
+#[path = "../sys/mod.rs"]
+pub mod sys;
 #[path = "../util/mod.rs"]
 pub mod util;
 
@@ -16,6 +18,7 @@ mod evbuffer;
 mod events;
 mod faults;
 mod listener;
+mod lint_rules;
 mod load;
 mod observe_bufio;
 mod remote;

@@ -1,5 +1,12 @@
 //! Reading and writing the memory a C program hands us: byte ranges, strings, `struct
 //! timeval`, `struct sockaddr`, out-parameters, and `malloc`ed results it will `free`.
+//!
+//! The readers and writers below take raw pointers and are safe to call: they check for NULL,
+//! and for the rest rely on the C caller's contract — each is called only by an exported
+//! function, with a pointer (and length) its C caller passed, as the libevent function's
+//! documentation requires. That is a promise made across the C boundary, not one Rust checks:
+//! Rust code passing any other pointer to them would be undefined behaviour, so nothing but the
+//! exported functions may call them with pointers C did not give.
 
 use std::ffi::CStr;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};

@@ -3,6 +3,9 @@
 //! callbacks make, and sharing bases between threads. Each function is small, documented, and
 //! says why it is sound; the API modules above it are safe code.
 
+// The workspace denies `unsafe_code`; this module is where the crate's unsafe code lives.
+#![allow(unsafe_code)]
+
 pub(crate) mod base_calls;
 pub(crate) mod bufcall;
 pub(crate) mod call;

@@ -1,5 +1,8 @@
 //! The operating system, behind safe functions. The only place in the crate with `unsafe`.
 
+// The workspace denies `unsafe_code`; this module is where the crate's unsafe code lives.
+#![allow(unsafe_code)]
+
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
