@@ -36,3 +36,4 @@ mod ratelim;
 mod sys;
 mod thread;
 pub mod types;
+mod version;
