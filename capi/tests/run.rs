@@ -98,9 +98,6 @@ fn an_uncovered_call_fails_loudly() -> TestResult {
 /// builds do) in this build's target directory, which has every dependency compiled already.
 #[test]
 fn an_installed_evscope_observes_a_c_program() -> TestResult {
-    let Some(p) = program("timers")? else {
-        return Ok(());
-    };
     let profile = artifacts();
     let (target_dir, profile_flags): (&Path, &[&str]) = match (
         profile.parent(),
@@ -110,6 +107,30 @@ fn an_installed_evscope_observes_a_c_program() -> TestResult {
         (Some(t), Some("release")) => (t, &[]),
         _ => return Err(format!("{} is not a debug or release folder", profile.display()).into()),
     };
+    let mut args = vec!["--locked", "--offline", "--target-dir"];
+    args.push(target_dir.to_str().ok_or("path")?);
+    args.extend(profile_flags);
+    installed_observes(&args)
+}
+
+/// The same with the user's own command, `cargo install --path .` (a release build in the
+/// workspace's `target/`, dependencies resolved afresh): many minutes, so only with
+/// `EVSCOPE_TEST_RELEASE_INSTALL=1`.
+#[test]
+fn a_release_install_observes_a_c_program() -> TestResult {
+    if std::env::var_os("EVSCOPE_TEST_RELEASE_INSTALL").is_none_or(|v| v != "1") {
+        eprintln!("skipped: set EVSCOPE_TEST_RELEASE_INSTALL=1 to install a release build");
+        return Ok(());
+    }
+    installed_observes(&[])
+}
+
+/// Installs evscope into a fresh root with `cargo install --path WORKSPACE --root ROOT ARGS…`
+/// and checks that it observes the timers program (see above).
+fn installed_observes(args: &[&str]) -> TestResult {
+    let Some(p) = program("timers")? else {
+        return Ok(());
+    };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .ok_or("capi/ is in the workspace")?;
@@ -118,13 +139,11 @@ fn an_installed_evscope_observes_a_c_program() -> TestResult {
     let install = {
         let _tree = TREE.write().unwrap_or_else(|p| p.into_inner());
         Command::new(cargo)
-            .args(["install", "--locked", "--offline", "--quiet", "--path"])
+            .args(["install", "--quiet", "--path"])
             .arg(workspace)
             .arg("--root")
             .arg(root.path())
-            .arg("--target-dir")
-            .arg(target_dir)
-            .args(profile_flags)
+            .args(args)
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR")
             .output()?
