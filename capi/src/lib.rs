@@ -56,3 +56,4 @@ mod sys;
 #[allow(unsafe_code)]
 mod thread;
 pub mod types;
+mod version;

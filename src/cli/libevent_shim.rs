@@ -6,9 +6,17 @@
 //! library, and goes first on `LD_LIBRARY_PATH`. `LD_BIND_NOW=1` makes the loader resolve every
 //! symbol at start: a libevent call evscope does not cover stops the program at once with the
 //! loader's `undefined symbol: NAME`, instead of running half on another libevent.
+//!
+//! The library: `$EVSCOPE_LIBEVENT` if set; else the copy built into this binary (a release
+//! build, `cargo install`: see `build.rs`), written into the private directory; else (a debug
+//! build in the workspace) the one the same build put beside the binary in its target
+//! directory. A file is used only if its version mark says it is this evscope's version, and a
+//! binary that is not in a target directory never looks beside itself, so an installed evscope
+//! never picks up a stale or foreign `libevent.so`.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::fs::DirBuilderExt;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,26 +33,98 @@ const SONAMES: [&str; 6] = [
     "libevent.so",
 ];
 
+/// evscope's `libevent.so`, built into this binary by `build.rs` (release builds, and the
+/// `embed-libevent` feature).
+#[cfg(evscope_embedded_libevent)]
+const EMBEDDED: Option<&[u8]> = Some(include_bytes!(env!("EVSCOPE_EMBEDDED_LIBEVENT")));
+#[cfg(not(evscope_embedded_libevent))]
+const EMBEDDED: Option<&[u8]> = None;
+
+/// What a library says it is (`capi/src/version.rs`): this, its version, then a NUL.
+const MARK: &[u8] = b"evscope-libevent-version=";
+
+/// The version a library must say it is: this evscope's (the two crates are released together).
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The substitution set up for one run; its directory is removed when dropped (or when a
 /// signal ends `run`: see `cleanup`).
 pub struct Shim {
     _dir: Temp,
 }
 
-/// evscope's `libevent.so`: `$EVSCOPE_LIBEVENT`, or the one beside the evscope binary (as
-/// `cargo build` leaves them in `target/debug` or `target/release`, or in `deps/` there).
-pub fn library() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("EVSCOPE_LIBEVENT").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+/// Where evscope's `libevent.so` comes from for one run.
+pub enum Library {
+    /// A file: `$EVSCOPE_LIBEVENT`, or the one beside a binary in a cargo target directory.
+    File(PathBuf),
+    /// The copy built into this binary.
+    Embedded(&'static [u8]),
+}
+
+/// The version in a library's mark, if it has one.
+fn version_of(bytes: &[u8]) -> Option<&[u8]> {
+    let at = bytes.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    let len = bytes[at..].iter().position(|&b| b == 0)?;
+    Some(&bytes[at..at + len])
+}
+
+/// Why the file at `lib` is not this evscope's library, if it is not.
+fn mismatch(lib: &Path) -> Option<String> {
+    match std::fs::read(lib) {
+        Err(e) => Some(format!("cannot read it: {e}")),
+        Ok(bytes) => match version_of(&bytes) {
+            Some(v) if v == VERSION.as_bytes() => None,
+            Some(v) => Some(format!(
+                "it is evscope's libevent version {}, not {VERSION}",
+                String::from_utf8_lossy(v)
+            )),
+            None => Some("it is not evscope's libevent (it has no version mark)".into()),
+        },
     }
+}
+
+/// The `libevent.so` a debug build in the workspace put beside this binary, when the binary is
+/// in a cargo target directory (`target/debug`, with its `.fingerprint/`): the newer of the one
+/// beside it and the one in `deps/` (a `cargo test` after a `cargo build` refreshes only deps/).
+fn beside_in_target_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
-    // The newer of the two: a `cargo test` after a `cargo build` refreshes only deps/.
+    if !dir.join(".fingerprint").is_dir() {
+        return None;
+    }
     [dir.join("libevent.so"), dir.join("deps/libevent.so")]
         .into_iter()
         .filter_map(|lib| Some((std::fs::metadata(&lib).ok()?.modified().ok()?, lib)))
         .max_by_key(|(modified, _)| *modified)
         .map(|(_, lib)| lib)
+}
+
+/// evscope's `libevent.so` for this run: `$EVSCOPE_LIBEVENT`, the embedded copy, or the one of
+/// the same build tree, in that order; a file of another version (or not evscope's) is passed
+/// over with a warning.
+pub fn library() -> Option<Library> {
+    let named = std::env::var_os("EVSCOPE_LIBEVENT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    if let Some(lib) = named {
+        match mismatch(&lib) {
+            None => return Some(Library::File(lib)),
+            Some(why) => tell!(
+                "evscope: not using $EVSCOPE_LIBEVENT ({}): {why}",
+                lib.display()
+            ),
+        }
+    }
+    if let Some(bytes) = EMBEDDED {
+        return Some(Library::Embedded(bytes));
+    }
+    let lib = beside_in_target_dir()?;
+    match mismatch(&lib) {
+        None => Some(Library::File(lib)),
+        Some(why) => {
+            tell!("evscope: not using {}: {why}", lib.display());
+            None
+        }
+    }
 }
 
 /// True when the program file names a libevent library (a cheap look for its soname).
@@ -66,16 +146,35 @@ fn private_dir() -> std::io::Result<PathBuf> {
     }
 }
 
-fn make(lib: &Path) -> std::io::Result<PathBuf> {
-    let lib = lib.canonicalize()?;
-    let dir = private_dir()?;
+/// Writes the embedded library into `dir` as `libevent.so`: to a temporary name first, renamed
+/// into place once complete, readable only by this user.
+fn write_embedded(dir: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let temp = dir.join(".libevent.so.tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o500)
+        .open(&temp)?;
+    file.write_all(bytes)?;
+    drop(file);
+    let lib = dir.join("libevent.so");
+    std::fs::rename(&temp, &lib)?;
+    Ok(lib)
+}
+
+/// Fills the private directory `dir`: the library, and a link for each soname to it.
+fn fill(dir: &Path, lib: &Library) -> std::io::Result<()> {
+    let target = match lib {
+        Library::File(path) => path.canonicalize()?,
+        Library::Embedded(bytes) => write_embedded(dir, bytes)?,
+    };
     for name in SONAMES {
-        if let Err(e) = std::os::unix::fs::symlink(&lib, dir.join(name)) {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
+        let link = dir.join(name);
+        if link != target {
+            std::os::unix::fs::symlink(&target, link)?;
         }
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// Sets up `cmd` so that `program` loads evscope's libevent; None when there is nothing to set
@@ -84,24 +183,30 @@ pub fn apply(cmd: &mut Command, program: &OsStr) -> Option<Shim> {
     let Some(lib) = library() else {
         if wants_libevent(program) {
             tell!(
-                "evscope: {} uses libevent, but evscope's libevent.so was not found beside \
-                 evscope (build it with `cargo build -p evscope-libevent`) or in \
-                 $EVSCOPE_LIBEVENT; it runs on the system's libevent, unobserved",
+                "evscope: {} uses libevent, but this evscope has no libevent.so of its own: \
+                 it was built without it (a debug build: `cargo build` in the workspace puts \
+                 it beside evscope; `cargo install --path .` builds it in) and \
+                 $EVSCOPE_LIBEVENT names none; it runs on the system's libevent, unobserved",
                 program.to_string_lossy()
             );
         }
         return None;
     };
-    let dir = match make(&lib) {
+    let dir = match private_dir() {
         Ok(dir) => Temp::new(dir),
         Err(e) => {
-            tell!(
-                "evscope: cannot set up {} in place of the system's libevent: {e}",
-                lib.display()
-            );
+            tell!("evscope: cannot make a private directory for libevent.so: {e}");
             return None;
         }
     };
+    if let Err(e) = fill(dir.path(), &lib) {
+        let what = match &lib {
+            Library::File(path) => path.display().to_string(),
+            Library::Embedded(_) => "its libevent.so".into(),
+        };
+        tell!("evscope: cannot set up {what} in place of the system's libevent: {e}");
+        return None;
+    }
     let mut path = OsString::from(dir.path());
     if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
         path.push(":");
