@@ -96,7 +96,7 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
         note!(
             base,
             "{name}: connected to {server} ({events}); its read event, pending since the connect, now has a connection to read from",
-            "{name}：已连接到 {server}（{events}）；它的读事件从 connect 起就是未决，现在有连接可读了"
+            "{name}：已连接到 {server}（{events}）；它的读事件从发起连接起就是未决，现在有连接可读了"
         );
         let sender = talk.clone();
         let timer = base.event_new_labeled(

@@ -624,7 +624,7 @@ const CAUSES: &[(&str, When, &str, &str)] = &[
         "fd_closed",
         When::Any,
         "fd {fd} was closed by the peer",
-        "fd {fd} 的对端已关闭",
+        "fd {fd}：对端关闭了它的发送方向（或整个连接）",
     ),
     (
         "timeout",
