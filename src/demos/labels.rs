@@ -32,7 +32,7 @@ const WORDS: [(&str, &str); 32] = [
     ("greeting", "问候"),
     ("heartbeat", "心跳"),
     ("measure", "测量"),
-    ("once", "一次"),
+    ("once", "一次性"),
     ("pinger", "探测者"),
     ("reminder (cancelled)", "提醒（已取消）"),
     ("sender", "发送者"),
