@@ -56,4 +56,5 @@ mod sys;
 #[allow(unsafe_code)]
 mod thread;
 pub mod types;
+#[allow(unsafe_code)]
 mod version;

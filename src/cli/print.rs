@@ -40,10 +40,16 @@ pub fn show(mut client: LinkClient, step: bool, lang: Lang) -> Result<(), Failur
         let line = match msg {
             LinkMsg::Header(h) => {
                 explainer.learn_header(&h);
-                format!(
-                    "# live: {} backend, program {:?}, pid {}",
-                    h.backend, h.program, h.pid
-                )
+                match lang {
+                    Lang::En => format!(
+                        "# live: {} backend, program {:?}, pid {}",
+                        h.backend, h.program, h.pid
+                    ),
+                    Lang::Zh => format!(
+                        "# 实时：后端 {}，程序 {:?}（进程 {}）",
+                        h.backend, h.program, h.pid
+                    ),
+                }
             }
             LinkMsg::Record(rec) => {
                 let line = match trimmed_history(&rec, records, lang) {

@@ -42,13 +42,22 @@ pub fn main(args: Args) -> Result<ExitCode, Failure> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let h = reader.header();
-    let head = format!(
-        "# {}: {} backend, program {:?}, pid {}",
-        args.file.display(),
-        h.backend,
-        h.program,
-        h.pid
-    );
+    let head = match args.lang {
+        Lang::En => format!(
+            "# {}: {} backend, program {:?}, pid {}",
+            args.file.display(),
+            h.backend,
+            h.program,
+            h.pid
+        ),
+        Lang::Zh => format!(
+            "# {}：后端 {}，程序 {:?}（进程 {}）",
+            args.file.display(),
+            h.backend,
+            h.program,
+            h.pid
+        ),
+    };
     // Text from the trace never reaches the terminal with its control codes.
     writeln!(out, "{}", escape_text(&head))?;
     while let Some(rec) = reader.next_record().map_err(at)? {

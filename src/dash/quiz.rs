@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::model::{quoted_labels_zh, Lang, Timeline};
+use super::model::{Lang, Timeline};
 use crate::ev::State;
 use crate::trace::{state_term_zh, Body, Explainer};
 
@@ -258,7 +258,7 @@ pub fn eligible(timeline: &Timeline) -> Vec<Question> {
     let mut out = Vec::new();
     let explain = |i| Both {
         en: timeline.explain(&timeline.records()[i], Lang::En),
-        zh: quoted_labels_zh(&timeline.explain(&timeline.records()[i], Lang::Zh)),
+        zh: timeline.explain(&timeline.records()[i], Lang::Zh),
     };
     for (i, r) in timeline.records().iter().enumerate() {
         en.learn(r);
@@ -266,7 +266,7 @@ pub fn eligible(timeline: &Timeline) -> Vec<Question> {
         let b = r.base;
         let name = |ev| Both {
             en: en.event_name_in(b, ev),
-            zh: quoted_labels_zh(&zh.event_name_in(b, ev)),
+            zh: zh.event_name_in(b, ev),
         };
         match &r.body {
             Body::Transition { ev, from, to, .. } if from != to => {

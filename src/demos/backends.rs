@@ -13,6 +13,7 @@ pub(super) const DEMO: Demo = Demo {
     name: "backends",
     lesson: "15 backends",
     summary: "the per-iteration cost with 25 to 400 idle sockets on select, poll and epoll",
+    summary_zh: "在 select、poll 和 epoll 上，空闲套接字从 25 到 400 个时每轮循环的开销",
     setup,
 };
 
@@ -45,18 +46,19 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
             let _ = (&idle, &pong);
             let n = IDLE_STEPS[step % IDLE_STEPS.len()];
             step += 1;
-            let mut line = format!("{n} idle fds, cost per loop iteration:");
-            for kind in BackendKind::ALL {
-                match iteration_cost(kind, n, 200) {
-                    Ok(cost) => line.push_str(&format!(
-                        " {} {:.1} µs",
-                        kind.name(),
-                        cost.as_secs_f64() * 1e6
-                    )),
-                    Err(e) => line.push_str(&format!(" {} failed ({e})", kind.name())),
-                }
-            }
-            base.note(&line);
+            let costs: Vec<String> = BackendKind::ALL
+                .into_iter()
+                .map(|kind| match iteration_cost(kind, n, 200) {
+                    Ok(cost) => format!("{} {:.1} µs", kind.name(), cost.as_secs_f64() * 1e6),
+                    Err(e) => format!("{} failed ({e})", kind.name()),
+                })
+                .collect();
+            note!(
+                base,
+                "{n} idle fds, cost per loop iteration: {costs}",
+                "{n} 个空闲 fd，每轮循环的开销：{costs}",
+                costs = costs.join(" ")
+            );
         })?;
     base.add(measure, Some(opts.pace(2000)))
 }

@@ -16,6 +16,7 @@ pub(super) const DEMO: Demo = Demo {
     lesson: "11 the client: bufferevent_socket_connect",
     summary:
         "bufferevent_socket_connect to an echo server, a line every 1.5 s, each echo read back",
+    summary_zh: "用 bufferevent_socket_connect 连接回显服务器，每 1.5 秒发一行，读回每一行的回显",
     setup,
 };
 
@@ -26,16 +27,20 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let server = match opts.listen {
         Some(addr) => {
             let addr = echo_server::connect_addr(addr);
-            base.note(&format!(
-                "the client connects to the server at {addr} (start one with: evscope demo echo --listen {addr})"
-            ));
+            note!(
+                base,
+                "the client connects to the server at {addr} (start one with: evscope demo echo --listen {addr})",
+                "客户端连接 {addr} 上的服务器（可以这样启动一个：evscope demo echo --listen {addr}）"
+            );
             addr
         }
         None => {
             let bound = echo_server::listen(base, SocketAddr::from(([127, 0, 0, 1], 0)))?;
-            base.note(&format!(
-                "an echo server for the client to talk to listens on {bound} in the same loop"
-            ));
+            note!(
+                base,
+                "an echo server for the client to talk to listens on {bound} in the same loop",
+                "同一个事件循环里有一个回显服务器在 {bound} 监听，供客户端连接"
+            );
             bound
         }
     };
@@ -52,17 +57,28 @@ fn connect(base: &mut EventBase, n: u32, server: SocketAddr, every: Duration) ->
     };
     let next = Box::new(move |base: &mut EventBase, ok: bool| {
         let pause = if ok { every * 2 } else { every * 3 };
-        base.note(&format!(
-            "the client connects again in {:.1} s",
-            pause.as_secs_f64()
-        ));
+        note!(
+            base,
+            "the client connects again in {secs:.1} s",
+            "客户端 {secs:.1} 秒后再次连接",
+            secs = pause.as_secs_f64()
+        );
         let again = base.once(None, What::TIMEOUT, Some(pause), move |base, _| {
             if let Err(e) = connect(base, n + 1, server, every) {
-                base.note(&format!("client: cannot start connection {}: {e}", n + 1));
+                note!(
+                    base,
+                    "client: cannot start connection {next}: {e}",
+                    "客户端：无法发起第 {next} 次连接：{e}",
+                    next = n + 1
+                );
             }
         });
         if let Err(e) = again {
-            base.note(&format!("client: cannot schedule the next connection: {e}"));
+            note!(
+                base,
+                "client: cannot schedule the next connection: {e}",
+                "客户端：无法安排下一次连接：{e}"
+            );
         }
     });
     talker::start(base, script, next)?;

@@ -13,6 +13,7 @@ pub(super) const DEMO: Demo = Demo {
     name: "echo",
     lesson: "01/08-10/12 what libevent is; bufferevent's two buffers; bufferevent_setcb; bufferevent_enable; the server: evconnlistener_new_bind",
     summary: "the course's echo server (listener + one bufferevent per client) with scripted clients that come and go",
+    summary_zh: "课程中的回显服务器（监听器 + 每个客户端一个 bufferevent），配上按脚本来来去去的客户端",
     setup,
 };
 
@@ -28,11 +29,14 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
     let bound = echo_server::listen(base, wanted)?;
     let server = echo_server::connect_addr(bound);
-    base.note(&format!(
-        "{LISTENING}{bound}; join in from another terminal: nc {} {}",
-        server.ip(),
-        server.port()
-    ));
+    // Starts with LISTENING, which `evscope demo` and the tests look for.
+    note!(
+        base,
+        "echo server listening on {bound}; join in from another terminal: nc {ip} {port}",
+        "回显服务器在 {bound} 监听；可以从另一个终端加入：nc {ip} {port}",
+        ip = server.ip(),
+        port = server.port()
+    );
     let every = opts.pace(2400);
     for n in 1..=CLIENTS {
         // Staggered, so the lines of the clients take turns.
@@ -65,11 +69,20 @@ fn later(
         let gap = every / 2;
         let next = Box::new(move |base: &mut EventBase, _ok: bool| {
             if let Err(e) = later(base, gap, n + CLIENTS, server, every) {
-                base.note(&format!("cannot schedule client {}: {e}", n + CLIENTS));
+                note!(
+                    base,
+                    "cannot schedule client {next}: {e}",
+                    "无法安排客户端 {next}：{e}",
+                    next = n + CLIENTS
+                );
             }
         });
         if let Err(e) = talker::start(base, script, next) {
-            base.note(&format!("client {n}: cannot start: {e}"));
+            note!(
+                base,
+                "client {n}: cannot start: {e}",
+                "客户端 {n}：无法启动：{e}"
+            );
         }
     })?;
     Ok(())

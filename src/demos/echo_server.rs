@@ -21,7 +21,11 @@ pub(super) fn listen(base: &mut EventBase, addr: SocketAddr) -> ev::Result<Socke
     base.evconnlistener_set_error_cb(
         lev,
         Some(Box::new(|base, _lev, err| {
-            base.note(&format!("server: accept failed: {err}"));
+            note!(
+                base,
+                "server: accept failed: {err}",
+                "服务器：accept 失败：{err}"
+            );
         })),
     )?;
     base.evconnlistener_local_addr(lev)
@@ -43,13 +47,19 @@ fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, peer: Option
     let bev = match base.bufferevent_socket_new(sock.into_raw_fd(), BevOptions::CLOSE_ON_FREE) {
         Ok(bev) => bev,
         Err(e) => {
-            base.note(&format!("server: bufferevent_socket_new failed: {e}"));
+            note!(
+                base,
+                "server: bufferevent_socket_new failed: {e}",
+                "服务器：bufferevent_socket_new 失败：{e}"
+            );
             return;
         }
     };
-    base.note(&format!(
-        "server: {who} connected; {bev} has writing enabled from the start (its write event waits for something to send) and reads once bufferevent_enable(EV_READ) is called"
-    ));
+    note!(
+        base,
+        "server: {who} connected; {bev} has writing enabled from the start (its write event waits for something to send) and reads once bufferevent_enable(EV_READ) is called",
+        "服务器：{who} 连上了；{bev} 一创建就启用了写（它的写事件等着有数据要发），调用 bufferevent_enable(EV_READ) 之后才开始读"
+    );
     let closed = who.clone();
     let set = base.bufferevent_setcb(
         bev,
@@ -62,7 +72,11 @@ fn on_accept(base: &mut EventBase, _lev: ListenerId, sock: OwnedFd, peer: Option
         )),
     );
     if let Err(e) = set.and_then(|()| base.bufferevent_enable(bev, What::READ)) {
-        base.note(&format!("server: cannot serve {who}: {e}"));
+        note!(
+            base,
+            "server: cannot serve {who}: {e}",
+            "服务器：无法为 {who} 服务：{e}"
+        );
         let _ = base.bufferevent_free(bev);
     }
 }
@@ -79,25 +93,31 @@ fn echo_read(base: &mut EventBase, bev: BevId) {
         }
         Err(_) => return,
     };
-    base.note(&format!(
-        "server: {bev}'s read callback moves {moved} B from the read buffer to the write buffer; watch {bev} write go pending → active → callback → non-pending as it sends them"
-    ));
+    note!(
+        base,
+        "server: {bev}'s read callback moves {moved} B from the read buffer to the write buffer; watch {bev} write go pending → active → callback → non-pending as it sends them",
+        "服务器：{bev} 的读回调把 {moved} 字节从输入缓冲区移到输出缓冲区；请看 {bev} write 发送它们时经历 未决 → 激活 → 回调执行中 → 非未决"
+    );
 }
 
 /// The event callback: the client hung up (EOF) or the connection failed (ERROR).
 fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, who: &str) {
     if events.contains(BevEvents::EOF) {
-        base.note(&format!(
-            "server: {who} closed the connection ({events}); bufferevent_free({bev}) closes our socket"
-        ));
+        note!(
+            base,
+            "server: {who} closed the connection ({events}); bufferevent_free({bev}) closes our socket",
+            "服务器：读到 EOF，{who} 关闭了连接（{events}）；bufferevent_free({bev}) 关闭我们这一端的套接字"
+        );
     } else if events.contains(BevEvents::ERROR) {
         let err = match base.bufferevent_get_error(bev) {
             Ok(Some(e)) => e.to_string(),
             _ => "unknown error".to_string(),
         };
-        base.note(&format!(
-            "server: error on {who}'s connection ({events}: {err}); bufferevent_free({bev})"
-        ));
+        note!(
+            base,
+            "server: error on {who}'s connection ({events}: {err}); bufferevent_free({bev})",
+            "服务器：与 {who} 的连接出错（{events}：{err}）；bufferevent_free({bev})"
+        );
     } else {
         return;
     }

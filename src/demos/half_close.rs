@@ -21,6 +21,7 @@ pub(super) const DEMO: Demo = Demo {
     lesson: "16 full duplex and half-close",
     summary:
         "both sides send; the client shuts down writing, the server reads EOF and keeps sending",
+    summary_zh: "双方同时发送；客户端关闭写方向，服务器读到 EOF 后继续发送",
     setup,
 };
 
@@ -101,10 +102,12 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
         between_rounds: opts.pace(2500),
         addr: base.evconnlistener_local_addr(lev)?,
     };
-    base.note(&format!(
-        "the server listens on {}; each round the client connects to it",
-        pace.addr
-    ));
+    note!(
+        base,
+        "the server listens on {addr}; each round the client connects to it",
+        "服务器在 {addr} 监听；每一轮客户端都连接它",
+        addr = pace.addr
+    );
     start_round(base, &round, pace)
 }
 
@@ -141,9 +144,11 @@ fn start_round(base: &mut EventBase, round: &Shared, pace: Pace) -> ev::Result<(
         )),
     )?;
     base.bufferevent_enable(bev, What::READ)?;
-    base.note(&format!(
-        "round {n}: the client ({bev}) connects; both sides will send lines at the same time: full duplex"
-    ));
+    note!(
+        base,
+        "round {n}: the client ({bev}) connects; both sides will send lines at the same time: full duplex",
+        "第 {n} 轮：客户端（{bev}）发起连接；双方会同时发送数据行：全双工"
+    );
     base.bufferevent_socket_connect(bev, pace.addr)
 }
 
@@ -152,7 +157,11 @@ fn on_accept(base: &mut EventBase, sock: OwnedFd, round: &Shared, every: Duratio
     let bev = match base.bufferevent_socket_new(sock.into_raw_fd(), BevOptions::CLOSE_ON_FREE) {
         Ok(bev) => bev,
         Err(e) => {
-            base.note(&format!("server: bufferevent_socket_new failed: {e}"));
+            note!(
+                base,
+                "server: bufferevent_socket_new failed: {e}",
+                "服务器：bufferevent_socket_new 失败：{e}"
+            );
             return;
         }
     };
@@ -185,8 +194,16 @@ fn on_accept(base: &mut EventBase, sock: OwnedFd, round: &Shared, every: Duratio
             base.add(timer, Some(every))
         });
     match started {
-        Ok(()) => base.note(&format!("server: accepted the client as {bev}")),
-        Err(e) => base.note(&format!("server: cannot serve the client: {e}")),
+        Ok(()) => note!(
+            base,
+            "server: accepted the client as {bev}",
+            "服务器：接受了客户端，它这一端是 {bev}"
+        ),
+        Err(e) => note!(
+            base,
+            "server: cannot serve the client: {e}",
+            "服务器：无法为客户端服务：{e}"
+        ),
     }
 }
 
@@ -201,7 +218,12 @@ fn send(base: &mut EventBase, round: &Shared, who: Who) -> Option<(u32, BevId)> 
         Who::Server => format!("server → client #{k}\n"),
     };
     if let Err(e) = base.bufferevent_write(bev, line.as_bytes()) {
-        base.note(&format!("{}: bufferevent_write failed: {e}", who.name()));
+        note!(
+            base,
+            "{who}: bufferevent_write failed: {e}",
+            "{who}：bufferevent_write 失败：{e}",
+            who = who.name()
+        );
         return None;
     }
     r.side(who).sent = k;
@@ -218,9 +240,11 @@ fn client_tick(base: &mut EventBase, round: &Shared) {
     let Some((k, bev)) = send(base, round, Who::Client) else {
         return;
     };
-    base.note(&format!(
-        "client sends line {k}: {bev} write goes pending → active → callback → non-pending"
-    ));
+    note!(
+        base,
+        "client sends line {k}: {bev} write goes pending → active → callback → non-pending",
+        "客户端发送第 {k} 行：{bev} write 经历 未决 → 激活 → 回调执行中 → 非未决"
+    );
     if k < CLIENT_LINES {
         return;
     }
@@ -232,11 +256,17 @@ fn client_tick(base: &mut EventBase, round: &Shared) {
         let _ = base.free(timer);
     }
     if let Some(bev) = bev {
-        base.note(&format!(
-            "client: that was its last line: bufferevent_shutdown_write({bev}) — its sending direction closes once the write buffer drains; it goes on reading"
-        ));
+        note!(
+            base,
+            "client: that was its last line: bufferevent_shutdown_write({bev}) — its sending direction closes once the write buffer drains; it goes on reading",
+            "客户端：这是它的最后一行：bufferevent_shutdown_write({bev})——输出缓冲区发完后，它的发送方向就关闭；它继续读"
+        );
         if let Err(e) = base.bufferevent_shutdown_write(bev) {
-            base.note(&format!("client: bufferevent_shutdown_write failed: {e}"));
+            note!(
+                base,
+                "client: bufferevent_shutdown_write failed: {e}",
+                "客户端：bufferevent_shutdown_write 失败：{e}"
+            );
         }
     }
 }
@@ -249,13 +279,17 @@ fn server_tick(base: &mut EventBase, round: &Shared) {
     };
     let eof = round.borrow().server.eof;
     if eof {
-        base.note(&format!(
-            "server sends line {k}: the client's direction is closed, this one is still open ({bev} write goes pending → active → callback → non-pending)"
-        ));
+        note!(
+            base,
+            "server sends line {k}: the client's direction is closed, this one is still open ({bev} write goes pending → active → callback → non-pending)",
+            "服务器发送第 {k} 行：客户端的发送方向已关闭，这个方向仍然开着（{bev} write 经历 未决 → 激活 → 回调执行中 → 非未决）"
+        );
     } else {
-        base.note(&format!(
-            "server sends line {k}: {bev} write goes pending → active → callback → non-pending"
-        ));
+        note!(
+            base,
+            "server sends line {k}: {bev} write goes pending → active → callback → non-pending",
+            "服务器发送第 {k} 行：{bev} write 经历 未决 → 激活 → 回调执行中 → 非未决"
+        );
     }
     if !(eof && k >= SERVER_LINES) {
         return;
@@ -268,13 +302,17 @@ fn server_tick(base: &mut EventBase, round: &Shared) {
         let _ = base.free(timer);
     }
     if let Some(bev) = bev {
-        base.note(&format!(
-            "server: done too: bufferevent_close_after_flush({bev}) sends what is left, then closes; the client will read end of file"
-        ));
+        note!(
+            base,
+            "server: done too: bufferevent_close_after_flush({bev}) sends what is left, then closes; the client will read end of file",
+            "服务器：也发完了：bufferevent_close_after_flush({bev}) 先把剩下的发出去再关闭；客户端将读到 EOF"
+        );
         if let Err(e) = base.bufferevent_close_after_flush(bev) {
-            base.note(&format!(
-                "server: bufferevent_close_after_flush failed: {e}"
-            ));
+            note!(
+                base,
+                "server: bufferevent_close_after_flush failed: {e}",
+                "服务器：bufferevent_close_after_flush 失败：{e}"
+            );
         }
     }
 }
@@ -292,10 +330,12 @@ fn on_read(base: &mut EventBase, bev: BevId, who: Who, round: &Shared) {
         let side = r.side(who);
         if let Err(e) = side.expect.received(&buf[..n]) {
             drop(r);
-            base.note(&format!(
-                "error: {}: what arrived is not what was sent: {e}",
-                who.name()
-            ));
+            note!(
+                base,
+                "error: {who}: what arrived is not what was sent: {e}",
+                "错误：{who}：收到的和发出的不一样：{e}",
+                who = who.name()
+            );
             return;
         }
         side.partial.extend_from_slice(&buf[..n]);
@@ -308,11 +348,18 @@ fn on_read(base: &mut EventBase, bev: BevId, who: Who, round: &Shared) {
     let shut = who == Who::Client && round.borrow().client.sent >= CLIENT_LINES;
     for line in lines {
         if shut {
-            base.note(&format!(
-                "client reads {line:?}: it shut down its own sending, yet this direction still delivers"
-            ));
+            note!(
+                base,
+                "client reads {line:?}: it shut down its own sending, yet this direction still delivers",
+                "客户端读到 {line:?}：它已关闭自己的发送方向，这个方向却仍在传送数据"
+            );
         } else {
-            base.note(&format!("{} reads {line:?}", who.name()));
+            note!(
+                base,
+                "{who} reads {line:?}",
+                "{who}读到 {line:?}",
+                who = who.name()
+            );
         }
     }
 }
@@ -326,18 +373,24 @@ fn server_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
             r.server.expect.outstanding()
         };
         if missing > 0 {
-            base.note(&format!(
-                "error: server: end of file with {missing} B from the client missing"
-            ));
+            note!(
+                base,
+                "error: server: end of file with {missing} B from the client missing",
+                "错误：服务器：读到 EOF，但客户端还有 {missing} 字节没有到"
+            );
         }
-        base.note(&format!(
-            "server: {events} — the client will send nothing more, so {bev}'s read event stops; the other direction is still open, and the server keeps sending"
-        ));
+        note!(
+            base,
+            "server: {events} — the client will send nothing more, so {bev}'s read event stops; the other direction is still open, and the server keeps sending",
+            "服务器：{events}——读到 EOF：客户端关闭了它的发送方向，不会再发数据，所以 {bev} 的读事件停止；另一个方向仍然开着，服务器继续发送"
+        );
         return;
     }
-    base.note(&format!(
-        "server: {events} on {bev}; it gives up this round"
-    ));
+    note!(
+        base,
+        "server: {events} on {bev}; it gives up this round",
+        "服务器：{bev} 收到 {events}；放弃这一轮"
+    );
     let (bev, timer) = {
         let mut r = round.borrow_mut();
         (r.server.bev.take(), r.server.timer.take())
@@ -353,7 +406,11 @@ fn server_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
 /// The client's event callback: connected; at the end, the server's end of file.
 fn client_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Shared, pace: Pace) {
     if events.contains(BevEvents::CONNECTED) {
-        base.note("client: connected (CONNECTED)");
+        note!(
+            base,
+            "client: connected (CONNECTED)",
+            "客户端：已连接（CONNECTED）"
+        );
         // The client's lines go out between the server's.
         let tm = round.clone();
         let started = base
@@ -371,7 +428,11 @@ fn client_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
                 })
             });
         if let Err(e) = started {
-            base.note(&format!("client: cannot start its timer: {e}"));
+            note!(
+                base,
+                "client: cannot start its timer: {e}",
+                "客户端：无法启动它的定时器：{e}"
+            );
         }
         return;
     }
@@ -396,18 +457,28 @@ fn client_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
     }
     let _ = base.bufferevent_free(bev);
     if events.contains(BevEvents::EOF) && missing == 0 {
-        base.note(&format!(
-            "client: {events} — the server has finished too, both directions are closed; bufferevent_free({bev})"
-        ));
-        base.note(&format!(
-            "round {n}: the client sent {sent} lines and half-closed; it still received all {received} of the server's lines; no byte lost"
-        ));
+        note!(
+            base,
+            "client: {events} — the server has finished too, both directions are closed; bufferevent_free({bev})",
+            "客户端：{events}——读到 EOF：服务器也发完了，两个方向都已关闭；bufferevent_free({bev})"
+        );
+        note!(
+            base,
+            "round {n}: the client sent {sent} lines and half-closed; it still received all {received} of the server's lines; no byte lost",
+            "第 {n} 轮：客户端发了 {sent} 行就半关闭，仍然收到了服务器的全部 {received} 行；一个字节也没丢"
+        );
     } else if events.contains(BevEvents::EOF) {
-        base.note(&format!(
-            "error: client: end of file with {missing} B from the server missing"
-        ));
+        note!(
+            base,
+            "error: client: end of file with {missing} B from the server missing",
+            "错误：客户端：读到 EOF，但服务器还有 {missing} 字节没有到"
+        );
     } else {
-        base.note(&format!("client: {events} ({err}); this round ends"));
+        note!(
+            base,
+            "client: {events} ({err}); this round ends",
+            "客户端：{events}（{err}）；这一轮结束"
+        );
     }
     let next = round.clone();
     let scheduled = base.once(
@@ -416,11 +487,19 @@ fn client_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
         Some(pace.between_rounds),
         move |base, _| {
             if let Err(e) = start_round(base, &next, pace) {
-                base.note(&format!("cannot start the next round: {e}"));
+                note!(
+                    base,
+                    "cannot start the next round: {e}",
+                    "无法开始下一轮：{e}"
+                );
             }
         },
     );
     if let Err(e) = scheduled {
-        base.note(&format!("cannot schedule the next round: {e}"));
+        note!(
+            base,
+            "cannot schedule the next round: {e}",
+            "无法安排下一轮：{e}"
+        );
     }
 }

@@ -7,12 +7,17 @@ use std::time::Duration;
 
 use crate::ev::{self, EventBase, Exit, LoopFlags};
 
+// First: the demos below write their notes with its `note!`.
+#[macro_use]
+mod notes;
+
 mod backends;
 mod client;
 mod echo;
 mod echo_server;
 mod expect;
 mod half_close;
+mod labels;
 mod pipe;
 mod priority;
 mod signal;
@@ -22,6 +27,8 @@ mod watermark;
 
 pub use backends::iteration_cost;
 pub use echo::LISTENING;
+pub use labels::shown_label;
+pub use notes::{note_zh, scan as scan_notes, table as note_table, Note, Piece};
 pub use watermark::{READ_HIGH, WRITE_LOW};
 
 /// The demo `evscope` opens with no arguments.
@@ -67,6 +74,8 @@ pub struct Demo {
     pub lesson: &'static str,
     /// One line on what it shows.
     pub summary: &'static str,
+    /// The same line in Chinese.
+    pub summary_zh: &'static str,
     /// Creates the demo's events on `base`.
     pub setup: fn(&mut EventBase, &DemoOptions) -> ev::Result<()>,
 }
@@ -97,7 +106,13 @@ pub fn set_up_and_dispatch(
     opts: &DemoOptions,
     duration: Option<Duration>,
 ) -> ev::Result<Exit> {
-    base.note(&format!("demo {}: {}", demo.name, demo.summary));
+    note!(
+        base,
+        "demo {demo}: {summary}",
+        "演示 {demo}：{summary}",
+        demo = demo.name,
+        summary = demo.summary
+    );
     (demo.setup)(base, opts)?;
     if let Some(d) = duration {
         base.loopexit(Some(d));

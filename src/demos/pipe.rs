@@ -11,6 +11,7 @@ pub(super) const DEMO: Demo = Demo {
     name: "pipe",
     lesson: "03/05 the callback model; event_new and its parameters",
     summary: "a READ|PERSIST event on a pipe, fed by a timer that writes a message every 1.2 s",
+    summary_zh: "管道读端上的 READ|PERSIST 事件；一个定时器每 1.2 秒往管道里写一条消息",
     setup,
 };
 
@@ -25,12 +26,22 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
         move |base, _, _| {
             let mut buf = [0u8; 512];
             match reader.read(&mut buf) {
-                Ok(0) => base.note("the writer closed the pipe (EOF)"),
+                Ok(0) => note!(
+                    base,
+                    "the writer closed the pipe (EOF)",
+                    "写者关闭了管道（EOF）"
+                ),
                 Ok(n) => {
                     let text = String::from_utf8_lossy(&buf[..n]);
-                    base.note(&format!("read {n} bytes: {}", text.trim_end()));
+                    // The message is data, not words to translate: quoted in Chinese.
+                    note!(
+                        base,
+                        "read {n} bytes: {text}",
+                        "读到 {n} 字节：\"{text}\"",
+                        text = text.trim_end()
+                    );
                 }
-                Err(e) => base.note(&format!("read failed: {e}")),
+                Err(e) => note!(base, "read failed: {e}", "读取失败：{e}"),
             }
         },
     )?;
@@ -42,8 +53,13 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
             sent += 1;
             let msg = format!("message {sent}\n");
             match writer.write_all(msg.as_bytes()) {
-                Ok(()) => base.note(&format!("wrote {} bytes into the pipe", msg.len())),
-                Err(e) => base.note(&format!("write failed: {e}")),
+                Ok(()) => note!(
+                    base,
+                    "wrote {len} bytes into the pipe",
+                    "向管道写入 {len} 字节",
+                    len = msg.len()
+                ),
+                Err(e) => note!(base, "write failed: {e}", "写入失败：{e}"),
             }
         })?;
     base.add(feeder, Some(opts.pace(1200)))

@@ -8,6 +8,7 @@ pub(super) const DEMO: Demo = Demo {
     name: "priority",
     lesson: "14 priorities",
     summary: "three events activated together every 2 s run urgent (0), normal (1), background (2)",
+    summary_zh: "每 2 秒同时激活三个事件，它们按 紧急（0）、普通（1）、后台（2）的顺序运行",
     setup,
 };
 
@@ -16,14 +17,18 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let mut queued = Vec::new();
     for (label, priority) in [("background (2)", 2), ("normal (1)", 1), ("urgent (0)", 0)] {
         let id = base.event_new_labeled(None, What::TIMEOUT, label, move |base, _, _| {
-            base.note(&format!("{label} ran"));
+            note!(base, "{label} ran", "{label}的回调执行了");
         })?;
         base.priority_set(id, priority)?;
         queued.push(id);
     }
     let trigger =
         base.event_new_labeled(None, What::PERSIST, "trigger (timer)", move |base, _, _| {
-            base.note("activating background, normal and urgent, in that order");
+            note!(
+                base,
+                "activating background, normal and urgent, in that order",
+                "依次激活 后台、普通、紧急 三个事件"
+            );
             for id in &queued {
                 let _ = base.active(*id, What::TIMEOUT);
             }

@@ -11,6 +11,7 @@ pub(super) const DEMO: Demo = Demo {
     name: "signal",
     lesson: "13 signal events",
     summary: "two persistent events on SIGUSR1; a timer raises the signal every 1.5 s",
+    summary_zh: "SIGUSR1 上的两个持久事件；一个定时器每 1.5 秒发出这个信号",
     setup,
 };
 
@@ -23,24 +24,32 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
         "SIGUSR1 handler",
         move |base, _, _| {
             c.set(c.get() + 1);
-            base.note(&format!(
-                "SIGUSR1 caught ({} so far): the signal event ran like any other",
-                c.get()
-            ));
+            note!(
+                base,
+                "SIGUSR1 caught ({count} so far): the signal event ran like any other",
+                "收到 SIGUSR1（累计 {count} 次）：信号事件和其他事件一样执行了回调",
+                count = c.get()
+            );
         },
     )?;
     let logger = base.event_new_labeled(
         libc::SIGUSR1,
         What::SIGNAL | What::PERSIST,
         "SIGUSR1 logger",
-        |base, _, _| base.note("a second event on the same signal runs too"),
+        |base, _, _| {
+            note!(
+                base,
+                "a second event on the same signal runs too",
+                "同一个信号上的第二个事件也执行了"
+            )
+        },
     )?;
     base.add(handler, None)?;
     base.add(logger, None)?;
     let sender = base.event_new_labeled(None, What::PERSIST, "sender (timer)", |base, _, _| {
-        base.note("raising SIGUSR1");
+        note!(base, "raising SIGUSR1", "发出 SIGUSR1");
         if let Err(e) = ev::raise(libc::SIGUSR1) {
-            base.note(&format!("raise failed: {e}"));
+            note!(base, "raise failed: {e}", "raise 失败：{e}");
         }
     })?;
     base.add(sender, Some(opts.pace(1500)))

@@ -70,11 +70,17 @@ pub(super) fn start(base: &mut EventBase, script: Script, on_end: OnEnd) -> ev::
     )?;
     base.bufferevent_enable(bev, What::READ)?;
     let name = talk.borrow().script.name.clone();
-    base.note(&format!(
-        "{name}: {bev} has no socket yet; bufferevent_socket_connect to {server}"
-    ));
+    note!(
+        base,
+        "{name}: {bev} has no socket yet; bufferevent_socket_connect to {server}",
+        "{name}：{bev} 还没有套接字；bufferevent_socket_connect 连接 {server}"
+    );
     if let Err(err) = base.bufferevent_socket_connect(bev, server) {
-        base.note(&format!("{name}: cannot connect to {server}: {err}"));
+        note!(
+            base,
+            "{name}: cannot connect to {server}: {err}",
+            "{name}：无法连接 {server}：{err}"
+        );
         finish(base, bev, &talk, false);
     }
     Ok(bev)
@@ -87,9 +93,11 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
         (t.script.name.clone(), t.script.server, t.script.every)
     };
     if events.contains(BevEvents::CONNECTED) {
-        base.note(&format!(
-            "{name}: connected to {server} ({events}); its read event, pending since the connect, now has a connection to read from"
-        ));
+        note!(
+            base,
+            "{name}: connected to {server} ({events}); its read event, pending since the connect, now has a connection to read from",
+            "{name}：已连接到 {server}（{events}）；它的读事件从发起连接起就是未决，现在有连接可读了"
+        );
         let sender = talk.clone();
         let timer = base.event_new_labeled(
             None,
@@ -100,7 +108,11 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
         match timer.and_then(|id| base.add(id, Some(every)).map(|()| id)) {
             Ok(id) => talk.borrow_mut().timer = Some(id),
             Err(err) => {
-                base.note(&format!("{name}: cannot start its timer: {err}"));
+                note!(
+                    base,
+                    "{name}: cannot start its timer: {err}",
+                    "{name}：无法启动它的定时器：{err}"
+                );
                 finish(base, bev, talk, false);
             }
         }
@@ -112,17 +124,23 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
             Ok(Some(e)) => e.to_string(),
             _ => "unknown error".to_string(),
         };
-        base.note(&format!(
-            "{name}: connection to {server} failed ({events}: {err})"
-        ));
+        note!(
+            base,
+            "{name}: connection to {server} failed ({events}: {err})",
+            "{name}：连接 {server} 失败（{events}：{err}）"
+        );
     } else if outstanding > 0 {
-        base.note(&format!(
-            "error: {name}: the server closed the connection ({events}) with {outstanding} B still to come back"
-        ));
+        note!(
+            base,
+            "error: {name}: the server closed the connection ({events}) with {outstanding} B still to come back",
+            "错误：{name}：服务器关闭了连接（{events}），还有 {outstanding} 字节没有回来"
+        );
     } else {
-        base.note(&format!(
-            "{name}: the server closed the connection ({events})"
-        ));
+        note!(
+            base,
+            "{name}: the server closed the connection ({events})",
+            "{name}：服务器关闭了连接（{events}）"
+        );
     }
     finish(base, bev, talk, false);
 }
@@ -138,18 +156,24 @@ fn send_line(base: &mut EventBase, bev: BevId, timer: EventId, talk: &Shared) {
     if let Err(err) = base.bufferevent_write(bev, line.as_bytes()) {
         let name = t.script.name.clone();
         drop(t);
-        base.note(&format!("{name}: bufferevent_write failed: {err}"));
+        note!(
+            base,
+            "{name}: bufferevent_write failed: {err}",
+            "{name}：bufferevent_write 失败：{err}"
+        );
         finish(base, bev, talk, false);
         return;
     }
     t.expect.sent(line.as_bytes());
-    base.note(&format!(
-        "{}: bufferevent_write line {} of {}: {:?}; {bev} write turns pending, and sends it when the loop finds the socket writable",
-        t.script.name,
-        t.sent,
-        t.script.lines,
-        line.trim_end()
-    ));
+    note!(
+        base,
+        "{name}: bufferevent_write line {sent} of {lines}: {line:?}; {bev} write turns pending, and sends it when the loop finds the socket writable",
+        "{name}：bufferevent_write 第 {sent} 行（共 {lines} 行）：{line:?}；{bev} write 变为未决，事件循环发现套接字可写时就发送它",
+        name = t.script.name,
+        sent = t.sent,
+        lines = t.script.lines,
+        line = line.trim_end()
+    );
     if t.sent == t.script.lines {
         // Nothing more to send: the timer stops (event_del inside its own callback: callback →
         // non-pending when it returns).
@@ -160,10 +184,13 @@ fn send_line(base: &mut EventBase, bev: BevId, timer: EventId, talk: &Shared) {
 /// The write callback: the write event has sent everything and deleted itself.
 fn on_write(base: &mut EventBase, bev: BevId, talk: &Shared) {
     let t = talk.borrow();
-    base.note(&format!(
-        "{}: write callback: line {} has left and the write buffer is empty, so {bev} write goes non-pending when its callback returns",
-        t.script.name, t.sent
-    ));
+    note!(
+        base,
+        "{name}: write callback: line {sent} has left and the write buffer is empty, so {bev} write goes non-pending when its callback returns",
+        "{name}：写回调：第 {sent} 行已发出，输出缓冲区空了，所以 {bev} write 在回调返回后变为非未决",
+        name = t.script.name,
+        sent = t.sent
+    );
 }
 
 /// The read callback: take the echo out of the read buffer and check it.
@@ -178,9 +205,11 @@ fn on_read(base: &mut EventBase, bev: BevId, talk: &Shared) {
         if let Err(e) = t.expect.received(&buf[..n]) {
             let name = t.script.name.clone();
             drop(t);
-            base.note(&format!(
-                "error: {name}: the echo is not what was sent: {e}"
-            ));
+            note!(
+                base,
+                "error: {name}: the echo is not what was sent: {e}",
+                "错误：{name}：回显和发出的不一样：{e}"
+            );
             finish(base, bev, talk, false);
             return;
         }
@@ -188,20 +217,25 @@ fn on_read(base: &mut EventBase, bev: BevId, talk: &Shared) {
         while let Some(end) = t.partial.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = t.partial.drain(..=end).collect();
             t.echoed += 1;
-            base.note(&format!(
-                "{}: bufferevent_read: the echo of line {} came back: {:?}",
-                t.script.name,
-                t.echoed,
-                String::from_utf8_lossy(&line).trim_end()
-            ));
+            note!(
+                base,
+                "{name}: bufferevent_read: the echo of line {echoed} came back: {line:?}",
+                "{name}：bufferevent_read：第 {echoed} 行的回显回来了：{line:?}",
+                name = t.script.name,
+                echoed = t.echoed,
+                line = String::from_utf8_lossy(&line).trim_end()
+            );
         }
     }
     let t = talk.borrow();
     if t.echoed == t.script.lines && t.expect.outstanding() == 0 {
-        base.note(&format!(
-            "{}: all {} lines came back, byte for byte; bufferevent_free({bev}) hangs up",
-            t.script.name, t.script.lines
-        ));
+        note!(
+            base,
+            "{name}: all {lines} lines came back, byte for byte; bufferevent_free({bev}) hangs up",
+            "{name}：{lines} 行全部回来了，一个字节不差；bufferevent_free({bev}) 挂断连接",
+            name = t.script.name,
+            lines = t.script.lines
+        );
         drop(t);
         finish(base, bev, talk, true);
     }

@@ -12,19 +12,28 @@ pub(super) const DEMO: Demo = Demo {
     name: "timer",
     lesson: "02/04/06/07 building and installing; the framework; event_add with a timeout, event_del, event_free; pending and non-pending",
     summary: "a persistent ticker, a one-shot alarm re-added every few ticks, a timer cancelled by event_del",
+    summary_zh: "一个持久的节拍器，一个每隔几拍重新添加的一次性闹钟，一个被 event_del 取消的定时器",
     setup,
 };
 
 fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let alarm_after = opts.pace(2500);
     let alarm = base.event_new_labeled(None, What::TIMEOUT, "alarm (one-shot)", |base, _, _| {
-        base.note("alarm rang: a one-shot event is non-pending after its callback");
+        note!(
+            base,
+            "alarm rang: a one-shot event is non-pending after its callback",
+            "闹钟响了：一次性事件的回调执行完就变为非未决"
+        );
     })?;
     base.add(alarm, Some(alarm_after))?;
 
     let cancelled =
         base.event_new_labeled(None, What::TIMEOUT, "reminder (cancelled)", |base, _, _| {
-            base.note("reminder rang before it was cancelled");
+            note!(
+                base,
+                "reminder rang before it was cancelled",
+                "提醒在被取消之前响了"
+            );
         })?;
     let reminder_after = opts.pace(8000);
     base.add(cancelled, Some(reminder_after))?;
@@ -37,15 +46,25 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
         move |base, _, _| {
             ticks.set(ticks.get() + 1);
             let n = ticks.get();
-            base.note(&format!(
-                "tick {n}: a persistent timer is pending again after its callback"
-            ));
+            note!(
+                base,
+                "tick {n}: a persistent timer is pending again after its callback",
+                "第 {n} 拍：持久定时器的回调执行完又变为未决"
+            );
             if n.is_multiple_of(4) && matches!(base.state(alarm), Ok(State::NonPending)) {
-                base.note("re-adding the alarm: non-pending → pending");
+                note!(
+                    base,
+                    "re-adding the alarm: non-pending → pending",
+                    "重新添加闹钟：非未决 → 未决"
+                );
                 let _ = base.add(alarm, Some(alarm_after));
             }
             if n % 6 == 2 {
-                base.note("event_del on the reminder: pending → non-pending, it will not ring");
+                note!(
+                    base,
+                    "event_del on the reminder: pending → non-pending, it will not ring",
+                    "对提醒调用 event_del：未决 → 非未决，它不会响了"
+                );
                 let _ = base.del(cancelled);
             } else if n % 6 == 5 {
                 let _ = base.add(cancelled, Some(reminder_after));

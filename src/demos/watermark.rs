@@ -17,6 +17,7 @@ pub(super) const DEMO: Demo = Demo {
     name: "watermark",
     lesson: "17 watermarks",
     summary: "a fast writer and a slow reader: the read high watermark stops reading, the gauges fill and drain",
+    summary_zh: "快写者与慢读者：到了读高水位就暂停读取，水位条随之涨落",
     setup,
 };
 
@@ -101,9 +102,11 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
         move |base, id, _| produce(base, id, &f),
     )?;
     flow.borrow_mut().writer_timer = Some(timer);
-    base.note(&format!(
-        "the writer is {writer}, the reader {reader}, the two ends of a socket pair; the reader's read high watermark is {READ_HIGH} B, the writer's write low watermark {WRITE_LOW} B"
-    ));
+    note!(
+        base,
+        "the writer is {writer}, the reader {reader}, the two ends of a socket pair; the reader's read high watermark is {READ_HIGH} B, the writer's write low watermark {WRITE_LOW} B",
+        "写者是 {writer}，读者是 {reader}，一对套接字的两端；读者的读高水位是 {READ_HIGH} 字节，写者的写低水位是 {WRITE_LOW} 字节"
+    );
     start_burst(base, &flow, pace)
 }
 
@@ -118,12 +121,13 @@ fn start_burst(base: &mut EventBase, flow: &Shared, pace: Pace) -> ev::Result<()
         f.draining = false;
         (f.burst, f.writer_timer)
     };
-    base.note(&format!(
-        "burst {n}: the writer queues {} KiB every tick, {} times; the reader takes {} KiB every tick. The writer's write event goes pending, runs (active → callback) each time the socket has room, sending up to 16 KiB, and goes non-pending once the write buffer is empty",
-        PIECE / 1024,
-        PIECES,
-        CHUNK / 1024
-    ));
+    note!(
+        base,
+        "burst {n}: the writer queues {piece} KiB every tick, {PIECES} times; the reader takes {chunk} KiB every tick. The writer's write event goes pending, runs (active → callback) each time the socket has room, sending up to 16 KiB, and goes non-pending once the write buffer is empty",
+        "第 {n} 批：写者每拍排入 {piece} KiB，共 {PIECES} 次；读者每拍取走 {chunk} KiB。写者的写事件变为未决，每当套接字有空间就运行一次（激活 → 回调执行中），每次最多发送 16 KiB，输出缓冲区空了就变为非未决",
+        piece = PIECE / 1024,
+        chunk = CHUNK / 1024
+    );
     match timer {
         Some(timer) => base.add(timer, Some(pace.tick)),
         None => Ok(()),
@@ -143,7 +147,11 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
     let waiting = base.bufferevent_levels(writer).map_or(0, |l| l.output);
     let piece: Vec<u8> = (start..start + PIECE as u64).map(byte_at).collect();
     if let Err(e) = base.bufferevent_write(writer, &piece) {
-        base.note(&format!("writer: bufferevent_write failed: {e}"));
+        note!(
+            base,
+            "writer: bufferevent_write failed: {e}",
+            "写者：bufferevent_write 失败：{e}"
+        );
         let _ = base.del(timer);
         return;
     }
@@ -157,9 +165,11 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
         (f.pieces >= PIECES, tell_full)
     };
     if tell_full {
-        base.note(&format!(
-            "writer: the kernel takes no more: {waiting} B of earlier pieces are still in its write buffer; {writer} write stays pending, waiting for room"
-        ));
+        note!(
+            base,
+            "writer: the kernel takes no more: {waiting} B of earlier pieces are still in its write buffer; {writer} write stays pending, waiting for room",
+            "写者：内核暂时不收了：之前排入的 {waiting} 字节还在它的输出缓冲区里；{writer} write 保持未决，等待空间"
+        );
     }
     if !done {
         return;
@@ -168,24 +178,32 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
     flow.borrow_mut().draining = true;
     // bufferevent_write only queues: the piece just written is still in the write buffer, above
     // the write low watermark, so the write callback will run once the write event drains it.
-    base.note(&format!(
-        "writer: burst queued and the writer stops; its write buffer holds {output} B. Its write callback will say when that has drained to {WRITE_LOW} B"
-    ));
+    note!(
+        base,
+        "writer: burst queued and the writer stops; its write buffer holds {output} B. Its write callback will say when that has drained to {WRITE_LOW} B",
+        "写者：这一批已全部排入，写者停下；它的输出缓冲区有 {output} 字节。降到 {WRITE_LOW} 字节时，它的写回调会告诉我们"
+    );
     let set = base.bufferevent_setcb(
         writer,
         None,
         Some(Box::new(move |base: &mut EventBase, bev: BevId| {
             let left = base.bufferevent_levels(bev).map_or(0, |l| l.output);
-            base.note(&format!(
-                "writer: write callback: its write buffer has drained to {left} B (write low watermark {WRITE_LOW} B); the rest is in the kernel and the reader"
-            ));
+            note!(
+                base,
+                "writer: write callback: its write buffer has drained to {left} B (write low watermark {WRITE_LOW} B); the rest is in the kernel and the reader",
+                "写者：写回调：它的输出缓冲区已降到 {left} 字节（写低水位 {WRITE_LOW} 字节）；其余的在内核和读者那里"
+            );
             // Told once per burst: the callback removes itself.
             let _ = base.bufferevent_setcb(bev, None, None, None);
         })),
         None,
     );
     if let Err(e) = set {
-        base.note(&format!("writer: bufferevent_setcb failed: {e}"));
+        note!(
+            base,
+            "writer: bufferevent_setcb failed: {e}",
+            "写者：bufferevent_setcb 失败：{e}"
+        );
     }
 }
 
@@ -206,35 +224,49 @@ fn consume(base: &mut EventBase, flow: &Shared, pace: Pace) {
         f.failed = true;
         let at = f.received + bad as u64;
         drop(f);
-        base.note(&format!(
-            "error: reader: byte {at} is {}, but the writer sent {}",
-            chunk[bad],
-            byte_at(at)
-        ));
+        note!(
+            base,
+            "error: reader: byte {at} is {got}, but the writer sent {sent}",
+            "错误：读者：第 {at} 字节是 {got}，但写者发的是 {sent}",
+            got = chunk[bad],
+            sent = byte_at(at)
+        );
         return;
     }
     f.received += n as u64;
     if stopped && !f.told_stopped {
         f.told_stopped = true;
-        base.note(&format!(
-            "reader: its read buffer held {before} B, the high watermark, so the bufferevent had deleted {reader} read (non-pending) and stopped reading the socket; taking {n} B adds it again (pending), and it reads up to the mark"
-        ));
+        note!(
+            base,
+            "reader: its read buffer held {before} B, the high watermark, so the bufferevent had deleted {reader} read (non-pending) and stopped reading the socket; taking {n} B adds it again (pending), and it reads up to the mark",
+            "读者：它的输入缓冲区有 {before} 字节，到了读高水位，所以 bufferevent 已删除 {reader} read（非未决），不再读套接字；取走 {n} 字节后又把它加回来（未决），它再读到水位为止"
+        );
     }
     if f.draining && f.received == f.sent && n > 0 {
         let (burst, total) = (f.burst, f.received);
         f.draining = false;
         drop(f);
-        base.note(&format!(
-            "burst {burst} drained: the reader has every byte, {total} B so far, in order; write buffer, kernel and read buffer are empty"
-        ));
+        note!(
+            base,
+            "burst {burst} drained: the reader has every byte, {total} B so far, in order; write buffer, kernel and read buffer are empty",
+            "第 {burst} 批已排空：读者按顺序收到了每一个字节，至今共 {total} 字节；输出缓冲区、内核和输入缓冲区都空了"
+        );
         let next = flow.clone();
         let later = base.once(None, What::TIMEOUT, Some(pace.rest), move |base, _| {
             if let Err(e) = start_burst(base, &next, pace) {
-                base.note(&format!("cannot start the next burst: {e}"));
+                note!(
+                    base,
+                    "cannot start the next burst: {e}",
+                    "无法开始下一批：{e}"
+                );
             }
         });
         if let Err(e) = later {
-            base.note(&format!("cannot schedule the next burst: {e}"));
+            note!(
+                base,
+                "cannot schedule the next burst: {e}",
+                "无法安排下一批：{e}"
+            );
         }
     }
 }

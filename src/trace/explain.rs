@@ -383,7 +383,13 @@ impl Explainer {
                 }
             }
             Body::Note { text } => {
-                let _ = write!(o, "{} {text}", if zh { "注：" } else { "note:" });
+                if zh {
+                    // A demo's note has its Chinese; a program's own is shown as written.
+                    let text = crate::demos::note_zh(text).unwrap_or_else(|| text.clone());
+                    let _ = write!(o, "注： {text}");
+                } else {
+                    let _ = write!(o, "note: {text}");
+                }
             }
             Body::BaseNew { backend, thread } => {
                 let b = rec.base;
@@ -446,7 +452,7 @@ impl Explainer {
             return s;
         };
         if !info.label.is_empty() {
-            let _ = write!(s, " \"{}\"", info.label);
+            let _ = write!(s, " \"{}\"", label(&info.label, self.lang));
         }
         let flags = info.what;
         let _ = match (info.fd, flags.contains(What::SIGNAL), zh) {
@@ -469,7 +475,7 @@ impl Explainer {
         push_id(&mut s, bev);
         if let Some((fd, label)) = self.bevs.get(&bev) {
             if !label.is_empty() {
-                let _ = write!(s, " \"{label}\"");
+                let _ = write!(s, " \"{}\"", self::label(label, self.lang));
             }
             if let Some(fd) = fd {
                 let _ = write!(s, " (fd {fd})");
@@ -502,6 +508,12 @@ pub fn id_text(id: u64) -> String {
     } else {
         index.to_string()
     }
+}
+
+/// A label as `lang` shows it: a demo's label in Chinese in `zh`, others as the program gave
+/// them.
+fn label(label: &str, lang: Lang) -> std::borrow::Cow<'_, str> {
+    crate::demos::shown_label(label, lang)
 }
 
 fn push_id(s: &mut String, id: u64) {
@@ -633,7 +645,7 @@ const CAUSES: &[(&str, When, &str, &str)] = &[
         "fd_closed",
         When::Any,
         "fd {fd} was closed by the peer",
-        "fd {fd} 的对端已关闭",
+        "fd {fd}：对端关闭了它的发送方向（或整个连接）",
     ),
     (
         "timeout",

@@ -193,14 +193,45 @@ const CUT_OK: &[&str] = &["event_", "bufferevent_", "evconnlistener_", "evbuffer
 /// Marks, on an overlay's screen, a cell that shows the screen under it.
 const UNDER: char = '\u{1}';
 
+/// `line` with what it quotes blanked: the text between `"`s is what the program sent or named
+/// ("client 1 says hello #1", a student's label), shown as it is in every language. A quote a
+/// panel's edge cuts ends at the edge. A recording's file name (`recordings/echo.jsonl`) is
+/// blanked too.
+fn unquoted(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.push(' ');
+            }
+            '│' => {
+                quoted = false;
+                out.push(c);
+            }
+            _ if quoted => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out.split(' ')
+        .map(|w| match w.find(".jsonl") {
+            Some(end) => " ".repeat(end + ".jsonl".len()) + &w[end + ".jsonl".len()..],
+            None => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The runs of three or more Latin letters on `screen` that a Chinese screen should not show.
 /// Identifiers (`event_base`, causes like `fd_writable`), signal names, libevent-style internal
-/// event names (`bev1 read`, `lev0 accept`) and the notes a demo wrote into its trace (after
-/// `注：`) are let through.
+/// event names (`bev1 read`, `lev0 accept`) and quoted data are let through; the demos' notes
+/// (after `注：`) are checked like the rest.
 fn english_on(screen: &str) -> Vec<String> {
     let mut found = Vec::new();
     for line in screen.lines() {
-        let line = line.split("注：").next().unwrap_or(line);
+        let line = unquoted(line);
+        let line = line.as_str();
         // Each word, and whether a panel's edge or the line's end cuts it.
         let mut words: Vec<(&str, bool)> = Vec::new();
         let mut start = None;
@@ -231,8 +262,13 @@ fn english_on(screen: &str) -> Vec<String> {
                 .any(|run| run.len() >= 3);
             // A word cut by a panel's edge: `PERSI`, `callbac`.
             let cut = edge && LATIN_OK.iter().chain(CUT_OK).any(|ok| ok.starts_with(w));
+            // A demo's name, as typed after `evscope demo` (`timer`, `half-close`).
+            let demo = evscope::demos::DEMOS
+                .iter()
+                .any(|d| d.name.split('-').any(|part| part == w));
             if !letters
                 || cut
+                || demo
                 || internal
                 || after_internal
                 || w.contains('_')
@@ -327,6 +363,52 @@ fn chinese_screens_show_no_untranslated_english() -> TestResult {
 }
 
 #[test]
+fn chinese_print_of_every_recording_shows_no_untranslated_english() -> TestResult {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root.join("recordings"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 9, "the recordings are missing: {files:?}");
+    let mut bad = Vec::new();
+    for file in &files {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_evscope"))
+            .arg("replay")
+            .arg(file)
+            .args(["--print", "--lang", "zh"])
+            .output()?;
+        assert!(out.status.success(), "{}: {out:?}", file.display());
+        let text = String::from_utf8(out.stdout)?;
+        assert!(text.contains("注："), "{}: no note", file.display());
+        // Each line's third column is the record's kind (`transition`, `note`): a name of the
+        // trace format (docs/trace-format.md), printed as it is in both languages.
+        let text: String = text
+            .lines()
+            .map(|line| match line.split_whitespace().nth(3) {
+                Some(kind) if line.contains(" ms  #") => line.replacen(kind, "", 1) + "\n",
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        for word in english_on(&text) {
+            bad.push(format!("{}: {word}", file.display()));
+        }
+    }
+    bad.sort();
+    bad.dedup();
+    assert!(
+        bad.is_empty(),
+        "{} untranslated:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    Ok(())
+}
+
+#[test]
 fn the_english_check_catches_english() {
     assert_eq!(
         english_on("事件 3 未决 pending READ|PERSIST event_add bev1 read").len(),
@@ -334,7 +416,12 @@ fn the_english_check_catches_english() {
     );
     assert_eq!(english_on("缓冲区 in 0 B").len(), 0);
     assert_eq!(english_on("Events 7 live").len(), 2);
-    assert_eq!(english_on("时间线 注： the server listens").len(), 0);
+    assert_eq!(english_on("时间线 注： the server listens").len(), 3);
+    assert_eq!(english_on("注： 读到 10 字节：\"message 1\"").len(), 0);
+    assert_eq!(english_on("客户端读到 \"server → client #4│ 事件").len(), 0);
+    assert_eq!(english_on("\"quoted\" words").len(), 1);
+    assert_eq!(english_on("# recordings/echo.jsonl：后端 epoll").len(), 0);
     assert_eq!(english_on("调用了 even│").len(), 0);
     assert_eq!(english_on("调用了 even of").len(), 1);
+    assert_eq!(english_on("演示 half-close：双方同时发送").len(), 0);
 }

@@ -6,16 +6,15 @@
 
 mod bev_row;
 mod event_row;
-mod labels;
 mod phase;
 mod session;
 mod snapshot;
 mod timeline;
 
+pub use crate::demos::shown_label;
 pub use crate::trace::id_text;
 pub use bev_row::BevRow;
 pub use event_row::EventRow;
-pub use labels::{quoted_labels_zh, shown_label};
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};

@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 
 use super::micros::micros;
 use super::{framed, panel, Ctx};
-use crate::dash::model::{quoted_labels_zh, Lang};
+use crate::dash::model::Lang;
 use crate::dash::ui::Focus;
 use crate::trace::{Body, Record};
 
@@ -59,10 +59,7 @@ fn row(inner: Rect, y: u16) -> Rect {
 }
 
 fn line<'a>(r: &Record, mark: &'a str, base: Style, text: Style, ctx: Ctx) -> Line<'a> {
-    let mut text_of = ctx.session.timeline().explain(r, ctx.ui.lang);
-    if ctx.ui.lang == Lang::Zh {
-        text_of = quoted_labels_zh(&text_of);
-    }
+    let text_of = ctx.session.timeline().explain(r, ctx.ui.lang);
     Line::from(vec![
         Span::styled(format!("{mark}{:>6} ", r.seq), base),
         Span::styled(format!("{:>9}  ", micros(r.t_us)), ctx.theme.dim),

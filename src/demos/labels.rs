@@ -1,12 +1,12 @@
-//! The demos' event and bufferevent labels in Chinese, for the screen only: traces keep the
-//! labels the program gave (recordings, `--print` and the lessons that quote it stay as they
-//! are), and the dashboard shows a label's Chinese when `--lang zh` is on and the label is one of
-//! the demos'. Labels it does not know (a student's own program's) are shown as written, and so
-//! are libevent-style internal names (`bev1 read`, `lev0 accept`) that the lessons refer to.
+//! The demos' event and bufferevent labels in Chinese. Traces keep the labels the program gave
+//! (recordings and `--print` in English stay as they are); in `--lang zh` the explanations, the
+//! timeline, `--print` and the panels show a demo label's Chinese. Labels it does not know (a
+//! student's own program's) are shown as written, and so are libevent-style internal names
+//! (`bev1 read`, `lev0 accept`) that the lessons refer to.
 
 use std::borrow::Cow;
 
-use super::Lang;
+use crate::trace::Lang;
 
 /// The demos' whole labels (or a label's part before ` (timer)`), and their Chinese.
 const WORDS: [(&str, &str); 32] = [
@@ -32,7 +32,7 @@ const WORDS: [(&str, &str); 32] = [
     ("greeting", "问候"),
     ("heartbeat", "心跳"),
     ("measure", "测量"),
-    ("once", "一次"),
+    ("once", "一次性"),
     ("pinger", "探测者"),
     ("reminder (cancelled)", "提醒（已取消）"),
     ("sender", "发送者"),
@@ -56,34 +56,17 @@ pub fn shown_label(label: &str, lang: Lang) -> Cow<'_, str> {
     if let Some((_, zh)) = WORDS.iter().find(|(en, _)| *en == head) {
         return Cow::Owned(format!("{zh}{timer}"));
     }
-    // "client 3 sends": the half-close and load demos number their clients.
-    if let Some(n) = head
-        .strip_prefix("client ")
-        .and_then(|rest| rest.strip_suffix(" sends"))
-        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Cow::Owned(format!("客户端 {n} 发送{timer}"));
+    // "client 3", "client 3 sends": the echo and load demos number their clients.
+    if let Some(rest) = head.strip_prefix("client ") {
+        let (n, sends) = match rest.strip_suffix(" sends") {
+            Some(n) => (n, " 发送"),
+            None => (rest, ""),
+        };
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            return Cow::Owned(format!("客户端 {n}{sends}{timer}"));
+        }
     }
     Cow::Borrowed(label)
-}
-
-/// An explanation with each quoted demo label ("heartbeat") in Chinese: the words around it
-/// already are, and the trace keeps the label as the program gave it.
-pub fn quoted_labels_zh(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('"') {
-        let Some(len) = rest[open + 1..].find('"') else {
-            break;
-        };
-        let label = &rest[open + 1..open + 1 + len];
-        out.push_str(&rest[..=open]);
-        out.push_str(&shown_label(label, Lang::Zh));
-        out.push('"');
-        rest = &rest[open + len + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -99,6 +82,7 @@ mod tests {
             shown_label("client 4 sends (timer)", Lang::Zh),
             "客户端 4 发送（定时器）"
         );
+        assert_eq!(shown_label("client 4", Lang::Zh), "客户端 4");
         assert_eq!(shown_label("client x sends", Lang::Zh), "client x sends");
         assert_eq!(shown_label("bev1 read", Lang::Zh), "bev1 read");
         assert_eq!(shown_label("on_tick", Lang::Zh), "on_tick");
