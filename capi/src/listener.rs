@@ -118,13 +118,7 @@ pub extern "C" fn evconnlistener_new(
             os::set_cloexec(fd)?;
         }
         register(base as usize, cb, arg as usize, |b, label, accept| {
-            b.evconnlistener_new_labeled(
-                fd,
-                flags_of(flags),
-                backlog,
-                label,
-                accept,
-            )
+            b.evconnlistener_new_labeled(fd, flags_of(flags), backlog, label, accept)
         })
     })();
     error::ptr("evconnlistener_new", r)

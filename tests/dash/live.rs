@@ -1,9 +1,9 @@
 //! Live feeds: a real loop in this process under the recorder's step gate, and the live link
 //! over real Unix sockets (hand-written lines, and a real program), with controls going back.
 
+use crate::util;
 use crate::util::dash as dash_util;
 use crate::util::trace as trace_util;
-use crate::util;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;

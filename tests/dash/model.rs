@@ -1,8 +1,8 @@
 //! The dashboard's model without a terminal: the fold, checkpoints, and stepping back.
 
+use crate::util;
 use crate::util::dash as dash_util;
 use crate::util::synth;
-use crate::util;
 
 use dash_util::{at, fixture};
 use evscope::dash::feed;

@@ -1,7 +1,7 @@
 //! Each panel drawn into a ratatui Buffer at fixed positions of the fixture.
 
-use crate::util::dash as dash_util;
 use crate::util;
+use crate::util::dash as dash_util;
 
 use dash_util::{at, draw, find, text};
 use evscope::dash::model::Lang;

@@ -2,8 +2,8 @@
 //! `update` stops the replay at each question, scores right answers and not wrong ones; the
 //! overlay shows the question in English and in Chinese.
 
-use crate::util::dash as dash_util;
 use crate::util;
+use crate::util::dash as dash_util;
 
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! Whole screens through TestBackend, against committed snapshots, at fixed positions of the
 //! fixture and at the sizes that matter (80×24 classroom minimum, 100×30, a large 160×48).
 
-use crate::util::dash as dash_util;
 use crate::util;
+use crate::util::dash as dash_util;
 
 use dash_util::at;
 use evscope::dash::feed::LiveItem;

@@ -1,8 +1,8 @@
 //! End to end: the real binary replays the fixture in tmux at 100×30; keys are sent and the
 //! screen is read back with capture-pane.
 
-use crate::util::dash as dash_util;
 use crate::util;
+use crate::util::dash as dash_util;
 
 use crate::util::tmux;
 

@@ -1,7 +1,7 @@
 //! Key mapping, and what messages do to the session and view state, in replay and live modes.
 
-use crate::util::dash as dash_util;
 use crate::util;
+use crate::util::dash as dash_util;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use dash_util::{at, fixture};

@@ -16,7 +16,16 @@ const UI_CRATES: [&str; 6] = [
 /// The names of every crate `package` builds on (normal dependencies, transitively).
 fn dependencies(package: &str) -> Vec<String> {
     let out = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-e", "normal", "--prefix", "none", "-p", package])
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+            package,
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -51,7 +60,9 @@ fn the_core_and_the_c_library_build_without_the_user_interface() {
 fn dependencies_point_one_way() {
     let core = dependencies("evscope-core");
     assert!(
-        !core.iter().any(|d| d == "evscope" || d == "evscope-libevent"),
+        !core
+            .iter()
+            .any(|d| d == "evscope" || d == "evscope-libevent"),
         "the core depends on a crate built on it: {core:?}"
     );
     let capi = dependencies("evscope-libevent");

@@ -7,8 +7,8 @@
 //! Switching users needs root (or `sudo -n`) and `setpriv`; without them these tests are
 //! skipped with a note, except under `CI=true`, where that is a failure.
 
-use crate::util::trace as trace_util;
 use crate::util;
+use crate::util::trace as trace_util;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

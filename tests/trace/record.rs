@@ -2,8 +2,8 @@
 //! slow sink, lossy mode counting what it drops, sinks chosen by EVSCOPE_TRACE, and late TCP
 //! viewers.
 
-use crate::util::trace as trace_util;
 use crate::util;
+use crate::util::trace as trace_util;
 
 use std::io::{Cursor, Write};
 use std::net::SocketAddr;
