@@ -120,7 +120,10 @@ fn echo_server_and_client_exchange_a_mebibyte() -> TestResult {
         let most_queued = records
             .iter()
             .filter_map(|r| match &r.body {
-                Body::Buffer { bev, output, .. } if *bev == bevs[0].0 => Some(*output),
+                Body::Buffer {
+                    bev,
+                    levels: evscope::ev::Levels { output, .. },
+                } if *bev == bevs[0].0 => Some(*output),
                 _ => None,
             })
             .max();

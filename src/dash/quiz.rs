@@ -340,7 +340,8 @@ pub fn eligible(timeline: &Timeline) -> Vec<Question> {
                 states.insert((b, *ev), *to);
             }
             Body::Buffer {
-                bev, input, output, ..
+                bev,
+                levels: crate::ev::Levels { input, output, .. },
             } => {
                 let (was_in, was_out) = levels
                     .insert((b, *bev), (*input, *output))
@@ -420,15 +421,17 @@ mod tests {
             seq,
             Body::Buffer {
                 bev: 0,
-                input,
-                output,
-                read_low: 0,
-                read_high: 0,
-                write_low: 0,
-                write_high: 0,
-                enabled: Default::default(),
-                kernel_in: None,
-                kernel_out: None,
+                levels: crate::ev::Levels {
+                    input,
+                    output,
+                    read_low: 0,
+                    read_high: 0,
+                    write_low: 0,
+                    write_high: 0,
+                    enabled: Default::default(),
+                    kernel_in: None,
+                    kernel_out: None,
+                },
             },
         )
     }

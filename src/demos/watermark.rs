@@ -213,7 +213,7 @@ fn consume(base: &mut EventBase, flow: &Shared, pace: Pace) {
         return;
     };
     let before = base.bufferevent_levels(reader).map_or(0, |l| l.input);
-    let stopped = before >= READ_HIGH;
+    let stopped = before >= READ_HIGH as u64;
     let mut chunk = [0u8; CHUNK];
     let n = base.bufferevent_read(reader, &mut chunk).unwrap_or(0);
     let mut f = flow.borrow_mut();

@@ -323,11 +323,14 @@ impl Explainer {
             }
             Body::Buffer {
                 bev,
-                input,
-                output,
-                read_high,
-                write_low,
-                ..
+                levels:
+                    crate::ev::Levels {
+                        input,
+                        output,
+                        read_high,
+                        write_low,
+                        ..
+                    },
             } => {
                 let name = self.bev_name(*bev);
                 if zh {

@@ -181,7 +181,8 @@ impl<W: Write> Exporter<W> {
                 }
             }
             Body::Buffer {
-                bev, input, output, ..
+                bev,
+                levels: crate::ev::Levels { input, output, .. },
             } => {
                 let name = format!("{} buffers", self.names.bev_name_in(base, *bev));
                 self.event(

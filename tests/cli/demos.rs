@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use evscope::demos::{self, DemoOptions};
 use evscope::ev::{
-    BackendKind, BevEvents, BevId, BevWhy, BufferLevels, Cause, EventBase, EventId, Exit,
-    LoopFlags, State, What, MAX_READ,
+    BackendKind, BevEvents, BevId, BevWhy, Cause, EventBase, EventId, Exit, Levels, LoopFlags,
+    State, What, MAX_READ,
 };
 use util::*;
 
@@ -104,7 +104,7 @@ fn errors(rec: &Recorder) -> Vec<String> {
 }
 
 /// The fill levels told for `bev`, in order.
-fn levels_of(rec: &Recorder, bev: BevId) -> Vec<BufferLevels> {
+fn levels_of(rec: &Recorder, bev: BevId) -> Vec<Levels> {
     rec.log
         .borrow()
         .iter()
@@ -129,7 +129,7 @@ fn bevs(rec: &Recorder) -> Vec<BevId> {
 }
 
 /// True when `values` rises above 0 and later falls back to 0.
-fn fills_and_drains(values: impl IntoIterator<Item = usize>) -> bool {
+fn fills_and_drains(values: impl IntoIterator<Item = u64>) -> bool {
     let mut risen = false;
     for v in values {
         if v > 0 {
@@ -514,7 +514,7 @@ fn watermark_demo_fills_to_the_high_watermark_and_drains() {
             10,
         )?;
         assert_eq!(errors(&rec), Vec::<String>::new());
-        let high = demos::READ_HIGH;
+        let high = demos::READ_HIGH as u64;
         let all = bevs(&rec);
         let reader = all
             .iter()
@@ -527,13 +527,13 @@ fn watermark_demo_fills_to_the_high_watermark_and_drains() {
             .find(|b| {
                 levels_of(&rec, *b)
                     .iter()
-                    .any(|l| l.write_low == demos::WRITE_LOW)
+                    .any(|l| l.write_low == demos::WRITE_LOW as u64)
             })
             .ok_or("no writer with the low watermark")?;
         let r = levels_of(&rec, reader);
         let top = r.iter().map(|l| l.input).max().unwrap_or(0);
         assert!(top >= high, "the input never reached {high}: {top}");
-        assert!(top <= high + MAX_READ, "the input grew to {top}");
+        assert!(top <= high + MAX_READ as u64, "the input grew to {top}");
         let reached = r.iter().position(|l| l.input >= high).unwrap_or(0);
         assert!(
             r[reached..].iter().any(|l| l.input == 0),
@@ -542,7 +542,7 @@ fn watermark_demo_fills_to_the_high_watermark_and_drains() {
         // Back-pressure: the writer's output backs up, then drains.
         let w = levels_of(&rec, writer);
         assert!(
-            w.iter().map(|l| l.output).max().unwrap_or(0) > demos::WRITE_LOW,
+            w.iter().map(|l| l.output).max().unwrap_or(0) > demos::WRITE_LOW as u64,
             "the writer's output never backed up"
         );
         assert!(fills_and_drains(w.iter().map(|l| l.output)));

@@ -251,10 +251,10 @@ fn echo_recording_shows_accepts_both_buffers_and_eof() -> TestResult {
     assert!(events.iter().any(|e| e.contains(BevEvents::EOF)));
     let filled = r
         .iter()
-        .any(|x| matches!(x.body, Body::Buffer { input, .. } if input > 0));
+        .any(|x| matches!(x.body, Body::Buffer { levels: evscope::ev::Levels { input, .. }, .. } if input > 0));
     let sent = r
         .iter()
-        .any(|x| matches!(x.body, Body::Buffer { output, .. } if output > 0));
+        .any(|x| matches!(x.body, Body::Buffer { levels: evscope::ev::Levels { output, .. }, .. } if output > 0));
     assert!(filled && sent, "both buffers hold bytes at some point");
     Ok(())
 }
@@ -277,7 +277,7 @@ fn client_recording_shows_the_connect() -> TestResult {
         .any(|e| e.contains(BevEvents::CONNECTED)));
     assert!(r
         .iter()
-        .any(|x| matches!(x.body, Body::Buffer { input, .. } if input > 0)));
+        .any(|x| matches!(x.body, Body::Buffer { levels: evscope::ev::Levels { input, .. }, .. } if input > 0)));
     // The connect waits on the write event; the lines leave through it too.
     assert!(transitions_by_event(&r, " write").iter().any(|t| t
         .iter()
@@ -306,7 +306,10 @@ fn watermark_recording_fills_to_the_high_watermark_and_drains() -> TestResult {
     let mut drained_after = false;
     for x in &r {
         if let Body::Buffer {
-            input, read_high, ..
+            levels: evscope::ev::Levels {
+                input, read_high, ..
+            },
+            ..
         } = x.body
         {
             if read_high > 0 && input >= read_high {

@@ -161,13 +161,21 @@ fn buffers_fill_against_the_high_watermark() -> TestResult {
     let t = dash_util::fixture()?;
     // Find a position where the server's input holds bytes.
     let pos = (1..=t.len())
-        .find(|&p| t.snapshot_at(p).bevs.get(&1).is_some_and(|b| b.input > 0))
+        .find(|&p| {
+            t.snapshot_at(p)
+                .bevs
+                .get(&1)
+                .is_some_and(|b| b.levels.input > 0)
+        })
         .ok_or("the server never held input")?;
     let (s, ui) = at(pos)?;
     let bev = s.snapshot().bevs[&1].clone();
     let buf = draw(100, 6, &s, &ui, buffers::render);
     let txt = text(&buf);
-    assert!(txt.contains(&format!("{}/1024 B", bev.input)), "{txt}");
+    assert!(
+        txt.contains(&format!("{}/1024 B", bev.levels.input)),
+        "{txt}"
+    );
     assert!(txt.contains("connected"), "{txt}");
     assert!(txt.contains("kernel in"), "{txt}");
     let (x0, y) = find(&buf, "▕").ok_or("no gauge")?;
@@ -177,7 +185,7 @@ fn buffers_fill_against_the_high_watermark() -> TestResult {
     let filled = (x0..x1).filter(|&x| buf[(x, y)].symbol() == "█").count();
     let width = (x1 - x0 - 1) as u64;
     assert!(filled >= 1, "a non-empty buffer shows");
-    let expect = (bev.input * width).div_ceil(1024) as usize;
+    let expect = (bev.levels.input * width).div_ceil(1024) as usize;
     assert!(
         filled.abs_diff(expect) <= 1,
         "filled {filled}, expected ~{expect}"

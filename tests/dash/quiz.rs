@@ -63,7 +63,8 @@ fn every_question_of_every_recording_is_answered_by_its_record() -> TestResult {
                 (
                     Kind::Buffer,
                     Body::Buffer {
-                        bev, input, output, ..
+                        bev,
+                        levels: evscope::ev::Levels { input, output, .. },
                     },
                 ) => {
                     kinds[1] += 1;
@@ -74,9 +75,7 @@ fn every_question_of_every_recording_is_answered_by_its_record() -> TestResult {
                         .find_map(|p| match &p.body {
                             Body::Buffer {
                                 bev: b,
-                                input,
-                                output,
-                                ..
+                                levels: evscope::ev::Levels { input, output, .. },
                             } if b == bev && p.base == r.base => Some((*input, *output)),
                             _ => None,
                         })

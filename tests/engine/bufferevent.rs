@@ -530,7 +530,7 @@ fn pair_respects_the_read_high_watermark() {
 }
 
 /// What the writer `w` holds in its output and the reader `r` in its input.
-fn across(base: &EventBase, w: BevId, r: BevId) -> Result<(usize, usize), Error> {
+fn across(base: &EventBase, w: BevId, r: BevId) -> Result<(u64, u64), Error> {
     Ok((
         base.bufferevent_levels(w)?.output,
         base.bufferevent_levels(r)?.input,

@@ -165,7 +165,7 @@ fn sixty_four_megabytes_to_a_slow_reader_with_backpressure() {
         });
         let bev = base.bufferevent_socket_new(None, BevOptions::CLOSE_ON_FREE)?;
         base.bufferevent_setwatermark(bev, What::WRITE, LOW, 0)?;
-        let state = Rc::new(RefCell::new((ByteStream::new(64), 0usize, 0usize)));
+        let state = Rc::new(RefCell::new((ByteStream::new(64), 0usize, 0u64)));
         let s = state.clone();
         let refill = move |base: &mut EventBase, bev| {
             let mut st = s.borrow_mut();
@@ -204,7 +204,7 @@ fn sixty_four_megabytes_to_a_slow_reader_with_backpressure() {
         assert!(same, "bytes arrived changed or out of order");
         assert!(max_output > 0, "the socket never pushed back");
         assert!(
-            max_output <= LOW + PIECE,
+            max_output <= (LOW + PIECE) as u64,
             "the output grew to {max_output} bytes despite the write watermark"
         );
         Ok(())

@@ -6,10 +6,10 @@ use crate::util;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use evscope::ev::{BevEvents, BevId, BevOptions, BufferLevels, EventBase, What};
+use evscope::ev::{BevEvents, BevId, BevOptions, EventBase, Levels, What};
 use util::*;
 
-fn levels_of(rec: &Recorder, bev: BevId) -> Vec<BufferLevels> {
+fn levels_of(rec: &Recorder, bev: BevId) -> Vec<Levels> {
     rec.log
         .borrow()
         .iter()
@@ -21,7 +21,7 @@ fn levels_of(rec: &Recorder, bev: BevId) -> Vec<BufferLevels> {
 }
 
 /// True when some record has `pick > 0` and a later one has it back at 0.
-fn rises_and_falls(levels: &[BufferLevels], pick: impl Fn(&BufferLevels) -> usize) -> bool {
+fn rises_and_falls(levels: &[Levels], pick: impl Fn(&Levels) -> u64) -> bool {
     levels
         .iter()
         .position(|l| pick(l) > 0)
@@ -114,7 +114,7 @@ fn an_echo_exchange_shows_levels_events_and_accepts() {
             "kernel queue sizes are reported for sockets"
         );
         for pair in c.windows(2).chain(s.windows(2)) {
-            let strip = |l: &BufferLevels| BufferLevels {
+            let strip = |l: &Levels| Levels {
                 kernel_in: None,
                 kernel_out: None,
                 ..*l

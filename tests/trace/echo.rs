@@ -118,7 +118,10 @@ fn echo_server_records_a_valid_trace_through_evscope_trace_on_every_backend() ->
         {
             match r.body {
                 Body::Accept { .. } => accepts += 1,
-                Body::Buffer { input, output, .. } if input + output > 0 => buffers += 1,
+                Body::Buffer {
+                    levels: evscope::ev::Levels { input, output, .. },
+                    ..
+                } if input + output > 0 => buffers += 1,
                 Body::Transition {
                     to: State::Active, ..
                 } => actives += 1,

@@ -358,3 +358,83 @@ fn bases_may_interleave_in_any_order_but_each_starts_with_its_base_new() -> Test
         "base_new for base 1, which was made already",
     )
 }
+
+/// The kinds and fields `docs/trace-format.md` documents under "Kinds", by kind: each `###`
+/// heading names one or more kinds, and the first column of its table names the fields (a field
+/// whose meaning starts with "(`kind`)" or "(`kind` only)" belongs to that kind alone).
+fn documented_kinds(doc: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let ticked = |s: &str| -> Vec<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut kinds = std::collections::BTreeMap::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut in_kinds = false;
+    for line in doc.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            in_kinds = h == "Kinds";
+            current.clear();
+        } else if !in_kinds {
+            continue;
+        } else if let Some(h) = line.strip_prefix("### ") {
+            let names = h.split(" — ").next().unwrap_or(h);
+            current = ticked(names);
+            for k in &current {
+                kinds.insert(k.clone(), Vec::new());
+            }
+        } else if line.starts_with("####") {
+            current.clear();
+        } else if let Some(row) = line.strip_prefix("| `") {
+            let mut cols = row.splitn(3, " | ");
+            let fields = ticked(&format!("`{}", cols.next().unwrap_or("")));
+            let meaning = cols.nth(1).unwrap_or("");
+            let only: Vec<String> = meaning
+                .strip_prefix('(')
+                .and_then(|m| m.split(')').next())
+                .map(ticked)
+                .unwrap_or_default();
+            for k in &current {
+                if only.is_empty() || only.contains(k) {
+                    kinds
+                        .get_mut(k)
+                        .expect("heading seen")
+                        .extend(fields.iter().cloned());
+                }
+            }
+        }
+    }
+    kinds
+}
+
+#[test]
+fn the_documented_kinds_and_fields_are_the_schemas() -> TestResult {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/trace-format.md"))?;
+    let documented = documented_kinds(&doc);
+    let envelope = ["seq", "t_us", "base", "kind"];
+    let kinds: Vec<&str> = documented.keys().map(String::as_str).collect();
+    let mut schema_kinds = evscope::trace::Body::KINDS.to_vec();
+    schema_kinds.sort_unstable();
+    assert_eq!(
+        kinds, schema_kinds,
+        "the kinds documented are not the schema's"
+    );
+    for (kind, fields) in &documented {
+        let mut doc_fields: Vec<&str> = fields
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !envelope.contains(f))
+            .collect();
+        doc_fields.sort_unstable();
+        let mut schema_fields = evscope::trace::Body::fields_of(kind).ok_or("a known kind")?;
+        schema_fields.sort_unstable();
+        assert_eq!(
+            doc_fields, schema_fields,
+            "the fields of {kind} in docs/trace-format.md"
+        );
+    }
+    Ok(())
+}

@@ -26,8 +26,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use evscope::ev::{
-    BackendKind, BevEvents, BevId, BufferLevels, Cause, EventBase, EventId, ListenerId, Observer,
-    State, What,
+    BackendKind, BevEvents, BevId, Cause, EventBase, EventId, Levels, ListenerId, Observer, State,
+    What,
 };
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -83,7 +83,7 @@ pub enum Seen {
     Begin(EventId, What),
     End(EventId),
     Iteration(u64),
-    Buffer(BevId, BufferLevels),
+    Buffer(BevId, Levels),
     BevEvent(BevId, BevEvents),
     Accept(ListenerId, RawFd),
     Note(String),
@@ -182,7 +182,7 @@ impl Observer for Recorder {
     fn loop_iteration(&mut self, n: u64) {
         self.log.borrow_mut().push(Seen::Iteration(n));
     }
-    fn buffer(&mut self, bev: BevId, levels: &BufferLevels) {
+    fn buffer(&mut self, bev: BevId, levels: &Levels) {
         self.log.borrow_mut().push(Seen::Buffer(bev, *levels));
     }
     fn bev_event(&mut self, bev: BevId, events: BevEvents) {

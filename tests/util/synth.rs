@@ -108,15 +108,17 @@ pub fn trace(n: usize, events: u64) -> (Header, Vec<Record>) {
             &mut out,
             Body::Buffer {
                 bev: 1,
-                input: level,
-                output: 4095 - level,
-                read_low: 0,
-                read_high: 4096,
-                write_low: 512,
-                write_high: 0,
-                enabled: What::READ | What::WRITE,
-                kernel_in: None,
-                kernel_out: None,
+                levels: evscope::ev::Levels {
+                    input: level,
+                    output: 4095 - level,
+                    read_low: 0,
+                    read_high: 4096,
+                    write_low: 512,
+                    write_high: 0,
+                    enabled: What::READ | What::WRITE,
+                    kernel_in: None,
+                    kernel_out: None,
+                },
             },
         );
         push(

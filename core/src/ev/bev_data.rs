@@ -10,7 +10,7 @@ use super::buffer::Evbuffer;
 use super::bufferevent::{BevDataCb, BevEventCb, BevOptions};
 use super::flags::What;
 use super::handle::{BevId, EventId};
-use super::observer::BufferLevels;
+use crate::trace::Levels;
 
 /// The write side's half-close progress.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -141,7 +141,7 @@ pub(crate) struct BevData {
     /// is gone for the program.
     pub finalizing: bool,
     /// The levels last told to the observer.
-    pub last_levels: Option<BufferLevels>,
+    pub last_levels: Option<Levels>,
     /// The kernel's queue sizes as last sampled, and the loop iteration they were sampled in.
     pub kernel: KernelSample,
     /// One end of a `bufferevent_pair` (libevent's `BEV_IS_PAIR`).
@@ -280,14 +280,14 @@ impl BevData {
     }
 
     /// The fill levels as the observer sees them (without the kernel's queues).
-    pub(crate) fn levels(&self) -> BufferLevels {
-        BufferLevels {
-            input: self.input.len(),
-            output: self.output.len(),
-            read_low: self.read_low,
-            read_high: self.read_high,
-            write_low: self.write_low,
-            write_high: self.write_high,
+    pub(crate) fn levels(&self) -> Levels {
+        Levels {
+            input: self.input.len() as u64,
+            output: self.output.len() as u64,
+            read_low: self.read_low as u64,
+            read_high: self.read_high as u64,
+            write_low: self.write_low as u64,
+            write_high: self.write_high as u64,
             enabled: self.enabled,
             kernel_in: None,
             kernel_out: None,

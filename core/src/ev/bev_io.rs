@@ -793,8 +793,8 @@ impl EventBase {
                 k.unread = socket::unread_bytes(fd).ok();
                 k.unsent = socket::unsent_bytes(fd).ok();
             }
-            levels.kernel_in = k.unread;
-            levels.kernel_out = k.unsent;
+            levels.kernel_in = k.unread.map(|n| n as u64);
+            levels.kernel_out = k.unsent.map(|n| n as u64);
         }
         if let Some(o) = self.observer() {
             o.buffer(id, &levels);

@@ -17,9 +17,9 @@ use super::buffer::Evbuffer;
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
 use super::handle::{BevId, EventId};
-use super::observer::BufferLevels;
 use super::state::BevWhy;
 use super::sys::{self, socket};
+use crate::trace::Levels;
 
 /// A read or write callback (libevent's `bufferevent_data_cb`).
 pub type BevDataCb = Box<dyn FnMut(&mut EventBase, BevId)>;
@@ -560,7 +560,7 @@ impl EventBase {
     }
 
     /// The current fill levels and watermarks.
-    pub fn bufferevent_levels(&self, id: BevId) -> Result<BufferLevels> {
+    pub fn bufferevent_levels(&self, id: BevId) -> Result<Levels> {
         Ok(self.bev_ref(id)?.levels())
     }
 

@@ -72,6 +72,8 @@ pub(crate) mod sys;
 mod table;
 pub mod timer;
 
+/// A bufferevent's levels, as the observer is told them and the trace records them.
+pub use crate::trace::Levels;
 pub use base::{BackendKind, BreakHandle, EventBase, Exit};
 pub use bev_filter::{FilterCall, FilterFn, FilterFree, FilterResult};
 pub use bev_guard::{BevBuf, BevBuffers};
@@ -90,7 +92,7 @@ pub use finalize::Finalizer;
 pub use flags::{BevEvents, LoopFlags, What};
 pub use handle::{BevId, EventId, ListenerId, RateGroupId};
 pub use listener::{ListenerCb, ListenerErrorCb, ListenerFlags};
-pub use observer::{BaseInfo, BufferLevels, Observer};
+pub use observer::{BaseInfo, Observer};
 pub use remote::{Job, Remote};
 pub use state::{BevWhy, Cause, State};
 pub use sys::cred::{euid, peer_cred, PeerCred};

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::flags::{BevEvents, What};
 use super::handle::{BevId, EventId, ListenerId};
 use super::state::{Cause, State};
+use crate::trace::Levels;
 
 /// Told once, when the observer is installed: what the base is.
 #[derive(Clone, Debug)]
@@ -16,29 +17,6 @@ pub struct BaseInfo {
     pub backend: &'static str,
     /// When the base was created; trace times are measured from here.
     pub started: Instant,
-}
-
-/// A bufferevent's fill levels, told each time one of them changes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BufferLevels {
-    /// Bytes in the input buffer.
-    pub input: usize,
-    /// Bytes in the output buffer.
-    pub output: usize,
-    /// Read low watermark (0: none).
-    pub read_low: usize,
-    /// Read high watermark (0: unlimited).
-    pub read_high: usize,
-    /// Write low watermark.
-    pub write_low: usize,
-    /// Write high watermark (0: unlimited).
-    pub write_high: usize,
-    /// Which directions are enabled (`READ`, `WRITE`).
-    pub enabled: What,
-    /// Bytes the kernel holds unread for this socket (FIONREAD), when known.
-    pub kernel_in: Option<usize>,
-    /// Bytes the kernel holds unsent for this socket (SIOCOUTQ), when known.
-    pub kernel_out: Option<usize>,
 }
 
 /// Receives the library's inner life. Every method has an empty default, so an observer
@@ -72,7 +50,7 @@ pub trait Observer {
     /// A bufferevent was created (`fd` None until it gets one).
     fn bufferevent_new(&mut self, bev: BevId, fd: Option<RawFd>, label: &str) {}
     /// A bufferevent's fill levels (or watermarks, or enabled directions) changed.
-    fn buffer(&mut self, bev: BevId, levels: &BufferLevels) {}
+    fn buffer(&mut self, bev: BevId, levels: &Levels) {}
     /// A bufferevent's event callback is told `events`.
     fn bev_event(&mut self, bev: BevId, events: BevEvents) {}
     /// A bufferevent was freed.

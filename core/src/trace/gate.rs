@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use super::link::{Control, Status};
-use super::record::Body;
+use super::schema::Body;
 
 /// The most breakpoints a viewer may set at once.
 pub const MAX_BREAKPOINTS: usize = 1024;

@@ -35,7 +35,8 @@ use super::link::{
     HELLO_TIMEOUT, MAX_CONTROL_LINE,
 };
 use super::link_token::{LinkToken, Published};
-use super::record::{Body, Header, Record};
+use super::record::{Header, Record};
+use super::schema::Body;
 use super::sink::Sink;
 use crate::ev::sys::cred;
 

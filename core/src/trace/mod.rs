@@ -15,8 +15,10 @@ mod link_token;
 mod record;
 mod record_json;
 mod recorder;
+mod schema;
 mod sink;
 mod spec;
+mod wire;
 mod writer;
 
 pub use compress::{compressed_name, TraceIn, TraceOut, Unfinished};
@@ -25,10 +27,9 @@ pub use gate::Gate;
 pub use link::{Control, LinkMsg, Status, Stream};
 pub use link_sink::{LinkSink, FINISH_TIMEOUT, OUTBOX_BYTES};
 pub use link_token::{token_paths, LinkToken, TOKEN_ENV};
-pub use record::{
-    bev_event_names, what_names, Body, Header, Record, FORMAT, OLDEST_VERSION, VERSION,
-};
+pub use record::{bev_event_names, what_names, Header, Record, FORMAT, OLDEST_VERSION, VERSION};
 pub use recorder::{child_path, Recorder};
+pub use schema::{Body, Levels};
 pub use sink::Sink;
 pub(crate) use spec::observer_from_env;
 pub use spec::{flush_process_trace, TraceSpec};

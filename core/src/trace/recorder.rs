@@ -29,11 +29,12 @@ use super::handoff::{Handoff, Msg, Push};
 use super::link::LinkMsg;
 use super::link_sink::LinkSink;
 use super::link_token::LinkToken;
-use super::record::{Body, Header, Record};
+use super::record::{Header, Record};
+use super::schema::Body;
 use super::sink::{run_sink, ChannelSink, JsonlSink, MessageSink, Sink};
 use crate::ev::sys::thread_id;
 use crate::ev::{
-    BaseInfo, BevEvents, BevId, BufferLevels, Cause, EventId, ListenerId, Observer, State, What,
+    BaseInfo, BevEvents, BevId, Cause, EventId, Levels, ListenerId, Observer, State, What,
 };
 
 /// Records per batch.
@@ -625,18 +626,10 @@ impl Observer for Recorder {
             label: label.to_string(),
         });
     }
-    fn buffer(&mut self, bev: BevId, l: &BufferLevels) {
+    fn buffer(&mut self, bev: BevId, levels: &Levels) {
         self.emit(Body::Buffer {
             bev: bev.trace_id(),
-            input: l.input as u64,
-            output: l.output as u64,
-            read_low: l.read_low as u64,
-            read_high: l.read_high as u64,
-            write_low: l.write_low as u64,
-            write_high: l.write_high as u64,
-            enabled: l.enabled,
-            kernel_in: l.kernel_in.map(|k| k as u64),
-            kernel_out: l.kernel_out.map(|k| k as u64),
+            levels: *levels,
         });
     }
     fn bev_event(&mut self, bev: BevId, events: BevEvents) {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::id_text;
-use crate::ev::{BevEvents, What};
+use crate::ev::{BevEvents, Levels};
 
 /// A bufferevent's last known levels (libevent's `struct bufferevent`, seen from outside).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -14,24 +14,8 @@ pub struct BevRow {
     pub label: Arc<str>,
     /// Its socket, once it has one.
     pub fd: Option<i32>,
-    /// Bytes in the input buffer.
-    pub input: u64,
-    /// Bytes in the output buffer.
-    pub output: u64,
-    /// Read low watermark (0: none).
-    pub read_low: u64,
-    /// Read high watermark (0: unlimited).
-    pub read_high: u64,
-    /// Write low watermark.
-    pub write_low: u64,
-    /// Write high watermark (0: unlimited).
-    pub write_high: u64,
-    /// Enabled directions (`READ`, `WRITE`).
-    pub enabled: What,
-    /// Bytes the kernel holds unread, when the trace has it.
-    pub kernel_in: Option<u64>,
-    /// Bytes the kernel holds unsent, when the trace has it.
-    pub kernel_out: Option<u64>,
+    /// Fill levels, watermarks and enabled directions, as the last `buffer` record told them.
+    pub levels: Levels,
     /// `CONNECTED` was reported.
     pub connected: bool,
     /// `EOF` was reported.
@@ -66,19 +50,21 @@ impl BevRow {
     /// The largest number a gauge for this bufferevent should show: watermarks when set,
     /// otherwise the most it has held so far (at least 1).
     pub fn input_scale(&self) -> u64 {
-        if self.read_high > 0 {
-            self.read_high.max(self.input)
+        let l = &self.levels;
+        if l.read_high > 0 {
+            l.read_high.max(l.input)
         } else {
-            self.input_peak.max(self.input).max(1)
+            self.input_peak.max(l.input).max(1)
         }
     }
 
     /// Like [`BevRow::input_scale`], for the output buffer.
     pub fn output_scale(&self) -> u64 {
-        if self.write_high > 0 {
-            self.write_high.max(self.output)
+        let l = &self.levels;
+        if l.write_high > 0 {
+            l.write_high.max(l.output)
         } else {
-            self.output_peak.max(self.output).max(1)
+            self.output_peak.max(l.output).max(1)
         }
     }
 }

@@ -190,30 +190,11 @@ impl Snapshot {
                     },
                 );
             }
-            Body::Buffer {
-                bev,
-                input,
-                output,
-                read_low,
-                read_high,
-                write_low,
-                write_high,
-                enabled,
-                kernel_in,
-                kernel_out,
-            } => {
+            Body::Buffer { bev, levels } => {
                 let row = self.bev_mut(*bev);
-                row.input = *input;
-                row.output = *output;
-                row.read_low = *read_low;
-                row.read_high = *read_high;
-                row.write_low = *write_low;
-                row.write_high = *write_high;
-                row.enabled = *enabled;
-                row.kernel_in = *kernel_in;
-                row.kernel_out = *kernel_out;
-                row.input_peak = row.input_peak.max(*input);
-                row.output_peak = row.output_peak.max(*output);
+                row.levels = *levels;
+                row.input_peak = row.input_peak.max(levels.input);
+                row.output_peak = row.output_peak.max(levels.output);
             }
             Body::BevEvent { bev, events } => {
                 let row = self.bev_mut(*bev);

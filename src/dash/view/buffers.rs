@@ -101,12 +101,12 @@ fn condition(bev: &BevRow, ctx: Ctx) -> Span<'static> {
 }
 
 fn dirs(bev: &BevRow) -> String {
-    let r = if bev.enabled.contains(What::READ) {
+    let r = if bev.levels.enabled.contains(What::READ) {
         'R'
     } else {
         '-'
     };
-    let w = if bev.enabled.contains(What::WRITE) {
+    let w = if bev.levels.enabled.contains(What::WRITE) {
         'W'
     } else {
         '-'
@@ -126,9 +126,9 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
         Span::styled(format!("{}  ", dirs(bev)), t.text),
         condition(bev, ctx),
     ];
-    if bev.kernel_in.is_some() || bev.kernel_out.is_some() {
+    if bev.levels.kernel_in.is_some() || bev.levels.kernel_out.is_some() {
         let k = |v: Option<u64>| v.map_or("?".into(), |v| format!("{v} B"));
-        let (ki, ko) = (k(bev.kernel_in), k(bev.kernel_out));
+        let (ki, ko) = (k(bev.levels.kernel_in), k(bev.levels.kernel_out));
         let text = match ctx.ui.lang {
             Lang::En => format!("  kernel in {ki} out {ko}"),
             Lang::Zh => format!("  内核 输入 {ki} 输出 {ko}"),
@@ -141,8 +141,11 @@ fn title_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow) {
 fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: bool) {
     let t = ctx.theme;
     // Labels and the condition take the same room on every row, so the bars line up.
-    let label_in = format!("{:<LABEL$}", limit(bev.input, bev.read_high));
-    let label_out = format!("{:<LABEL$}", limit(bev.output, bev.write_high));
+    let label_in = format!("{:<LABEL$}", limit(bev.levels.input, bev.levels.read_high));
+    let label_out = format!(
+        "{:<LABEL$}",
+        limit(bev.levels.output, bev.levels.write_high)
+    );
     let mut spans = Vec::new();
     let zh = ctx.ui.lang == Lang::Zh;
     // " in " and "  out " (10 cells), or " 输入 " and "  输出 " (14 cells).
@@ -162,9 +165,9 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
     spans.push(Span::styled(word_in, t.dim));
     spans.extend(bar(
         bar_w,
-        bev.input,
+        bev.levels.input,
         bev.input_scale(),
-        bev.read_low,
+        bev.levels.read_low,
         t.input,
         ctx,
     ));
@@ -172,9 +175,9 @@ fn gauges_line(area: Rect, buf: &mut Buffer, ctx: Ctx, bev: &BevRow, with_name: 
     spans.push(Span::styled(word_out, t.dim));
     spans.extend(bar(
         bar_w,
-        bev.output,
+        bev.levels.output,
         bev.output_scale(),
-        bev.write_low,
+        bev.levels.write_low,
         t.output,
         ctx,
     ));
