@@ -76,19 +76,14 @@ pub enum Exit {
 
 pub(super) const MAX_PRIORITIES: usize = 256;
 
-pub(super) struct Slot {
-    pub(super) generation: u32,
-    pub(super) data: Option<EventData>,
-}
-
 /// The event loop and everything registered with it (libevent's `struct event_base`).
 ///
 /// Callbacks receive `&mut EventBase`, so they can add, delete and free any event, including
 /// their own.
 pub struct EventBase {
     pub(super) backend: Box<dyn Backend>,
-    pub(super) slots: Vec<Slot>,
-    pub(super) free_slots: Vec<u32>,
+    /// Events, addressed by `EventId` (see event_api.rs).
+    pub(super) events: Table<EventData>,
     pub(super) io: Registry,
     pub(super) timers: TimerHeap<Instant>,
     /// One FIFO per priority of (slot, activation token).
@@ -117,26 +112,26 @@ pub struct EventBase {
     /// queue to run it first (libevent's `event_continue`).
     pub(super) event_continue: bool,
     /// Bufferevents, addressed by `BevId` (see bufferevent.rs).
-    pub(crate) bevs: Table<BevData>,
+    pub(super) bevs: Table<BevData>,
     /// Connection listeners, addressed by `ListenerId` (see listener.rs).
-    pub(crate) listeners: Table<ListenerData>,
+    pub(super) listeners: Table<ListenerData>,
     /// Bufferevent rate-limit groups, addressed by `RateGroupId` (see bev_rate.rs).
-    pub(crate) rate_groups: Table<super::bev_rate::RateGroup>,
+    pub(super) rate_groups: Table<super::bev_rate::RateGroup>,
     /// Work queued to run from the active queue, not as any event's callback (libevent's
     /// deferred and finalizing callbacks): each has an entry `(DEFERRED, 0)` in an active queue.
-    pub(crate) deferred: VecDeque<Deferred>,
+    pub(super) deferred: VecDeque<Deferred>,
     /// Bufferevent deferred callbacks queued past [`MAX_DEFERREDS_QUEUED`] in one iteration:
     /// they join the active queue as the next iteration starts (libevent's
     /// `active_later_queue`).
-    pub(crate) deferred_later: VecDeque<Deferred>,
+    pub(super) deferred_later: VecDeque<Deferred>,
     /// Bufferevent deferred callbacks queued in this iteration (libevent's
     /// `n_deferreds_queued`).
-    pub(crate) n_deferreds_queued: usize,
+    pub(super) n_deferreds_queued: usize,
     /// The handle other threads reach the loop through, once the base is notifiable
     /// (remote.rs).
     pub(super) remote: super::remote::RemoteCell,
     /// The program's deferred calls (see deferred_call.rs).
-    pub(crate) calls: super::deferred_call::Calls,
+    pub(super) calls: super::deferred_call::Calls,
     /// libevent's `event_count`, `event_count_active` and their maxima (see counts.rs).
     pub(super) counts: super::counts::EventCounts,
     /// The event whose callback runs now (libevent's `current_event`).
@@ -223,8 +218,7 @@ impl EventBase {
         let backend = sys::backend(kind)?;
         Ok(EventBase {
             backend,
-            slots: Vec::new(),
-            free_slots: Vec::new(),
+            events: Table::default(),
             io: Registry::default(),
             timers: TimerHeap::new(),
             active: vec![VecDeque::new()],
@@ -305,6 +299,24 @@ impl EventBase {
         }
     }
 
+    /// Reports a failure the library met on its own and could not hand to anyone (libevent's
+    /// `event_warn`, which it logs): the observer hears it as a note.
+    #[cold]
+    pub(super) fn warn(&mut self, context: &str, e: &Error) {
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.note(&format!("warning: {context} failed: {e}"));
+        }
+    }
+
+    /// Reports `r`'s failure, if any, with [`EventBase::warn`]: for a call the library made
+    /// for itself whose failure libevent also only logs.
+    #[inline]
+    pub(super) fn warn_on(&mut self, context: &str, r: Result<()>) {
+        if let Err(e) = r {
+            self.warn(context, &e);
+        }
+    }
+
     /// The loop's iteration count so far.
     pub fn iteration(&self) -> u64 {
         self.iteration
@@ -319,38 +331,31 @@ impl EventBase {
     // ----- handles ------------------------------------------------------------------------------
 
     pub(super) fn get(&self, id: EventId) -> Result<&EventData> {
-        match self.slots.get(id.index() as usize) {
-            Some(Slot {
-                generation,
-                data: Some(ev),
-            }) if *generation == id.generation() => Ok(ev),
-            _ => Err(Error::Stale(format!("event {id}"))),
-        }
+        self.events
+            .get(id.index(), id.generation())
+            .ok_or_else(|| Error::Stale(format!("event {id}")))
     }
 
     pub(super) fn get_mut(&mut self, id: EventId) -> Result<&mut EventData> {
-        match self.slots.get_mut(id.index() as usize) {
-            Some(Slot {
-                generation,
-                data: Some(ev),
-            }) if *generation == id.generation() => Ok(ev),
-            _ => Err(Error::Stale(format!("event {id}"))),
-        }
+        self.events
+            .get_mut(id.index(), id.generation())
+            .ok_or_else(|| Error::Stale(format!("event {id}")))
     }
 
     /// The live event in `slot` (callers hold a checked handle).
     pub(super) fn data(&self, slot: u32) -> &EventData {
-        self.slots[slot as usize]
-            .data
-            .as_ref()
-            .expect("slot checked by the caller")
+        self.events.at(slot).expect("slot checked by the caller")
     }
 
     pub(super) fn data_mut(&mut self, slot: u32) -> &mut EventData {
-        self.slots[slot as usize]
-            .data
-            .as_mut()
+        self.events
+            .at_mut(slot)
             .expect("slot checked by the caller")
+    }
+
+    /// The handle of the event now in `slot`.
+    pub(super) fn event_id(&self, slot: u32) -> EventId {
+        EventId::new(slot, self.events.generation(slot))
     }
 }
 

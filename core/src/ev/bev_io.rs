@@ -105,7 +105,7 @@ impl EventBase {
         };
         b.enabled = b.enabled & !dir.what();
         let stopped = self.bev_socket_disable(id, dir.what(), why);
-        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+        self.warn_on("event_del", stopped);
         self.bev_report(id);
     }
 
@@ -433,7 +433,7 @@ impl EventBase {
                     self.bev_destroy(id);
                 } else {
                     let stopped = self.bev_del(id, Dir::Read, BevWhy::Eof);
-                    debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                    self.warn_on("event_del", stopped);
                 }
             }
             Ok(_) => {
@@ -503,7 +503,7 @@ impl EventBase {
                     }
                     for dir in [Dir::Write, Dir::Read] {
                         let stopped = self.bev_del(id, dir, BevWhy::ConnectFailed);
-                        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                        self.warn_on("event_del", stopped);
                     }
                     self.bev_report(id);
                     self.bev_run_eventcb(id, BevEvents::ERROR);
@@ -521,7 +521,7 @@ impl EventBase {
                     });
                     if !writing {
                         let stopped = self.bev_del(id, Dir::Write, BevWhy::Connected);
-                        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                        self.warn_on("event_del", stopped);
                         self.bev_report(id);
                         return;
                     }
@@ -565,7 +565,7 @@ impl EventBase {
                     // Try again when writable; nothing to wait for if the output emptied.
                     if self.bev_any(id).is_some_and(|b| b.output.is_empty()) {
                         let stopped = self.bev_del(id, Dir::Write, BevWhy::OutputEmpty);
-                        debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+                        self.warn_on("event_del", stopped);
                     }
                     return;
                 }
@@ -581,7 +581,7 @@ impl EventBase {
         let empty = self.bev_any(id).is_some_and(|b| b.output.is_empty());
         if empty {
             let stopped = self.bev_del(id, Dir::Write, BevWhy::OutputEmpty);
-            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+            self.warn_on("event_del", stopped);
         }
         self.bev_report(id);
         if empty {
@@ -760,7 +760,7 @@ impl EventBase {
         b.set_cbs(None, None, None);
         for dir in [Dir::Read, Dir::Write] {
             let stopped = self.bev_del(id, dir, BevWhy::Free);
-            debug_assert!(stopped.is_ok(), "deleting a live event: {stopped:?}");
+            self.warn_on("event_del", stopped);
         }
         self.bev_pair_unlink(id);
         self.bev_filter_unlink(id);

@@ -319,8 +319,7 @@ impl EventBase {
 
     /// Runs one queued activation, if its entry is still current.
     pub(super) fn run_one(&mut self, slot: u32, token: u32) -> bool {
-        let generation = self.slots[slot as usize].generation;
-        let Some(ev) = self.slots[slot as usize].data.as_mut() else {
+        let Some(ev) = self.events.at_mut(slot) else {
             return false;
         };
         if ev.active_token != token || ev.active.is_none() {
@@ -342,8 +341,10 @@ impl EventBase {
             if let Some(interval) = ev.interval {
                 if !ev.inserted && ev.is_io() {
                     let fd = ev.fd.unwrap_or(-1);
+                    // libevent's event_persist_closure ignores its event_add's result; a fd
+                    // closed meanwhile is refused by the backend, and that is warned of.
                     let watched = self.insert_io(slot, fd);
-                    debug_assert!(watched.is_ok(), "re-adding a watched fd: {watched:?}");
+                    self.warn_on("event_add", watched);
                 }
                 let now = self.now();
                 let ev = self.data(slot);
@@ -363,7 +364,7 @@ impl EventBase {
             self.queue_remove_timeout(slot);
         }
         self.update_live(slot);
-        let id = EventId::new(slot, generation);
+        let id = self.event_id(slot);
         let ev = self.data_mut(slot);
         ev.running = true;
         ev.cb_cause = None;
@@ -413,7 +414,8 @@ impl EventBase {
         };
         ev.running = false;
         if ev.once {
-            let _ = self.free(id);
+            let freed = self.free(id);
+            debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
             return;
         }
         let slot = id.index();

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-use super::base::{EventBase, Slot, MAX_PRIORITIES};
+use super::base::{EventBase, MAX_PRIORITIES};
 use super::error::{Error, Result};
 use super::event::{Callback, EventData};
 use super::flags::What;
@@ -122,26 +122,10 @@ impl EventBase {
 
     fn insert_event(&mut self, data: EventData) -> EventId {
         let (fd, what) = (data.fd, data.what);
-        let index = match self.free_slots.pop() {
-            Some(i) => {
-                self.slots[i as usize].data = Some(data);
-                i
-            }
-            None => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    data: Some(data),
-                });
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let id = EventId::new(index, self.slots[index as usize].generation);
+        let (index, generation) = self.events.insert(data);
+        let id = EventId::new(index, generation);
         if let Some(o) = self.observer.as_deref_mut() {
-            let label = &self.slots[index as usize]
-                .data
-                .as_ref()
-                .expect("just inserted")
-                .label;
+            let label = &self.events.at(index).expect("just inserted").label;
             o.event_new(id, fd, what, label);
         }
         id
@@ -224,10 +208,13 @@ impl EventBase {
         }
         let was_waiting = ev.is_waiting();
         let slot = id.index();
-        self.remove_everywhere(slot)?;
+        // A backend that refuses to forget the fd (libevent's `evsel->del` returning -1) still
+        // leaves the event non-pending, as libevent's `event_del` does: the state is told, then
+        // the failure returned.
+        let removed = self.remove_everywhere(slot);
         self.note_cb_cause(slot, was_waiting, cause);
         self.sync_state(slot, cause);
-        Ok(())
+        removed
     }
 
     /// True while the event waits for its fd, signal or timeout (added, not yet fired or
@@ -241,15 +228,15 @@ impl EventBase {
     pub fn free(&mut self, id: EventId) -> Result<()> {
         self.get(id)?;
         let slot = id.index();
-        self.remove_everywhere(slot)?;
+        let removed = self.remove_everywhere(slot);
         self.update_live(slot);
         let ev = self.data(slot);
         let (fd, from) = (ev.fd, ev.state);
         self.tell_transition(id, fd, from, State::Freed, Cause::Free);
-        let s = &mut self.slots[slot as usize];
-        s.data = None;
-        s.generation = s.generation.wrapping_add(1);
-        self.free_slots.push(slot);
+        self.events.remove(slot, id.generation());
+        // libevent's `event_free` frees whatever its `event_del` returned: the event is gone
+        // either way, and a backend's refusal is only worth a warning.
+        self.warn_on("event_del", removed);
         Ok(())
     }
 
@@ -337,7 +324,8 @@ impl EventBase {
         if !is_wait && timeout.is_none() {
             self.active(id, What::TIMEOUT)?;
         } else if let Err(e) = self.add(id, timeout) {
-            let _ = self.free(id);
+            let freed = self.free(id);
+            debug_assert!(freed.is_ok(), "freeing the event just made: {freed:?}");
             return Err(e);
         }
         Ok(id)
@@ -357,10 +345,8 @@ impl EventBase {
             )));
         }
         self.active = (0..n).map(|_| VecDeque::new()).collect();
-        for s in self.slots.iter_mut() {
-            if let Some(ev) = s.data.as_mut() {
-                ev.priority = ev.priority.min((n - 1) as u8);
-            }
+        for ev in self.events.values_mut() {
+            ev.priority = ev.priority.min((n - 1) as u8);
         }
         Ok(())
     }
@@ -421,17 +407,16 @@ impl EventBase {
 
     /// Every live event's handle, in slot order.
     pub fn event_ids(&self) -> Vec<EventId> {
-        self.slots
+        self.events
             .iter()
-            .enumerate()
-            .filter(|(_, s)| s.data.is_some())
-            .map(|(i, s)| EventId::new(i as u32, s.generation))
+            .map(|(index, generation, _)| EventId::new(index, generation))
             .collect()
     }
 
     /// libevent's `event_base_dump_events`: the inserted events, then the active ones.
     pub fn dump_events(&self) -> String {
         let now = self.now();
+        // Writing into a String cannot fail: the `let _ = write!` below drop an always-Ok.
         let mut out = String::from("Inserted events:\n");
         for id in self.event_ids() {
             let ev = self.data(id.index());

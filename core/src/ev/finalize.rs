@@ -50,8 +50,7 @@ impl EventBase {
     /// Runs the finalizer of the finalizing event in `slot`, taken off the active queue (the
     /// loop's step for such an event). No event counts as running meanwhile.
     pub(super) fn run_finalizer(&mut self, slot: u32) -> bool {
-        let generation = self.slots[slot as usize].generation;
-        let id = EventId::new(slot, generation);
+        let id = self.event_id(slot);
         let ev = self.data_mut(slot);
         let Some(res) = ev.active.take() else {
             return false;
@@ -79,7 +78,8 @@ impl EventBase {
         if let Ok(ev) = self.get_mut(id) {
             ev.running = false;
             if free {
-                let _ = self.free(id);
+                let freed = self.free(id);
+                debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
             } else {
                 self.sync_state(slot, Cause::Returned);
             }
@@ -97,7 +97,7 @@ impl EventBase {
                 .flatten()
                 .filter(|(slot, token)| {
                     *slot != DEFERRED
-                        && self.slots[*slot as usize].data.as_ref().is_some_and(|ev| {
+                        && self.events.at(*slot).is_some_and(|ev| {
                             ev.finalizing.is_some()
                                 && ev.active.is_some()
                                 && ev.active_token == *token

@@ -234,7 +234,8 @@ impl EventBase {
         self.lev(id)?.accept_ev = Some(accept_ev);
         if !flags.contains(ListenerFlags::DISABLED) {
             if let Err(e) = self.evconnlistener_enable(id) {
-                let _ = self.evconnlistener_free(id);
+                let freed = self.evconnlistener_free(id);
+                debug_assert!(freed.is_ok(), "freeing the listener just made: {freed:?}");
                 return Err(e);
             }
         }
@@ -316,7 +317,11 @@ impl EventBase {
             .remove(id.index(), id.generation())
             .ok_or_else(|| Error::Stale(format!("listener {id}")))?;
         for ev in [l.accept_ev, l.backoff_ev].into_iter().flatten() {
-            let _ = self.free(ev);
+            let freed = self.free(ev);
+            debug_assert!(
+                freed.is_ok(),
+                "a listener's events live as long as it: {freed:?}"
+            );
         }
         Ok(())
     }
@@ -385,7 +390,8 @@ impl EventBase {
         l.backoff = (delay * 2).min(BACKOFF_MAX);
         let (accept_ev, timer) = (l.accept_ev, l.backoff_ev);
         if let Some(ev) = accept_ev {
-            let _ = self.del(ev);
+            let stopped = self.del(ev);
+            self.warn_on("event_del", stopped);
         }
         let timer = match timer {
             Some(t) => t,
@@ -401,7 +407,8 @@ impl EventBase {
                 t
             }
         };
-        let _ = self.add(timer, Some(delay));
+        let armed = self.add(timer, Some(delay));
+        debug_assert!(armed.is_ok(), "adding a live timer: {armed:?}");
         if first {
             self.listener_run_errorcb(id, err);
         }
@@ -414,7 +421,13 @@ impl EventBase {
             return;
         };
         if let (true, true, Some(ev)) = (l.enabled, l.cb.is_some(), l.accept_ev) {
-            let _ = self.add(ev, None);
+            // The socket refused by the backend (closed under the listener, say) is an error
+            // the program hears, as it would have from `evconnlistener_enable`.
+            match self.add(ev, None) {
+                Ok(()) => {}
+                Err(super::Error::Io(e)) => self.listener_run_errorcb(id, e),
+                Err(e) => self.warn("event_add", &e),
+            }
         }
     }
 

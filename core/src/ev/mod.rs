@@ -64,6 +64,8 @@ mod inspect;
 mod listener;
 mod observer;
 mod primitives;
+#[cfg(test)]
+mod refusals;
 mod registry;
 mod remote;
 mod signal;

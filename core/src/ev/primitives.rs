@@ -17,7 +17,7 @@ impl EventBase {
     /// observer if it moved.
     pub(super) fn sync_state(&mut self, slot: u32, cause: Cause) {
         self.update_live(slot);
-        let generation = self.slots[slot as usize].generation;
+        let generation = self.events.generation(slot);
         let ev = self.data_mut(slot);
         let to = ev.derived_state();
         let from = ev.state;
@@ -85,9 +85,12 @@ impl EventBase {
         Ok(())
     }
 
-    /// `event_queue_remove_inserted`: stop watching the fd or signal.
+    /// `event_queue_remove_inserted`: stop watching the fd or signal, as the loop does for an
+    /// event that fired or timed out. A backend's refusal is warned of (libevent ignores the
+    /// result of that `event_del`); the event is no longer inserted either way.
     pub(super) fn remove_inserted(&mut self, slot: u32) {
-        let _ = self.try_remove_inserted(slot);
+        let removed = self.try_remove_inserted(slot);
+        self.warn_on("event_del", removed);
     }
 
     pub(super) fn try_remove_inserted(&mut self, slot: u32) -> Result<()> {

@@ -115,6 +115,7 @@ impl Remote {
     /// (from [`Remote::run_with`]) was read, or until `timeout` passes.
     pub fn wait_change(&self, since: u64, timeout: Duration) {
         let q = self.queue();
+        // Whether it timed out does not matter: the caller reads the count again either way.
         let _ = self
             .0
             .changed
@@ -167,7 +168,11 @@ impl EventBase {
         if self.running_loop {
             remote.set_accepting(true);
         }
-        let _ = self.remote.set(remote.clone());
+        let set = self.remote.set(remote.clone());
+        debug_assert!(
+            set.is_ok(),
+            "set once: the cell was empty above and `&mut self` held"
+        );
         Ok(remote)
     }
 

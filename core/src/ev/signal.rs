@@ -101,6 +101,8 @@ impl Signals {
     pub(crate) fn restore_all(&mut self) {
         for (sig, saved) in self.saved.drain() {
             os::clear_wake_fd(sig, self.write.as_raw_fd());
+            // The base is going away and has no one to tell; sigaction fails only for a
+            // signal number it never accepted.
             let _ = os::restore(sig, &saved);
         }
         self.watchers.clear();

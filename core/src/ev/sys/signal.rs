@@ -45,6 +45,7 @@ pub(crate) fn set_wake_fd(sig: libc::c_int, fd: RawFd) {
 /// Stops `sig`'s wake-up writes to `fd` if it is still the target.
 pub(crate) fn clear_wake_fd(sig: libc::c_int, fd: RawFd) {
     if let Some(slot) = WAKE_FD.get(sig as usize) {
+        // Failing means a newer base took the signal: it keeps it.
         let _ = slot.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
