@@ -226,7 +226,12 @@ fn every_demo_run_writes_notes_and_labels_with_chinese() -> TestResult {
         let mut base = EventBase::new()?;
         let (rec, rx) = Recorder::to_channel();
         base.set_observer(Box::new(rec));
-        evscope::demos::set_up_and_dispatch(demo, &mut base, &opts, Some(Duration::from_millis(700)))?;
+        evscope::demos::set_up_and_dispatch(
+            demo,
+            &mut base,
+            &opts,
+            Some(Duration::from_millis(700)),
+        )?;
         drop(base.take_observer());
         let records: Vec<Record> = rx.try_iter().collect();
         // At least the demo's summary, written before the loop starts.
