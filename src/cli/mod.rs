@@ -18,11 +18,11 @@ macro_rules! tell {
 
 mod atomic;
 mod attach;
+mod c_library;
 mod cleanup;
 mod demo;
 mod demo_list;
 mod export;
-mod libevent_shim;
 mod output;
 #[cfg(test)]
 mod parse_fuzz;

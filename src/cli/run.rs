@@ -49,7 +49,7 @@ pub fn main(args: Args) -> Result<ExitCode, Failure> {
     cmd.args(&args.command[1..])
         .env("EVSCOPE_TRACE", listener.trace_env());
     // A libevent C program runs on evscope's libevent.so.
-    let _shim = super::libevent_shim::apply(&mut cmd, &args.command[0]);
+    let _shim = super::c_library::apply(&mut cmd, &args.command[0]);
     if !args.view.print {
         // The dashboard owns the terminal: the program gets no keys, and what it prints is
         // held until the dashboard closes.

@@ -378,22 +378,59 @@ fn scan_lesson(markdown: &str) -> Scan {
     scan
 }
 
-/// The lesson with the sections on its complete C program blanked (lines kept, so numbers
-/// hold): what those sections say a C program prints is checked by the C track's `watch:`
-/// lines (`tests/course/c_track.rs`) against that program's real output, not by a recording.
-fn without_c_programs(markdown: &str) -> String {
+/// A lesson split in two, lines kept in place (so numbers hold): everything but the section on
+/// its complete C program, and that section alone. What the C section says the program prints
+/// is checked against the C file's `watch:` lines, which the C track (`tests/course/c_track.rs`)
+/// checks against the program's real output.
+fn split_c_section(markdown: &str) -> (String, String) {
     let mut inside = false;
-    let mut out = String::new();
+    let (mut rest, mut c) = (String::new(), String::new());
     for line in markdown.lines() {
         if line.starts_with("## ") {
             inside = line.contains("complete C program") || line.contains("完整的 C 程序");
         }
-        if !inside {
-            out.push_str(line);
+        if inside {
+            c.push_str(line);
+        } else {
+            rest.push_str(line);
         }
-        out.push('\n');
+        rest.push('\n');
+        c.push('\n');
     }
-    out
+    (rest, c)
+}
+
+/// The `watch:` and `watch-count:` (for zh, `watch-zh:`, `watch-count-zh:`) fragments of the
+/// lesson's C program,
+/// `tutorials/c/NN-name.c`.
+fn watch_lines(lesson: &Path, lang: &str) -> Result<Vec<String>, String> {
+    let stem = lesson.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let c = root().join("tutorials/c").join(format!("{stem}.c"));
+    let text = std::fs::read_to_string(&c).map_err(|e| format!("{}: {e}", c.display()))?;
+    let (key, count) = if lang == "zh" {
+        ("watch-zh:", "watch-count-zh:")
+    } else {
+        ("watch:", "watch-count:")
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start_matches([' ', '*', '/']).trim();
+            // `watch-count: N FRAGMENT` checks FRAGMENT too (a count of 0 checks its absence).
+            let v = match l.strip_prefix(count) {
+                Some(c) => match c.trim().split_once(' ') {
+                    Some((n, v)) if n != "0" => v.trim(),
+                    _ => return None,
+                },
+                None => l.strip_prefix(key)?.trim(),
+            };
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            Some(v.to_string())
+        })
+        .collect())
 }
 
 /// Whether `quote` is in one of `lines`; `…` in the quote stands for any text.
@@ -446,8 +483,30 @@ fn every_quote_of_the_timeline_is_marked_and_printed_by_its_recording_s_replay()
         if file.ends_with("tutorials/README.md") {
             continue;
         }
-        let scan = scan_lesson(&without_c_programs(&std::fs::read_to_string(&file)?));
+        let (rest, c_section) = split_c_section(&std::fs::read_to_string(&file)?);
+        let mut scan = scan_lesson(&rest);
         let name = rel(&file);
+        let c_quotes = scan_lesson(&c_section);
+        // A marked quote in the C section names its recording and is checked as any other.
+        scan.quotes.extend(c_quotes.quotes);
+        scan.errors.extend(c_quotes.errors);
+        if !c_quotes.unmarked.is_empty() {
+            let watch = watch_lines(&file, lang)?;
+            for (n, text) in c_quotes.unmarked {
+                checked += 1;
+                // The quote must lie within a fragment the C track finds in the real output.
+                let quote = text.trim();
+                if !watch
+                    .iter()
+                    .any(|w| quote_in(quote, std::slice::from_ref(w)))
+                {
+                    problems.push(format!(
+                        "{name}:{n}: the C program's section quotes what none of its `watch:` \
+                         lines checks:\n    {quote}"
+                    ));
+                }
+            }
+        }
         for (n, what) in &scan.errors {
             problems.push(format!("{name}:{n}: {what}"));
         }

@@ -35,6 +35,10 @@
  *   watch-zh: READ|PERSIST) 进入回调执行中 (callback)
  *   watch-zh: READ|PERSIST) 变为未决 (pending)：回调函数返回（持久事件：继续等待）
  *   watch-zh: READ|PERSIST) 已释放 (freed)：调用了 event_free
+ *   watch-count: 1+ callback returned after
+ *   watch-count: 1+ the loop waits in epoll for up to … ms
+ *   watch-count-zh: 1+ 事件循环在 epoll 中等待，最多 … ms
+ *   watch-count-zh: 1+ 回调函数返回，用时
  */
 #include <event2/event.h>
 #include <stdio.h>

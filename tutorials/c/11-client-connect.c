@@ -47,6 +47,9 @@
  *   watch-zh: 的事件回调收到 CONNECTED：连接已建立
  *   watch-zh: 的事件回调收到 READING|EOF
  *   watch-count-zh: 2+ "read_terminal" (fd 0, READ|PERSIST) 变为激活 (active)
+ *   watch-count: 1+ became pending: bufferevent_socket_connect was called: the bufferevent added its write event
+ *   watch-count: 1+ became non-pending: event_del was called during its callback
+ *   watch-count: 1+ input buffer holds … bytes
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -43,6 +43,11 @@
  *   watch-zh: 输入缓冲区 14 字节，输出缓冲区 0 字节
  *   watch-zh: 输入缓冲区 0 字节，输出缓冲区 14 字节
  *   watch-zh: "echo_read_cb/echo_event_cb write" (fd … 变为非未决 (non_pending)：输出缓冲区已空
+ *   watch-count: 1+ listener 0 accepted a connection from 127.0.0.1:… on fd …
+ *   watch-count: 1+ input buffer holds … bytes
+ *   watch-count-zh: 1+ bufferevent 0 "echo_read_cb/echo_event_cb"
+ *   watch-count-zh: 1+ 监听器 0 接受了来自 127.0.0.1:… 的连接，新 fd …
+ *   watch-count-zh: 1+ 输入缓冲区 … 字节
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

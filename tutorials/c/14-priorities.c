@@ -39,6 +39,8 @@
  *   watch-zh: "urgent_cb" (定时器) 进入回调执行中 (callback)
  *   watch-zh: "normal_cb" (定时器) 进入回调执行中 (callback)
  *   watch-zh: "background_cb" (定时器) 进入回调执行中 (callback)
+ *   watch-count-zh: 1+ 运行优先级 0 的激活队列
+ *   watch-count-zh: 1+ 运行优先级 1 的激活队列
  */
 #include <stdio.h>
 
