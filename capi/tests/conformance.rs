@@ -101,6 +101,7 @@ scenarios![
     echo_server,
     event_active,
     event_lifecycle,
+    event_no_fd,
     evbuffer_basic,
     evbuffer_callbacks,
     evbuffer_cb_bufferevent,

@@ -105,14 +105,15 @@ impl EventBase {
                 Some(sig) if sig > 0 && (sig as usize) < sys::signal::NSIG => {}
                 _ => return Err(Error::Invalid(format!("{fd:?} is not a signal number"))),
             }
-        } else if what.intersects(What::READ | What::WRITE | What::CLOSED) {
-            match fd {
-                Some(fd) if fd >= 0 => {}
-                _ => {
-                    return Err(Error::Invalid(
-                        "EV_READ / EV_WRITE events need a descriptor (fd >= 0)".into(),
-                    ))
-                }
+        } else if let Some(fd) =
+            fd.filter(|_| what.intersects(What::READ | What::WRITE | What::CLOSED))
+        {
+            // No fd (libevent's -1) is allowed, as libevent allows it: the event is inserted
+            // watching nothing, and only its timeout or event_active wakes it.
+            if fd < 0 {
+                return Err(Error::Invalid(format!(
+                    "fd {fd}: EV_READ / EV_WRITE events take a descriptor (fd >= 0) or none"
+                )));
             }
         }
         let mut data = EventData::new(fd, what, cb, label.to_string());
