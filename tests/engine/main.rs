@@ -1,4 +1,5 @@
-//! The event library: events, timers, signals, buffers, bufferevents, listeners, threads, load and faults, and the crates' shape.
+//! The event library: events, timers, signals, buffers, bufferevents, listeners, threads, and the
+//! crates' shape and rules.
 //!
 //! One test binary per layer; each module was a test file of its own.
 
@@ -16,10 +17,8 @@ mod callback_duration;
 mod echo;
 mod evbuffer;
 mod events;
-mod faults;
 mod lint_rules;
 mod listener;
-mod load;
 mod observe_bufio;
 mod remote;
 mod remove_timer;
