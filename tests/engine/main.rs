@@ -18,7 +18,6 @@ mod echo;
 mod evbuffer;
 mod events;
 mod lint_rules;
-mod listener;
 mod observe_bufio;
 mod remote;
 mod remove_timer;
