@@ -109,6 +109,21 @@ struct Spec {
     counts: Vec<(bool, Count, String)>,
 }
 
+/// The timeline fragments a C program's block has this test find in its real output, for one
+/// language: its `watch:` lines and the fragments of its `watch-count:` lines that must appear
+/// (not those counted 0). The lessons quote what a C program prints only from these.
+pub(crate) fn checked_fragments(source: &str, zh: bool) -> Result<Vec<String>, String> {
+    let spec = parse(source)?;
+    let mut out = if zh { spec.watch_zh } else { spec.watch };
+    out.extend(
+        spec.counts
+            .into_iter()
+            .filter(|(lang, count, _)| *lang == zh && !matches!(count, Count::Exactly(0)))
+            .map(|(_, _, fragment)| fragment),
+    );
+    Ok(out)
+}
+
 /// `\n`, `\r`, `\t`, `\\` and `\"` in a value; a value in double quotes keeps its spaces.
 fn unescape(value: &str) -> Result<Vec<u8>, String> {
     let v = value.trim();

@@ -407,30 +407,8 @@ fn watch_lines(lesson: &Path, lang: &str) -> Result<Vec<String>, String> {
     let stem = lesson.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let c = root().join("tutorials/c").join(format!("{stem}.c"));
     let text = std::fs::read_to_string(&c).map_err(|e| format!("{}: {e}", c.display()))?;
-    let (key, count) = if lang == "zh" {
-        ("watch-zh:", "watch-count-zh:")
-    } else {
-        ("watch:", "watch-count:")
-    };
-    Ok(text
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim_start_matches([' ', '*', '/']).trim();
-            // `watch-count: N FRAGMENT` checks FRAGMENT too (a count of 0 checks its absence).
-            let v = match l.strip_prefix(count) {
-                Some(c) => match c.trim().split_once(' ') {
-                    Some((n, v)) if n != "0" => v.trim(),
-                    _ => return None,
-                },
-                None => l.strip_prefix(key)?.trim(),
-            };
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v);
-            Some(v.to_string())
-        })
-        .collect())
+    crate::c_track::checked_fragments(&text, lang == "zh")
+        .map_err(|e| format!("{}: {e}", c.display()))
 }
 
 /// Whether `quote` is in one of `lines`; `…` in the quote stands for any text.
