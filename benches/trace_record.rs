@@ -58,7 +58,7 @@ fn ping_pong(mut base: EventBase) {
                 }
             })
             .expect("event_new");
-        base.add(ev, None).expect("add");
+        base.event_add(ev, None).expect("add");
     }
     base.dispatch().expect("dispatch");
     black_box(trips.get());

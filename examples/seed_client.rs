@@ -105,12 +105,12 @@ fn run() -> Result<(), Box<dyn Error>> {
                 line.push(b'\n');
                 send(base, bev, &line, &p);
             }
-            let _ = base.free(ev);
+            let _ = base.event_free(ev);
             p.borrow_mut().stdin_done = true;
             finish_if_done(base, bev, &p);
         }
     })?;
-    base.add(stdin, None)?;
+    base.event_add(stdin, None)?;
     base.dispatch()?;
 
     let progress = progress.borrow();

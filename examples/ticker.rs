@@ -32,46 +32,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let received = Rc::new(Cell::new(0usize));
     let got = received.clone();
-    let read_ev = base.event_new_labeled(
+    let read_ev = base.labeled("pipe reader").event_new(
         fd,
         What::READ | What::PERSIST,
-        "pipe reader",
         move |base, id, _what| {
             let mut buf = [0u8; 256];
             loop {
                 match reader.read(&mut buf) {
                     Ok(0) => {
                         base.note("the pipe reached end of file: the reader frees itself");
-                        let _ = base.free(id);
+                        let _ = base.event_free(id);
                         return;
                     }
                     Ok(n) => got.set(got.get() + n),
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                     Err(e) => {
                         eprintln!("ticker: read failed: {e}");
-                        let _ = base.free(id);
+                        let _ = base.event_free(id);
                         return;
                     }
                 }
             }
         },
     )?;
-    base.add(read_ev, None)?;
+    base.event_add(read_ev, None)?;
 
     let mut writer: Option<PipeWriter> = Some(writer);
     let mut ticks = 0;
-    let timer = base.event_new_labeled(None, What::PERSIST, "ticker", move |base, id, _| {
-        ticks += 1;
-        if let Some(w) = writer.as_mut() {
-            let _ = w.write_all(format!("tick {ticks}\n").as_bytes());
-        }
-        if ticks == ticks_wanted {
-            // Closing the write end makes the reader see end of file.
-            writer = None;
-            let _ = base.free(id);
-        }
-    })?;
-    base.add(timer, Some(PERIOD))?;
+    let timer = base
+        .labeled("ticker")
+        .event_new(None, What::PERSIST, move |base, id, _| {
+            ticks += 1;
+            if let Some(w) = writer.as_mut() {
+                let _ = w.write_all(format!("tick {ticks}\n").as_bytes());
+            }
+            if ticks == ticks_wanted {
+                // Closing the write end makes the reader see end of file.
+                writer = None;
+                let _ = base.event_free(id);
+            }
+        })?;
+    base.event_add(timer, Some(PERIOD))?;
 
     base.once(
         None,

@@ -11,7 +11,7 @@
 //!     println!("tick");
 //!     base.loopexit(None);
 //! })?;
-//! base.add(tick, Some(Duration::from_millis(100)))?;
+//! base.event_add(tick, Some(Duration::from_millis(100)))?;
 //! base.dispatch()?;
 //! # Ok::<(), evscope::ev::Error>(())
 //! ```

@@ -88,8 +88,8 @@ impl PipeChain {
     /// and time the loop until every byte is read.
     pub fn run(&mut self, writes: u64) -> Result<Duration, BenchError> {
         for &ev in &self.events {
-            self.base.del(ev)?;
-            match self.base.add(ev, None) {
+            self.base.event_del(ev)?;
+            match self.base.event_add(ev, None) {
                 Err(Error::FdTooLarge { fd, limit }) => {
                     return Err(Box::new(Skip(format!(
                         "select cannot watch fd {fd} (FD_SETSIZE is {limit}); {} pairs need fds up to about {}",

@@ -29,7 +29,7 @@ impl LiveTimers {
         let mut rng = Rng::new();
         for _ in 0..live {
             let ev = base.evtimer_new(|_, _, _| {})?;
-            base.add(ev, Some(long_timeout(&mut rng)))?;
+            base.event_add(ev, Some(long_timeout(&mut rng)))?;
         }
         let pool = (0..batch)
             .map(|_| base.evtimer_new(|_, _, _| {}))
@@ -47,7 +47,7 @@ impl LiveTimers {
         let timeouts: Vec<Duration> = (0..k).map(|_| long_timeout(&mut self.rng)).collect();
         let began = Instant::now();
         for (&ev, &tv) in self.pool.iter().zip(&timeouts) {
-            self.base.add(ev, Some(tv))?;
+            self.base.event_add(ev, Some(tv))?;
         }
         Ok(began.elapsed())
     }
@@ -56,7 +56,7 @@ impl LiveTimers {
     pub fn del_batch(&mut self, k: usize) -> Result<Duration, BenchError> {
         let began = Instant::now();
         for &ev in &self.pool[..k] {
-            self.base.del(ev)?;
+            self.base.event_del(ev)?;
         }
         Ok(began.elapsed())
     }
@@ -89,7 +89,7 @@ pub fn fire(n: usize) -> Result<Duration, BenchError> {
     for _ in 0..n {
         let fired = fired.clone();
         let ev = base.evtimer_new(move |_, _, _| fired.set(fired.get() + 1))?;
-        base.add(ev, Some(Duration::from_micros(rng.range(0, 1_000))))?;
+        base.event_add(ev, Some(Duration::from_micros(rng.range(0, 1_000))))?;
     }
     // Well past the last deadline, even for a clock that ticks coarsely.
     std::thread::sleep(Duration::from_millis(20));

@@ -36,7 +36,7 @@ pub(crate) fn with_base<R>(key: usize, f: impl FnOnce(&mut EventBase) -> R) -> R
 fn free_orphans(key: usize, b: &mut EventBase) {
     for id in handles::take_orphans(key) {
         // Freed with the base's other events already, if the program freed those: nothing owed.
-        let _ = b.free(id);
+        let _ = b.event_free(id);
     }
 }
 
@@ -58,7 +58,7 @@ pub(crate) fn with_base_now<R>(
 /// without waiting, else by the next thread that uses the base (the one running its loop).
 /// For an event that is neither pending nor active, whose `struct event` is being reused.
 pub(crate) fn free_event_soon(key: usize, id: EventId) -> Result<()> {
-    match with_base_now(key, |b| b.free(id)) {
+    match with_base_now(key, |b| b.event_free(id)) {
         // Freed with its base's events already, if the program freed those: nothing owed.
         Ok(Some(_)) | Err(CError::Stale(_)) => Ok(()),
         Ok(None) => handles::defer_free(key, id),
@@ -255,7 +255,7 @@ pub extern "C" fn event_base_loopbreak(base: *mut event_base) -> c_int {
 pub extern "C" fn event_reinit(base: *mut event_base) -> c_int {
     let key = base as usize;
     let r = (|| {
-        let reinit = |b: &mut EventBase| b.reinit();
+        let reinit = |b: &mut EventBase| b.event_reinit();
         let done = match current::with_lent(key, reinit) {
             Ok(done) => done,
             Err(reinit) => {
@@ -300,7 +300,7 @@ fn method_name(name: &str) -> *const c_char {
 /// libevent's `event_base_get_method`: `"epoll"`, `"poll"` or `"select"`.
 #[no_mangle]
 pub extern "C" fn event_base_get_method(base: *const event_base) -> *const c_char {
-    match with_base(base as usize, |b| b.method()) {
+    match with_base(base as usize, |b| b.get_method()) {
         Ok(m) => method_name(m),
         Err(e) => {
             error::report("event_base_get_method", &e);
@@ -324,7 +324,7 @@ pub extern "C" fn event_base_priority_init(base: *mut event_base, n: c_int) -> c
 pub extern "C" fn event_base_get_npriorities(base: *mut event_base) -> c_int {
     error::int(
         "event_base_get_npriorities",
-        with_base(base as usize, |b| b.priorities() as c_int),
+        with_base(base as usize, |b| b.get_npriorities() as c_int),
     )
 }
 
@@ -370,7 +370,7 @@ pub extern "C" fn event_base_gettimeofday_cached(
     let cached = match key {
         0 => None,
         // A base another thread runs now: its cache is that thread's; the time now will do.
-        key => with_base_now(key, |b| b.cached_time())
+        key => with_base_now(key, |b| b.gettimeofday_cached())
             .ok()
             .flatten()
             .flatten(),
@@ -593,7 +593,7 @@ pub extern "C" fn event_base_get_features(base: *const event_base) -> c_int {
     let r = with_base(base as usize, |b| {
         BackendKind::ALL
             .into_iter()
-            .find(|k| k.name() == b.method())
+            .find(|k| k.name() == b.get_method())
             .map_or(0, features)
     });
     error::int("event_base_get_features", r)

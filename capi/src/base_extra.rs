@@ -51,7 +51,7 @@ pub extern "C" fn event_base_foreach_event(
             // The internal signal event is not a handle; the others must still be.
             let live = handles::with(|h| Ok(h.events.get(&ev).map(|e| e.id)))?;
             if let Some(id) = live {
-                if id.is_none_or(|id| !b.is_live(id)) {
+                if id.is_none_or(|id| !b.event_is_live(id)) {
                     continue;
                 }
             }
@@ -82,7 +82,7 @@ fn event_key(key: usize, id: EventId) -> Result<Option<usize>> {
 #[no_mangle]
 pub extern "C" fn event_base_get_running_event(base: *mut event_base) -> *mut event {
     let key = base as usize;
-    let running = current::with_lent(key, |b| b.running_event()).unwrap_or(None);
+    let running = current::with_lent(key, |b| b.get_running_event()).unwrap_or(None);
     let r = match running {
         Some(id) => event_key(key, id).map(|k| k.unwrap_or(0)),
         None => Ok(0),
@@ -102,7 +102,7 @@ fn count_kind(kind: c_uint) -> CountKind {
 pub extern "C" fn event_base_get_num_events(base: *mut event_base, kind: c_uint) -> c_int {
     let r = handles::non_null(base as usize, "event_base").and_then(|key| {
         with_base(key, |b| {
-            c_int::try_from(b.num_events(count_kind(kind))).unwrap_or(c_int::MAX)
+            c_int::try_from(b.get_num_events(count_kind(kind))).unwrap_or(c_int::MAX)
         })
     });
     error::int("event_base_get_num_events", r)
@@ -118,7 +118,7 @@ pub extern "C" fn event_base_get_max_events(
 ) -> c_int {
     let r = handles::non_null(base as usize, "event_base").and_then(|key| {
         with_base(key, |b| {
-            let n = b.max_events(count_kind(kind), clear != 0);
+            let n = b.get_max_events(count_kind(kind), clear != 0);
             c_int::try_from(n).unwrap_or(c_int::MAX)
         })
     });
@@ -430,13 +430,17 @@ fn finalize(
             if let Some(f) = cb {
                 current::lend(base, b, || base_calls::finalize_cb(f, key, arg));
             }
-            if free && b.is_live(id) {
+            if free && b.event_is_live(id) {
                 // The engine frees the event as this returns; its struct goes with it.
                 let _ = handles::with(|h| Ok(h.events.remove(&key)));
             }
         });
         on_base(base, |b| {
-            let r = b.finalize(id, free, finalizer);
+            let r = if free {
+                b.event_free_finalize(id, finalizer)
+            } else {
+                b.event_finalize(id, finalizer)
+            };
             handles::sync(key, b, Moment::Call);
             r
         })?;

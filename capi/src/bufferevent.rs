@@ -113,7 +113,7 @@ fn sync_in(h: &mut Handles, key: usize, b: &EventBase) {
     let (base, pair, timeouts) = (e.base, e.pair, e.timeouts);
     e.mem.show(&shown);
     let keys = [e.event_key(false), e.event_key(true)];
-    let npriorities = b.priorities();
+    let npriorities = b.get_npriorities();
     if let Some(e) = h.bevs.get_mut(&key) {
         e.shown = shown;
     }
@@ -174,7 +174,7 @@ pub(crate) fn live(key: usize, label: Option<&str>) -> Result<(usize, BevId)> {
         BevState::Unborn { fd, options } => {
             let label = label.unwrap_or("");
             let id = on_base(base, |b| {
-                b.bufferevent_socket_new_labeled(fd, options, label)
+                b.labeled(label).bufferevent_socket_new(fd, options)
             })?;
             handles::with(|h| {
                 h.bev_mut(key)?.state = BevState::Live(id);
@@ -217,7 +217,7 @@ pub(crate) fn socket_new(base: usize, fd: c_int, options: c_int) -> Result<usize
     } else {
         BevOptions::NONE
     };
-    let npriorities = with_base(base, |b| b.priorities())?;
+    let npriorities = with_base(base, |b| b.get_npriorities())?;
     handles::with(|h| {
         Ok(h.insert_bev(
             base,
@@ -747,7 +747,7 @@ pub extern "C" fn bufferevent_pair_new(
         }
         let (a, b, npriorities) = on_base(base, |b| {
             let (x, y) = b.bufferevent_pair_new(BevOptions::NONE)?;
-            Ok((x, y, b.priorities()))
+            Ok((x, y, b.get_npriorities()))
         })?;
         let (ka, kb) = handles::with(|h| {
             let mut insert = |id| {

@@ -135,7 +135,7 @@ pub extern "C" fn bufferevent_filter_new(
         let output = filter_fn(base, output_filter, ctx, under, keys.clone());
         let (fid, npriorities) = on_base(base, |b| {
             let fid = b.bufferevent_filter_new(uid, input, output, opts, on_free)?;
-            Ok((fid, b.priorities()))
+            Ok((fid, b.get_npriorities()))
         })?;
         let fkey = handles::with(|h| {
             Ok(h.insert_bev(base, BevState::Live(fid), true, |bev, write| {

@@ -109,13 +109,12 @@ fn make(
             let label = label::of(cb.map(|f| f as usize));
             let fd_opt = (fd >= 0).then_some(fd);
             let (id, n) = on_base(base, |b| {
-                let id = b.event_new_labeled(
+                let id = b.labeled(&label).event_new(
                     fd_opt,
                     what_of(what),
-                    &label,
                     c_callback(base, key, fd, cb, arg),
                 )?;
-                Ok((id, b.priorities()))
+                Ok((id, b.get_npriorities()))
             })?;
             (Some(id), Some(n))
         }
@@ -227,13 +226,12 @@ pub(crate) fn base_set(base: usize, ev: *mut event) -> Result<()> {
     }
     let label = label::of(cb.map(|f| f as usize));
     let (id, n) = on_base(base, |b| {
-        let id = b.event_new_labeled(
+        let id = b.labeled(&label).event_new(
             (fd >= 0).then_some(fd),
             what_of(what),
-            &label,
             c_callback(base, key, fd, cb, arg),
         )?;
-        Ok((id, b.priorities()))
+        Ok((id, b.get_npriorities()))
     })?;
     if let (Some(old_base), Some(old), false) = (old_base, old_id, orphan) {
         // The event was idle there; the old base may be gone already, or another thread's.
@@ -262,7 +260,7 @@ pub extern "C" fn event_free(ev: *mut event) {
     let r = (|| {
         let (base, id, orphan) = releasable(key)?;
         match (base, id) {
-            (Some(base), Some(id)) if !orphan => on_base(base, |b| b.free(id))?,
+            (Some(base), Some(id)) if !orphan => on_base(base, |b| b.event_free(id))?,
             // libevent's event_free deletes first, which warns for an event without a base.
             (None, _) => error::report("event_free", &CError::NoBase("event_del_")),
             _ => {}
@@ -281,7 +279,7 @@ pub extern "C" fn event_debug_unassign(ev: *mut event) {
     let r = (|| {
         let (base, id, orphan) = releasable(key)?;
         if let (Some(base), Some(id), false) = (base, id, orphan) {
-            on_base(base, |b| b.free(id))?;
+            on_base(base, |b| b.event_free(id))?;
         }
         handles::with(|h| {
             let shown = h.event(key)?.shown.deleted();
@@ -314,9 +312,9 @@ pub extern "C" fn event_add(ev: *mut event, tv: *const libc::timeval) -> c_int {
     let queue = common.map(crate::base_extra::common_index);
     let r = on_event("event_add", ev, |b, id| {
         if !tv.is_null() {
-            b.set_common_timeout(id, queue)?;
+            b.init_common_timeout(id, queue)?;
         }
-        b.add(id, timeout)
+        b.event_add(id, timeout)
     });
     if r.is_ok() {
         // A persistent I/O event keeps the interval it re-arms with (`ev_io_timeout`).
@@ -348,7 +346,7 @@ fn closure_of(what: c_short) -> u8 {
 pub extern "C" fn event_del(ev: *mut event) -> c_int {
     error::int(
         "event_del",
-        on_event("event_del_", ev, |b, id| b.del(id)).map(|()| 0),
+        on_event("event_del_", ev, |b, id| b.event_del(id)).map(|()| 0),
     )
 }
 
@@ -369,7 +367,7 @@ pub extern "C" fn event_del_noblock(ev: *mut event) -> c_int {
 pub extern "C" fn event_remove_timer(ev: *mut event) -> c_int {
     let key = ev as usize;
     let armed = handles::with(|h| Ok(h.event(key)?.shown.flags & evlist::TIMEOUT != 0));
-    let r = on_event("event_remove_timer", ev, |b, id| b.remove_timer(id));
+    let r = on_event("event_remove_timer", ev, |b, id| b.event_remove_timer(id));
     if r.is_ok() && armed.unwrap_or(false) {
         // libevent clears the persistent interval with the timeout.
         let _ = handles::with(|h| {
@@ -389,7 +387,7 @@ pub extern "C" fn event_remove_timer(ev: *mut event) -> c_int {
 #[no_mangle]
 pub extern "C" fn event_active(ev: *mut event, res: c_int, _ncalls: c_short) {
     let r = on_event("event_active", ev, |b, id| {
-        b.active(id, what_of(res as c_short))
+        b.event_active(id, what_of(res as c_short))
     });
     error::unit("event_active", r)
 }
@@ -423,7 +421,7 @@ pub extern "C" fn event_pending(
     });
     let answer = match source {
         Ok(Source::Engine(base, id)) => with_base(base, |b| {
-            let r = b.pending(id, what_of(events));
+            let r = b.event_pending(id, what_of(events));
             handles::sync(key, b, Moment::Call);
             r
         })
@@ -471,7 +469,11 @@ pub extern "C" fn event_initialized(ev: *const event) -> c_int {
 pub extern "C" fn event_priority_set(ev: *mut event, priority: c_int) -> c_int {
     let r = usize::try_from(priority)
         .map_err(|_| CError::Invalid(format!("priority {priority} is negative")))
-        .and_then(|p| on_event("event_priority_set", ev, |b, id| b.priority_set(id, p)));
+        .and_then(|p| {
+            on_event("event_priority_set", ev, |b, id| {
+                b.event_priority_set(id, p)
+            })
+        });
     error::int("event_priority_set", r.map(|()| 0))
 }
 
@@ -607,18 +609,17 @@ pub extern "C" fn event_base_once(
         let label = label::of(cb.map(|f| f as usize));
         let mut inner = c_callback(base, key, fd, cb, arg);
         let (id, n) = on_base(base, |b| {
-            let id = b.event_new_labeled(
+            let id = b.labeled(&label).event_new(
                 (fd >= 0).then_some(fd),
                 flags,
-                &label,
                 move |b, id, fired| {
                     inner(b, id, fired);
                     // Freed already if the callback freed the base's events; nothing owed.
-                    let _ = b.free(id);
+                    let _ = b.event_free(id);
                     let _ = handles::with(|h| Ok(h.events.remove(&key)));
                 },
             )?;
-            Ok((id, b.priorities()))
+            Ok((id, b.get_npriorities()))
         })?;
         let setup = EventSetup::assign(Some(base), Some(n), fd, what, cb, arg);
         handles::with(|h| {
@@ -628,13 +629,13 @@ pub extern "C" fn event_base_once(
         })?;
         let armed = with_base(base, |b| {
             let armed = if at_once {
-                b.active(id, What::TIMEOUT)
+                b.event_active(id, What::TIMEOUT)
             } else {
-                b.add(id, timeout)
+                b.event_add(id, timeout)
             };
             if armed.is_err() {
                 // Undo: the engine refused to arm it, so it never runs.
-                let _ = b.free(id);
+                let _ = b.event_free(id);
             } else {
                 handles::sync(key, b, Moment::Look);
             }

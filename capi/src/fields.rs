@@ -126,14 +126,14 @@ impl EventShown {
             flags |= evlist::ACTIVE;
         }
         let deadline = if armed {
-            b.pending(id, What::TIMEOUT).ok().and_then(|(_, d)| d)
+            b.event_pending(id, What::TIMEOUT).ok().and_then(|(_, d)| d)
         } else {
             None
         };
         Some(EventShown {
             flags,
             res: active.map_or(prev.res, bits),
-            pri: b.event_priority(id).ok().map(|p| p.min(255) as u8),
+            pri: b.event_get_priority(id).ok().map(|p| p.min(255) as u8),
             timeout: deadline.map(monotonic).or(prev.timeout),
             io_timeout: prev.io_timeout,
         })

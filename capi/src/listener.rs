@@ -118,7 +118,8 @@ pub extern "C" fn evconnlistener_new(
             os::set_cloexec(fd)?;
         }
         register(base as usize, cb, arg as usize, |b, label, accept| {
-            b.evconnlistener_new_labeled(fd, flags_of(flags), backlog, label, accept)
+            b.labeled(label)
+                .evconnlistener_new(fd, flags_of(flags), backlog, accept)
         })
     })();
     error::ptr("evconnlistener_new", r)
@@ -140,7 +141,8 @@ pub extern "C" fn evconnlistener_new_bind(
         .ok_or(CError::Invalid("not an IPv4 or IPv6 address".into()))
         .and_then(|addr| {
             register(base as usize, cb, arg as usize, |b, label, accept| {
-                b.evconnlistener_new_bind_labeled(addr, flags_of(flags), backlog, label, accept)
+                b.labeled(label)
+                    .evconnlistener_new_bind(addr, flags_of(flags), backlog, accept)
             })
         });
     error::ptr("evconnlistener_new_bind", r)

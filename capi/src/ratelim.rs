@@ -281,7 +281,7 @@ pub extern "C" fn bufferevent_rate_limit_group_new(
     let base = base as usize;
     let r = (|| {
         let cfg = cfg_of(cfg)?;
-        let id = on_base(base, |b| b.rate_limit_group_new(&cfg))?;
+        let id = on_base(base, |b| b.bufferevent_rate_limit_group_new(&cfg))?;
         let token = Token::new();
         let key = token.key();
         groups(|t| {
@@ -303,7 +303,7 @@ pub extern "C" fn bufferevent_rate_limit_group_new(
 /// asserts; here the call is refused and the group stays).
 #[no_mangle]
 pub extern "C" fn bufferevent_rate_limit_group_free(g: *mut bufferevent_rate_limit_group) {
-    let r = on_group(g, |b, id| b.rate_limit_group_free(id)).map(|()| {
+    let r = on_group(g, |b, id| b.bufferevent_rate_limit_group_free(id)).map(|()| {
         groups(|t| t.remove(&(g as usize)));
     });
     error::unit("bufferevent_rate_limit_group_free", r)
@@ -315,7 +315,8 @@ pub extern "C" fn bufferevent_rate_limit_group_set_cfg(
     g: *mut bufferevent_rate_limit_group,
     cfg: *const ev_token_bucket_cfg,
 ) -> c_int {
-    let r = cfg_of(cfg).and_then(|cfg| on_group(g, |b, id| b.rate_limit_group_set_cfg(id, &cfg)));
+    let r = cfg_of(cfg)
+        .and_then(|cfg| on_group(g, |b, id| b.bufferevent_rate_limit_group_set_cfg(id, &cfg)));
     error::int("bufferevent_rate_limit_group_set_cfg", r.map(|()| 0))
 }
 
@@ -325,7 +326,9 @@ pub extern "C" fn bufferevent_rate_limit_group_set_min_share(
     g: *mut bufferevent_rate_limit_group,
     share: usize,
 ) -> c_int {
-    let r = on_group(g, |b, id| b.rate_limit_group_set_min_share(id, share));
+    let r = on_group(g, |b, id| {
+        b.bufferevent_rate_limit_group_set_min_share(id, share)
+    });
     error::int("bufferevent_rate_limit_group_set_min_share", r.map(|()| 0))
 }
 
@@ -334,7 +337,7 @@ pub extern "C" fn bufferevent_rate_limit_group_set_min_share(
 pub extern "C" fn bufferevent_rate_limit_group_get_read_limit(
     g: *mut bufferevent_rate_limit_group,
 ) -> isize {
-    let r = on_group(g, |b, id| b.rate_limit_group_get_read_limit(id));
+    let r = on_group(g, |b, id| b.bufferevent_rate_limit_group_get_read_limit(id));
     ret_ssize("bufferevent_rate_limit_group_get_read_limit", r.map(ssize))
 }
 
@@ -343,7 +346,9 @@ pub extern "C" fn bufferevent_rate_limit_group_get_read_limit(
 pub extern "C" fn bufferevent_rate_limit_group_get_write_limit(
     g: *mut bufferevent_rate_limit_group,
 ) -> isize {
-    let r = on_group(g, |b, id| b.rate_limit_group_get_write_limit(id));
+    let r = on_group(g, |b, id| {
+        b.bufferevent_rate_limit_group_get_write_limit(id)
+    });
     ret_ssize("bufferevent_rate_limit_group_get_write_limit", r.map(ssize))
 }
 
@@ -355,7 +360,7 @@ pub extern "C" fn bufferevent_rate_limit_group_decrement_read(
     decr: isize,
 ) -> c_int {
     let r = on_group(g, |b, id| {
-        b.rate_limit_group_decrement_read(id, decr as i64)
+        b.bufferevent_rate_limit_group_decrement_read(id, decr as i64)
     });
     error::int("bufferevent_rate_limit_group_decrement_read", r.map(|()| 0))
 }
@@ -367,7 +372,7 @@ pub extern "C" fn bufferevent_rate_limit_group_decrement_write(
     decr: isize,
 ) -> c_int {
     let r = on_group(g, |b, id| {
-        b.rate_limit_group_decrement_write(id, decr as i64)
+        b.bufferevent_rate_limit_group_decrement_write(id, decr as i64)
     });
     error::int(
         "bufferevent_rate_limit_group_decrement_write",
@@ -383,7 +388,7 @@ pub extern "C" fn bufferevent_rate_limit_group_get_totals(
     total_read_out: *mut u64,
     total_written_out: *mut u64,
 ) {
-    match on_group(g, |b, id| b.rate_limit_group_get_totals(id)) {
+    match on_group(g, |b, id| b.bufferevent_rate_limit_group_get_totals(id)) {
         Ok((read, written)) => {
             mem::write_out(total_read_out, read);
             mem::write_out(total_written_out, written);
@@ -395,7 +400,7 @@ pub extern "C" fn bufferevent_rate_limit_group_get_totals(
 /// libevent's `bufferevent_rate_limit_group_reset_totals`.
 #[no_mangle]
 pub extern "C" fn bufferevent_rate_limit_group_reset_totals(g: *mut bufferevent_rate_limit_group) {
-    let r = on_group(g, |b, id| b.rate_limit_group_reset_totals(id));
+    let r = on_group(g, |b, id| b.bufferevent_rate_limit_group_reset_totals(id));
     error::unit("bufferevent_rate_limit_group_reset_totals", r)
 }
 

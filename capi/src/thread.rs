@@ -32,7 +32,7 @@ pub(crate) fn locking_enabled() -> bool {
 /// `EVENT_BASE_FLAG_NOLOCK`, the new base is made notifiable.
 pub(crate) fn prepare_base(base: &mut EventBase, flags: c_int) -> Result<()> {
     if locking_enabled() && flags & EVENT_BASE_FLAG_NOLOCK == 0 {
-        base.make_notifiable().map_err(|_| {
+        base.evthread_make_base_notifiable().map_err(|_| {
             CError::Warn("event_base_new_with_config: Unable to make base notifiable.".into())
         })?;
     }
@@ -208,7 +208,7 @@ pub extern "C" fn evthread_make_base_notifiable(base: *mut event_base) -> c_int 
     let key = base as usize;
     let r = (|| {
         handles::non_null(key, "event_base")?;
-        let remote = with_base(key, |b| b.make_notifiable())??;
+        let remote = with_base(key, |b| b.evthread_make_base_notifiable())??;
         handles::with(|h| h.base(key))?.set_remote(remote);
         Ok(0)
     })();

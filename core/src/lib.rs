@@ -15,7 +15,7 @@
 //!     println!("tick");
 //!     base.loopexit(None);
 //! })?;
-//! base.add(tick, Some(Duration::from_millis(100)))?;
+//! base.event_add(tick, Some(Duration::from_millis(100)))?;
 //! base.dispatch()?;
 //! # Ok::<(), evscope_core::ev::Error>(())
 //! ```

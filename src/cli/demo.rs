@@ -180,7 +180,7 @@ fn headless(
     };
     demos::set_up_and_dispatch(demo, &mut base, opts, Some(how_long))
         .map_err(|e| format!("demo {} failed: {e}", demo.name))?;
-    let backend = base.method();
+    let backend = base.get_method();
     // Dropping the base drops its recorder, which hands the rest of the trace to the file.
     drop(base);
     match (file, record) {

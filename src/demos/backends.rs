@@ -24,43 +24,44 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let idle = idle_events(base, IDLE_STEPS[0])?;
     let (mut ping, pong) = pair()?;
     let mut pong_reader = pong.try_clone()?;
-    let busy = base.event_new_labeled(
+    let busy = base.labeled("busy fd").event_new(
         pong.as_raw_fd(),
         What::READ | What::PERSIST,
-        "busy fd",
         move |_, _, _| {
             let mut buf = [0u8; 64];
             let _ = pong_reader.read(&mut buf);
         },
     )?;
-    base.add(busy, None)?;
+    base.event_add(busy, None)?;
     let pinger =
-        base.event_new_labeled(None, What::PERSIST, "pinger (timer)", move |_, _, _| {
-            let _ = ping.write(b"!");
-        })?;
-    base.add(pinger, Some(opts.pace(300)))?;
+        base.labeled("pinger (timer)")
+            .event_new(None, What::PERSIST, move |_, _, _| {
+                let _ = ping.write(b"!");
+            })?;
+    base.event_add(pinger, Some(opts.pace(300)))?;
 
     let mut step = 0;
     let measure =
-        base.event_new_labeled(None, What::PERSIST, "measure (timer)", move |base, _, _| {
-            let _ = (&idle, &pong);
-            let n = IDLE_STEPS[step % IDLE_STEPS.len()];
-            step += 1;
-            let costs: Vec<String> = BackendKind::ALL
-                .into_iter()
-                .map(|kind| match iteration_cost(kind, n, 200) {
-                    Ok(cost) => format!("{} {:.1} µs", kind.name(), cost.as_secs_f64() * 1e6),
-                    Err(e) => format!("{} failed ({e})", kind.name()),
-                })
-                .collect();
-            note!(
-                base,
-                "{n} idle fds, cost per loop iteration: {costs}",
-                "{n} 个空闲 fd，每轮循环的开销：{costs}",
-                costs = costs.join(" ")
-            );
-        })?;
-    base.add(measure, Some(opts.pace(2000)))
+        base.labeled("measure (timer)")
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                let _ = (&idle, &pong);
+                let n = IDLE_STEPS[step % IDLE_STEPS.len()];
+                step += 1;
+                let costs: Vec<String> = BackendKind::ALL
+                    .into_iter()
+                    .map(|kind| match iteration_cost(kind, n, 200) {
+                        Ok(cost) => format!("{} {:.1} µs", kind.name(), cost.as_secs_f64() * 1e6),
+                        Err(e) => format!("{} failed ({e})", kind.name()),
+                    })
+                    .collect();
+                note!(
+                    base,
+                    "{n} idle fds, cost per loop iteration: {costs}",
+                    "{n} 个空闲 fd，每轮循环的开销：{costs}",
+                    costs = costs.join(" ")
+                );
+            })?;
+    base.event_add(measure, Some(opts.pace(2000)))
 }
 
 fn pair() -> std::io::Result<(UnixStream, UnixStream)> {
@@ -77,7 +78,7 @@ fn idle_events(base: &mut EventBase, n: usize) -> ev::Result<Vec<(UnixStream, Un
     for _ in 0..n {
         let (a, b) = pair()?;
         let id = base.event_new(a.as_raw_fd(), What::READ | What::PERSIST, |_, _, _| {})?;
-        base.add(id, None)?;
+        base.event_add(id, None)?;
         pairs.push((a, b));
     }
     Ok(pairs)
@@ -91,7 +92,7 @@ pub fn iteration_cost(kind: BackendKind, idle: usize, iterations: u32) -> ev::Re
     let (ready, _peer) = pair()?;
     // A connected socket with room to write is always writable: one ready fd per iteration.
     let busy = base.event_new(ready.as_raw_fd(), What::WRITE | What::PERSIST, |_, _, _| {})?;
-    base.add(busy, None)?;
+    base.event_add(busy, None)?;
     let one_pass = LoopFlags::ONCE | LoopFlags::NONBLOCK;
     base.loop_(one_pass)?;
     let start = Instant::now();

@@ -122,7 +122,7 @@ fn start_round(base: &mut EventBase, round: &Shared, pace: Pace) -> ev::Result<(
     // After a failed round, what is left of it goes before the next begins.
     for side in leftovers {
         if let Some(timer) = side.timer {
-            let _ = base.free(timer);
+            let _ = base.event_free(timer);
         }
         if let Some(bev) = side.bev {
             let _ = base.bufferevent_free(bev);
@@ -182,16 +182,15 @@ fn on_accept(base: &mut EventBase, sock: OwnedFd, round: &Shared, every: Duratio
         )
         .and_then(|()| base.bufferevent_enable(bev, What::READ))
         .and_then(|()| {
-            base.event_new_labeled(
+            base.labeled("server sends (timer)").event_new(
                 None,
                 What::PERSIST,
-                "server sends (timer)",
                 move |base, _, _| server_tick(base, &tm),
             )
         })
         .and_then(|timer| {
             round.borrow_mut().server.timer = Some(timer);
-            base.add(timer, Some(every))
+            base.event_add(timer, Some(every))
         });
     match started {
         Ok(()) => note!(
@@ -253,7 +252,7 @@ fn client_tick(base: &mut EventBase, round: &Shared) {
         (r.client.bev, r.client.timer.take())
     };
     if let Some(timer) = timer {
-        let _ = base.free(timer);
+        let _ = base.event_free(timer);
     }
     if let Some(bev) = bev {
         note!(
@@ -299,7 +298,7 @@ fn server_tick(base: &mut EventBase, round: &Shared) {
         (r.server.bev.take(), r.server.timer.take())
     };
     if let Some(timer) = timer {
-        let _ = base.free(timer);
+        let _ = base.event_free(timer);
     }
     if let Some(bev) = bev {
         note!(
@@ -396,7 +395,7 @@ fn server_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
         (r.server.bev.take(), r.server.timer.take())
     };
     if let Some(timer) = timer {
-        let _ = base.free(timer);
+        let _ = base.event_free(timer);
     }
     if let Some(bev) = bev {
         let _ = base.bufferevent_free(bev);
@@ -414,17 +413,15 @@ fn client_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
         // The client's lines go out between the server's.
         let tm = round.clone();
         let started = base
-            .event_new_labeled(
-                None,
-                What::PERSIST,
-                "client sends (timer)",
-                move |base, _, _| client_tick(base, &tm),
-            )
+            .labeled("client sends (timer)")
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                client_tick(base, &tm)
+            })
             .and_then(|timer| {
                 round.borrow_mut().client.timer = Some(timer);
                 let first = pace.every / 2;
                 base.once(None, What::TIMEOUT, Some(first), move |base, _| {
-                    let _ = base.add(timer, Some(pace.every));
+                    let _ = base.event_add(timer, Some(pace.every));
                 })
             });
         if let Err(e) = started {
@@ -453,7 +450,7 @@ fn client_event(base: &mut EventBase, bev: BevId, events: BevEvents, round: &Sha
         _ => "the connection failed".to_string(),
     };
     if let Some(timer) = timer {
-        let _ = base.free(timer);
+        let _ = base.event_free(timer);
     }
     let _ = base.bufferevent_free(bev);
     if events.contains(BevEvents::EOF) && missing == 0 {

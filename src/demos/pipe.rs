@@ -19,10 +19,9 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let (mut reader, mut writer) = std::io::pipe()?;
     ev::set_nonblocking(reader.as_raw_fd(), true)?;
     let read_fd = reader.as_raw_fd();
-    let fifo = base.event_new_labeled(
+    let fifo = base.labeled("fifo reader").event_new(
         read_fd,
         What::READ | What::PERSIST,
-        "fifo reader",
         move |base, _, _| {
             let mut buf = [0u8; 512];
             match reader.read(&mut buf) {
@@ -45,22 +44,23 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
             }
         },
     )?;
-    base.add(fifo, None)?;
+    base.event_add(fifo, None)?;
 
     let mut sent = 0u64;
     let feeder =
-        base.event_new_labeled(None, What::PERSIST, "writer (timer)", move |base, _, _| {
-            sent += 1;
-            let msg = format!("message {sent}\n");
-            match writer.write_all(msg.as_bytes()) {
-                Ok(()) => note!(
-                    base,
-                    "wrote {len} bytes into the pipe",
-                    "向管道写入 {len} 字节",
-                    len = msg.len()
-                ),
-                Err(e) => note!(base, "write failed: {e}", "写入失败：{e}"),
-            }
-        })?;
-    base.add(feeder, Some(opts.pace(1200)))
+        base.labeled("writer (timer)")
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                sent += 1;
+                let msg = format!("message {sent}\n");
+                match writer.write_all(msg.as_bytes()) {
+                    Ok(()) => note!(
+                        base,
+                        "wrote {len} bytes into the pipe",
+                        "向管道写入 {len} 字节",
+                        len = msg.len()
+                    ),
+                    Err(e) => note!(base, "write failed: {e}", "写入失败：{e}"),
+                }
+            })?;
+    base.event_add(feeder, Some(opts.pace(1200)))
 }

@@ -16,23 +16,26 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     base.priority_init(3)?;
     let mut queued = Vec::new();
     for (label, priority) in [("background (2)", 2), ("normal (1)", 1), ("urgent (0)", 0)] {
-        let id = base.event_new_labeled(None, What::TIMEOUT, label, move |base, _, _| {
-            note!(base, "{label} ran", "{label}的回调执行了");
-        })?;
-        base.priority_set(id, priority)?;
+        let id = base
+            .labeled(label)
+            .event_new(None, What::TIMEOUT, move |base, _, _| {
+                note!(base, "{label} ran", "{label}的回调执行了");
+            })?;
+        base.event_priority_set(id, priority)?;
         queued.push(id);
     }
     let trigger =
-        base.event_new_labeled(None, What::PERSIST, "trigger (timer)", move |base, _, _| {
-            note!(
-                base,
-                "activating background, normal and urgent, in that order",
-                "依次激活 后台、普通、紧急 三个事件"
-            );
-            for id in &queued {
-                let _ = base.active(*id, What::TIMEOUT);
-            }
-        })?;
-    base.priority_set(trigger, 0)?;
-    base.add(trigger, Some(opts.pace(2000)))
+        base.labeled("trigger (timer)")
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                note!(
+                    base,
+                    "activating background, normal and urgent, in that order",
+                    "依次激活 后台、普通、紧急 三个事件"
+                );
+                for id in &queued {
+                    let _ = base.event_active(*id, What::TIMEOUT);
+                }
+            })?;
+    base.event_priority_set(trigger, 0)?;
+    base.event_add(trigger, Some(opts.pace(2000)))
 }

@@ -18,10 +18,9 @@ pub(super) const DEMO: Demo = Demo {
 fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let caught = Rc::new(Cell::new(0u64));
     let c = caught.clone();
-    let handler = base.event_new_labeled(
+    let handler = base.labeled("SIGUSR1 handler").event_new(
         libc::SIGUSR1,
         What::SIGNAL | What::PERSIST,
-        "SIGUSR1 handler",
         move |base, _, _| {
             c.set(c.get() + 1);
             note!(
@@ -32,10 +31,9 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
             );
         },
     )?;
-    let logger = base.event_new_labeled(
+    let logger = base.labeled("SIGUSR1 logger").event_new(
         libc::SIGUSR1,
         What::SIGNAL | What::PERSIST,
-        "SIGUSR1 logger",
         |base, _, _| {
             note!(
                 base,
@@ -44,13 +42,15 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
             )
         },
     )?;
-    base.add(handler, None)?;
-    base.add(logger, None)?;
-    let sender = base.event_new_labeled(None, What::PERSIST, "sender (timer)", |base, _, _| {
-        note!(base, "raising SIGUSR1", "发出 SIGUSR1");
-        if let Err(e) = ev::raise(libc::SIGUSR1) {
-            note!(base, "raise failed: {e}", "raise 失败：{e}");
-        }
-    })?;
-    base.add(sender, Some(opts.pace(1500)))
+    base.event_add(handler, None)?;
+    base.event_add(logger, None)?;
+    let sender = base
+        .labeled("sender (timer)")
+        .event_new(None, What::PERSIST, |base, _, _| {
+            note!(base, "raising SIGUSR1", "发出 SIGUSR1");
+            if let Err(e) = ev::raise(libc::SIGUSR1) {
+                note!(base, "raise failed: {e}", "raise 失败：{e}");
+            }
+        })?;
+    base.event_add(sender, Some(opts.pace(1500)))
 }

@@ -99,13 +99,12 @@ fn on_event(base: &mut EventBase, bev: BevId, events: BevEvents, talk: &Shared) 
             "{name}：已连接到 {server}（{events}）；它的读事件从发起连接起就是未决，现在有连接可读了"
         );
         let sender = talk.clone();
-        let timer = base.event_new_labeled(
+        let timer = base.labeled(&format!("{name} sends (timer)")).event_new(
             None,
             What::PERSIST,
-            &format!("{name} sends (timer)"),
             move |base, id, _| send_line(base, bev, id, &sender),
         );
-        match timer.and_then(|id| base.add(id, Some(every)).map(|()| id)) {
+        match timer.and_then(|id| base.event_add(id, Some(every)).map(|()| id)) {
             Ok(id) => talk.borrow_mut().timer = Some(id),
             Err(err) => {
                 note!(
@@ -177,7 +176,7 @@ fn send_line(base: &mut EventBase, bev: BevId, timer: EventId, talk: &Shared) {
     if t.sent == t.script.lines {
         // Nothing more to send: the timer stops (event_del inside its own callback: callback →
         // non-pending when it returns).
-        let _ = base.del(timer);
+        let _ = base.event_del(timer);
     }
 }
 
@@ -248,7 +247,7 @@ fn finish(base: &mut EventBase, bev: BevId, talk: &Shared, ok: bool) {
         (t.timer.take(), t.on_end.take())
     };
     if let Some(timer) = timer {
-        let _ = base.free(timer);
+        let _ = base.event_free(timer);
     }
     let _ = base.bufferevent_free(bev);
     if let Some(on_end) = on_end {

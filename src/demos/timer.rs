@@ -18,58 +18,58 @@ pub(super) const DEMO: Demo = Demo {
 
 fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     let alarm_after = opts.pace(2500);
-    let alarm = base.event_new_labeled(None, What::TIMEOUT, "alarm (one-shot)", |base, _, _| {
-        note!(
-            base,
-            "alarm rang: a one-shot event is non-pending after its callback",
-            "闹钟响了：一次性事件的回调执行完就变为非未决"
-        );
-    })?;
-    base.add(alarm, Some(alarm_after))?;
-
-    let cancelled =
-        base.event_new_labeled(None, What::TIMEOUT, "reminder (cancelled)", |base, _, _| {
+    let alarm = base
+        .labeled("alarm (one-shot)")
+        .event_new(None, What::TIMEOUT, |base, _, _| {
             note!(
                 base,
-                "reminder rang before it was cancelled",
-                "提醒在被取消之前响了"
+                "alarm rang: a one-shot event is non-pending after its callback",
+                "闹钟响了：一次性事件的回调执行完就变为非未决"
             );
         })?;
+    base.event_add(alarm, Some(alarm_after))?;
+
+    let cancelled =
+        base.labeled("reminder (cancelled)")
+            .event_new(None, What::TIMEOUT, |base, _, _| {
+                note!(
+                    base,
+                    "reminder rang before it was cancelled",
+                    "提醒在被取消之前响了"
+                );
+            })?;
     let reminder_after = opts.pace(8000);
-    base.add(cancelled, Some(reminder_after))?;
+    base.event_add(cancelled, Some(reminder_after))?;
 
     let ticks = Rc::new(Cell::new(0u64));
-    let ticker = base.event_new_labeled(
-        None,
-        What::PERSIST,
-        "ticker (persistent)",
-        move |base, _, _| {
-            ticks.set(ticks.get() + 1);
-            let n = ticks.get();
-            note!(
-                base,
-                "tick {n}: a persistent timer is pending again after its callback",
-                "第 {n} 拍：持久定时器的回调执行完又变为未决"
-            );
-            if n.is_multiple_of(4) && matches!(base.state(alarm), Ok(State::NonPending)) {
+    let ticker =
+        base.labeled("ticker (persistent)")
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                ticks.set(ticks.get() + 1);
+                let n = ticks.get();
                 note!(
                     base,
-                    "re-adding the alarm: non-pending → pending",
-                    "重新添加闹钟：非未决 → 未决"
+                    "tick {n}: a persistent timer is pending again after its callback",
+                    "第 {n} 拍：持久定时器的回调执行完又变为未决"
                 );
-                let _ = base.add(alarm, Some(alarm_after));
-            }
-            if n % 6 == 2 {
-                note!(
-                    base,
-                    "event_del on the reminder: pending → non-pending, it will not ring",
-                    "对提醒调用 event_del：未决 → 非未决，它不会响了"
-                );
-                let _ = base.del(cancelled);
-            } else if n % 6 == 5 {
-                let _ = base.add(cancelled, Some(reminder_after));
-            }
-        },
-    )?;
-    base.add(ticker, Some(opts.pace(1000)))
+                if n.is_multiple_of(4) && matches!(base.event_state(alarm), Ok(State::NonPending)) {
+                    note!(
+                        base,
+                        "re-adding the alarm: non-pending → pending",
+                        "重新添加闹钟：非未决 → 未决"
+                    );
+                    let _ = base.event_add(alarm, Some(alarm_after));
+                }
+                if n % 6 == 2 {
+                    note!(
+                        base,
+                        "event_del on the reminder: pending → non-pending, it will not ring",
+                        "对提醒调用 event_del：未决 → 非未决，它不会响了"
+                    );
+                    let _ = base.event_del(cancelled);
+                } else if n % 6 == 5 {
+                    let _ = base.event_add(cancelled, Some(reminder_after));
+                }
+            })?;
+    base.event_add(ticker, Some(opts.pace(1000)))
 }

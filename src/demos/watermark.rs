@@ -83,22 +83,20 @@ fn setup(base: &mut EventBase, opts: &DemoOptions) -> ev::Result<()> {
     base.bufferevent_setwatermark(reader, What::READ, 0, READ_HIGH)?;
     base.bufferevent_enable(reader, What::READ)?;
     let f = flow.clone();
-    let consumer = base.event_new_labeled(
+    let consumer = base.labeled("slow reader takes 4 KiB (timer)").event_new(
         None,
         What::PERSIST,
-        "slow reader takes 4 KiB (timer)",
         move |base, _, _| consume(base, &f, pace),
     )?;
-    base.add(consumer, Some(pace.tick))?;
+    base.event_add(consumer, Some(pace.tick))?;
 
     // The writer's write callback (set when a burst ends) runs once its output has drained
     // to WRITE_LOW bytes.
     base.bufferevent_setwatermark(writer, What::WRITE, WRITE_LOW, 0)?;
     let f = flow.clone();
-    let timer = base.event_new_labeled(
+    let timer = base.labeled("fast writer sends 32 KiB (timer)").event_new(
         None,
         What::PERSIST,
-        "fast writer sends 32 KiB (timer)",
         move |base, id, _| produce(base, id, &f),
     )?;
     flow.borrow_mut().writer_timer = Some(timer);
@@ -129,7 +127,7 @@ fn start_burst(base: &mut EventBase, flow: &Shared, pace: Pace) -> ev::Result<()
         chunk = CHUNK / 1024
     );
     match timer {
-        Some(timer) => base.add(timer, Some(pace.tick)),
+        Some(timer) => base.event_add(timer, Some(pace.tick)),
         None => Ok(()),
     }
 }
@@ -152,7 +150,7 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
             "writer: bufferevent_write failed: {e}",
             "写者：bufferevent_write 失败：{e}"
         );
-        let _ = base.del(timer);
+        let _ = base.event_del(timer);
         return;
     }
     let output = base.bufferevent_levels(writer).map_or(0, |l| l.output);
@@ -174,7 +172,7 @@ fn produce(base: &mut EventBase, timer: EventId, flow: &Shared) {
     if !done {
         return;
     }
-    let _ = base.del(timer);
+    let _ = base.event_del(timer);
     flow.borrow_mut().draining = true;
     // bufferevent_write only queues: the piece just written is still in the write buffer, above
     // the write low watermark, so the write callback will run once the write event drains it.

@@ -198,9 +198,11 @@ const ROLE: &str = "EVSCOPE_TEST_HOSTILE_PROGRAM";
 /// The observed program: a base whose event label and note are hostile.
 fn hostile_program() -> TestResult {
     let mut base = EventBase::new()?;
-    let ev = base.event_new_labeled(None, What::NONE, &format!("timer {TITLE}"), |_, _, _| {})?;
+    let ev = base
+        .labeled(&format!("timer {TITLE}"))
+        .event_new(None, What::NONE, |_, _, _| {})?;
     base.note(&format!("note {OSC52} {BIDI} {}", every_control()));
-    base.free(ev)?;
+    base.event_free(ev)?;
     Ok(())
 }
 

@@ -41,13 +41,15 @@ fn ticking_loop(
             let mut base = EventBase::with_backend(kind)?;
             base.set_observer(Box::new(recorder));
             let mut ticks = 0u64;
-            let t = base.event_new_labeled(None, What::PERSIST, "tick", move |base, id, _| {
-                ticks += 1;
-                if ticks == 3 {
-                    base.free(id).ok();
-                }
-            })?;
-            base.add(t, Some(Duration::from_millis(1)))?;
+            let t = base
+                .labeled("tick")
+                .event_new(None, What::PERSIST, move |base, id, _| {
+                    ticks += 1;
+                    if ticks == 3 {
+                        base.event_free(id).ok();
+                    }
+                })?;
+            base.event_add(t, Some(Duration::from_millis(1)))?;
             base.dispatch()?;
             Ok(base.iteration())
         };

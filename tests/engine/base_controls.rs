@@ -31,25 +31,29 @@ fn counts_are_one_per_list_and_maxima_rise_only() {
         let (a, _b) = socketpair()?;
         let r = base.event_new(fd(&a), What::READ, |_, _, _| {})?;
         let t = base.evtimer_new(|_, _, _| {})?;
-        base.add(r, Some(ms(5000)))?;
-        base.add(t, Some(ms(5000)))?;
-        assert_eq!(base.num_events(ADDED), 3, "r inserted and armed, t armed");
-        base.active(t, What::TIMEOUT)?;
-        assert_eq!(base.num_events(ACTIVE), 1);
-        assert_eq!(base.num_events(ADDED), 4);
-        assert_eq!(base.max_events(ADDED, true), 4);
-        base.del(r)?;
-        assert_eq!(base.num_events(ADDED), 2);
+        base.event_add(r, Some(ms(5000)))?;
+        base.event_add(t, Some(ms(5000)))?;
         assert_eq!(
-            base.max_events(ADDED, false),
+            base.get_num_events(ADDED),
+            3,
+            "r inserted and armed, t armed"
+        );
+        base.event_active(t, What::TIMEOUT)?;
+        assert_eq!(base.get_num_events(ACTIVE), 1);
+        assert_eq!(base.get_num_events(ADDED), 4);
+        assert_eq!(base.get_max_events(ADDED, true), 4);
+        base.event_del(r)?;
+        assert_eq!(base.get_num_events(ADDED), 2);
+        assert_eq!(
+            base.get_max_events(ADDED, false),
             0,
             "a cleared maximum stays 0 as counts fall"
         );
-        base.add(r, None)?;
-        assert_eq!(base.max_events(ADDED, false), 3);
-        base.free(r)?;
-        base.free(t)?;
-        assert_eq!(base.num_events(CountKind::from_bits(7)), 0);
+        base.event_add(r, None)?;
+        assert_eq!(base.get_max_events(ADDED, false), 3);
+        base.event_free(r)?;
+        base.event_free(t)?;
+        assert_eq!(base.get_num_events(CountKind::from_bits(7)), 0);
         Ok(())
     });
 }
@@ -61,13 +65,13 @@ fn the_running_event_is_the_one_whose_callback_runs() {
         let seen = Rc::new(RefCell::new(Vec::new()));
         let s = seen.clone();
         let ev = base.event_new(None, What::NONE, move |b, id, _| {
-            s.borrow_mut().push((id, b.running_event()));
+            s.borrow_mut().push((id, b.get_running_event()));
         })?;
-        assert_eq!(base.running_event(), None);
-        base.active(ev, What::TIMEOUT)?;
+        assert_eq!(base.get_running_event(), None);
+        base.event_active(ev, What::TIMEOUT)?;
         base.loop_(LoopFlags::ONCE)?;
         assert_eq!(*seen.borrow(), vec![(ev, Some(ev))]);
-        assert_eq!(base.running_event(), None);
+        assert_eq!(base.get_running_event(), None);
         Ok(())
     });
 }
@@ -82,26 +86,28 @@ fn a_finalizer_runs_after_the_callback_and_the_ones_queued_before() {
         let a = base.event_new(None, What::NONE, move |b, id, _| {
             o.borrow_mut().push("a".to_string());
             let o2 = o.clone();
-            b.finalize(
+            b.event_free_finalize(
                 id,
-                true,
                 Box::new(move |b, _| {
                     o2.borrow_mut()
-                        .push(format!("fin running={:?}", b.running_event()))
+                        .push(format!("fin running={:?}", b.get_running_event()))
                 }),
             )
             .unwrap();
             assert!(
-                b.add(id, None).is_err(),
+                b.event_add(id, None).is_err(),
                 "a finalizing event cannot be added"
             );
         })?;
         let b_ev = base.event_new(None, What::NONE, logging(&order, "b"))?;
-        base.active(a, What::READ)?;
-        base.active(b_ev, What::WRITE)?;
+        base.event_active(a, What::READ)?;
+        base.event_active(b_ev, What::WRITE)?;
         base.loop_(LoopFlags::ONCE)?;
         assert_eq!(*order.borrow(), vec!["a", "b WRITE", "fin running=None"]);
-        assert!(!base.is_live(a), "event_free_finalize frees the event");
+        assert!(
+            !base.event_is_live(a),
+            "event_free_finalize frees the event"
+        );
         assert_eq!(
             rec.path_of(a),
             vec![
@@ -125,21 +131,17 @@ fn queued_finalizers_run_when_asked() {
     let order = log();
     let o = order.clone();
     let ev = base.evtimer_new(|_, _, _| {}).unwrap();
-    base.add(ev, Some(ms(5000))).unwrap();
-    base.finalize(
-        ev,
-        false,
-        Box::new(move |_, _| o.borrow_mut().push("fin".into())),
-    )
-    .unwrap();
-    assert_eq!(base.pending(ev, What::TIMEOUT).unwrap().0, What::NONE);
+    base.event_add(ev, Some(ms(5000))).unwrap();
+    base.event_finalize(ev, Box::new(move |_, _| o.borrow_mut().push("fin".into())))
+        .unwrap();
+    assert_eq!(base.event_pending(ev, What::TIMEOUT).unwrap().0, What::NONE);
     base.run_finalizers();
     assert_eq!(*order.borrow(), vec!["fin"]);
     assert!(
-        base.is_live(ev),
+        base.event_is_live(ev),
         "event_finalize leaves the event to the program"
     );
-    assert!(base.is_finalizing(ev).unwrap());
+    assert!(base.event_is_finalizing(ev).unwrap());
 }
 
 /// Two low-priority events active, the first making an fd readable for a high-priority one:
@@ -172,12 +174,12 @@ fn readied_order(
     let a2 = base
         .event_new(None, What::NONE, logging(&order, "a2"))
         .unwrap();
-    base.priority_set(r, 0).unwrap();
-    base.priority_set(a1, 1).unwrap();
-    base.priority_set(a2, 1).unwrap();
-    base.add(r, None).unwrap();
-    base.active(a1, What::TIMEOUT).unwrap();
-    base.active(a2, What::TIMEOUT).unwrap();
+    base.event_priority_set(r, 0).unwrap();
+    base.event_priority_set(a1, 1).unwrap();
+    base.event_priority_set(a2, 1).unwrap();
+    base.event_add(r, None).unwrap();
+    base.event_active(a1, What::TIMEOUT).unwrap();
+    base.event_active(a2, What::TIMEOUT).unwrap();
     base.dispatch().unwrap();
     drop(a);
     let out = order.borrow().clone();
@@ -211,19 +213,19 @@ fn active_by_fd_and_signal_activate_as_the_backend_would() {
         let r1 = base.event_new(fd(&a), What::READ | What::PERSIST, logging(&order, "r1"))?;
         let r2 = base.event_new(fd(&a), What::READ | What::WRITE, logging(&order, "r2"))?;
         let w = base.event_new(fd(&a), What::WRITE, logging(&order, "w"))?;
-        base.add(r1, None)?;
-        base.add(r2, None)?;
-        base.add(w, None)?;
+        base.event_add(r1, None)?;
+        base.event_add(r2, None)?;
+        base.event_add(w, None)?;
         base.active_by_fd(fd(&a), What::READ);
-        assert_eq!(base.state(r1)?, State::Active);
-        assert_eq!(base.state(w)?, State::Pending);
+        assert_eq!(base.event_state(r1)?, State::Active);
+        assert_eq!(base.event_state(w)?, State::Pending);
         base.loop_(LoopFlags::NONBLOCK)?;
         // Newest first; the socket is writable too, so the backend adds WRITE to r2 and w.
         assert_eq!(&order.borrow()[..2], ["r2 READ|WRITE", "r1 READ"]);
         let s1 = base.evsignal_new(libc::SIGUSR1, logging(&order, "s1"))?;
         let s2 = base.evsignal_new(libc::SIGUSR1, logging(&order, "s2"))?;
-        base.add(s1, None)?;
-        base.add(s2, None)?;
+        base.event_add(s1, None)?;
+        base.event_add(s2, None)?;
         order.borrow_mut().clear();
         base.active_by_signal(libc::SIGUSR1);
         base.active_by_signal(libc::SIGUSR2);

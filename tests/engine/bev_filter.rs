@@ -85,7 +85,7 @@ fn bytes_go_through_both_filters_and_the_trace_says_why_reading_waits() {
         let (under_read, _) = base.bufferevent_events(under)?;
         let under_read = under_read.expect("a socket bufferevent has a read event");
         assert_eq!(
-            base.state(under_read)?,
+            base.event_state(under_read)?,
             State::NonPending,
             "held by the filter"
         );
@@ -107,7 +107,7 @@ fn bytes_go_through_both_filters_and_the_trace_says_why_reading_waits() {
         assert!(modes.borrow().is_empty());
 
         base.bufferevent_enable(filter, What::READ)?;
-        assert_eq!(base.state(under_read)?, State::Pending);
+        assert_eq!(base.event_state(under_read)?, State::Pending);
         base.dispatch()?;
         assert_eq!(got.borrow().as_slice(), b"BEFORE");
         assert_eq!(modes.borrow().as_slice(), [FlushMode::Normal]);

@@ -125,24 +125,24 @@ fn a_group_keeps_the_loop_running_and_is_freed_once_empty() {
         let (ours, _theirs) = socketpair()?;
         let bev = base.bufferevent_socket_new(fd(&ours), BevOptions::NONE)?;
         let cfg = TokenBucketCfg::new(100, 100, 100, 100, Some(ms(10)))?;
-        let g = base.rate_limit_group_new(&cfg)?;
+        let g = base.bufferevent_rate_limit_group_new(&cfg)?;
         base.bufferevent_add_to_rate_limit_group(bev, g)?;
         assert!(
-            base.rate_limit_group_free(g).is_err(),
+            base.bufferevent_rate_limit_group_free(g).is_err(),
             "a group with members stays"
         );
-        base.rate_limit_group_decrement_read(g, 150)?;
-        assert_eq!(base.rate_limit_group_get_read_limit(g)?, -50);
+        base.bufferevent_rate_limit_group_decrement_read(g, 150)?;
+        assert_eq!(base.bufferevent_rate_limit_group_get_read_limit(g)?, -50);
         assert_eq!(base.bufferevent_get_max_to_read(bev)?, 0);
         base.loopexit(Some(ms(30)));
         assert_eq!(base.dispatch()?, evscope::ev::Exit::Finished);
         assert!(
-            base.rate_limit_group_get_read_limit(g)? > -50,
+            base.bufferevent_rate_limit_group_get_read_limit(g)? > -50,
             "the refill timer ran"
         );
         base.bufferevent_remove_from_rate_limit_group(bev)?;
         base.bufferevent_free(bev)?;
-        base.rate_limit_group_free(g)?;
+        base.bufferevent_rate_limit_group_free(g)?;
         assert_eq!(base.dispatch()?, evscope::ev::Exit::NoEvents);
         Ok(())
     });

@@ -727,12 +727,16 @@ fn pair_read_timeout_restarts_with_data_and_then_expires() {
         base.bufferevent_enable(b, What::READ)?;
         let (read_ev, _) = base.bufferevent_events(b)?;
         let read_ev = read_ev.ok_or("a pair end has a read event")?;
-        assert_eq!(base.state(read_ev)?, State::Pending, "the timeout waits");
+        assert_eq!(
+            base.event_state(read_ev)?,
+            State::Pending,
+            "the timeout waits"
+        );
         let started = Instant::now();
         let timer = base.evtimer_new(move |base, _, _| {
             base.bufferevent_write(a, b"late").unwrap();
         })?;
-        base.add(timer, Some(std::time::Duration::from_millis(30)))?;
+        base.event_add(timer, Some(std::time::Duration::from_millis(30)))?;
         base.dispatch()?;
         assert!(
             started.elapsed() >= std::time::Duration::from_millis(90),
@@ -750,7 +754,7 @@ fn pending_events(base: &EventBase, bev: evscope::ev::BevId) -> Result<(bool, bo
     let (read, write) = base.bufferevent_events(bev)?;
     let is = |ev: Option<evscope::ev::EventId>, what| -> Result<bool, Error> {
         match ev {
-            Some(ev) => Ok(!base.pending(ev, what)?.0.is_empty()),
+            Some(ev) => Ok(!base.event_pending(ev, what)?.0.is_empty()),
             None => Ok(false),
         }
     };
@@ -792,14 +796,14 @@ fn bytes_are_written_from_the_write_event() {
         );
         let (_, write_ev) = base.bufferevent_events(bev)?;
         let write_ev = write_ev.ok_or("a socket bufferevent has a write event")?;
-        assert_eq!(base.state(write_ev)?, State::Pending);
+        assert_eq!(base.event_state(write_ev)?, State::Pending);
         base.loop_(LoopFlags::ONCE)?;
         assert_eq!(
             *seen.borrow(),
             [(0, (false, false))],
             "written, deleted, then the write callback"
         );
-        assert_eq!(base.state(write_ev)?, State::NonPending);
+        assert_eq!(base.event_state(write_ev)?, State::NonPending);
         let mut got = [0u8; 5];
         theirs.read_exact(&mut got)?;
         assert_eq!(&got, b"hello");

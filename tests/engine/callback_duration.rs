@@ -25,7 +25,7 @@ fn callback_end_reports_the_time_the_callback_ran() {
         let seen = Rc::new(RefCell::new(Vec::new()));
         base.set_observer(Box::new(Durations(seen.clone())));
         let ev = base.evtimer_new(|_, _, _| std::thread::sleep(Duration::from_millis(5)))?;
-        base.add(ev, Some(Duration::ZERO))?;
+        base.event_add(ev, Some(Duration::ZERO))?;
         base.dispatch()?;
         let seen = seen.borrow();
         assert_eq!(seen.len(), 1, "one callback ran");

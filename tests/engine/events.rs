@@ -26,15 +26,15 @@ fn read_readiness_needs_data() {
             assert_eq!(what, What::READ);
             h.set(h.get() + 1);
         })?;
-        base.add(ev, None)?;
+        base.event_add(ev, None)?;
         // Nothing to read yet: a non-blocking pass runs nothing.
         base.loop_(LoopFlags::NONBLOCK)?;
         assert_eq!(hits.get(), 0);
-        assert_eq!(base.state(ev)?, State::Pending);
+        assert_eq!(base.event_state(ev)?, State::Pending);
         poke(&b, b"hello")?;
         base.loop_(LoopFlags::ONCE)?;
         assert_eq!(hits.get(), 1);
-        assert_eq!(base.state(ev)?, State::NonPending);
+        assert_eq!(base.event_state(ev)?, State::NonPending);
         Ok(())
     });
 }
@@ -49,7 +49,7 @@ fn write_readiness_on_an_empty_socket() {
             assert!(what.contains(What::WRITE));
             h.set(h.get() + 1);
         })?;
-        base.add(ev, None)?;
+        base.event_add(ev, None)?;
         assert_eq!(base.dispatch()?, Exit::NoEvents);
         assert_eq!(hits.get(), 1);
         Ok(())
@@ -64,7 +64,7 @@ fn one_shot_runs_once_persistent_runs_until_deleted() {
         poke(&b, b"x")?;
         let (once, o) = counter();
         let one = base.event_new(fd(&a), What::READ, move |_, _, _| o.set(o.get() + 1))?;
-        base.add(one, None)?;
+        base.event_add(one, None)?;
         for _ in 0..3 {
             base.loop_(LoopFlags::NONBLOCK)?;
         }
@@ -79,17 +79,17 @@ fn one_shot_runs_once_persistent_runs_until_deleted() {
             base.event_new(fd(&a), What::READ | What::PERSIST, move |base, id, _| {
                 m.set(m.get() + 1);
                 if m.get() == 3 {
-                    base.del(id).unwrap();
+                    base.event_del(id).unwrap();
                 }
             })?;
-        base.add(persistent, None)?;
+        base.event_add(persistent, None)?;
         assert_eq!(base.dispatch()?, Exit::NoEvents);
         assert_eq!(
             many.get(),
             3,
             "a persistent event runs every iteration until deleted"
         );
-        assert_eq!(base.state(persistent)?, State::NonPending);
+        assert_eq!(base.event_state(persistent)?, State::NonPending);
         Ok(())
     });
 }
@@ -102,8 +102,8 @@ fn a_pure_timeout_waits_at_least_its_delay() {
         let f = fired.clone();
         let ev = base.evtimer_new(move |_, _, what| f.set(Some((what, Instant::now()))))?;
         let start = Instant::now();
-        base.add(ev, Some(ms(30)))?;
-        let (pending, deadline) = base.pending(ev, What::TIMEOUT)?;
+        base.event_add(ev, Some(ms(30)))?;
+        let (pending, deadline) = base.event_pending(ev, What::TIMEOUT)?;
         assert_eq!(pending, What::TIMEOUT);
         assert!(deadline.is_some_and(|d| d >= start + ms(30)));
         base.dispatch()?;
@@ -122,11 +122,14 @@ fn an_fd_event_with_a_timeout_reports_timeout_when_the_fd_stays_quiet() {
         let got = Rc::new(Cell::new(What::NONE));
         let g = got.clone();
         let ev = base.event_new(fd(&a), What::READ, move |_, _, what| g.set(what))?;
-        base.add(ev, Some(ms(10)))?;
+        base.event_add(ev, Some(ms(10)))?;
         base.dispatch()?;
         assert_eq!(got.get(), What::TIMEOUT);
         // A one-shot that timed out is no longer watching its fd.
-        assert_eq!(base.pending(ev, What::READ | What::TIMEOUT)?.0, What::NONE);
+        assert_eq!(
+            base.event_pending(ev, What::READ | What::TIMEOUT)?.0,
+            What::NONE
+        );
         Ok(())
     });
 }
@@ -141,11 +144,11 @@ fn a_persistent_timer_is_periodic() {
             assert_eq!(what, What::TIMEOUT);
             t.borrow_mut().push(Instant::now());
             if t.borrow().len() == 4 {
-                base.del(id).unwrap();
+                base.event_del(id).unwrap();
             }
         })?;
         let start = Instant::now();
-        base.add(ev, Some(ms(10)))?;
+        base.event_add(ev, Some(ms(10)))?;
         base.dispatch()?;
         let times = times.borrow();
         assert_eq!(times.len(), 4);
@@ -172,14 +175,14 @@ fn equal_deadlines_fire_in_insertion_order() {
             ids.push(base.evtimer_new(move |_, _, _| o.borrow_mut().push(i))?);
         }
         // Same deadline for all: add them while the time cache holds one instant.
-        base.add(ids[0], Some(ms(5)))?;
-        let (_, deadline) = base.pending(ids[0], What::TIMEOUT)?;
+        base.event_add(ids[0], Some(ms(5)))?;
+        let (_, deadline) = base.event_pending(ids[0], What::TIMEOUT)?;
         for id in &ids[1..] {
-            base.add(*id, Some(ms(5)))?;
+            base.event_add(*id, Some(ms(5)))?;
         }
         let all_equal = ids
             .iter()
-            .all(|id| base.pending(*id, What::TIMEOUT).map(|p| p.1).ok() == Some(deadline));
+            .all(|id| base.event_pending(*id, What::TIMEOUT).map(|p| p.1).ok() == Some(deadline));
         base.dispatch()?;
         if all_equal {
             assert_eq!(*order.borrow(), (0..8).collect::<Vec<_>>());
@@ -204,10 +207,10 @@ fn equal_deadlines_inside_the_loop_fire_in_insertion_order() {
                 let id = base
                     .evtimer_new(move |_, _, _| o.borrow_mut().push(i))
                     .unwrap();
-                base.add(id, Some(ms(2))).unwrap();
+                base.event_add(id, Some(ms(2))).unwrap();
             }
         })?;
-        base.add(starter, Some(Duration::ZERO))?;
+        base.event_add(starter, Some(Duration::ZERO))?;
         base.dispatch()?;
         assert_eq!(*order.borrow(), vec![3, 1, 4, 1, 5, 9, 2, 6]);
         Ok(())
@@ -227,10 +230,10 @@ fn delete_free_and_re_add_inside_own_callback() {
         let readd = base.event_new(fd(&a), What::READ, move |base, id, _| {
             r.set(r.get() + 1);
             if r.get() < 3 {
-                base.add(id, None).unwrap();
+                base.event_add(id, None).unwrap();
             }
         })?;
-        base.add(readd, None)?;
+        base.event_add(readd, None)?;
         base.dispatch()?;
         assert_eq!(readds.get(), 3);
         assert_eq!(
@@ -245,12 +248,12 @@ fn delete_free_and_re_add_inside_own_callback() {
         let (dels, d) = counter();
         let del = base.event_new(fd(&a), What::READ | What::PERSIST, move |base, id, _| {
             d.set(d.get() + 1);
-            base.del(id).unwrap();
+            base.event_del(id).unwrap();
         })?;
-        base.add(del, None)?;
+        base.event_add(del, None)?;
         base.dispatch()?;
         assert_eq!(dels.get(), 1);
-        assert_eq!(base.state(del)?, State::NonPending);
+        assert_eq!(base.event_state(del)?, State::NonPending);
 
         // Free inside its callback, then make a new event in the same callback (slot reuse).
         let (frees, f) = counter();
@@ -258,11 +261,11 @@ fn delete_free_and_re_add_inside_own_callback() {
         let m = made.clone();
         let freer = base.event_new(fd(&a), What::READ | What::PERSIST, move |base, id, _| {
             f.set(f.get() + 1);
-            base.free(id).unwrap();
-            assert!(matches!(base.state(id), Err(Error::Stale(_))));
+            base.event_free(id).unwrap();
+            assert!(matches!(base.event_state(id), Err(Error::Stale(_))));
             m.set(Some(base.evtimer_new(|_, _, _| {}).unwrap()));
         })?;
-        base.add(freer, None)?;
+        base.event_add(freer, None)?;
         base.dispatch()?;
         assert_eq!(frees.get(), 1);
         let replacement = made.get().ok_or("no replacement event")?;
@@ -271,8 +274,8 @@ fn delete_free_and_re_add_inside_own_callback() {
             freer.index(),
             "the freed slot is reused"
         );
-        assert_eq!(base.state(replacement)?, State::New);
-        assert!(base.state(freer).is_err());
+        assert_eq!(base.event_state(replacement)?, State::New);
+        assert!(base.event_state(freer).is_err());
         assert_eq!(
             rec.transitions_of(freer).last(),
             Some(&(State::Callback, State::Freed))
@@ -291,8 +294,8 @@ fn event_active_runs_a_callback_with_the_given_flags() {
         let g = got.clone();
         let (a, _b) = socketpair()?;
         let ev = base.event_new(fd(&a), What::READ, move |_, _, what| g.set(what))?;
-        base.active(ev, What::WRITE)?;
-        assert_eq!(base.state(ev)?, State::Active);
+        base.event_active(ev, What::WRITE)?;
+        assert_eq!(base.event_state(ev)?, State::Active);
         base.dispatch()?;
         assert_eq!(got.get(), What::WRITE);
         assert_eq!(
@@ -309,10 +312,10 @@ fn event_active_runs_a_callback_with_the_given_flags() {
         let again = base.evtimer_new(move |base, id, _| {
             r.set(r.get() + 1);
             if r.get() < 3 {
-                base.active(id, What::TIMEOUT).unwrap();
+                base.event_active(id, What::TIMEOUT).unwrap();
             }
         })?;
-        base.active(again, What::TIMEOUT)?;
+        base.event_active(again, What::TIMEOUT)?;
         base.dispatch()?;
         assert_eq!(runs.get(), 3);
         rec.assert_all_legal();
@@ -325,29 +328,29 @@ fn lower_priority_numbers_run_first_and_starve_the_rest_for_one_pass() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
         base.priority_init(3)?;
-        assert_eq!(base.priorities(), 3);
+        assert_eq!(base.get_npriorities(), 3);
         let order = Rc::new(RefCell::new(Vec::new()));
         let mut ids = Vec::new();
         for (name, prio) in [("low", 2), ("mid", 1), ("high", 0), ("default", 99)] {
             let o = order.clone();
             let id = base.evtimer_new(move |_, _, _| o.borrow_mut().push(name))?;
             if prio < 3 {
-                base.priority_set(id, prio)?;
+                base.event_priority_set(id, prio)?;
             } else {
-                assert_eq!(base.event_priority(id)?, 1, "new events get n/2");
-                assert!(base.priority_set(id, prio).is_err());
+                assert_eq!(base.event_get_priority(id)?, 1, "new events get n/2");
+                assert!(base.event_priority_set(id, prio).is_err());
             }
             ids.push(id);
         }
         for id in &ids {
-            base.active(*id, What::TIMEOUT)?;
+            base.event_active(*id, What::TIMEOUT)?;
         }
         assert!(
             base.priority_init(2).is_err(),
             "not while events are active"
         );
         assert!(
-            base.priority_set(ids[0], 0).is_err(),
+            base.event_priority_set(ids[0], 0).is_err(),
             "not while the event is active"
         );
         let rec = Recorder::install(&mut base);
@@ -376,7 +379,7 @@ fn loopexit_with_a_delay_stops_the_loop_after_it() {
         let mut base = EventBase::with_backend(kind)?;
         let (ticks, t) = counter();
         let ev = base.event_new(None, What::PERSIST, move |_, _, _| t.set(t.get() + 1))?;
-        base.add(ev, Some(ms(5)))?;
+        base.event_add(ev, Some(ms(5)))?;
         let start = Instant::now();
         base.loopexit(Some(ms(40)));
         assert_eq!(base.dispatch()?, Exit::Finished);
@@ -389,13 +392,13 @@ fn loopexit_with_a_delay_stops_the_loop_after_it() {
             ticks.get()
         );
         assert_eq!(
-            base.state(ev)?,
+            base.event_state(ev)?,
             State::Pending,
             "exit leaves events pending"
         );
         // With only a loopexit pending, the loop still waits for it.
         let start = Instant::now();
-        base.del(ev)?;
+        base.event_del(ev)?;
         base.loopexit(Some(ms(20)));
         assert_eq!(base.dispatch()?, Exit::Finished);
         assert!(start.elapsed() >= ms(20));
@@ -415,12 +418,16 @@ fn loopbreak_stops_after_the_current_callback() {
         })?;
         let o2 = order.clone();
         let second = base.evtimer_new(move |_, _, _| o2.borrow_mut().push(2))?;
-        base.active(first, What::TIMEOUT)?;
-        base.active(second, What::TIMEOUT)?;
+        base.event_active(first, What::TIMEOUT)?;
+        base.event_active(second, What::TIMEOUT)?;
         assert_eq!(base.dispatch()?, Exit::Finished);
         assert!(base.got_break());
         assert_eq!(*order.borrow(), vec![1]);
-        assert_eq!(base.state(second)?, State::Active, "the rest stays queued");
+        assert_eq!(
+            base.event_state(second)?,
+            State::Active,
+            "the rest stays queued"
+        );
         base.dispatch()?;
         assert!(
             !base.got_break(),
@@ -440,7 +447,7 @@ fn once_and_nonblock() {
         let ev = base.event_new(fd(&a), What::READ | What::PERSIST, move |_, _, _| {
             h.set(h.get() + 1)
         })?;
-        base.add(ev, None)?;
+        base.event_add(ev, None)?;
         // NONBLOCK with nothing ready returns at once.
         let start = Instant::now();
         assert_eq!(base.loop_(LoopFlags::NONBLOCK)?, Exit::Finished);
@@ -453,7 +460,7 @@ fn once_and_nonblock() {
         // ONCE returns even though a persistent event stays pending.
         assert_eq!(base.loop_(LoopFlags::ONCE)?, Exit::Finished);
         assert_eq!(hits.get(), 2);
-        base.free(ev)?;
+        base.event_free(ev)?;
         assert_eq!(base.loop_(LoopFlags::ONCE)?, Exit::NoEvents);
         Ok(())
     });
@@ -486,18 +493,18 @@ fn two_events_on_one_signal_both_run_and_the_handler_is_restored() {
             s.set(s.get() + 1);
             base.loopexit(None);
         })?;
-        base.add(a, None)?;
-        base.add(b, None)?;
+        base.event_add(a, None)?;
+        base.event_add(b, None)?;
         send_signal("URG")?;
         base.dispatch()?;
         assert!(first.get() >= 1 && second.get() >= 1);
         assert_eq!(
-            base.state(a)?,
+            base.event_state(a)?,
             State::Pending,
             "signal events are persistent"
         );
-        base.free(a)?;
-        base.free(b)?;
+        base.event_free(a)?;
+        base.event_free(b)?;
         Ok(())
     });
 }
@@ -516,24 +523,27 @@ fn stale_handles_are_errors_not_panics() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
         let ev = base.evtimer_new(|_, _, _| {})?;
-        base.free(ev)?;
-        assert!(matches!(base.add(ev, Some(ms(1))), Err(Error::Stale(_))));
-        assert!(matches!(base.del(ev), Err(Error::Stale(_))));
-        assert!(matches!(base.free(ev), Err(Error::Stale(_))));
+        base.event_free(ev)?;
         assert!(matches!(
-            base.active(ev, What::TIMEOUT),
+            base.event_add(ev, Some(ms(1))),
+            Err(Error::Stale(_))
+        ));
+        assert!(matches!(base.event_del(ev), Err(Error::Stale(_))));
+        assert!(matches!(base.event_free(ev), Err(Error::Stale(_))));
+        assert!(matches!(
+            base.event_active(ev, What::TIMEOUT),
             Err(Error::Stale(_))
         ));
         assert!(matches!(
-            base.pending(ev, What::TIMEOUT),
+            base.event_pending(ev, What::TIMEOUT),
             Err(Error::Stale(_))
         ));
         // The slot is reused; the old handle still does not reach the new event.
         let new = base.evtimer_new(|_, _, _| {})?;
         assert_eq!(new.index(), ev.index());
-        assert!(base.state(ev).is_err());
-        assert_eq!(base.state(new)?, State::New);
-        let msg = base.del(ev).unwrap_err().to_string();
+        assert!(base.event_state(ev).is_err());
+        assert_eq!(base.event_state(new)?, State::New);
+        let msg = base.event_del(ev).unwrap_err().to_string();
         assert!(msg.contains("stale"), "{msg}");
         Ok(())
     });
@@ -554,9 +564,9 @@ fn bad_arguments_are_refused_with_reasons() -> TestResult {
     ));
     // libevent's event_add of a timer without a timeout succeeds and adds nothing.
     let timer = base.evtimer_new(|_, _, _| {})?;
-    base.add(timer, None)?;
-    assert_eq!(base.state(timer)?, State::New);
-    assert!(base.pending(timer, What::TIMEOUT)?.0.is_empty());
+    base.event_add(timer, None)?;
+    assert_eq!(base.event_state(timer)?, State::New);
+    assert!(base.event_pending(timer, What::TIMEOUT)?.0.is_empty());
     assert!(base.priority_init(0).is_err());
     assert!(base.once(None, What::PERSIST, None, |_, _| {}).is_err());
     assert!("kqueue".parse::<BackendKind>().is_err());
@@ -581,17 +591,21 @@ fn select_refuses_an_fd_at_or_above_fd_setsize() -> TestResult {
         return Ok(());
     };
     let ev = base.event_new(high.as_raw_fd(), What::READ, |_, _, _| {})?;
-    let err = base.add(ev, None).unwrap_err();
+    let err = base.event_add(ev, None).unwrap_err();
     assert!(
         matches!(err, Error::FdTooLarge { limit: 1024, .. }),
         "{err}"
     );
     assert!(err.to_string().contains("FD_SETSIZE"));
-    assert_eq!(base.state(ev)?, State::New, "a refused add changes nothing");
+    assert_eq!(
+        base.event_state(ev)?,
+        State::New,
+        "a refused add changes nothing"
+    );
     // The same fd works on poll.
     let mut poll = EventBase::with_backend(BackendKind::Poll)?;
     let ev = poll.event_new(high.as_raw_fd(), What::WRITE, |_, _, _| {})?;
-    poll.add(ev, None)?;
+    poll.event_add(ev, None)?;
     assert_eq!(poll.dispatch()?, Exit::NoEvents);
     Ok(())
 }
@@ -605,7 +619,7 @@ fn event_base_once_runs_and_frees_itself() {
         let id = base.once(None, What::TIMEOUT, Some(ms(2)), move |_, what| g.set(what))?;
         base.dispatch()?;
         assert_eq!(got.get(), What::TIMEOUT);
-        assert!(base.state(id).is_err(), "freed after running");
+        assert!(base.event_state(id).is_err(), "freed after running");
         Ok(())
     });
 }
@@ -616,11 +630,12 @@ fn dump_events_lists_inserted_and_active() {
         let mut base = EventBase::with_backend(kind)?;
         let (a, _b) = socketpair()?;
         let r =
-            base.event_new_labeled(fd(&a), What::READ | What::PERSIST, "reader", |_, _, _| {})?;
+            base.labeled("reader")
+                .event_new(fd(&a), What::READ | What::PERSIST, |_, _, _| {})?;
         let t = base.evtimer_new(|_, _, _| {})?;
-        base.add(r, None)?;
-        base.add(t, Some(Duration::from_secs(60)))?;
-        base.active(t, What::TIMEOUT)?;
+        base.event_add(r, None)?;
+        base.event_add(t, Some(Duration::from_secs(60)))?;
+        base.event_active(t, What::TIMEOUT)?;
         let dump = base.dump_events();
         let (inserted, active) = dump.split_once("Active events:").ok_or("no active part")?;
         assert!(
@@ -649,8 +664,8 @@ fn two_events_on_one_fd_share_it() {
         let (writes, w) = counter();
         let reader = base.event_new(fd(&a), What::READ, move |_, _, _| r.set(r.get() + 1))?;
         let writer = base.event_new(fd(&a), What::WRITE, move |_, _, _| w.set(w.get() + 1))?;
-        base.add(reader, None)?;
-        base.add(writer, None)?;
+        base.event_add(reader, None)?;
+        base.event_add(writer, None)?;
         base.loop_(LoopFlags::NONBLOCK)?;
         assert_eq!((reads.get(), writes.get()), (0, 1));
         poke(&b, b"x")?;
@@ -670,7 +685,7 @@ fn edge_triggered_fires_once_per_new_data() -> TestResult {
         What::READ | What::PERSIST | What::ET,
         move |_, _, _| h.set(h.get() + 1),
     )?;
-    base.add(ev, None)?;
+    base.event_add(ev, None)?;
     poke(&b, b"x")?;
     for _ in 0..3 {
         base.loop_(LoopFlags::NONBLOCK)?;
@@ -701,7 +716,7 @@ fn a_regular_file_is_always_readable_even_on_epoll() {
         let ev = base.event_new(file.as_raw_fd(), What::READ, move |_, _, _| {
             h.set(h.get() + 1)
         })?;
-        base.add(ev, None)?;
+        base.event_add(ev, None)?;
         base.dispatch()?;
         std::fs::remove_file(&dir)?;
         assert_eq!(hits.get(), 1);
@@ -719,7 +734,7 @@ fn canonical_scenarios_give_the_exact_transition_sequence() {
 
         // One-shot read: new → pending → active → callback → non_pending.
         let one = base.event_new(fd(&a), What::READ, |_, _, _| {})?;
-        base.add(one, None)?;
+        base.event_add(one, None)?;
         poke(&b, b"x")?;
         base.dispatch()?;
         assert_eq!(
@@ -733,10 +748,10 @@ fn canonical_scenarios_give_the_exact_transition_sequence() {
             base.loopexit(None);
             let _ = id;
         })?;
-        base.add(per, None)?;
+        base.event_add(per, None)?;
         poke(&b, b"x")?;
         base.dispatch()?;
-        base.del(per)?;
+        base.event_del(per)?;
         assert_eq!(
             rec.path_of(per),
             [New, Pending, Active, Callback, Pending, NonPending]
@@ -744,24 +759,24 @@ fn canonical_scenarios_give_the_exact_transition_sequence() {
 
         // Deleted while pending: pending → non_pending; then freed.
         let del = base.event_new(fd(&a), What::WRITE, |_, _, _| {})?;
-        base.add(del, None)?;
-        base.del(del)?;
-        base.free(del)?;
+        base.event_add(del, None)?;
+        base.event_del(del)?;
+        base.event_free(del)?;
         assert_eq!(rec.path_of(del), [New, Pending, NonPending, Freed]);
 
         // Deleted while active: active → non_pending.
         let act = base.evtimer_new(|_, _, _| {})?;
-        base.active(act, What::TIMEOUT)?;
-        base.del(act)?;
+        base.event_active(act, What::TIMEOUT)?;
+        base.event_del(act)?;
         assert_eq!(rec.path_of(act), [New, Active, NonPending]);
 
         // Freed while pending, and freed before ever being added.
         let fp = base.evtimer_new(|_, _, _| {})?;
-        base.add(fp, Some(ms(100)))?;
-        base.free(fp)?;
+        base.event_add(fp, Some(ms(100)))?;
+        base.event_free(fp)?;
         assert_eq!(rec.path_of(fp), [New, Pending, Freed]);
         let fnew = base.evtimer_new(|_, _, _| {})?;
-        base.free(fnew)?;
+        base.event_free(fnew)?;
         assert_eq!(rec.path_of(fnew), [New, Freed]);
 
         // A persistent timer: pending → active (timeout) → callback → pending, twice.
@@ -769,10 +784,10 @@ fn canonical_scenarios_give_the_exact_transition_sequence() {
         let tick = base.event_new(None, What::PERSIST, move |base, id, _| {
             c.set(c.get() + 1);
             if c.get() == 2 {
-                base.free(id).unwrap();
+                base.event_free(id).unwrap();
             }
         })?;
-        base.add(tick, Some(ms(2)))?;
+        base.event_add(tick, Some(ms(2)))?;
         base.dispatch()?;
         assert_eq!(n.get(), 2);
         assert_eq!(
@@ -795,7 +810,7 @@ fn canonical_scenarios_give_the_exact_transition_sequence() {
 fn the_backend_is_chosen_at_run_time() -> TestResult {
     for kind in BackendKind::ALL {
         let base = EventBase::with_backend(kind)?;
-        assert_eq!(base.method(), kind.name());
+        assert_eq!(base.get_method(), kind.name());
         assert_eq!(kind.name().parse::<BackendKind>()?, kind);
     }
     // EVSCOPE_BACKEND, read by EventBase::new, is checked in a child process so this test's
@@ -818,7 +833,7 @@ fn the_backend_is_chosen_at_run_time() -> TestResult {
 #[ignore = "run by the_backend_is_chosen_at_run_time in a child process"]
 fn backend_from_env_child() -> TestResult {
     let base = EventBase::new()?;
-    println!("method={}", base.method());
+    println!("method={}", base.get_method());
     Ok(())
 }
 
@@ -833,23 +848,23 @@ fn the_cause_of_a_callback_s_end_is_what_happened_inside_it() {
         let (a, b) = socketpair()?;
         poke(&b, b"x")?;
         let deleted = base.event_new(fd(&a), What::READ | What::PERSIST, |base, id, _| {
-            base.del(id).unwrap();
+            base.event_del(id).unwrap();
         })?;
         let (runs, r) = counter();
         let readded = base.event_new(None, What::NONE, move |base, id, _| {
             r.set(r.get() + 1);
             if r.get() == 1 {
-                base.add(id, Some(ms(1))).unwrap();
+                base.event_add(id, Some(ms(1))).unwrap();
             }
         })?;
         let ticker = base.event_new(None, What::PERSIST, |base, id, _| {
-            if base.state(id).is_ok() {
-                base.free(id).unwrap();
+            if base.event_state(id).is_ok() {
+                base.event_free(id).unwrap();
             }
         })?;
-        base.add(deleted, None)?;
-        base.add(readded, Some(ms(1)))?;
-        base.add(ticker, Some(ms(1)))?;
+        base.event_add(deleted, None)?;
+        base.event_add(readded, Some(ms(1)))?;
+        base.event_add(ticker, Some(ms(1)))?;
         base.dispatch()?;
         assert_eq!(runs.get(), 2);
         let ends = |ev| -> Vec<(State, Cause)> {
@@ -895,7 +910,7 @@ fn an_fd_s_events_run_newest_first() {
             evs.push(ev);
         }
         for ev in evs {
-            base.add(ev, None)?;
+            base.event_add(ev, None)?;
         }
         base.loop_(LoopFlags::ONCE)?;
         assert_eq!(*order.borrow(), ["third", "second", "first"]);

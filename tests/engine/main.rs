@@ -18,6 +18,7 @@ mod echo;
 mod evbuffer;
 mod events;
 mod lint_rules;
+mod naming;
 mod observe_bufio;
 mod remote;
 mod remove_timer;

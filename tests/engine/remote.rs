@@ -1,4 +1,4 @@
-//! Reaching a running loop from another thread (`EventBase::make_notifiable` and its
+//! Reaching a running loop from another thread (`EventBase::evthread_make_base_notifiable` and its
 //! `Remote`), on every backend: a job wakes a loop blocked with no timeout, a break handle
 //! wakes it too, and the eventfd is not an event of the base.
 
@@ -44,13 +44,13 @@ fn send_when_running(remote: &Remote, make: impl Fn() -> Job) {
 fn a_job_from_another_thread_wakes_a_blocked_loop() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
-        let remote = base.make_notifiable()?;
+        let remote = base.evthread_make_base_notifiable()?;
         // The only event: a persistent read on a socket nobody writes, no timeout.
         let (idle, _peer) = socketpair()?;
         let watched = base.event_new(fd(&idle), What::READ | What::PERSIST, |_, _, _| {
             panic!("nobody writes this socket")
         })?;
-        base.add(watched, None)?;
+        base.event_add(watched, None)?;
         let log = Rc::new(RefCell::new(Vec::new()));
         let l = log.clone();
         let woken = base.evtimer_new(move |base, _, what| {
@@ -65,7 +65,7 @@ fn a_job_from_another_thread_wakes_a_blocked_loop() {
                 thread::sleep(ms(30)); // let the loop block first
                 send_when_running(&remote, || {
                     Box::new(move |base: &mut EventBase| {
-                        base.active(woken, What::READ).expect("a live event");
+                        base.event_active(woken, What::READ).expect("a live event");
                     })
                 });
             })
@@ -85,10 +85,10 @@ fn a_job_from_another_thread_wakes_a_blocked_loop() {
 fn a_break_handle_wakes_a_notifiable_blocked_loop() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
-        base.make_notifiable()?;
+        base.evthread_make_base_notifiable()?;
         let (idle, _peer) = socketpair()?;
         let watched = base.event_new(fd(&idle), What::READ | What::PERSIST, |_, _, _| {})?;
-        base.add(watched, None)?;
+        base.event_add(watched, None)?;
         let breaker = base.break_handle();
         let done = Arc::new(AtomicBool::new(false));
         watchdog(done.clone());
@@ -109,10 +109,10 @@ fn a_break_handle_wakes_a_notifiable_blocked_loop() {
 fn the_notify_fd_is_not_an_event() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
-        let remote = base.make_notifiable()?;
+        let remote = base.evthread_make_base_notifiable()?;
         assert_eq!(base.notify_fd(), Some(remote.fd()));
         // A second call gives the same descriptor.
-        assert_eq!(base.make_notifiable()?.fd(), remote.fd());
+        assert_eq!(base.evthread_make_base_notifiable()?.fd(), remote.fd());
         // With nothing else, the loop has nothing to wait for.
         assert_eq!(base.dispatch()?, Exit::NoEvents);
         assert!(!base.dump_events().contains(&format!("fd {}", remote.fd())));
@@ -121,7 +121,7 @@ fn the_notify_fd_is_not_an_event() {
         let hits = Rc::new(RefCell::new(0));
         let h = hits.clone();
         let t = base.evtimer_new(move |_, _, _| *h.borrow_mut() += 1)?;
-        base.add(t, Some(ms(20)))?;
+        base.event_add(t, Some(ms(20)))?;
         base.loop_(LoopFlags::ONCE)?;
         assert_eq!(*hits.borrow(), 1);
         Ok(())
@@ -132,7 +132,7 @@ fn the_notify_fd_is_not_an_event() {
 fn a_job_accepted_as_the_loop_ends_still_runs() {
     each_backend(|kind| {
         let mut base = EventBase::with_backend(kind)?;
-        let remote = base.make_notifiable()?;
+        let remote = base.evthread_make_base_notifiable()?;
         let ran = Arc::new(AtomicBool::new(false));
         let r = ran.clone();
         let ender = base.evtimer_new(move |base, _, _| {
@@ -143,7 +143,7 @@ fn a_job_accepted_as_the_loop_ends_still_runs() {
             assert!(queued.is_ok(), "a running loop accepts jobs");
             base.loopbreak();
         })?;
-        base.active(ender, What::TIMEOUT)?;
+        base.event_active(ender, What::TIMEOUT)?;
         assert_eq!(base.dispatch()?, Exit::Finished);
         assert!(ran.load(Ordering::Acquire));
         Ok(())

@@ -20,18 +20,18 @@ fn remove_timer_keeps_the_fd_interest_and_forgets_the_interval() {
             f.borrow_mut().push(what);
             drain(&a);
             if f.borrow().len() == 2 {
-                base.free(id).unwrap();
+                base.event_free(id).unwrap();
             }
         })?;
-        base.add(ev, Some(ms(20)))?;
-        base.remove_timer(ev)?;
-        let (pending, deadline) = base.pending(ev, What::READ | What::TIMEOUT)?;
+        base.event_add(ev, Some(ms(20)))?;
+        base.event_remove_timer(ev)?;
+        let (pending, deadline) = base.event_pending(ev, What::READ | What::TIMEOUT)?;
         assert_eq!((pending, deadline), (What::READ, None));
-        assert_eq!(base.state(ev)?, State::Pending);
+        assert_eq!(base.event_state(ev)?, State::Pending);
         poke(&b, b"1")?;
         base.loop_(evscope::ev::LoopFlags::ONCE)?;
         // Were the interval kept, the persistent event would now carry a 20 ms timeout.
-        assert_eq!(base.pending(ev, What::TIMEOUT)?.0, What::NONE);
+        assert_eq!(base.event_pending(ev, What::TIMEOUT)?.0, What::NONE);
         poke(&b, b"2")?;
         base.dispatch()?;
         assert_eq!(*fired.borrow(), vec![What::READ, What::READ]);

@@ -19,7 +19,7 @@ fn one_shot_read_then_persistent_timer() {
             assert!(what.contains(What::READ));
             h.set(h.get() + 1);
         })?;
-        base.add(ev, None)?;
+        base.event_add(ev, None)?;
         base.dispatch()?;
         assert_eq!(hits.get(), 1);
         assert_eq!(
@@ -37,13 +37,13 @@ fn one_shot_read_then_persistent_timer() {
         let timer = base.event_new(None, What::PERSIST, move |base, id, _| {
             t.set(t.get() + 1);
             if t.get() == 3 {
-                base.free(id).unwrap();
+                base.event_free(id).unwrap();
             }
         })?;
-        base.add(timer, Some(ms(5)))?;
+        base.event_add(timer, Some(ms(5)))?;
         base.dispatch()?;
         assert_eq!(ticks.get(), 3);
-        assert!(base.state(timer).is_err());
+        assert!(base.event_state(timer).is_err());
         rec.assert_all_legal();
         Ok(())
     });

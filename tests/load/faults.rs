@@ -92,7 +92,7 @@ fn peers_closing_while_the_server_writes_never_raise_sigpipe() -> TestResult {
         let sigpipes = Rc::new(Cell::new(0u32));
         let s = sigpipes.clone();
         let watch = base.evsignal_new(libc::SIGPIPE, move |_, _, _| s.set(s.get() + 1))?;
-        base.add(watch, None)?;
+        base.event_add(watch, None)?;
         let (addr, errors) = chargen(&mut base)?;
         let peers = thread::spawn(move || -> std::io::Result<()> {
             for i in 0..clients {
@@ -122,7 +122,7 @@ fn peers_closing_while_the_server_writes_never_raise_sigpipe() -> TestResult {
         raise(libc::SIGPIPE)?;
         run_while(&mut base, Duration::from_secs(10), |_| sigpipes.get() > 0)?;
         assert_eq!(sigpipes.get(), 1);
-        base.free(watch)?;
+        base.event_free(watch)?;
         eprintln!(
             "{}: {clients} peers gone mid-stream, {} sends met EPIPE, no SIGPIPE",
             kind.name(),

@@ -86,11 +86,12 @@ fn start(kind: BackendKind, hello: Control) -> Result<(Program, Viewer, ViewerLi
             let timer = base
                 .event_new(None, What::PERSIST, move |base, id, _| {
                     if t.fetch_add(1, Ordering::SeqCst) + 1 == TICKS {
-                        let _ = base.free(id);
+                        let _ = base.event_free(id);
                     }
                 })
                 .map_err(|e| e.to_string())?;
-            base.add(timer, Some(ms(1))).map_err(|e| e.to_string())?;
+            base.event_add(timer, Some(ms(1)))
+                .map_err(|e| e.to_string())?;
             base.dispatch().map_err(|e| e.to_string())?;
             Ok(())
         };
@@ -317,7 +318,8 @@ fn a_callback_held_by_the_gate_reports_only_its_own_run_time() -> TestResult {
                 base.note("inside the callback")
             })
             .map_err(|e| e.to_string())?;
-        base.active(ev, What::TIMEOUT).map_err(|e| e.to_string())?;
+        base.event_active(ev, What::TIMEOUT)
+            .map_err(|e| e.to_string())?;
         base.dispatch().map_err(|e| e.to_string())?;
         Ok(())
     });

@@ -31,7 +31,9 @@ fn labeled_bufferevent_names_itself_and_its_events() {
         base.set_observer(Box::new(rec));
         let (a, _b) = socketpair()?;
         let fd = std::os::fd::AsRawFd::as_raw_fd(&a);
-        let named = base.bufferevent_socket_new_labeled(fd, BevOptions::NONE, "read_cb")?;
+        let named = base
+            .labeled("read_cb")
+            .bufferevent_socket_new(fd, BevOptions::NONE)?;
         let plain = base.bufferevent_socket_new(fd, BevOptions::NONE)?;
         drop(base.take_observer());
         let (events, bevs) = labels(&rx);
@@ -51,11 +53,10 @@ fn labeled_listener_names_its_accept_event() {
         let (rec, rx) = Recorder::to_channel();
         base.set_observer(Box::new(rec));
         let addr = "127.0.0.1:0".parse()?;
-        let named = base.evconnlistener_new_bind_labeled(
+        let named = base.labeled("listener_cb").evconnlistener_new_bind(
             addr,
             ListenerFlags::NONE,
             -1,
-            "listener_cb",
             |_, _, _, _| {},
         )?;
         let plain = base.evconnlistener_new_bind(addr, ListenerFlags::NONE, -1, |_, _, _, _| {})?;

@@ -42,11 +42,12 @@ impl Program {
             let mut base = EventBase::with_backend(BackendKind::Epoll).expect("a base");
             base.set_observer(Box::new(recorder));
             let timer = base
-                .event_new_labeled(None, What::PERSIST, "tick", move |_, _, _| {
+                .labeled("tick")
+                .event_new(None, What::PERSIST, move |_, _, _| {
                     t.fetch_add(1, Ordering::SeqCst);
                 })
                 .expect("a timer");
-            base.add(timer, Some(Duration::from_millis(20)))
+            base.event_add(timer, Some(Duration::from_millis(20)))
                 .expect("added");
             base.dispatch().expect("the loop ran");
         });

@@ -60,12 +60,12 @@ fn a_base_records_a_valid_trace_to_a_file_and_drop_flushes_it() {
         let (a, b) = socketpair()?;
         poke(&b, b"x")?;
         let ev = base.event_new(fd(&a), What::READ, |_, _, _| {})?;
-        base.add(ev, None)?;
+        base.event_add(ev, None)?;
         let timer = base.event_new(None, What::NONE, |_, _, _| {})?;
-        base.add(timer, Some(ms(2)))?;
+        base.event_add(timer, Some(ms(2)))?;
         base.dispatch()?;
         // The last record is made just before the base (and its recorder) is dropped.
-        base.free(timer)?;
+        base.event_free(timer)?;
         drop(base);
         let (h, records) = read_all(std::io::BufReader::new(std::fs::File::open(&path)?))?;
         assert_eq!(h.backend, kind.name());
@@ -262,7 +262,7 @@ fn a_late_tcp_viewer_gets_the_header_and_every_record_so_far() -> TestResult {
         let t = base
             .event_new(None, What::NONE, |_, _, _| {})
             .map_err(|e| e.to_string())?;
-        base.add(t, Some(ms(1))).map_err(|e| e.to_string())?;
+        base.event_add(t, Some(ms(1))).map_err(|e| e.to_string())?;
         // Recorded before any viewer: must reach the late viewer from history.
         base.note("before the viewer");
         let _ = go_rx.recv();
@@ -325,7 +325,7 @@ fn an_in_process_viewer_steps_the_loop_through_the_gate() -> TestResult {
         let t = base
             .event_new(None, What::NONE, |_, _, _| {})
             .map_err(|e| e.to_string())?;
-        base.add(t, Some(ms(1))).map_err(|e| e.to_string())?;
+        base.event_add(t, Some(ms(1))).map_err(|e| e.to_string())?;
         base.dispatch().map_err(|e| e.to_string())?;
         Ok(())
     });
@@ -374,14 +374,15 @@ fn bases_of_one_process_share_a_trace_each_with_its_own_ids_and_seq() -> TestRes
         let timer = base
             .event_new(None, What::NONE, |_, _, _| {})
             .map_err(|e| e.to_string())?;
-        base.add(timer, Some(ms(1))).map_err(|e| e.to_string())?;
+        base.event_add(timer, Some(ms(1)))
+            .map_err(|e| e.to_string())?;
         base.dispatch().map_err(|e| e.to_string())?;
         Ok(())
     });
     let mut base = EventBase::with_backend(evscope::ev::BackendKind::Epoll)?;
     base.set_observer(Box::new(recorder));
     let timer = base.event_new(None, What::NONE, |_, _, _| {})?;
-    base.add(timer, Some(ms(3)))?;
+    base.event_add(timer, Some(ms(3)))?;
     base.dispatch()?;
     worker.join().map_err(|_| "the worker panicked")??;
     drop(base);
@@ -445,7 +446,7 @@ fn a_trace_named_zst_is_written_compressed_and_every_reader_reads_it() -> TestRe
                 b.loopbreak();
             }
         })?;
-        base.add(tick, Some(Duration::from_micros(1)))?;
+        base.event_add(tick, Some(Duration::from_micros(1)))?;
         base.dispatch()?;
         drop(base);
         let mut reader = evscope::trace::Reader::open(path)?;

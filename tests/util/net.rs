@@ -186,9 +186,9 @@ pub fn run_until(
             base.loopexit(None);
         }
     })?;
-    base.add(timer, Some(Duration::from_millis(2)))?;
+    base.event_add(timer, Some(Duration::from_millis(2)))?;
     base.dispatch()?;
-    base.free(timer)?;
+    base.event_free(timer)?;
     if timed_out.load(Ordering::SeqCst) {
         return Err(format!("gave up after {limit:?}").into());
     }

@@ -258,7 +258,7 @@ impl EventBase {
     }
 
     /// The backend's name (libevent's `event_base_get_method`).
-    pub fn method(&self) -> &'static str {
+    pub fn get_method(&self) -> &'static str {
         self.backend.name()
     }
 

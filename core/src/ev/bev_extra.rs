@@ -136,7 +136,7 @@ impl EventBase {
         self.bev_socket_only(id)?;
         let b = self.bev_ref(id)?;
         for ev in [b.read_ev, b.write_ev].into_iter().flatten() {
-            self.priority_set(ev, priority)?;
+            self.event_priority_set(ev, priority)?;
         }
         Ok(())
     }
@@ -144,8 +144,8 @@ impl EventBase {
     /// The priority of the bufferevent's events (libevent's `bufferevent_get_priority`).
     pub fn bufferevent_get_priority(&self, id: BevId) -> Result<usize> {
         match self.bev_ref(id)?.read_ev {
-            Some(ev) => self.event_priority(ev),
-            None => Ok(self.priorities() / 2),
+            Some(ev) => self.event_get_priority(ev),
+            None => Ok(self.get_npriorities() / 2),
         }
     }
 
@@ -154,9 +154,9 @@ impl EventBase {
     pub fn bufferevent_reset_priority(&mut self, id: BevId, write: bool) -> Result<()> {
         let b = self.bev_ref(id)?;
         let ev = if write { b.write_ev } else { b.read_ev };
-        let middle = self.priorities() / 2;
+        let middle = self.get_npriorities() / 2;
         match ev {
-            Some(ev) => self.priority_set(ev, middle),
+            Some(ev) => self.event_priority_set(ev, middle),
             None => Ok(()),
         }
     }
@@ -184,7 +184,7 @@ impl EventBase {
             } else if timeout.is_none() {
                 // Also for an event not pending: the engine keeps an interval for the next
                 // add, and libevent's next add has no timeout.
-                self.remove_timer(ev)?;
+                self.event_remove_timer(ev)?;
             }
         }
         Ok(())

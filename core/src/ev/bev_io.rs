@@ -257,7 +257,7 @@ impl EventBase {
                     }
                 } else if low_reached && has_writecb {
                     if let Some(ev) = write_ev {
-                        let queued = self.active(ev, What::WRITE);
+                        let queued = self.event_active(ev, What::WRITE);
                         debug_assert!(queued.is_ok(), "activating a live event: {queued:?}");
                     }
                 }
@@ -273,7 +273,7 @@ impl EventBase {
             Err(e) => {
                 b.pending_error = Some(errno(&e));
                 if let Some(ev) = write_ev {
-                    let queued = self.active(ev, What::WRITE);
+                    let queued = self.event_active(ev, What::WRITE);
                     debug_assert!(queued.is_ok(), "activating a live event: {queued:?}");
                 }
             }
@@ -326,7 +326,7 @@ impl EventBase {
         };
         b.read_suspended = Suspend::NONE;
         let armed = self
-            .remove_timer(ev)
+            .event_remove_timer(ev)
             .and_then(|()| self.add_because(ev, timeout, Cause::Bev(BevWhy::Free)));
         if armed.is_err() {
             self.bev_destroy(id);
@@ -811,7 +811,7 @@ impl EventBase {
         };
         let filter = b.filter.take();
         for ev in [b.read_ev, b.write_ev].into_iter().flatten() {
-            let freed = self.free(ev);
+            let freed = self.event_free(ev);
             debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
         }
         drop(b);

@@ -67,10 +67,9 @@ impl EventBase {
             o.bufferevent_new(id, None, &label);
         }
         for (dir, name) in [(Dir::Read, "read"), (Dir::Write, "write")] {
-            let made = self.event_new_labeled(
+            let made = self.labeled(&format!("{label} {name}")).event_new(
                 None,
                 What::NONE,
-                &format!("{label} {name}"),
                 move |base, _ev, _what| timeout(base, id, dir),
             );
             let ev = match made {

@@ -1,6 +1,6 @@
 //! Bufferevent rate limiting, as libevent 2.1's `bufferevent_ratelim.c` does it: token buckets
 //! refilled once per tick, per bufferevent ([`EventBase::bufferevent_set_rate_limit`]) and
-//! shared by a group ([`EventBase::rate_limit_group_new`]), and the most one read or write
+//! shared by a group ([`EventBase::bufferevent_rate_limit_group_new`]), and the most one read or write
 //! moves ([`EventBase::bufferevent_set_max_single_read`]).
 //!
 //! How a limit acts, as in libevent: before each read (write) the socket side asks how much it
@@ -485,7 +485,7 @@ impl EventBase {
             }
         }
         if let Some(ev) = r.refill {
-            let freed = self.free(ev);
+            let freed = self.event_free(ev);
             debug_assert!(freed.is_ok(), "freeing a live timer: {freed:?}");
         }
     }
@@ -691,7 +691,10 @@ impl EventBase {
     /// timer added at once — so a base with a group always has an event pending — and a
     /// minimum share of 64 bytes, or one tick's rate if less (libevent's
     /// `bufferevent_rate_limit_group_new`).
-    pub fn rate_limit_group_new(&mut self, cfg: &TokenBucketCfg) -> Result<RateGroupId> {
+    pub fn bufferevent_rate_limit_group_new(
+        &mut self,
+        cfg: &TokenBucketCfg,
+    ) -> Result<RateGroupId> {
         let tick = cfg.tick_of(self.rate_wall_ms());
         let mut g = RateGroup {
             cfg: *cfg,
@@ -724,13 +727,13 @@ impl EventBase {
             }
         };
         self.group_mut(gid)?.refill = refill;
-        self.add(refill, Some(cfg.tick))?;
+        self.event_add(refill, Some(cfg.tick))?;
         Ok(gid)
     }
 
     /// Frees a group that has no members left, with its refill timer (libevent's
     /// `bufferevent_rate_limit_group_free`, which asserts there are none).
-    pub fn rate_limit_group_free(&mut self, gid: RateGroupId) -> Result<()> {
+    pub fn bufferevent_rate_limit_group_free(&mut self, gid: RateGroupId) -> Result<()> {
         if !self.group_mut(gid)?.members.is_empty() {
             return Err(Error::Invalid(format!(
                 "rate-limit group {gid} still has members"
@@ -740,13 +743,13 @@ impl EventBase {
             .rate_groups
             .remove(gid.index(), gid.generation())
             .ok_or_else(|| Error::Stale(format!("rate-limit group {gid}")))?;
-        self.free(g.refill)
+        self.event_free(g.refill)
     }
 
     /// A new configuration for the group (libevent's `bufferevent_rate_limit_group_set_cfg`):
     /// its bucket is clipped down to the new bursts, its timer re-added if the tick changed,
     /// and its minimum share recomputed.
-    pub fn rate_limit_group_set_cfg(
+    pub fn bufferevent_rate_limit_group_set_cfg(
         &mut self,
         gid: RateGroupId,
         cfg: &TokenBucketCfg,
@@ -759,24 +762,31 @@ impl EventBase {
         g.set_min_share(share)?;
         let refill = g.refill;
         if !same_tick {
-            self.add(refill, Some(cfg.tick))?;
+            self.event_add(refill, Some(cfg.tick))?;
         }
         Ok(())
     }
 
     /// The least one member may move per read or write while the group is not suspended,
     /// capped at one tick's rates (libevent's `bufferevent_rate_limit_group_set_min_share`).
-    pub fn rate_limit_group_set_min_share(&mut self, gid: RateGroupId, share: usize) -> Result<()> {
+    pub fn bufferevent_rate_limit_group_set_min_share(
+        &mut self,
+        gid: RateGroupId,
+        share: usize,
+    ) -> Result<()> {
         self.group_mut(gid)?.set_min_share(share)
     }
 
     /// What the group's read bucket holds (not refilled here, as in libevent).
-    pub fn rate_limit_group_get_read_limit(&mut self, gid: RateGroupId) -> Result<i64> {
+    pub fn bufferevent_rate_limit_group_get_read_limit(&mut self, gid: RateGroupId) -> Result<i64> {
         Ok(self.group_mut(gid)?.bucket.read)
     }
 
     /// What the group's write bucket holds.
-    pub fn rate_limit_group_get_write_limit(&mut self, gid: RateGroupId) -> Result<i64> {
+    pub fn bufferevent_rate_limit_group_get_write_limit(
+        &mut self,
+        gid: RateGroupId,
+    ) -> Result<i64> {
         Ok(self.group_mut(gid)?.bucket.write)
     }
 
@@ -796,24 +806,35 @@ impl EventBase {
     /// Takes `decr` bytes (negative: gives them) from the group's read bucket, suspending or
     /// resuming every member's reading when it crosses zero (libevent's
     /// `bufferevent_rate_limit_group_decrement_read`).
-    pub fn rate_limit_group_decrement_read(&mut self, gid: RateGroupId, decr: i64) -> Result<()> {
+    pub fn bufferevent_rate_limit_group_decrement_read(
+        &mut self,
+        gid: RateGroupId,
+        decr: i64,
+    ) -> Result<()> {
         self.group_decrement(gid, Dir::Read, decr)
     }
 
-    /// The write side's [`EventBase::rate_limit_group_decrement_read`].
-    pub fn rate_limit_group_decrement_write(&mut self, gid: RateGroupId, decr: i64) -> Result<()> {
+    /// The write side's [`EventBase::bufferevent_rate_limit_group_decrement_read`].
+    pub fn bufferevent_rate_limit_group_decrement_write(
+        &mut self,
+        gid: RateGroupId,
+        decr: i64,
+    ) -> Result<()> {
         self.group_decrement(gid, Dir::Write, decr)
     }
 
     /// The bytes the group's members read and wrote since it was made or last reset
     /// (libevent's `bufferevent_rate_limit_group_get_totals`).
-    pub fn rate_limit_group_get_totals(&mut self, gid: RateGroupId) -> Result<(u64, u64)> {
+    pub fn bufferevent_rate_limit_group_get_totals(
+        &mut self,
+        gid: RateGroupId,
+    ) -> Result<(u64, u64)> {
         let g = self.group_mut(gid)?;
         Ok((g.total_read, g.total_written))
     }
 
     /// Sets both totals to 0 (libevent's `bufferevent_rate_limit_group_reset_totals`).
-    pub fn rate_limit_group_reset_totals(&mut self, gid: RateGroupId) -> Result<()> {
+    pub fn bufferevent_rate_limit_group_reset_totals(&mut self, gid: RateGroupId) -> Result<()> {
         let g = self.group_mut(gid)?;
         g.total_read = 0;
         g.total_written = 0;

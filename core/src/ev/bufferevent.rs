@@ -17,6 +17,7 @@ use super::buffer::Evbuffer;
 use super::error::{Error, Result};
 use super::flags::{BevEvents, What};
 use super::handle::{BevId, EventId};
+use super::labeled::Labeled;
 use super::state::BevWhy;
 use super::sys::{self, socket};
 use crate::trace::Levels;
@@ -104,13 +105,10 @@ impl EventBase {
         fd: impl Into<Option<RawFd>>,
         options: BevOptions,
     ) -> Result<BevId> {
-        self.bufferevent_socket_new_labeled(fd, options, "")
+        self.labeled("").bufferevent_socket_new(fd, options)
     }
 
-    /// [`EventBase::bufferevent_socket_new`] with a label the dashboard shows for the
-    /// bufferevent and its internal events (`"{label} read"`, `"{label} write"`); an empty
-    /// label means the handle's name (`bev3`).
-    pub fn bufferevent_socket_new_labeled(
+    fn bufferevent_socket_new_with_label(
         &mut self,
         fd: impl Into<Option<RawFd>>,
         options: BevOptions,
@@ -396,7 +394,7 @@ impl EventBase {
                 self.bev_del(id, dir, BevWhy::SetTimeouts)?;
                 // Forget the interval, so a later add does not bring an old timeout back.
                 if let Some(ev) = self.bev_any(id).and_then(|b| b.event(dir)) {
-                    self.remove_timer(ev)?;
+                    self.event_remove_timer(ev)?;
                 }
             }
         }
@@ -590,3 +588,15 @@ impl EventBase {
 
 /// How long a closing bufferevent waits for the peer to close after its output is sent.
 pub const LINGER: Duration = Duration::from_secs(30);
+
+impl Labeled<'_> {
+    /// [`EventBase::bufferevent_socket_new`], labelled.
+    pub fn bufferevent_socket_new(
+        self,
+        fd: impl Into<Option<RawFd>>,
+        options: BevOptions,
+    ) -> Result<BevId> {
+        self.base
+            .bufferevent_socket_new_with_label(fd, options, self.label)
+    }
+}

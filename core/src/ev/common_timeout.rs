@@ -13,8 +13,8 @@ use super::handle::EventId;
 
 impl EventBase {
     /// Marks the event as added with common timeout `queue` (None: an ordinary timeout), for
-    /// the next `add` with a timeout and the persistent re-adds after it.
-    pub fn set_common_timeout(&mut self, id: EventId, queue: Option<u8>) -> Result<()> {
+    /// the next `event_add` with a timeout and the persistent re-adds after it.
+    pub fn init_common_timeout(&mut self, id: EventId, queue: Option<u8>) -> Result<()> {
         self.get_mut(id)?.common_timeout = queue;
         Ok(())
     }

@@ -82,7 +82,7 @@ impl EventBase {
     }
 
     /// libevent's `event_base_get_num_events`: the sum of the counts `kind` names.
-    pub fn num_events(&self, kind: CountKind) -> usize {
+    pub fn get_num_events(&self, kind: CountKind) -> usize {
         let mut n = 0;
         if kind.active {
             n += self.active_now();
@@ -95,7 +95,7 @@ impl EventBase {
 
     /// libevent's `event_base_get_max_events`: the sum of the maxima `kind` names, each reset
     /// to 0 (not to the current count, as libevent does) when `clear` is set.
-    pub fn max_events(&mut self, kind: CountKind, clear: bool) -> usize {
+    pub fn get_max_events(&mut self, kind: CountKind, clear: bool) -> usize {
         let mut n = 0;
         let c = &mut self.counts;
         if kind.active {

@@ -376,7 +376,7 @@ impl EventBase {
         };
         let outer = self.running_event.replace(id);
         for _ in 0..calls {
-            if !self.is_live(id) {
+            if !self.event_is_live(id) {
                 break;
             }
             self.call(id, res);
@@ -414,7 +414,7 @@ impl EventBase {
         };
         ev.running = false;
         if ev.once {
-            let freed = self.free(id);
+            let freed = self.event_free(id);
             debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
             return;
         }

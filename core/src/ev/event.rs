@@ -25,7 +25,7 @@ pub(crate) struct EventData {
     pub inserted: bool,
     /// `EVLIST_TIMEOUT`: armed in the timer heap.
     pub timer_armed: bool,
-    /// The interval last given to `add`, for persistent re-arming.
+    /// The interval last given to `event_add`, for persistent re-arming.
     pub interval: Option<Duration>,
     /// The deadline last armed (libevent's `ev_timeout`), kept after it fires.
     pub deadline: Option<Instant>,

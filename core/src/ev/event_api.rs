@@ -11,12 +11,14 @@ use super::error::{Error, Result};
 use super::event::{Callback, EventData};
 use super::flags::What;
 use super::handle::EventId;
+use super::labeled::Labeled;
 use super::state::{Cause, State};
 use super::sys;
 
 impl EventBase {
     /// Creates an event (libevent's `event_new`). `fd` is a descriptor, a signal number with
-    /// `What::SIGNAL`, or `None` for a pure timer. The event starts `new`: not pending.
+    /// `What::SIGNAL`, or `None` for a pure timer. The event starts `new`: not pending. Name it
+    /// for the dashboard with [`EventBase::labeled`].
     pub fn event_new<F>(
         &mut self,
         fd: impl Into<Option<RawFd>>,
@@ -26,21 +28,7 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, EventId, What) + 'static,
     {
-        self.event_new_labeled(fd, what, "", cb)
-    }
-
-    /// [`EventBase::event_new`] with a label the dashboard shows.
-    pub fn event_new_labeled<F>(
-        &mut self,
-        fd: impl Into<Option<RawFd>>,
-        what: What,
-        label: &str,
-        cb: F,
-    ) -> Result<EventId>
-    where
-        F: FnMut(&mut EventBase, EventId, What) + 'static,
-    {
-        self.event_new_boxed(fd.into(), what, label, Box::new(cb))
+        self.labeled("").event_new(fd, what, cb)
     }
 
     /// A pure timer (libevent's `evtimer_new`).
@@ -48,7 +36,7 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, EventId, What) + 'static,
     {
-        self.event_new(None, What::NONE, cb)
+        self.labeled("").evtimer_new(cb)
     }
 
     /// A persistent signal event (libevent's `evsignal_new`).
@@ -56,7 +44,7 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, EventId, What) + 'static,
     {
-        self.event_new(signal, What::SIGNAL | What::PERSIST, cb)
+        self.labeled("").evsignal_new(signal, cb)
     }
 
     /// An event without the checks `event_new` makes of its fd (libevent's `event_assign`,
@@ -134,7 +122,7 @@ impl EventBase {
 
     /// Makes the event pending (libevent's `event_add`): watch its fd or signal, and arm its
     /// timeout if `timeout` is given. Adding a pending event again re-arms its timeout.
-    pub fn add(&mut self, id: EventId, timeout: Option<Duration>) -> Result<()> {
+    pub fn event_add(&mut self, id: EventId, timeout: Option<Duration>) -> Result<()> {
         self.add_because(id, timeout, Cause::Add)
     }
 
@@ -196,7 +184,7 @@ impl EventBase {
 
     /// Makes the event non-pending (libevent's `event_del`): stop watching, disarm, and take
     /// it off the active queue.
-    pub fn del(&mut self, id: EventId) -> Result<()> {
+    pub fn event_del(&mut self, id: EventId) -> Result<()> {
         self.del_because(id, Cause::Del)
     }
 
@@ -226,7 +214,7 @@ impl EventBase {
 
     /// Deletes and frees the event (libevent's `event_free`); its handle becomes stale. Freeing
     /// an event inside its own callback is allowed.
-    pub fn free(&mut self, id: EventId) -> Result<()> {
+    pub fn event_free(&mut self, id: EventId) -> Result<()> {
         self.get(id)?;
         let slot = id.index();
         let removed = self.remove_everywhere(slot);
@@ -243,7 +231,7 @@ impl EventBase {
 
     /// Disarms the event's timeout and forgets its interval, leaving its fd or signal watched
     /// (libevent's `event_remove_timer`).
-    pub fn remove_timer(&mut self, id: EventId) -> Result<()> {
+    pub fn event_remove_timer(&mut self, id: EventId) -> Result<()> {
         self.get(id)?;
         let slot = id.index();
         self.queue_remove_timeout(slot);
@@ -256,7 +244,7 @@ impl EventBase {
 
     /// Makes the event active as if `what` had happened (libevent's `event_active`), whether or
     /// not it is pending.
-    pub fn active(&mut self, id: EventId, what: What) -> Result<()> {
+    pub fn event_active(&mut self, id: EventId, what: What) -> Result<()> {
         if self.get(id)?.finalizing.is_some() {
             return Ok(());
         }
@@ -267,7 +255,7 @@ impl EventBase {
 
     /// Which of `what` the event is pending or active for, and its timeout deadline if armed
     /// (libevent's `event_pending`).
-    pub fn pending(&self, id: EventId, what: What) -> Result<(What, Option<Instant>)> {
+    pub fn event_pending(&self, id: EventId, what: What) -> Result<(What, Option<Instant>)> {
         let ev = self.get(id)?;
         let mut flags = What::NONE;
         if ev.inserted {
@@ -289,7 +277,7 @@ impl EventBase {
 
     /// The event's libevent list flags one by one: inserted (`EVLIST_INSERTED`), timeout armed
     /// (`EVLIST_TIMEOUT`), and what it is queued to run with (`EVLIST_ACTIVE` and `ev_res`).
-    /// [`EventBase::pending`] folds them together, as `event_pending` does; the C library
+    /// [`EventBase::event_pending`] folds them together, as `event_pending` does; the C library
     /// writes them apart into a program's `struct event`.
     pub fn event_lists(&self, id: EventId) -> Result<(bool, bool, Option<What>)> {
         let ev = self.get(id)?;
@@ -314,18 +302,20 @@ impl EventBase {
             ));
         }
         let mut cb = Some(cb);
-        let id = self.event_new_labeled(fd, what, "once", move |base, _id, fired| {
-            if let Some(cb) = cb.take() {
-                cb(base, fired);
-            }
-        })?;
+        let id = self
+            .labeled("once")
+            .event_new(fd, what, move |base, _id, fired| {
+                if let Some(cb) = cb.take() {
+                    cb(base, fired);
+                }
+            })?;
         self.data_mut(id.index()).once = true;
         // With neither fd interest nor timeout, libevent activates it at once.
         let is_wait = self.data(id.index()).is_io();
         if !is_wait && timeout.is_none() {
-            self.active(id, What::TIMEOUT)?;
-        } else if let Err(e) = self.add(id, timeout) {
-            let freed = self.free(id);
+            self.event_active(id, What::TIMEOUT)?;
+        } else if let Err(e) = self.event_add(id, timeout) {
+            let freed = self.event_free(id);
             debug_assert!(freed.is_ok(), "freeing the event just made: {freed:?}");
             return Err(e);
         }
@@ -353,13 +343,13 @@ impl EventBase {
     }
 
     /// How many priority queues there are.
-    pub fn priorities(&self) -> usize {
+    pub fn get_npriorities(&self) -> usize {
         self.active.len()
     }
 
     /// Sets the event's priority; 0 runs first (libevent's `event_priority_set`). Not allowed
     /// while the event is active.
-    pub fn priority_set(&mut self, id: EventId, priority: usize) -> Result<()> {
+    pub fn event_priority_set(&mut self, id: EventId, priority: usize) -> Result<()> {
         let n = self.active.len();
         let ev = self.get_mut(id)?;
         if ev.active.is_some() {
@@ -377,17 +367,17 @@ impl EventBase {
     }
 
     /// The event's displayed state.
-    pub fn state(&self, id: EventId) -> Result<State> {
+    pub fn event_state(&self, id: EventId) -> Result<State> {
         Ok(self.get(id)?.state)
     }
 
     /// The event's fd (or signal number) (libevent's `event_get_fd`).
-    pub fn event_fd(&self, id: EventId) -> Result<Option<RawFd>> {
+    pub fn event_get_fd(&self, id: EventId) -> Result<Option<RawFd>> {
         Ok(self.get(id)?.fd)
     }
 
     /// What the event was created to wait for (libevent's `event_get_events`).
-    pub fn event_what(&self, id: EventId) -> Result<What> {
+    pub fn event_get_events(&self, id: EventId) -> Result<What> {
         Ok(self.get(id)?.what)
     }
 
@@ -397,12 +387,12 @@ impl EventBase {
     }
 
     /// The event's priority (libevent's `event_get_priority`).
-    pub fn event_priority(&self, id: EventId) -> Result<usize> {
+    pub fn event_get_priority(&self, id: EventId) -> Result<usize> {
         Ok(self.get(id)?.priority as usize)
     }
 
     /// True while `id` names a live event (libevent's `event_initialized` for a handle).
-    pub fn is_live(&self, id: EventId) -> bool {
+    pub fn event_is_live(&self, id: EventId) -> bool {
         self.get(id).is_ok()
     }
 
@@ -456,5 +446,32 @@ impl EventBase {
             }
         }
         out
+    }
+}
+
+impl Labeled<'_> {
+    /// [`EventBase::event_new`], labelled.
+    pub fn event_new<F>(self, fd: impl Into<Option<RawFd>>, what: What, cb: F) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.base
+            .event_new_boxed(fd.into(), what, self.label, Box::new(cb))
+    }
+
+    /// [`EventBase::evtimer_new`], labelled.
+    pub fn evtimer_new<F>(self, cb: F) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.event_new(None, What::NONE, cb)
+    }
+
+    /// [`EventBase::evsignal_new`], labelled.
+    pub fn evsignal_new<F>(self, signal: libc::c_int, cb: F) -> Result<EventId>
+    where
+        F: FnMut(&mut EventBase, EventId, What) + 'static,
+    {
+        self.event_new(signal, What::SIGNAL | What::PERSIST, cb)
     }
 }

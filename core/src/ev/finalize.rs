@@ -14,7 +14,7 @@ use super::state::Cause;
 /// A finalizer: called once from the loop with the finalized event, which it may free.
 pub type Finalizer = Box<dyn FnOnce(&mut EventBase, EventId)>;
 
-/// An event's finalization (see [`EventBase::finalize`]).
+/// An event's finalization (see [`EventBase::event_finalize`]).
 pub(crate) struct Finalizing {
     /// Taken when it runs.
     cb: Option<Finalizer>,
@@ -24,18 +24,28 @@ pub(crate) struct Finalizing {
 
 impl EventBase {
     /// Deletes the event and queues `cb` to run from the loop like a callback of the event,
-    /// at its priority, after the callbacks already queued (libevent's `event_finalize`;
-    /// with `free`, `event_free_finalize`: the event is freed once `cb` returns). From then
-    /// on adding or activating it is refused, deleting it does nothing. Finalizing it again
-    /// before the finalizer ran replaces the finalizer, as libevent does.
-    pub fn finalize(&mut self, id: EventId, free: bool, cb: Finalizer) -> Result<()> {
+    /// at its priority, after the callbacks already queued (libevent's `event_finalize`). From
+    /// then on adding or activating it is refused, deleting it does nothing; the event stays
+    /// the program's to free. Finalizing it again before the finalizer ran replaces the
+    /// finalizer, as libevent does.
+    pub fn event_finalize(&mut self, id: EventId, cb: Finalizer) -> Result<()> {
+        self.finalize(id, false, cb)
+    }
+
+    /// [`EventBase::event_finalize`], and the event is freed once `cb` returns (libevent's
+    /// `event_free_finalize`).
+    pub fn event_free_finalize(&mut self, id: EventId, cb: Finalizer) -> Result<()> {
+        self.finalize(id, true, cb)
+    }
+
+    fn finalize(&mut self, id: EventId, free: bool, cb: Finalizer) -> Result<()> {
         let slot = id.index();
         if let Some(f) = self.get_mut(id)?.finalizing.as_mut() {
             f.cb = Some(cb);
             f.free = free;
             return Ok(());
         }
-        self.del(id)?;
+        self.event_del(id)?;
         self.data_mut(slot).finalizing = Some(Finalizing { cb: Some(cb), free });
         self.queue_insert_active(slot, What::FINALIZE, 1);
         self.sync_state(slot, Cause::Activate);
@@ -43,7 +53,7 @@ impl EventBase {
     }
 
     /// True once `event_finalize` was called on the event.
-    pub fn is_finalizing(&self, id: EventId) -> Result<bool> {
+    pub fn event_is_finalizing(&self, id: EventId) -> Result<bool> {
         Ok(self.get(id)?.finalizing.is_some())
     }
 
@@ -78,7 +88,7 @@ impl EventBase {
         if let Ok(ev) = self.get_mut(id) {
             ev.running = false;
             if free {
-                let freed = self.free(id);
+                let freed = self.event_free(id);
                 debug_assert!(freed.is_ok(), "freeing a live event: {freed:?}");
             } else {
                 self.sync_state(slot, Cause::Returned);

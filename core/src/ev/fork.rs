@@ -12,7 +12,7 @@ impl EventBase {
     /// see (and steal) the other's readiness and signals. This gives the child a new backend of
     /// the same kind with every watched fd registered again, and a new signal pipe. Events keep
     /// their states; the observer is told [`Observer::forked`](super::Observer::forked).
-    pub fn reinit(&mut self) -> Result<()> {
+    pub fn event_reinit(&mut self) -> Result<()> {
         let kind: BackendKind = self.backend.name().parse()?;
         let mut backend = sys::backend(kind)?;
         for (fd, interest) in self.io.watched() {

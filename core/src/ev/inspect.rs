@@ -14,7 +14,7 @@ use super::state::Cause;
 impl EventBase {
     /// The event whose callback is running now (libevent's `event_base_get_running_event`);
     /// None outside callbacks, in a finalizer and in deferred callbacks.
-    pub fn running_event(&self) -> Option<EventId> {
+    pub fn get_running_event(&self) -> Option<EventId> {
         self.running_event
     }
 
@@ -34,7 +34,7 @@ impl EventBase {
     }
 
     /// The time cached for this loop iteration, if the loop runs (libevent's `tv_cache`).
-    pub fn cached_time(&self) -> Option<Instant> {
+    pub fn gettimeofday_cached(&self) -> Option<Instant> {
         self.time_cache
     }
 

@@ -16,6 +16,7 @@ use super::base::EventBase;
 use super::error::{Error, Result};
 use super::flags::What;
 use super::handle::{EventId, ListenerId};
+use super::labeled::Labeled;
 use super::sys::{self, socket};
 
 /// The accept callback (libevent's `evconnlistener_cb`): the new connection's socket (yours to
@@ -106,12 +107,11 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
     {
-        self.evconnlistener_new_bind_labeled(addr, flags, backlog, "", cb)
+        self.labeled("")
+            .evconnlistener_new_bind(addr, flags, backlog, cb)
     }
 
-    /// [`EventBase::evconnlistener_new_bind`] with a label for its accept event
-    /// (`"{label} accept"`); an empty label means the handle's name (`lev0`).
-    pub fn evconnlistener_new_bind_labeled<F>(
+    fn evconnlistener_new_bind_with_label<F>(
         &mut self,
         addr: SocketAddr,
         flags: ListenerFlags,
@@ -160,12 +160,10 @@ impl EventBase {
     where
         F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
     {
-        self.evconnlistener_new_labeled(fd, flags, backlog, "", cb)
+        self.labeled("").evconnlistener_new(fd, flags, backlog, cb)
     }
 
-    /// [`EventBase::evconnlistener_new`] with a label for its accept event, as in
-    /// [`EventBase::evconnlistener_new_bind_labeled`].
-    pub fn evconnlistener_new_labeled<F>(
+    fn evconnlistener_new_with_label<F>(
         &mut self,
         fd: RawFd,
         flags: ListenerFlags,
@@ -216,15 +214,14 @@ impl EventBase {
             backoff: BACKOFF_FIRST,
         });
         let id = ListenerId::new(index, generation);
-        let accept_ev = match self.event_new_labeled(
-            fd,
-            What::READ | What::PERSIST,
-            &match label {
+        let accept_ev = match self
+            .labeled(&match label {
                 "" => format!("{id} accept"),
                 given => format!("{given} accept"),
-            },
-            move |base, _ev, _what| base.listener_on_accept(id),
-        ) {
+            })
+            .event_new(fd, What::READ | What::PERSIST, move |base, _ev, _what| {
+                base.listener_on_accept(id)
+            }) {
             Ok(ev) => ev,
             Err(e) => {
                 self.listeners.remove(index, generation);
@@ -248,7 +245,7 @@ impl EventBase {
         l.enabled = true;
         let (backing_off, ev, has_cb) = (l.backing_off, l.accept_ev, l.cb.is_some());
         if let (false, true, Some(ev)) = (backing_off, has_cb, ev) {
-            self.add(ev, None)?;
+            self.event_add(ev, None)?;
         }
         Ok(())
     }
@@ -259,7 +256,7 @@ impl EventBase {
         let l = self.lev(id)?;
         l.enabled = false;
         for ev in [l.accept_ev, l.backoff_ev].into_iter().flatten() {
-            self.del(ev)?;
+            self.event_del(ev)?;
         }
         if let Ok(l) = self.lev(id) {
             l.backing_off = false;
@@ -280,7 +277,7 @@ impl EventBase {
             if has {
                 self.evconnlistener_enable(id)?;
             } else if let Some(ev) = ev {
-                self.del(ev)?;
+                self.event_del(ev)?;
             }
         }
         Ok(())
@@ -317,7 +314,7 @@ impl EventBase {
             .remove(id.index(), id.generation())
             .ok_or_else(|| Error::Stale(format!("listener {id}")))?;
         for ev in [l.accept_ev, l.backoff_ev].into_iter().flatten() {
-            let freed = self.free(ev);
+            let freed = self.event_free(ev);
             debug_assert!(
                 freed.is_ok(),
                 "a listener's events live as long as it: {freed:?}"
@@ -390,15 +387,18 @@ impl EventBase {
         l.backoff = (delay * 2).min(BACKOFF_MAX);
         let (accept_ev, timer) = (l.accept_ev, l.backoff_ev);
         if let Some(ev) = accept_ev {
-            let stopped = self.del(ev);
+            let stopped = self.event_del(ev);
             self.warn_on("event_del", stopped);
         }
         let timer = match timer {
             Some(t) => t,
             None => {
-                let Ok(t) = self.event_new_labeled(None, What::NONE, &format!("{id} backoff"), {
-                    move |base, _ev, _what| base.listener_retry(id)
-                }) else {
+                let Ok(t) = self
+                    .labeled(&format!("{id} backoff"))
+                    .event_new(None, What::NONE, {
+                        move |base, _ev, _what| base.listener_retry(id)
+                    })
+                else {
                     return;
                 };
                 if let Ok(l) = self.lev(id) {
@@ -407,7 +407,7 @@ impl EventBase {
                 t
             }
         };
-        let armed = self.add(timer, Some(delay));
+        let armed = self.event_add(timer, Some(delay));
         debug_assert!(armed.is_ok(), "adding a live timer: {armed:?}");
         if first {
             self.listener_run_errorcb(id, err);
@@ -423,7 +423,7 @@ impl EventBase {
         if let (true, true, Some(ev)) = (l.enabled, l.cb.is_some(), l.accept_ev) {
             // The socket refused by the backend (closed under the listener, say) is an error
             // the program hears, as it would have from `evconnlistener_enable`.
-            match self.add(ev, None) {
+            match self.event_add(ev, None) {
                 Ok(()) => {}
                 Err(super::Error::Io(e)) => self.listener_run_errorcb(id, e),
                 Err(e) => self.warn("event_add", &e),
@@ -454,5 +454,37 @@ impl EventBase {
             .into_iter()
             .map(|(i, g)| ListenerId::new(i, g))
             .collect()
+    }
+}
+
+impl Labeled<'_> {
+    /// [`EventBase::evconnlistener_new_bind`], labelled.
+    pub fn evconnlistener_new_bind<F>(
+        self,
+        addr: SocketAddr,
+        flags: ListenerFlags,
+        backlog: i32,
+        cb: F,
+    ) -> Result<ListenerId>
+    where
+        F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
+    {
+        self.base
+            .evconnlistener_new_bind_with_label(addr, flags, backlog, self.label, cb)
+    }
+
+    /// [`EventBase::evconnlistener_new`], labelled.
+    pub fn evconnlistener_new<F>(
+        self,
+        fd: RawFd,
+        flags: ListenerFlags,
+        backlog: i32,
+        cb: F,
+    ) -> Result<ListenerId>
+    where
+        F: FnMut(&mut EventBase, ListenerId, OwnedFd, Option<SocketAddr>) + 'static,
+    {
+        self.base
+            .evconnlistener_new_with_label(fd, flags, backlog, self.label, cb)
     }
 }

@@ -59,7 +59,7 @@ pub trait Observer {
     fn accept(&mut self, listener: ListenerId, fd: RawFd, peer: Option<&SocketAddr>) {}
     /// A free-text note from the program (lessons use these to narrate).
     fn note(&mut self, text: &str) {}
-    /// The process forked and this is the child, calling `EventBase::reinit` (libevent's
+    /// The process forked and this is the child, calling `EventBase::event_reinit` (libevent's
     /// `event_reinit`): threads and connections the observer holds belong to the parent.
     fn forked(&mut self, base: &BaseInfo) {}
 }

@@ -90,11 +90,11 @@ fn a_refused_event_del_is_returned_and_the_event_still_leaves_pending() -> Resul
     let (mut base, refused, heard) = refusing_base()?;
     let (a, _b) = UnixStream::pair()?;
     let ev = base.event_new(a.as_raw_fd(), What::READ, |_, _, _| {})?;
-    base.add(ev, None)?;
+    base.event_add(ev, None)?;
     refused.set(Some(a.as_raw_fd()));
-    assert!(matches!(base.del(ev), Err(Error::Io(_))));
-    assert_eq!(base.state(ev)?, State::NonPending);
-    assert_eq!(base.pending(ev, What::READ)?.0, What::NONE);
+    assert!(matches!(base.event_del(ev), Err(Error::Io(_))));
+    assert_eq!(base.event_state(ev)?, State::NonPending);
+    assert_eq!(base.event_pending(ev, What::READ)?.0, What::NONE);
     assert_eq!(
         heard.transitions.borrow().last(),
         Some(&(ev, State::Pending, State::NonPending))
@@ -107,11 +107,11 @@ fn a_refused_event_free_frees_and_warns() -> Result<()> {
     let (mut base, refused, heard) = refusing_base()?;
     let (a, _b) = UnixStream::pair()?;
     let ev = base.event_new(a.as_raw_fd(), What::READ, |_, _, _| {})?;
-    base.add(ev, None)?;
+    base.event_add(ev, None)?;
     refused.set(Some(a.as_raw_fd()));
-    base.free(ev)?;
-    assert!(!base.is_live(ev));
-    assert!(matches!(base.del(ev), Err(Error::Stale(_))));
+    base.event_free(ev)?;
+    assert!(!base.event_is_live(ev));
+    assert!(matches!(base.event_del(ev), Err(Error::Stale(_))));
     assert_eq!(warnings(&heard).len(), 1, "{:?}", heard.notes.borrow());
     assert!(warnings(&heard)[0].contains("event_del"));
     Ok(())
@@ -124,12 +124,12 @@ fn a_refused_removal_after_a_callback_is_warned_of() -> Result<()> {
     let ran = Rc::new(Cell::new(0));
     let r = ran.clone();
     let ev = base.event_new(a.as_raw_fd(), What::READ, move |_, _, _| r.set(r.get() + 1))?;
-    base.add(ev, None)?;
+    base.event_add(ev, None)?;
     io::Write::write_all(&mut &b, b"x")?;
     refused.set(Some(a.as_raw_fd()));
     base.loop_(LoopFlags::ONCE)?;
     assert_eq!(ran.get(), 1);
-    assert_eq!(base.state(ev)?, State::NonPending);
+    assert_eq!(base.event_state(ev)?, State::NonPending);
     assert_eq!(warnings(&heard).len(), 1, "{:?}", heard.notes.borrow());
     Ok(())
 }

@@ -49,7 +49,7 @@ impl Drop for Shared {
 }
 
 /// A handle on a notifiable base's loop, for any thread: wakes it and sends it [`Job`]s.
-/// Cheap to clone. Made by [`EventBase::make_notifiable`].
+/// Cheap to clone. Made by [`EventBase::evthread_make_base_notifiable`].
 #[derive(Clone)]
 pub struct Remote(Arc<Shared>);
 
@@ -153,7 +153,7 @@ impl EventBase {
     /// Makes the base wakeable from other threads (libevent's `evthread_make_base_notifiable`):
     /// the first call makes an eventfd and watches it, internally; later calls return the
     /// same handle.
-    pub fn make_notifiable(&mut self) -> Result<Remote> {
+    pub fn evthread_make_base_notifiable(&mut self) -> Result<Remote> {
         if let Some(remote) = self.remote.get() {
             return Ok(remote.clone());
         }
@@ -176,7 +176,7 @@ impl EventBase {
         Ok(remote)
     }
 
-    /// The handle of a notifiable base; None until [`EventBase::make_notifiable`].
+    /// The handle of a notifiable base; None until [`EventBase::evthread_make_base_notifiable`].
     pub fn remote(&self) -> Option<Remote> {
         self.remote.get().cloned()
     }

@@ -95,7 +95,7 @@ impl Recorder {
     }
 
     /// Records to a JSON Lines file (`EVSCOPE_TRACE=file:PATH`), created (or truncated) now; a
-    /// forked child that calls `EventBase::reinit` goes on in a file of its own
+    /// forked child that calls `EventBase::event_reinit` goes on in a file of its own
     /// ([`child_path`]).
     pub fn to_file(path: impl AsRef<Path>) -> io::Result<Recorder> {
         let path = path.as_ref();
