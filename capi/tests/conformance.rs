@@ -141,6 +141,7 @@ scenarios![
     ratelim_read,
     ratelim_write,
     readd_timeout,
+    readd_while_active,
     same_fd_order,
     signal_ncalls,
     signal_persist,
