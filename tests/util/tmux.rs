@@ -1,6 +1,5 @@
 //! Driving the real binary in a real terminal: a detached tmux session of a given size, keys
 //! sent with send-keys, the screen read back with capture-pane.
-#![allow(dead_code)]
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,6 +1,5 @@
 //! Helpers for the trace tests: a sample of every record kind, trace text builders, and paths
 //! to the built binary and examples.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;
