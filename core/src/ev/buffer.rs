@@ -802,7 +802,7 @@ impl Evbuffer {
     /// as big as the rest of what is read. libevent asks the kernel first how much is waiting
     /// (`FIONREAD`) to size that chunk; here the chunk is sized after the read, from what came,
     /// which gives the same chain without the extra system call (the question is asked only when
-    /// more than [`NUM_READ_IOVEC`] chunks have free space, where the answer decides which).
+    /// more than `NUM_READ_IOVEC` chunks have free space, where the answer decides which).
     pub fn read_from(&mut self, fd: RawFd, howmuch: usize) -> io::Result<usize> {
         let most = howmuch.min(MAX_READ);
         let (mut with_space, mut room) = (0, 0);

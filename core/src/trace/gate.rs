@@ -84,7 +84,7 @@ impl Gate {
     }
 
     /// Applies a viewer's control message; returns the status to report, if any (an error for
-    /// a breakpoint past [`MAX_BREAKPOINTS`]).
+    /// a breakpoint past `MAX_BREAKPOINTS`).
     pub fn apply(&self, ctl: &Control) -> Option<Status> {
         let mut s = self.lock();
         let status = match ctl {
