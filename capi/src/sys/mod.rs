@@ -10,6 +10,7 @@ pub(crate) mod base_calls;
 pub(crate) mod bufcall;
 pub(crate) mod call;
 pub(crate) mod cmem;
+pub(crate) mod cptr;
 pub(crate) mod cstruct;
 pub(crate) mod current;
 pub(crate) mod evthread;
