@@ -10,7 +10,10 @@
 //! Where Rust does make one, it is from a reference (`From<&CStr>`), which is sound as is.
 //!
 //! The lifetime `'a` is the C call's: an exported function's parameter `CStrPtr<'_>` cannot be
-//! kept past the call, and what its accessors lend lives no longer.
+//! kept past the call, and what its accessors lend lives no longer. An accessor that takes a
+//! count or a length (`InSlice::get(n)`, `SockaddrPtr::read(len)`) is given the one C passed
+//! beside the pointer in the same call — the one pairing the exported functions keep by hand,
+//! each within one signature.
 
 use std::ffi::CStr;
 use std::marker::PhantomData;
@@ -201,8 +204,9 @@ impl<'a> InSlice<'a, evbuffer_iovec> {
 /// C passes for the call to fill. Not `Copy`: each value lends its memory once.
 ///
 /// Contract: when the count the call is given is not 0, NULL or a pointer to that many `T`s,
-/// aligned for `T`, valid `T`s (any, for plain bytes), writable during the call and touched by
-/// no one else during it.
+/// aligned for `T`, writable during the call and touched by no one else during it. C may pass
+/// memory it never initialized (a stack array): `T` is plain data (bytes, `evbuffer_iovec`)
+/// for which any bits are a value, and the calls write the slice before they read it.
 #[repr(transparent)]
 pub(crate) struct OutSlice<'a, T>(*mut T, PhantomData<&'a mut [T]>);
 
