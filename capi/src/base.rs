@@ -12,6 +12,7 @@ use evscope_core::ev::{BackendKind, EventBase, EventId, Exit, LoopFlags};
 
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BaseEntry, Token};
+use crate::sys::cptr::{CFile, CStrPtr, In, Out};
 use crate::sys::shared::SharedBase;
 use crate::sys::{current, mem, os};
 use crate::types::{event_base, event_config};
@@ -229,8 +230,8 @@ pub extern "C" fn event_base_loop(base: *mut event_base, flags: c_int) -> c_int 
 
 /// libevent's `event_base_loopexit`: stop after `tv` (NULL: after this iteration's callbacks).
 #[no_mangle]
-pub extern "C" fn event_base_loopexit(base: *mut event_base, tv: *const libc::timeval) -> c_int {
-    let delay = mem::read_timeval(tv);
+pub extern "C" fn event_base_loopexit(base: *mut event_base, tv: In<'_, libc::timeval>) -> c_int {
+    let delay = tv.duration();
     error::int(
         "event_base_loopexit",
         with_base(base as usize, |b| b.loopexit(delay)).map(|()| 0),
@@ -331,7 +332,7 @@ pub extern "C" fn event_base_get_npriorities(base: *mut event_base) -> c_int {
 /// libevent's `event_base_dump_events`: the inserted and active events, to a stdio stream, in
 /// libevent's words.
 #[no_mangle]
-pub extern "C" fn event_base_dump_events(base: *mut event_base, file: *mut libc::FILE) {
+pub extern "C" fn event_base_dump_events(base: *mut event_base, file: CFile<'_>) {
     let key = base as usize;
     let r = with_base(key, |b| crate::dump::dump(key, b))
         .and_then(|text| text)
@@ -361,7 +362,7 @@ fn timeval_now() -> libc::timeval {
 #[no_mangle]
 pub extern "C" fn event_base_gettimeofday_cached(
     base: *mut event_base,
-    tv: *mut libc::timeval,
+    tv: Out<'_, libc::timeval>,
 ) -> c_int {
     let key = match base as usize {
         0 => current_base(),
@@ -379,7 +380,7 @@ pub extern "C" fn event_base_gettimeofday_cached(
         Some(at) => cached_wall(key, at),
         None => timeval_now(),
     };
-    if mem::write_out(tv, now) {
+    if tv.write(now) {
         0
     } else {
         -1
@@ -413,8 +414,8 @@ fn cached_wall(key: usize, at: std::time::Instant) -> libc::timeval {
 
 /// libevent's `evutil_gettimeofday` (the time zone argument is ignored, as by libevent).
 #[no_mangle]
-pub extern "C" fn evutil_gettimeofday(tv: *mut libc::timeval, _tz: *mut libc::c_void) -> c_int {
-    if mem::write_out(tv, timeval_now()) {
+pub extern "C" fn evutil_gettimeofday(tv: Out<'_, libc::timeval>, _tz: *mut libc::c_void) -> c_int {
+    if tv.write(timeval_now()) {
         0
     } else {
         -1
@@ -547,11 +548,9 @@ pub extern "C" fn event_config_free(cfg: *mut event_config) {
 
 /// libevent's `event_config_avoid_method`: e.g. `"epoll"` to get poll.
 #[no_mangle]
-pub extern "C" fn event_config_avoid_method(
-    cfg: *mut event_config,
-    method: *const c_char,
-) -> c_int {
-    let r = mem::cstr(method)
+pub extern "C" fn event_config_avoid_method(cfg: *mut event_config, method: CStrPtr<'_>) -> c_int {
+    let r = method
+        .get()
         .ok_or(CError::Invalid("the method name is NULL".into()))
         .and_then(|name| {
             let name = name.to_string_lossy().into_owned();

@@ -17,8 +17,9 @@ use crate::error::{self, CError, Result};
 use crate::fields::{self, MICROSECONDS_MASK};
 use crate::handles::{self, Home, Moment};
 use crate::sys::base_calls::{self, FinalizeCb, ForeachCb};
+use crate::sys::cptr::{In, Out};
 use crate::sys::cstruct::EventMem;
-use crate::sys::{current, mem, os};
+use crate::sys::{current, os};
 use crate::types::{event, event_base, event_config};
 
 /// libevent's `event_base_loopcontinue`: the loop stops running the current priority's
@@ -144,12 +145,15 @@ pub extern "C" fn event_base_update_cache_time(base: *mut event_base) -> c_int {
 /// libevent's `event_gettime_monotonic`: the base's monotonic clock (`CLOCK_MONOTONIC`); -1
 /// when `base` or `tv` is NULL.
 #[no_mangle]
-pub extern "C" fn event_gettime_monotonic(base: *mut event_base, tv: *mut libc::timeval) -> c_int {
+pub extern "C" fn event_gettime_monotonic(
+    base: *mut event_base,
+    tv: Out<'_, libc::timeval>,
+) -> c_int {
     if base.is_null() || tv.is_null() {
         return -1;
     }
     let now = fields::Tv::of(os::monotonic_now()).to_c();
-    if mem::write_out(tv, now) {
+    if tv.write(now) {
         0
     } else {
         -1
@@ -240,18 +244,14 @@ fn is_common(base: usize, tv: &libc::timeval) -> bool {
 #[no_mangle]
 pub extern "C" fn event_base_init_common_timeout(
     base: *mut event_base,
-    duration: *const libc::timeval,
+    duration: In<'_, libc::timeval>,
 ) -> *const libc::timeval {
     let key = base as usize;
     let r = (|| {
         handles::with(|h| h.base(key).map(|_| ()))?;
-        let mut d = libc::timeval {
-            tv_sec: 0,
-            tv_usec: 0,
-        };
-        if !mem::read_into(duration, &mut d) {
+        let Some(mut d) = duration.read() else {
             return Err(CError::Null("timeval"));
-        }
+        };
         if d.tv_usec > 1_000_000 {
             if is_common(key, &d) {
                 d.tv_usec &= MICROSECONDS_MASK;
@@ -309,22 +309,18 @@ pub(crate) fn common_timer(
 /// microseconds). NULL: no timeout.
 pub(crate) fn add_timeout(
     ev: usize,
-    tv: *const libc::timeval,
+    tv: In<'_, libc::timeval>,
 ) -> (Option<Duration>, Option<libc::suseconds_t>) {
-    let mut given = libc::timeval {
-        tv_sec: 0,
-        tv_usec: 0,
-    };
-    if !mem::read_into(tv, &mut given) {
+    let Some(given) = tv.read() else {
         return (None, None);
-    }
+    };
     let base = handles::with(|h| Ok(h.event(ev)?.base)).ok().flatten();
     if base.is_some_and(|b| is_common(b, &given)) {
         let micros = (given.tv_usec & MICROSECONDS_MASK).max(0) as u64;
         let d = Duration::from_secs(given.tv_sec.max(0) as u64) + Duration::from_micros(micros);
         return (Some(d), Some(given.tv_usec & !MICROSECONDS_MASK));
     }
-    (mem::read_timeval(tv), None)
+    (tv.duration(), None)
 }
 
 /// The index of the common timeout whose bits (`tv_usec` without the microseconds) are `bits`.
@@ -349,17 +345,13 @@ pub(crate) fn note_common(ev: usize, bits: Option<libc::suseconds_t>) {
 #[no_mangle]
 pub extern "C" fn event_config_set_max_dispatch_interval(
     cfg: *mut event_config,
-    max_interval: *const libc::timeval,
+    max_interval: In<'_, libc::timeval>,
     max_callbacks: c_int,
     min_priority: c_int,
 ) -> c_int {
-    let interval = mem::read_timeval(max_interval);
-    let mut raw = libc::timeval {
-        tv_sec: 0,
-        tv_usec: 0,
-    };
+    let interval = max_interval.duration();
     // libevent: an interval with a negative tv_sec means none.
-    let interval = interval.filter(|_| mem::read_into(max_interval, &mut raw) && raw.tv_sec >= 0);
+    let interval = interval.filter(|_| max_interval.read().is_some_and(|raw| raw.tv_sec >= 0));
     let callbacks = usize::try_from(max_callbacks).ok();
     let min_priority = usize::try_from(min_priority).unwrap_or(0);
     let limits = DispatchLimits::new(interval, callbacks, min_priority);

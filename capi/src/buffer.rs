@@ -12,6 +12,7 @@ use crate::buffer_cb::after;
 use crate::bufferevent;
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BufData, BufEntry, Token};
+use crate::sys::cptr::{In, InOut, InSlice, Out, OutSlice};
 use crate::sys::mem;
 use crate::types::{evbuffer, evbuffer_ptr};
 
@@ -165,24 +166,21 @@ fn eol_style(style: c_int) -> Result<EolStyle> {
     })
 }
 
-fn data<'a>(p: *const c_void, len: usize) -> Result<&'a [u8]> {
-    mem::bytes(p, len).ok_or(CError::Invalid("the data pointer is NULL".into()))
+fn data<'a>(p: InSlice<'a, u8>, len: usize) -> Result<&'a [u8]> {
+    p.get(len)
+        .ok_or(CError::Invalid("the data pointer is NULL".into()))
 }
 
-fn data_mut<'a>(p: *mut c_void, len: usize) -> Result<&'a mut [u8]> {
-    mem::bytes_mut(p, len).ok_or(CError::Invalid("the data pointer is NULL".into()))
+fn data_mut<'a>(p: OutSlice<'a, u8>, len: usize) -> Result<&'a mut [u8]> {
+    p.get_mut(len)
+        .ok_or(CError::Invalid("the data pointer is NULL".into()))
 }
 
-/// The offset a `struct evbuffer_ptr *` holds (NULL: the start).
-fn start_of(p: *const evbuffer_ptr) -> Result<usize> {
-    if p.is_null() {
+/// The offset a `struct evbuffer_ptr *` holds (None, for NULL: the start).
+fn start_of(p: Option<evbuffer_ptr>) -> Result<usize> {
+    let Some(pos) = p else {
         return Ok(0);
-    }
-    let mut pos = evbuffer_ptr::at(None);
-    // Read through the out-parameter helper's twin: copy the struct.
-    if !mem::read_into(p, &mut pos) {
-        return Ok(0);
-    }
+    };
     usize::try_from(pos.pos).map_err(|_| CError::Invalid("the evbuffer_ptr is not set".into()))
 }
 
@@ -245,7 +243,7 @@ pub extern "C" fn evbuffer_get_contiguous_space(buf: *const evbuffer) -> usize {
 
 /// libevent's `evbuffer_add`: append a copy of `len` bytes.
 #[no_mangle]
-pub extern "C" fn evbuffer_add(buf: *mut evbuffer, p: *const c_void, len: usize) -> c_int {
+pub extern "C" fn evbuffer_add(buf: *mut evbuffer, p: InSlice<'_, u8>, len: usize) -> c_int {
     let r = (|| {
         if frozen(buf)?.1 {
             return Ok(-1);
@@ -258,7 +256,7 @@ pub extern "C" fn evbuffer_add(buf: *mut evbuffer, p: *const c_void, len: usize)
 
 /// libevent's `evbuffer_prepend`.
 #[no_mangle]
-pub extern "C" fn evbuffer_prepend(buf: *mut evbuffer, p: *const c_void, len: usize) -> c_int {
+pub extern "C" fn evbuffer_prepend(buf: *mut evbuffer, p: InSlice<'_, u8>, len: usize) -> c_int {
     let r = (|| {
         if len > 0 && frozen(buf)?.0 {
             return Ok(-1);
@@ -311,7 +309,7 @@ pub extern "C" fn evbuffer_prepend_buffer(dst: *mut evbuffer, src: *mut evbuffer
 
 /// libevent's `evbuffer_remove`: take up to `len` bytes into `p`; returns how many.
 #[no_mangle]
-pub extern "C" fn evbuffer_remove(buf: *mut evbuffer, p: *mut c_void, len: usize) -> c_int {
+pub extern "C" fn evbuffer_remove(buf: *mut evbuffer, p: OutSlice<'_, u8>, len: usize) -> c_int {
     let r = (|| {
         if frozen_for_taking(buf, 0, len)? {
             return Ok(-1);
@@ -418,7 +416,7 @@ pub extern "C" fn evbuffer_drain(buf: *mut evbuffer, len: usize) -> c_int {
 
 /// libevent's `evbuffer_copyout`: copy up to `len` bytes without removing them.
 #[no_mangle]
-pub extern "C" fn evbuffer_copyout(buf: *mut evbuffer, p: *mut c_void, len: usize) -> isize {
+pub extern "C" fn evbuffer_copyout(buf: *mut evbuffer, p: OutSlice<'_, u8>, len: usize) -> isize {
     let r = (|| {
         if frozen_for_taking(buf, 0, len)? {
             return Ok(-1);
@@ -433,11 +431,11 @@ pub extern "C" fn evbuffer_copyout(buf: *mut evbuffer, p: *mut c_void, len: usiz
 #[no_mangle]
 pub extern "C" fn evbuffer_copyout_from(
     buf: *mut evbuffer,
-    pos: *const evbuffer_ptr,
-    p: *mut c_void,
+    pos: In<'_, evbuffer_ptr>,
+    p: OutSlice<'_, u8>,
     len: usize,
 ) -> isize {
-    let r = start_of(pos).and_then(|from| {
+    let r = start_of(pos.read()).and_then(|from| {
         if frozen_for_taking(buf, from, len)? {
             return Ok(-1);
         }
@@ -452,7 +450,7 @@ pub extern "C" fn evbuffer_copyout_from(
 #[no_mangle]
 pub extern "C" fn evbuffer_readln(
     buf: *mut evbuffer,
-    n_read_out: *mut usize,
+    n_read_out: Out<'_, usize>,
     style: c_int,
 ) -> *mut c_char {
     let r = eol_style(style).and_then(|style| {
@@ -471,16 +469,16 @@ pub extern "C" fn evbuffer_readln(
     });
     match r {
         Ok(Some(line)) => {
-            mem::write_out(n_read_out, line.len());
+            n_read_out.write(line.len());
             mem::malloc_copy(&line)
         }
         Ok(None) => {
-            mem::write_out(n_read_out, 0);
+            n_read_out.write(0);
             std::ptr::null_mut()
         }
         Err(e) => {
             error::report("evbuffer_readln", &e);
-            mem::write_out(n_read_out, 0);
+            n_read_out.write(0);
             std::ptr::null_mut()
         }
     }
@@ -509,29 +507,29 @@ pub extern "C" fn evbuffer_pullup(buf: *mut evbuffer, size: isize) -> *mut u8 {
 #[no_mangle]
 pub extern "C" fn evbuffer_search(
     buf: *mut evbuffer,
-    what: *const c_char,
+    what: InSlice<'_, u8>,
     len: usize,
-    start: *const evbuffer_ptr,
+    start: In<'_, evbuffer_ptr>,
 ) -> evbuffer_ptr {
-    evbuffer_search_range(buf, what, len, start, std::ptr::null())
+    evbuffer_search_range(buf, what, len, start, In::null())
 }
 
 /// libevent's `evbuffer_search_range`: as `evbuffer_search`, the match ending by `end`.
 #[no_mangle]
 pub extern "C" fn evbuffer_search_range(
     buf: *mut evbuffer,
-    what: *const c_char,
+    what: InSlice<'_, u8>,
     len: usize,
-    start: *const evbuffer_ptr,
-    end: *const evbuffer_ptr,
+    start: In<'_, evbuffer_ptr>,
+    end: In<'_, evbuffer_ptr>,
 ) -> evbuffer_ptr {
     let r = (|| {
-        let needle = data(what.cast(), len)?;
-        let from = start_of(start)?;
+        let needle = data(what, len)?;
+        let from = start_of(start.read())?;
         let to = if end.is_null() {
             usize::MAX
         } else {
-            start_of(end)?
+            start_of(end.read())?
         };
         with_buffer(buf, |b| b.search_range(needle, from, to))
     })();
@@ -546,18 +544,18 @@ pub extern "C" fn evbuffer_search_range(
 #[no_mangle]
 pub extern "C" fn evbuffer_search_eol(
     buf: *mut evbuffer,
-    start: *mut evbuffer_ptr,
-    eol_len_out: *mut usize,
+    start: In<'_, evbuffer_ptr>,
+    eol_len_out: Out<'_, usize>,
     style: c_int,
 ) -> evbuffer_ptr {
     let r = (|| {
         let style = eol_style(style)?;
-        let from = start_of(start)?;
+        let from = start_of(start.read())?;
         with_buffer(buf, |b| b.search_eol(from, style))
     })();
     match r {
         Ok(Some((at, n))) => {
-            mem::write_out(eol_len_out, n);
+            eol_len_out.write(n);
             evbuffer_ptr::at(Some(at))
         }
         Ok(None) => evbuffer_ptr::at(None),
@@ -572,7 +570,7 @@ pub extern "C" fn evbuffer_search_eol(
 #[no_mangle]
 pub extern "C" fn evbuffer_ptr_set(
     buf: *mut evbuffer,
-    p: *mut evbuffer_ptr,
+    p: InOut<'_, evbuffer_ptr>,
     position: usize,
     how: c_int,
 ) -> c_int {
@@ -580,16 +578,16 @@ pub extern "C" fn evbuffer_ptr_set(
         let len = with_buffer(buf, |b| b.len())?;
         let at = match how {
             0 => position,
-            1 => start_of(p)?.saturating_add(position),
+            1 => start_of(p.read())?.saturating_add(position),
             other => return Err(CError::Invalid(format!("unknown evbuffer_ptr_how {other}"))),
         };
         if at > len {
-            mem::write_out(p, evbuffer_ptr::at(None));
+            p.write(evbuffer_ptr::at(None));
             return Err(CError::Invalid(format!(
                 "position {at} is past the end ({len} bytes)"
             )));
         }
-        if !mem::write_out(p, evbuffer_ptr::at(Some(at))) {
+        if !p.write(evbuffer_ptr::at(Some(at))) {
             return Err(CError::Invalid("the evbuffer_ptr pointer is NULL".into()));
         }
         Ok(0)
@@ -659,7 +657,7 @@ pub extern "C" fn evbuffer_write_atmost(buf: *mut evbuffer, fd: c_int, howmuch: 
 #[no_mangle]
 pub extern "C" fn evscope_evbuffer_add_printed(
     buf: *mut evbuffer,
-    p: *const c_void,
+    p: InSlice<'_, u8>,
     len: usize,
 ) -> c_int {
     let r = (|| {

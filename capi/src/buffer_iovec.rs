@@ -9,7 +9,7 @@ use evscope_core::ev::Evbuffer;
 
 use crate::buffer::{frozen, with_buffer};
 use crate::error::{self, CError, Result};
-use crate::sys::mem;
+use crate::sys::cptr::{In, InSlice, OutSlice};
 use crate::types::{evbuffer, evbuffer_ptr};
 
 /// `struct evbuffer_iovec`: a piece of an evbuffer's memory.
@@ -31,8 +31,9 @@ impl evbuffer_iovec {
     }
 }
 
-fn vecs<'a>(vec: *mut evbuffer_iovec, n: usize) -> Result<&'a mut [evbuffer_iovec]> {
-    mem::array_mut(vec, n).ok_or(CError::Invalid("the evbuffer_iovec array is NULL".into()))
+fn vecs<'a>(vec: OutSlice<'a, evbuffer_iovec>, n: usize) -> Result<&'a mut [evbuffer_iovec]> {
+    vec.get_mut(n)
+        .ok_or(CError::Invalid("the evbuffer_iovec array is NULL".into()))
 }
 
 /// Where `start_at` points: the chunk and the offset in it, found as `evbuffer_ptr_set` finds
@@ -98,18 +99,12 @@ fn peek(
 pub extern "C" fn evbuffer_peek(
     buf: *mut evbuffer,
     len: isize,
-    start_at: *mut evbuffer_ptr,
-    vec: *mut evbuffer_iovec,
+    start_at: In<'_, evbuffer_ptr>,
+    vec: OutSlice<'_, evbuffer_iovec>,
     n_vec: c_int,
 ) -> c_int {
     let r = (|| {
-        let start = if start_at.is_null() {
-            None
-        } else {
-            let mut p = evbuffer_ptr::at(None);
-            mem::read_into(start_at, &mut p);
-            Some(p.pos)
-        };
+        let start = start_at.read().map(|p| p.pos);
         let out = vecs(vec, usize::try_from(n_vec).unwrap_or(0))?;
         with_buffer(buf, |b| peek(b, len, start, out, n_vec))
     })();
@@ -123,7 +118,7 @@ pub extern "C" fn evbuffer_peek(
 pub extern "C" fn evbuffer_reserve_space(
     buf: *mut evbuffer,
     size: isize,
-    vec: *mut evbuffer_iovec,
+    vec: OutSlice<'_, evbuffer_iovec>,
     n_vecs: c_int,
 ) -> c_int {
     let (Ok(size), Ok(n)) = (usize::try_from(size), usize::try_from(n_vecs)) else {
@@ -153,7 +148,7 @@ pub extern "C" fn evbuffer_reserve_space(
 #[no_mangle]
 pub extern "C" fn evbuffer_commit_space(
     buf: *mut evbuffer,
-    vec: *mut evbuffer_iovec,
+    vec: InSlice<'_, evbuffer_iovec>,
     n_vecs: c_int,
 ) -> c_int {
     let r = (|| {
@@ -161,7 +156,8 @@ pub extern "C" fn evbuffer_commit_space(
             return Ok(-1);
         }
         let n = usize::try_from(n_vecs).unwrap_or(0);
-        let given = mem::array(vec.cast_const(), n)
+        let given = vec
+            .get(n)
             .ok_or(CError::Invalid("the evbuffer_iovec array is NULL".into()))?;
         let extents: Vec<(*const u8, usize)> = given
             .iter()
@@ -177,17 +173,14 @@ pub extern "C" fn evbuffer_commit_space(
 #[no_mangle]
 pub extern "C" fn evbuffer_add_iovec(
     buf: *mut evbuffer,
-    vec: *mut evbuffer_iovec,
+    vec: InSlice<'_, evbuffer_iovec>,
     n_vec: c_int,
 ) -> usize {
     let r = (|| {
         let n = usize::try_from(n_vec).unwrap_or(0);
-        let given = mem::array(vec.cast_const(), n)
-            .ok_or(CError::Invalid("the evbuffer_iovec array is NULL".into()))?;
-        let pieces = given
-            .iter()
-            .map(|v| mem::bytes(v.iov_base, v.iov_len))
-            .collect::<Option<Vec<&[u8]>>>()
+        let pieces = vec
+            .extents(n)
+            .ok_or(CError::Invalid("the evbuffer_iovec array is NULL".into()))?
             .ok_or(CError::Invalid(
                 "an evbuffer_iovec's iov_base is NULL".into(),
             ))?;

@@ -23,7 +23,8 @@ use crate::buffer_cb::after;
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BufData, Token};
 use crate::sys::bufcall::{self, RefCleanupCb, SegCleanupCb};
-use crate::sys::{mem, os};
+use crate::sys::cptr::{In, InSlice};
+use crate::sys::os;
 use crate::types::evbuffer;
 
 /// `struct evbuffer_file_segment`: the handle `evbuffer_file_segment_new` returns.
@@ -87,7 +88,7 @@ fn run_due_cleanups() {
 #[no_mangle]
 pub extern "C" fn evbuffer_add_reference(
     buf: *mut evbuffer,
-    data: *const c_void,
+    data: InSlice<'_, u8>,
     datlen: usize,
     cleanupfn: Option<RefCleanupCb>,
     extra: *mut c_void,
@@ -97,9 +98,10 @@ pub extern "C" fn evbuffer_add_reference(
             // libevent frees its chain without running the cleanup.
             return Ok(-1);
         }
-        let bytes =
-            mem::bytes(data, datlen).ok_or(CError::Invalid("the data pointer is NULL".into()))?;
-        let (data, extra) = (data as usize, extra as usize);
+        let bytes = data
+            .get(datlen)
+            .ok_or(CError::Invalid("the data pointer is NULL".into()))?;
+        let (data, extra) = (data.as_ptr() as usize, extra as usize);
         let release =
             cleanupfn.map(|f| Release::new(move || queue(Cleanup::Ref(f, data, datlen, extra))));
         with_buffer(buf, |b| b.add_reference(bytes, release)).map(|()| 0)
@@ -363,10 +365,10 @@ pub extern "C" fn evbuffer_add_file(
 #[no_mangle]
 pub extern "C" fn evbuffer_find(
     buf: *mut evbuffer,
-    what: *const c_uchar,
+    what: InSlice<'_, u8>,
     len: usize,
 ) -> *mut c_uchar {
-    let p = crate::buffer::evbuffer_search(buf, what.cast(), len, std::ptr::null());
+    let p = crate::buffer::evbuffer_search(buf, what, len, In::null());
     let Ok(pos) = usize::try_from(p.pos) else {
         return std::ptr::null_mut();
     };

@@ -20,6 +20,7 @@ use crate::fields::{self, BevShown, EventSetup, EventShown, Tv};
 use crate::handles::{self, BevCbs, BevState, Handles, Home, Moment};
 use crate::label;
 use crate::sys::call::{self, BevDataCb, BevEventCb, EventCb};
+use crate::sys::cptr::{In, InSlice, Out, OutSlice, SockaddrPtr};
 use crate::sys::{current, mem};
 use crate::types::{bufferevent, evbuffer, event_base, event_watermark, evlist};
 
@@ -392,17 +393,17 @@ pub extern "C" fn bufferevent_setcb(
 #[no_mangle]
 pub extern "C" fn bufferevent_getcb(
     bev: *mut bufferevent,
-    readcb: *mut Option<BevDataCb>,
-    writecb: *mut Option<BevDataCb>,
-    eventcb: *mut Option<BevEventCb>,
-    cbarg: *mut *mut c_void,
+    readcb: Out<'_, Option<BevDataCb>>,
+    writecb: Out<'_, Option<BevDataCb>>,
+    eventcb: Out<'_, Option<BevEventCb>>,
+    cbarg: Out<'_, *mut c_void>,
 ) {
     match handles::with(|h| h.bev(bev as usize).map(|b| b.cbs)) {
         Ok(cbs) => {
-            mem::write_out(readcb, cbs.read);
-            mem::write_out(writecb, cbs.write);
-            mem::write_out(eventcb, cbs.event);
-            mem::write_out(cbarg, cbs.arg as *mut c_void);
+            readcb.write(cbs.read);
+            writecb.write(cbs.write);
+            eventcb.write(cbs.event);
+            cbarg.write(cbs.arg as *mut c_void);
         }
         Err(e) => error::report("bufferevent_getcb", &e),
     }
@@ -453,13 +454,14 @@ pub extern "C" fn bufferevent_get_enabled(bev: *mut bufferevent) -> c_short {
 #[no_mangle]
 pub extern "C" fn bufferevent_write(
     bev: *mut bufferevent,
-    data: *const c_void,
+    data: InSlice<'_, u8>,
     size: usize,
 ) -> c_int {
     if output_frozen(bev) {
         return -1;
     }
-    let r = mem::bytes(data, size)
+    let r = data
+        .get(size)
         .ok_or(CError::Invalid("the data pointer is NULL".into()))
         .and_then(|d| on_bev(bev, |b, id| b.bufferevent_write(id, d)));
     error::int("bufferevent_write", r.map(|()| 0))
@@ -496,8 +498,13 @@ pub extern "C" fn bufferevent_write_buffer(bev: *mut bufferevent, buf: *mut evbu
 
 /// libevent's `bufferevent_read`: take up to `size` bytes of input; returns how many.
 #[no_mangle]
-pub extern "C" fn bufferevent_read(bev: *mut bufferevent, data: *mut c_void, size: usize) -> usize {
-    let r = mem::bytes_mut(data, size)
+pub extern "C" fn bufferevent_read(
+    bev: *mut bufferevent,
+    data: OutSlice<'_, u8>,
+    size: usize,
+) -> usize {
+    let r = data
+        .get_mut(size)
         .ok_or(CError::Invalid("the data pointer is NULL".into()))
         .and_then(|out| on_bev(bev, |b, id| b.bufferevent_read(id, out)));
     r.unwrap_or_else(|e| {
@@ -560,8 +567,8 @@ pub extern "C" fn bufferevent_setwatermark(
 pub extern "C" fn bufferevent_getwatermark(
     bev: *mut bufferevent,
     events: c_short,
-    low: *mut usize,
-    high: *mut usize,
+    low: Out<'_, usize>,
+    high: Out<'_, usize>,
 ) -> c_int {
     let r = match freed_shown(bev) {
         Some(shown) => match what_of(events) {
@@ -576,8 +583,8 @@ pub extern "C" fn bufferevent_getwatermark(
     error::int(
         "bufferevent_getwatermark",
         r.map(|(l, h)| {
-            mem::write_out(low, l);
-            mem::write_out(high, h);
+            low.write(l);
+            high.write(h);
             0
         }),
     )
@@ -587,18 +594,11 @@ pub extern "C" fn bufferevent_getwatermark(
 #[no_mangle]
 pub extern "C" fn bufferevent_set_timeouts(
     bev: *mut bufferevent,
-    tv_read: *const libc::timeval,
-    tv_write: *const libc::timeval,
+    tv_read: In<'_, libc::timeval>,
+    tv_write: In<'_, libc::timeval>,
 ) -> c_int {
-    let (read, write) = (mem::read_timeval(tv_read), mem::read_timeval(tv_write));
-    let given = |tv: *const libc::timeval| {
-        let mut c = Tv::ZERO.to_c();
-        if mem::read_into(tv, &mut c) {
-            Tv::from_c(&c)
-        } else {
-            Tv::ZERO
-        }
-    };
+    let (read, write) = (tv_read.duration(), tv_write.duration());
+    let given = |tv: In<'_, libc::timeval>| tv.read().map_or(Tv::ZERO, |c| Tv::from_c(&c));
     let timeouts = [given(tv_read), given(tv_write)];
     let key = bev as usize;
     let r = live(key, None).and_then(|_| {
@@ -617,10 +617,11 @@ pub extern "C" fn bufferevent_set_timeouts(
 #[no_mangle]
 pub extern "C" fn bufferevent_socket_connect(
     bev: *mut bufferevent,
-    sa: *const libc::sockaddr,
+    sa: SockaddrPtr<'_>,
     socklen: c_int,
 ) -> c_int {
-    let r = mem::read_sockaddr(sa, socklen)
+    let r = sa
+        .read(socklen)
         .ok_or(CError::Invalid("not an IPv4 or IPv6 address".into()))
         .and_then(|addr| on_bev(bev, |b, id| b.bufferevent_socket_connect(id, addr)))
         .and_then(|()| {
@@ -738,7 +739,7 @@ pub extern "C" fn bufferevent_getfd(bev: *mut bufferevent) -> c_int {
 pub extern "C" fn bufferevent_pair_new(
     base: *mut event_base,
     _options: c_int,
-    pair: *mut *mut bufferevent,
+    pair: Out<'_, [*mut bufferevent; 2]>,
 ) -> c_int {
     let base = base as usize;
     let r = (|| {
@@ -761,8 +762,7 @@ pub extern "C" fn bufferevent_pair_new(
             sync(ka, b);
             sync(kb, b);
         })?;
-        mem::write_out(pair, ka as *mut bufferevent);
-        mem::write_out(pair.wrapping_add(1), kb as *mut bufferevent);
+        pair.write([ka as *mut bufferevent, kb as *mut bufferevent]);
         Ok(0)
     })();
     error::int("bufferevent_pair_new", r)

@@ -5,7 +5,7 @@
 //! `bufferevent_base_set`, and connecting by name
 //! (`bufferevent_socket_connect_hostname`, `bufferevent_socket_get_dns_error`).
 
-use std::os::raw::{c_char, c_int, c_short, c_void};
+use std::os::raw::{c_int, c_short, c_void};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,9 +18,9 @@ use crate::base::{on_base, with_base};
 use crate::bufferevent::{self as bev, event_setup, live, on_bev, sync};
 use crate::error::{self, CError, Result};
 use crate::handles::{self, BevCbs, BevState};
+use crate::sys::cptr::{CStrPtr, In};
 use crate::sys::current;
 use crate::sys::filter::{self, FilterCb, FreeCb};
-use crate::sys::mem;
 use crate::types::{bufferevent, event_base};
 
 const BEV_OPT_CLOSE_ON_FREE: c_int = 0x01;
@@ -383,14 +383,14 @@ pub extern "C" fn bufferevent_settimeout(
     };
     let (r, w) = (tv(timeout_read), tv(timeout_write));
     let rp = if timeout_read != 0 {
-        &r as *const libc::timeval
+        In::from(&r)
     } else {
-        std::ptr::null()
+        In::null()
     };
     let wp = if timeout_write != 0 {
-        &w as *const libc::timeval
+        In::from(&w)
     } else {
-        std::ptr::null()
+        In::null()
     };
     bev::bufferevent_set_timeouts(bev, rp, wp);
 }
@@ -407,7 +407,7 @@ pub extern "C" fn bufferevent_socket_connect_hostname(
     bev: *mut bufferevent,
     _evdns_base: *mut c_void,
     family: c_int,
-    hostname: *const c_char,
+    hostname: CStrPtr<'_>,
     port: c_int,
 ) -> c_int {
     let key = bev as usize;
@@ -422,7 +422,7 @@ pub extern "C" fn bufferevent_socket_connect_hostname(
             .filter(|p| *p >= 1)
             .ok_or_else(|| CError::Invalid(format!("port {port} is out of range")))?;
         on_bev(bev, |b, id| b.bufferevent_lookup_started(id))?;
-        match filter::resolve(mem::cstr(hostname), port, family) {
+        match filter::resolve(hostname.get(), port, family) {
             Err(code) => on_bev(bev, |b, id| b.bufferevent_lookup_failed(id, code))?,
             Ok(addr) => {
                 let connected = on_bev(bev, |b, id| b.bufferevent_socket_connect(id, addr));

@@ -10,6 +10,7 @@ use crate::bufferevent as bev;
 use crate::error::{self, CError};
 use crate::event as ev;
 use crate::sys::call::{BevDataCb, BevEventCb, EventCb};
+use crate::sys::cptr::{In, Out, ProgramEvent};
 use crate::types::{bufferevent, evbuffer, event, event_base};
 
 /// libevent's `event_init`: `event_base_new`, remembered as the current base.
@@ -24,7 +25,7 @@ pub extern "C" fn event_init() -> *mut event_base {
 /// `event_init`; memcached's pattern) the event has no base until `event_base_set`.
 #[no_mangle]
 pub extern "C" fn event_set(
-    e: *mut event,
+    e: ProgramEvent,
     fd: c_int,
     what: c_short,
     cb: Option<EventCb>,
@@ -54,7 +55,7 @@ pub extern "C" fn event_loop(flags: c_int) -> c_int {
 
 /// libevent's `event_loopexit`: `event_base_loopexit` on the current base.
 #[no_mangle]
-pub extern "C" fn event_loopexit(tv: *const libc::timeval) -> c_int {
+pub extern "C" fn event_loopexit(tv: In<'_, libc::timeval>) -> c_int {
     base::event_base_loopexit(current() as *mut event_base, tv)
 }
 
@@ -83,7 +84,7 @@ pub extern "C" fn event_once(
     what: c_short,
     cb: Option<EventCb>,
     arg: *mut c_void,
-    tv: *const libc::timeval,
+    tv: In<'_, libc::timeval>,
 ) -> c_int {
     ev::event_base_once(current() as *mut event_base, fd, what, cb, arg, tv)
 }
@@ -124,5 +125,5 @@ pub extern "C" fn bufferevent_new(
 #[no_mangle]
 pub extern "C" fn evbuffer_readline(buf: *mut evbuffer) -> *mut c_char {
     const EVBUFFER_EOL_ANY: c_int = 0;
-    crate::buffer::evbuffer_readln(buf, std::ptr::null_mut(), EVBUFFER_EOL_ANY)
+    crate::buffer::evbuffer_readln(buf, Out::null(), EVBUFFER_EOL_ANY)
 }

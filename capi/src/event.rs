@@ -16,8 +16,9 @@ use crate::fields::{self, middle_priority, EventSetup, EV_TIMEOUT};
 use crate::handles::{self, EventEntry, Home, Moment};
 use crate::label;
 use crate::sys::call::{self, EventCb};
+use crate::sys::cptr::{In, Out, ProgramEvent};
 use crate::sys::cstruct::EventMem;
-use crate::sys::{current, mem};
+use crate::sys::current;
 use crate::types::{closure, event, event_base, evlist};
 
 fn what_of(what: c_short) -> What {
@@ -90,7 +91,7 @@ fn make(
     what: c_short,
     cb: Option<EventCb>,
     arg: usize,
-    place: Option<*mut event>,
+    place: Option<ProgramEvent>,
 ) -> Result<usize> {
     if let Some(base) = base {
         handles::non_null(base, "event_base")?;
@@ -178,7 +179,7 @@ pub extern "C" fn event_new(
 /// `event2/event_struct.h`), whose fields are written as libevent writes them.
 #[no_mangle]
 pub extern "C" fn event_assign(
-    ev: *mut event,
+    ev: ProgramEvent,
     base: *mut event_base,
     fd: c_int,
     what: c_short,
@@ -190,7 +191,7 @@ pub extern "C" fn event_assign(
         0 => crate::base::current_base(),
         b => b,
     };
-    let r = handles::non_null(ev as usize, "event").and_then(|_| {
+    let r = handles::non_null(ev.addr(), "event").and_then(|_| {
         make(
             (base != 0).then_some(base),
             fd,
@@ -304,7 +305,7 @@ pub extern "C" fn event_debug_unassign(ev: *mut event) {
 
 /// libevent's `event_add`: pending, with a timeout if `tv` is not NULL.
 #[no_mangle]
-pub extern "C" fn event_add(ev: *mut event, tv: *const libc::timeval) -> c_int {
+pub extern "C" fn event_add(ev: *mut event, tv: In<'_, libc::timeval>) -> c_int {
     let (timeout, common) = crate::base_extra::add_timeout(ev as usize, tv);
     if !tv.is_null() {
         crate::base_extra::note_common(ev as usize, common);
@@ -318,8 +319,7 @@ pub extern "C" fn event_add(ev: *mut event, tv: *const libc::timeval) -> c_int {
     });
     if r.is_ok() {
         // A persistent I/O event keeps the interval it re-arms with (`ev_io_timeout`).
-        let mut given = fields::Tv::ZERO.to_c();
-        if mem::read_into(tv, &mut given) {
+        if let Some(given) = tv.read() {
             let given = fields::Tv::from_c(&given);
             let _ = handles::with(|h| {
                 let e = h.event(ev as usize)?;
@@ -404,7 +404,7 @@ enum Source {
 pub extern "C" fn event_pending(
     ev: *const event,
     events: c_short,
-    tv: *mut libc::timeval,
+    tv: Out<'_, libc::timeval>,
 ) -> c_int {
     let key = ev as usize;
     let source = handles::with(|h| {
@@ -445,7 +445,7 @@ pub extern "C" fn event_pending(
     match answer {
         Ok((flags, at)) => {
             if let Some(at) = at {
-                mem::write_out(tv, at.to_c());
+                tv.write(at.to_c());
             }
             c_int::from(flags)
         }
@@ -533,11 +533,11 @@ pub extern "C" fn event_get_base(ev: *const event) -> *mut event_base {
 #[no_mangle]
 pub extern "C" fn event_get_assignment(
     ev: *const event,
-    base_out: *mut *mut event_base,
-    fd_out: *mut c_int,
-    events_out: *mut c_short,
-    callback_out: *mut Option<EventCb>,
-    arg_out: *mut *mut c_void,
+    base_out: Out<'_, *mut event_base>,
+    fd_out: Out<'_, c_int>,
+    events_out: Out<'_, c_short>,
+    callback_out: Out<'_, Option<EventCb>>,
+    arg_out: Out<'_, *mut c_void>,
 ) {
     let r = handles::with(|h| {
         let e = h.event(ev as usize)?;
@@ -545,11 +545,11 @@ pub extern "C" fn event_get_assignment(
     });
     match r {
         Ok((base, fd, what, cb, arg)) => {
-            mem::write_out(base_out, base as *mut event_base);
-            mem::write_out(fd_out, fd);
-            mem::write_out(events_out, what);
-            mem::write_out(callback_out, cb);
-            mem::write_out(arg_out, arg as *mut c_void);
+            base_out.write(base as *mut event_base);
+            fd_out.write(fd);
+            events_out.write(what);
+            callback_out.write(cb);
+            arg_out.write(arg as *mut c_void);
         }
         Err(e) => error::report("event_get_assignment", &e),
     }
@@ -577,10 +577,10 @@ pub extern "C" fn event_base_once(
     what: c_short,
     cb: Option<EventCb>,
     arg: *mut c_void,
-    tv: *const libc::timeval,
+    tv: In<'_, libc::timeval>,
 ) -> c_int {
     let base = base as usize;
-    let timeout = mem::read_timeval(tv);
+    let timeout = tv.duration();
     let flags = what_of(what);
     let arg = arg as usize;
     let r = (|| {

@@ -2,10 +2,11 @@
 //! `evutil_make_listen_socket_reuseable`, `evutil_closesocket`, …) and address parsing.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_char, c_int};
 
 use crate::error::{self, CError, Result};
-use crate::sys::{mem, os};
+use crate::sys::cptr::{CStrPtr, InOut, InSlice, Out, OutSlice, SockaddrOut};
+use crate::sys::os;
 
 /// libevent's `evutil_make_socket_nonblocking`.
 #[no_mangle]
@@ -59,15 +60,14 @@ pub extern "C" fn evutil_socketpair(
     domain: c_int,
     ty: c_int,
     protocol: c_int,
-    sv: *mut c_int,
+    sv: Out<'_, [c_int; 2]>,
 ) -> c_int {
     let r = (|| {
         if sv.is_null() {
             return Err(CError::Invalid("the result array pointer is NULL".into()));
         }
         let fds = os::socketpair(domain, ty, protocol)?;
-        mem::write_out(sv, fds[0]);
-        mem::write_out(sv.wrapping_add(1), fds[1]);
+        sv.write(fds);
         Ok(0)
     })();
     error::int("evutil_socketpair", r)
@@ -91,28 +91,26 @@ fn parse_addr(s: &str) -> Option<SocketAddr> {
 /// (`*outlen` bytes of room, set to the size used).
 #[no_mangle]
 pub extern "C" fn evutil_parse_sockaddr_port(
-    s: *const c_char,
-    out: *mut libc::sockaddr,
-    outlen: *mut c_int,
+    s: CStrPtr<'_>,
+    out: SockaddrOut<'_>,
+    outlen: InOut<'_, c_int>,
 ) -> c_int {
-    let addr = mem::cstr(s)
-        .and_then(|s| s.to_str().ok())
-        .and_then(parse_addr);
+    let addr = s.get().and_then(|s| s.to_str().ok()).and_then(parse_addr);
     match addr {
-        Some(a) if mem::write_sockaddr(&a, out, outlen) => 0,
+        Some(a) if out.write(&a, outlen) => 0,
         _ => -1,
     }
 }
 
-fn ip_from(af: c_int, src: *const c_void) -> Result<IpAddr> {
+fn ip_from(af: c_int, src: InSlice<'_, u8>) -> Result<IpAddr> {
     let bad = || CError::Invalid("the address pointer is NULL".into());
     match af {
         libc::AF_INET => {
-            let b = mem::bytes(src, 4).ok_or_else(bad)?;
+            let b = src.get(4).ok_or_else(bad)?;
             Ok(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))
         }
         libc::AF_INET6 => {
-            let b = mem::bytes(src, 16).ok_or_else(bad)?;
+            let b = src.get(16).ok_or_else(bad)?;
             let mut o = [0u8; 16];
             o.copy_from_slice(b);
             Ok(IpAddr::V6(Ipv6Addr::from(o)))
@@ -127,19 +125,20 @@ fn ip_from(af: c_int, src: *const c_void) -> Result<IpAddr> {
 #[no_mangle]
 pub extern "C" fn evutil_inet_ntop(
     af: c_int,
-    src: *const c_void,
-    dst: *mut c_char,
+    src: InSlice<'_, u8>,
+    dst: OutSlice<'_, u8>,
     len: usize,
 ) -> *const c_char {
     let Ok(ip) = ip_from(af, src) else {
         return std::ptr::null();
     };
     let text = ip.to_string();
-    match mem::bytes_mut(dst.cast(), len) {
+    let at = dst.as_ptr().cast_const().cast::<c_char>();
+    match dst.get_mut(len) {
         Some(out) if out.len() > text.len() => {
             out[..text.len()].copy_from_slice(text.as_bytes());
             out[text.len()] = 0;
-            dst
+            at
         }
         _ => std::ptr::null(),
     }
@@ -148,8 +147,8 @@ pub extern "C" fn evutil_inet_ntop(
 /// libevent's `evutil_inet_pton`: 1 when `src` is an address of family `af` (written to
 /// `dst`), 0 when it is not, -1 for an unknown family.
 #[no_mangle]
-pub extern "C" fn evutil_inet_pton(af: c_int, src: *const c_char, dst: *mut c_void) -> c_int {
-    let Some(text) = mem::cstr(src).and_then(|s| s.to_str().ok()) else {
+pub extern "C" fn evutil_inet_pton(af: c_int, src: CStrPtr<'_>, dst: OutSlice<'_, u8>) -> c_int {
+    let Some(text) = src.get().and_then(|s| s.to_str().ok()) else {
         return 0;
     };
     let bytes: Vec<u8> = match af {
@@ -163,7 +162,7 @@ pub extern "C" fn evutil_inet_pton(af: c_int, src: *const c_char, dst: *mut c_vo
         },
         _ => return -1,
     };
-    match mem::bytes_mut(dst, bytes.len()) {
+    match dst.get_mut(bytes.len()) {
         Some(out) => {
             out.copy_from_slice(&bytes);
             1

@@ -10,7 +10,8 @@ use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{self, CError};
 use crate::handles::Token;
-use crate::sys::{mem, os, util};
+use crate::sys::cptr::{AddrinfoList, CStrPtr, In, Out, OutSlice, SockaddrPtr};
+use crate::sys::{os, util};
 
 // ----- getaddrinfo -------------------------------------------------------------------------------
 
@@ -19,10 +20,10 @@ use crate::sys::{mem, os, util};
 /// hints mean "any family, any socket type". A NULL `res` is refused with `EVUTIL_EAI_FAIL`.
 #[no_mangle]
 pub extern "C" fn evutil_getaddrinfo(
-    nodename: *const c_char,
-    servname: *const c_char,
-    hints: *const libc::addrinfo,
-    res: *mut *mut libc::addrinfo,
+    nodename: CStrPtr<'_>,
+    servname: CStrPtr<'_>,
+    hints: In<'_, libc::addrinfo>,
+    res: Out<'_, *mut libc::addrinfo>,
 ) -> c_int {
     if res.is_null() {
         error::report(
@@ -37,7 +38,7 @@ pub extern "C" fn evutil_getaddrinfo(
 /// libevent's `evutil_freeaddrinfo`: frees a list `evutil_getaddrinfo` returned (NULL is
 /// ignored).
 #[no_mangle]
-pub extern "C" fn evutil_freeaddrinfo(ai: *mut libc::addrinfo) {
+pub extern "C" fn evutil_freeaddrinfo(ai: AddrinfoList) {
     util::freeaddrinfo(ai);
 }
 
@@ -88,8 +89,8 @@ pub extern "C" fn evutil_secure_rng_set_urandom_device_file(_fname: *mut c_char)
 
 /// libevent's `evutil_secure_rng_get_bytes`: `n` random bytes at `buf`, from the kernel.
 #[no_mangle]
-pub extern "C" fn evutil_secure_rng_get_bytes(buf: *mut c_void, n: usize) {
-    if let Some(out) = mem::bytes_mut(buf, n) {
+pub extern "C" fn evutil_secure_rng_get_bytes(buf: OutSlice<'_, u8>, n: usize) {
+    if let Some(out) = buf.get_mut(n) {
         util::random_fill(out);
     }
 }
@@ -187,7 +188,10 @@ pub extern "C" fn evutil_configure_monotonic_time(timer: *mut c_void, flags: c_i
 
 /// libevent's `evutil_gettime_monotonic`: the timer's clock into `*tp`; 0, or -1.
 #[no_mangle]
-pub extern "C" fn evutil_gettime_monotonic(timer: *mut c_void, tp: *mut libc::timeval) -> c_int {
+pub extern "C" fn evutil_gettime_monotonic(
+    timer: *mut c_void,
+    tp: Out<'_, libc::timeval>,
+) -> c_int {
     let mut timers = timers();
     let Some(t) = timers.get_mut(&(timer as usize)) else {
         drop(timers);
@@ -218,7 +222,7 @@ pub extern "C" fn evutil_gettime_monotonic(timer: *mut c_void, tp: *mut libc::ti
         }
     };
     drop(timers);
-    if mem::write_out(tp, tv) {
+    if tp.write(tv) {
         0
     } else {
         -1
@@ -233,8 +237,8 @@ fn lower(c: c_char) -> c_char {
 }
 
 /// The bytes of a C string up to and including its NUL (empty for NULL).
-fn with_nul<'a>(s: *const c_char) -> &'a [u8] {
-    mem::cstr(s).map(CStr::to_bytes_with_nul).unwrap_or(b"\0")
+fn with_nul(s: CStrPtr<'_>) -> &[u8] {
+    s.get().map(CStr::to_bytes_with_nul).unwrap_or(b"\0")
 }
 
 fn casecmp(a: &[u8], b: &[u8], n: usize) -> c_int {
@@ -256,23 +260,19 @@ fn casecmp(a: &[u8], b: &[u8], n: usize) -> c_int {
 
 /// libevent's `evutil_ascii_strcasecmp`: -1, 0 or 1, comparing ASCII-lowercased C `char`s.
 #[no_mangle]
-pub extern "C" fn evutil_ascii_strcasecmp(s1: *const c_char, s2: *const c_char) -> c_int {
+pub extern "C" fn evutil_ascii_strcasecmp(s1: CStrPtr<'_>, s2: CStrPtr<'_>) -> c_int {
     casecmp(with_nul(s1), with_nul(s2), usize::MAX)
 }
 
 /// libevent's `evutil_ascii_strncasecmp`: as `evutil_ascii_strcasecmp`, on at most `n` bytes.
 #[no_mangle]
-pub extern "C" fn evutil_ascii_strncasecmp(
-    s1: *const c_char,
-    s2: *const c_char,
-    n: usize,
-) -> c_int {
+pub extern "C" fn evutil_ascii_strncasecmp(s1: CStrPtr<'_>, s2: CStrPtr<'_>, n: usize) -> c_int {
     casecmp(with_nul(s1), with_nul(s2), n)
 }
 
 /// libevent's `evutil_strtoll`: C's `strtoll` (end pointer and `errno` as C sets them).
 #[no_mangle]
-pub extern "C" fn evutil_strtoll(s: *const c_char, endptr: *mut *mut c_char, base: c_int) -> i64 {
+pub extern "C" fn evutil_strtoll(s: CStrPtr<'_>, endptr: Out<'_, *mut c_char>, base: c_int) -> i64 {
     util::strtoll(s, endptr, base)
 }
 
@@ -280,16 +280,15 @@ pub extern "C" fn evutil_strtoll(s: *const c_char, endptr: *mut *mut c_char, bas
 /// in UTC) into `date` as `snprintf` does; returns the length of the whole text.
 #[no_mangle]
 pub extern "C" fn evutil_date_rfc1123(
-    date: *mut c_char,
+    date: OutSlice<'_, u8>,
     datelen: usize,
-    tm: *const libc::tm,
+    tm: In<'_, libc::tm>,
 ) -> c_int {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let mut t = util::gmtime_now();
-    mem::read_into(tm, &mut t);
+    let t = tm.read().unwrap_or_else(util::gmtime_now);
     let day = usize::try_from(t.tm_wday)
         .ok()
         .and_then(|i| DAYS.get(i))
@@ -306,7 +305,7 @@ pub extern "C" fn evutil_date_rfc1123(
         t.tm_min,
         t.tm_sec
     );
-    if let Some(out) = mem::bytes_mut(date.cast(), datelen) {
+    if let Some(out) = date.get_mut(datelen) {
         if let Some((last, room)) = out.split_last_mut() {
             let n = text.len().min(room.len());
             room[..n].copy_from_slice(&text.as_bytes()[..n]);
@@ -327,27 +326,27 @@ pub extern "C" fn evutil_date_rfc1123(
 /// `include_port`, the difference of the ports' network-order values; 1 for other families.
 #[no_mangle]
 pub extern "C" fn evutil_sockaddr_cmp(
-    sa1: *const libc::sockaddr,
-    sa2: *const libc::sockaddr,
+    sa1: SockaddrPtr<'_>,
+    sa2: SockaddrPtr<'_>,
     include_port: c_int,
 ) -> c_int {
-    let (mut f1, mut f2): (libc::sa_family_t, libc::sa_family_t) = (0, 0);
-    if !mem::read_into(sa1.cast(), &mut f1) || !mem::read_into(sa2.cast(), &mut f2) {
+    let (Some(f1), Some(f2)) = (sa1.family(), sa2.family()) else {
         error::report(
             "evutil_sockaddr_cmp",
             &CError::Invalid("a sockaddr pointer is NULL".into()),
         );
         return -1;
-    }
+    };
     let r = c_int::from(f1) - c_int::from(f2);
     if r != 0 {
         return r;
     }
     match c_int::from(f1) {
         libc::AF_INET => {
-            let (mut a, mut b) = (zero_in(), zero_in());
-            mem::read_into(sa1.cast(), &mut a);
-            mem::read_into(sa2.cast(), &mut b);
+            let (a, b) = (
+                sa1.v4().unwrap_or_else(zero_in),
+                sa2.v4().unwrap_or_else(zero_in),
+            );
             let (x, y) = (a.sin_addr.s_addr, b.sin_addr.s_addr);
             if x != y {
                 return if x < y { -1 } else { 1 };
@@ -358,9 +357,10 @@ pub extern "C" fn evutil_sockaddr_cmp(
             0
         }
         libc::AF_INET6 => {
-            let (mut a, mut b) = (zero_in6(), zero_in6());
-            mem::read_into(sa1.cast(), &mut a);
-            mem::read_into(sa2.cast(), &mut b);
+            let (a, b) = (
+                sa1.v6().unwrap_or_else(zero_in6),
+                sa2.v6().unwrap_or_else(zero_in6),
+            );
             let (x, y) = (a.sin6_addr.s6_addr, b.sin6_addr.s6_addr);
             if let Some((p, q)) = x.iter().zip(y.iter()).find(|(p, q)| p != q) {
                 return c_int::from(*p) - c_int::from(*q);
@@ -399,15 +399,15 @@ fn zero_in6() -> libc::sockaddr_in6 {
 #[no_mangle]
 pub extern "C" fn evutil_inet_pton_scope(
     af: c_int,
-    src: *const c_char,
-    dst: *mut c_void,
-    indexp: *mut c_uint,
+    src: CStrPtr<'_>,
+    dst: OutSlice<'_, u8>,
+    indexp: Out<'_, c_uint>,
 ) -> c_int {
-    mem::write_out(indexp, 0);
+    indexp.write(0);
     if af != libc::AF_INET6 {
         return crate::evutil::evutil_inet_pton(af, src, dst);
     }
-    let Some(text) = mem::cstr(src) else {
+    let Some(text) = src.get() else {
         return 0;
     };
     let bytes = text.to_bytes();
@@ -425,11 +425,11 @@ pub extern "C" fn evutil_inet_pton_scope(
         }
         index = n as c_uint;
     }
-    mem::write_out(indexp, index);
+    indexp.write(index);
     let Ok(addr) = CString::new(&bytes[..pct]) else {
         return 0;
     };
-    crate::evutil::evutil_inet_pton(af, addr.as_ptr(), dst)
+    crate::evutil::evutil_inet_pton(af, CStrPtr::from(addr.as_c_str()), dst)
 }
 
 /// libevent's `evutil_make_tcp_listen_socket_deferred`: `TCP_DEFER_ACCEPT` on; 0, or -1 with

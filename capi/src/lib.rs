@@ -8,9 +8,14 @@
 //!   exported calls, one file per libevent header area, in safe code.
 //! - `sys`: every `unsafe` block — C memory, C function pointers, lending the running base to
 //!   the calls its callbacks make, sending other threads' calls to a running loop, the
-//!   `thread.h` callback tables, dladdr, and the variadic printf trampolines.
+//!   `thread.h` callback tables, dladdr, and the variadic printf trampolines. The pointers C
+//!   passes in arrive as the parameter types of `sys/cptr.rs` (`In<T>`, `Out<T>`,
+//!   `InSlice<T>`, `CStrPtr`…), which only C can make and whose contracts make them safe to
+//!   read and write.
 //!
 //! `docs/c-api.md` lists which calls are covered.
+
+#![deny(missing_docs)]
 
 // The workspace denies `unsafe_code`, which flags every `#[no_mangle]`: the modules marked
 // `#[allow(unsafe_code)]` export the C API's symbols, and allow it for that and nothing else.

@@ -12,6 +12,7 @@ use crate::error::{self, CError, Result};
 use crate::handles::{self, LevEntry, Token};
 use crate::label;
 use crate::sys::call::{self, ListenerCb, ListenerErrCb};
+use crate::sys::cptr::SockaddrPtr;
 use crate::sys::{current, mem, os};
 use crate::types::{evconnlistener, event_base};
 
@@ -134,10 +135,11 @@ pub extern "C" fn evconnlistener_new_bind(
     arg: *mut c_void,
     flags: c_uint,
     backlog: c_int,
-    sa: *const libc::sockaddr,
+    sa: SockaddrPtr<'_>,
     socklen: c_int,
 ) -> *mut evconnlistener {
-    let r = mem::read_sockaddr(sa, socklen)
+    let r = sa
+        .read(socklen)
         .ok_or(CError::Invalid("not an IPv4 or IPv6 address".into()))
         .and_then(|addr| {
             register(base as usize, cb, arg as usize, |b, label, accept| {

@@ -8,12 +8,13 @@
 //! path, so a program's log callback receives them too.
 
 use std::ffi::{CStr, CString};
-use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::os::raw::{c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::RwLock;
 
 use crate::sys::call::{self, FatalCb, LogCb};
 use crate::sys::cmem::{self, FreeFn, MallocFn, ReallocFn};
+use crate::sys::cptr::CStrPtr;
 
 /// `EVENT_LOG_DEBUG`.
 pub(crate) const LOG_DEBUG: c_int = 0;
@@ -109,8 +110,8 @@ pub(crate) fn errx(code: c_int, text: &str) -> ! {
 
 /// Called by `sys/printf.c` with a formatted message.
 #[no_mangle]
-pub extern "C" fn evscope_log_message(severity: c_int, msg: *const c_char) {
-    if let Some(msg) = crate::sys::mem::cstr(msg) {
+pub extern "C" fn evscope_log_message(severity: c_int, msg: CStrPtr<'_>) {
+    if let Some(msg) = msg.get() {
         emit(severity, msg);
     }
 }

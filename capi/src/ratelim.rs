@@ -22,7 +22,7 @@ use crate::base::{on_base, with_base};
 use crate::bufferevent::{live, on_bev, sync};
 use crate::error::{self, CError, Result};
 use crate::handles::{self, Token};
-use crate::sys::mem;
+use crate::sys::cptr::{In, Out};
 use crate::types::{bufferevent, event_base};
 
 /// `struct ev_token_bucket_cfg` (private to libevent).
@@ -125,14 +125,14 @@ pub extern "C" fn ev_token_bucket_cfg_new(
     read_burst: usize,
     write_rate: usize,
     write_burst: usize,
-    tick_len: *const libc::timeval,
+    tick_len: In<'_, libc::timeval>,
 ) -> *mut ev_token_bucket_cfg {
     let r = TokenBucketCfg::new(
         read_rate,
         read_burst,
         write_rate,
         write_burst,
-        mem::read_timeval(tick_len),
+        tick_len.duration(),
     )
     .map_err(CError::from)
     .map(|cfg| {
@@ -385,13 +385,13 @@ pub extern "C" fn bufferevent_rate_limit_group_decrement_write(
 #[no_mangle]
 pub extern "C" fn bufferevent_rate_limit_group_get_totals(
     g: *mut bufferevent_rate_limit_group,
-    total_read_out: *mut u64,
-    total_written_out: *mut u64,
+    total_read_out: Out<'_, u64>,
+    total_written_out: Out<'_, u64>,
 ) {
     match on_group(g, |b, id| b.bufferevent_rate_limit_group_get_totals(id)) {
         Ok((read, written)) => {
-            mem::write_out(total_read_out, read);
-            mem::write_out(total_written_out, written);
+            total_read_out.write(read);
+            total_written_out.write(written);
         }
         Err(e) => error::report("bufferevent_rate_limit_group_get_totals", &e),
     }

@@ -14,6 +14,7 @@ use evscope_core::ev::EventBase;
 use crate::base::with_base;
 use crate::error::{self, CError, Result};
 use crate::handles;
+use crate::sys::cptr::In;
 use crate::sys::evthread::{
     self, evthread_condition_callbacks, evthread_lock_callbacks, IdFn, Which,
 };
@@ -49,11 +50,11 @@ pub(crate) fn loop_starts() {
 /// functions needed); NULL clears them. Once some are in force, only the same ones may be set
 /// again (0); others are refused (-1).
 #[no_mangle]
-pub extern "C" fn evthread_set_lock_callbacks(cbs: *const evthread_lock_callbacks) -> c_int {
+pub extern "C" fn evthread_set_lock_callbacks(cbs: In<'_, evthread_lock_callbacks>) -> c_int {
     let which = evthread::program_table();
     let mut t = evthread::tables();
     let target = t.locks(which);
-    let Some(cbs) = evthread::read_locks(cbs) else {
+    let Some(cbs) = cbs.read() else {
         if target.alloc.is_some() {
             drop(t);
             error::report(
@@ -100,12 +101,12 @@ pub extern "C" fn evthread_get_lock_callbacks() -> *mut evthread_lock_callbacks 
 /// one of its four functions is ignored (0) rather than refused.
 #[no_mangle]
 pub extern "C" fn evthread_set_condition_callbacks(
-    cbs: *const evthread_condition_callbacks,
+    cbs: In<'_, evthread_condition_callbacks>,
 ) -> c_int {
     let which = evthread::program_table();
     let mut t = evthread::tables();
     let target = t.conds(which);
-    let Some(cbs) = evthread::read_conds(cbs) else {
+    let Some(cbs) = cbs.read() else {
         if target.alloc_condition.is_some() {
             drop(t);
             error::report(
@@ -170,8 +171,8 @@ pub extern "C" fn evthread_set_id_callback(id_fn: Option<IdFn>) {
 /// request), condition variables and `pthread_self` as the callbacks. 0.
 #[no_mangle]
 pub extern "C" fn evthread_use_pthreads() -> c_int {
-    evthread_set_lock_callbacks(&evthread::PTHREAD_LOCKS);
-    evthread_set_condition_callbacks(&evthread::PTHREAD_CONDS);
+    evthread_set_lock_callbacks(In::from(&evthread::PTHREAD_LOCKS));
+    evthread_set_condition_callbacks(In::from(&evthread::PTHREAD_CONDS));
     evthread_set_id_callback(Some(evthread::PTHREAD_ID));
     0
 }

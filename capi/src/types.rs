@@ -38,13 +38,16 @@ opaque!(
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct list_entry {
+    /// The next entry's link (unused here).
     pub next: *mut c_void,
+    /// The previous entry's link (unused here).
     pub prev: *mut c_void,
 }
 
 /// `struct event_callback`: the part of an event the active queues hold.
 #[repr(C)]
 pub struct event_callback {
+    /// Links in the base's active queue (unused here).
     pub evcb_active_next: list_entry,
     /// `EVLIST_*` bits (`ev_flags` in libevent's sources).
     pub evcb_flags: c_short,
@@ -62,7 +65,9 @@ pub struct event_callback {
 /// (`ev_io_timeout`), signal events their call count.
 #[repr(C)]
 pub union event_io_or_signal {
+    /// An I/O event's part.
     pub ev_io: event_io,
+    /// A signal event's part.
     pub ev_signal: event_signal,
 }
 
@@ -70,6 +75,7 @@ pub union event_io_or_signal {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct event_io {
+    /// Links in the fd's list of events (unused here).
     pub ev_io_next: list_entry,
     /// The interval a persistent event re-arms with (`ev_io_timeout`).
     pub ev_timeout: libc::timeval,
@@ -79,26 +85,37 @@ pub struct event_io {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct event_signal {
+    /// Links in the signal's list of events (unused here).
     pub ev_signal_next: list_entry,
+    /// How many more times the callback runs for this delivery.
     pub ev_ncalls: c_short,
+    /// Where libevent counts those calls down during a callback (NULL here).
     pub ev_pncalls: *mut c_short,
 }
 
 /// The `ev_timeout_pos` union: the timer heap index, or common-timeout list links.
 #[repr(C)]
 pub union event_timeout_pos {
+    /// Links in a common timeout's list.
     pub ev_next_with_common_timeout: list_entry,
+    /// The event's index in the timer heap (-1: none).
     pub min_heap_idx: c_int,
 }
 
 /// `struct event` (event_struct.h).
 #[repr(C)]
 pub struct event {
+    /// The part the active queues hold: flags, priority, callback.
     pub ev_evcallback: event_callback,
+    /// Where its timer is kept.
     pub ev_timeout_pos: event_timeout_pos,
+    /// The file descriptor, or the signal number.
     pub ev_fd: c_int,
+    /// The base it belongs to.
     pub ev_base: *mut event_base,
+    /// The I/O or signal part.
     pub ev_: event_io_or_signal,
+    /// What it waits for (`EV_READ`, `EV_WRITE`, `EV_SIGNAL`, `EV_PERSIST`, `EV_ET`, `EV_CLOSED`).
     pub ev_events: c_short,
     /// What the last activation was for (passed to the callback).
     pub ev_res: c_short,
@@ -110,26 +127,42 @@ pub struct event {
 #[repr(C)]
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub struct event_watermark {
+    /// The low watermark (0: none).
     pub low: usize,
+    /// The high watermark (0: none).
     pub high: usize,
 }
 
 /// `struct bufferevent` (bufferevent_struct.h).
 #[repr(C)]
 pub struct bufferevent {
+    /// The base it runs on.
     pub ev_base: *mut event_base,
+    /// Its kind's operations (NULL here).
     pub be_ops: *const bufferevent_ops,
+    /// The event that reads.
     pub ev_read: event,
+    /// The event that writes.
     pub ev_write: event,
+    /// The input buffer.
     pub input: *mut evbuffer,
+    /// The output buffer.
     pub output: *mut evbuffer,
+    /// The read watermarks.
     pub wm_read: event_watermark,
+    /// The write watermarks.
     pub wm_write: event_watermark,
+    /// Called when the input reaches the read low watermark.
     pub readcb: Option<BevDataCb>,
+    /// Called when the output drains to the write low watermark.
     pub writecb: Option<BevDataCb>,
+    /// Called with `BEV_EVENT_*` (EOF, errors, timeouts, connected).
     pub errorcb: Option<BevEventCb>,
+    /// The callbacks' argument.
     pub cbarg: *mut c_void,
+    /// The read timeout (zero: none).
     pub timeout_read: libc::timeval,
+    /// The write timeout (zero: none).
     pub timeout_write: libc::timeval,
     /// `EV_READ` / `EV_WRITE`.
     pub enabled: c_short,

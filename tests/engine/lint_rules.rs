@@ -1,9 +1,10 @@
 //! The rules the compiler cannot check alone. The workspace denies `unsafe_code` and clippy's
 //! `undocumented_unsafe_blocks` (root `Cargo.toml`), and `sys` modules opt out with
 //! `#![allow(unsafe_code)]`; these tests check that every crate opts into those lints, that the
-//! core keeps `#![deny(missing_docs)]`, and — since the C library's export modules must allow
-//! `unsafe_code` for their `#[no_mangle]` — that no source file outside a `sys` module holds the
-//! `unsafe` keyword (a block, fn, impl, trait or attribute) or allows `unsafe_code` itself.
+//! core and the C library keep `#![deny(missing_docs)]`, that — since the C library's export
+//! modules must allow `unsafe_code` for their `#[no_mangle]` — no source file outside a `sys`
+//! module holds the `unsafe` keyword (a block, fn, impl, trait or attribute) or allows
+//! `unsafe_code` itself, and that no safe function in a `sys` module takes a raw pointer.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,9 +42,10 @@ fn in_sys(rel: &Path) -> bool {
         || rel.file_name().is_some_and(|n| n == "sys.rs")
 }
 
-/// The identifiers and keywords of Rust source `src`, with their line numbers: comments, string
-/// literals (plain, byte, C and raw), character literals and lifetimes are left out, so a word
-/// in a comment or a string is never taken for code.
+/// The identifiers and keywords of Rust source `src`, with their line numbers, and the
+/// punctuation a signature is read by (`*`, `(`, `)`, `<`, `>`, `->`, `,`, `:`): comments,
+/// string literals (plain, byte, C and raw), character literals and lifetimes are left out, so
+/// a word in a comment or a string is never taken for code.
 fn words(src: &str) -> Vec<(usize, String)> {
     let s: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
@@ -149,11 +151,136 @@ fn words(src: &str) -> Vec<(usize, String)> {
             } else {
                 out.push((line, word));
             }
+        } else if c == '-' && s.get(i + 1) == Some(&'>') {
+            out.push((line, "->".to_string()));
+            i += 2;
         } else {
+            if "*()<>,:".contains(c) {
+                out.push((line, c.to_string()));
+            }
             i += 1;
         }
     }
     out
+}
+
+/// The safe functions among `words` (of one file) that take a raw pointer parameter, as
+/// `(line, name)`: a parameter whose type starts with `*const` or `*mut`. Functions marked
+/// `unsafe` (with their `# Safety` contract) are left out, and so are function-pointer types.
+fn safe_fns_taking_raw_pointers(words: &[(usize, String)]) -> Vec<(usize, String)> {
+    let w = |i: usize| words.get(i).map_or("", |(_, s)| s.as_str());
+    let mut found = Vec::new();
+    for (at, (line, word)) in words.iter().enumerate() {
+        if word != "fn" {
+            continue;
+        }
+        // `pub(crate) unsafe extern "C" fn`: the qualifiers before `fn` (the ABI string is not
+        // a word).
+        let mut back = at;
+        let mut is_unsafe = false;
+        while back > 0 {
+            match w(back - 1) {
+                "unsafe" => is_unsafe = true,
+                "pub" | "crate" | "super" | "in" | "self" | "(" | ")" | "extern" | "const"
+                | "async" => {}
+                _ => break,
+            }
+            back -= 1;
+        }
+        let name = w(at + 1);
+        let named = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        if is_unsafe || !named {
+            continue;
+        }
+        // Past the generics, to the parameter list.
+        let mut i = at + 2;
+        if w(i) == "<" {
+            let mut depth = 0;
+            while i < words.len() {
+                match w(i) {
+                    "<" => depth += 1,
+                    ">" => depth -= 1,
+                    _ => {}
+                }
+                i += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        if w(i) != "(" {
+            continue;
+        }
+        // Each parameter's type starts after its first top-level `:`.
+        let (mut depth, mut angle, mut typed, mut raw) = (0, 0, false, false);
+        while i < words.len() {
+            match w(i) {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                "<" => angle += 1,
+                ">" => angle -= 1,
+                "," if depth == 1 && angle == 0 => typed = false,
+                ":" if depth == 1 && angle == 0 && !typed => {
+                    typed = true;
+                    raw |= w(i + 1) == "*";
+                }
+                _ => {}
+            }
+            i += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        if raw {
+            found.push((*line, name.to_string()));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_signature_reader_finds_raw_pointer_parameters() {
+    let src = r#"
+pub(crate) fn bytes<'a>(p: *const c_void, len: usize) -> Option<&'a [u8]> { None }
+pub(crate) unsafe fn free(p: *mut c_void) {}
+unsafe extern "C" fn wait(cond: *mut c_void, tv: *const libc::timeval) -> c_int { 0 }
+pub(crate) type Cb = unsafe extern "C" fn(*mut c_void);
+fn call(f: Option<extern "C" fn(*mut c_void)>, n: HashMap<u8, u8>, out: Out<'_, *mut u8>) {}
+fn get(self) -> *const T { self.0 }
+pub extern "C" fn evbuffer_add(buf: *mut evbuffer, data: InSlice<'_, u8>) -> c_int { 0 }
+fn pair<T: Copy>(a: T, b: &mut [T], c: impl Fn(u8) -> u8, d: *mut T) {}
+"#;
+    let found = safe_fns_taking_raw_pointers(&words(src));
+    let names: Vec<&str> = found.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["bytes", "evbuffer_add", "pair"]);
+}
+
+/// A safe function in a `sys` module that takes a raw pointer would let safe code outside it
+/// read or write any address: C's pointers arrive as the parameter types of
+/// `capi/src/sys/cptr.rs`, whose accessors rely on the contract C made, and a function that
+/// must take a raw pointer is an `unsafe fn` with its `# Safety` section.
+#[test]
+fn safe_functions_in_sys_modules_take_no_raw_pointers() {
+    let root = root();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut broken = Vec::new();
+    for path in &files {
+        let rel = path.strip_prefix(&root).expect("under the root");
+        if !in_sys(rel) {
+            continue;
+        }
+        let src = fs::read_to_string(path).expect("a source file");
+        for (line, name) in safe_fns_taking_raw_pointers(&words(&src)) {
+            broken.push(format!("{}:{line}: fn {name}", rel.display()));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "safe functions in sys modules taking a raw pointer (take a parameter type of \
+         capi/src/sys/cptr.rs, or make them `unsafe fn` with a `# Safety` section):\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]
@@ -284,10 +411,12 @@ fn every_crate_opts_into_the_workspace_lints() {
 }
 
 #[test]
-fn the_core_denies_missing_docs() {
-    let lib = fs::read_to_string(root().join("core/src/lib.rs")).expect("core's lib.rs");
-    assert!(
-        lib.lines().any(|l| l.trim() == "#![deny(missing_docs)]"),
-        "core/src/lib.rs must keep #![deny(missing_docs)]"
-    );
+fn the_core_and_the_c_library_deny_missing_docs() {
+    for crate_root in ["core/src/lib.rs", "capi/src/lib.rs"] {
+        let lib = fs::read_to_string(root().join(crate_root)).expect("a crate's lib.rs");
+        assert!(
+            lib.lines().any(|l| l.trim() == "#![deny(missing_docs)]"),
+            "{crate_root} must keep #![deny(missing_docs)]"
+        );
+    }
 }

@@ -11,6 +11,7 @@ use std::alloc::Layout;
 use std::os::raw::{c_int, c_short, c_void};
 use std::ptr::{addr_of_mut, NonNull};
 
+use super::cptr::ProgramEvent;
 use crate::fields::{BevShown, EventSetup, EventShown};
 use crate::types::{bufferevent, evbuffer, event, event_base};
 
@@ -31,9 +32,10 @@ impl EventMem {
 
     /// The program's own `struct event` at `ev` (None for NULL). The caller of `event_assign`
     /// promises a `struct event` there, kept alive while the event is added or active and
-    /// during each call made on it: the only times it is written.
-    pub(crate) fn program(ev: *mut event) -> Option<EventMem> {
-        NonNull::new(ev).map(|ptr| EventMem { ptr, owned: false })
+    /// during each call made on it: the only times it is written ([`ProgramEvent`]'s
+    /// contract).
+    pub(crate) fn program(ev: ProgramEvent) -> Option<EventMem> {
+        NonNull::new(ev.as_ptr()).map(|ptr| EventMem { ptr, owned: false })
     }
 
     /// The address C sees.

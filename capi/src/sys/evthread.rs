@@ -13,6 +13,8 @@ use std::os::raw::{c_int, c_uint, c_ulong, c_void};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::cptr::In;
+
 /// `EVTHREAD_LOCK_API_VERSION`, `EVTHREAD_CONDITION_API_VERSION`.
 pub(crate) const API_VERSION: c_int = 1;
 /// `EVTHREAD_LOCKTYPE_RECURSIVE`.
@@ -200,27 +202,6 @@ pub(crate) fn set_debugging() {
     DEBUGGING.store(true, Ordering::Release);
 }
 
-/// Reads the program's `struct evthread_lock_callbacks` at `p` (None for NULL).
-pub(crate) fn read_locks(p: *const evthread_lock_callbacks) -> Option<evthread_lock_callbacks> {
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: non-null, and the program passes a `struct evthread_lock_callbacks` there, as
-    // `evthread_set_lock_callbacks`'s declaration says.
-    Some(unsafe { p.read_unaligned() })
-}
-
-/// Reads the program's `struct evthread_condition_callbacks` at `p` (None for NULL).
-pub(crate) fn read_conds(
-    p: *const evthread_condition_callbacks,
-) -> Option<evthread_condition_callbacks> {
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: as in `read_locks`, for `evthread_set_condition_callbacks`.
-    Some(unsafe { p.read_unaligned() })
-}
-
 /// `evthread_set_id_callback`'s function (None: unset).
 pub(crate) fn set_id_fn(f: Option<IdFn>) {
     ID_FN.store(f.map_or(0, |f| f as usize), Ordering::Release);
@@ -392,7 +373,12 @@ unsafe extern "C" fn posix_cond_wait(
         cond.cast::<libc::pthread_cond_t>(),
         lock.cast::<libc::pthread_mutex_t>(),
     );
-    match crate::sys::mem::read_timeval(tv) {
+    let tv = (!tv.is_null()).then(|| {
+        // SAFETY: non-null, and the callback's contract (thread.h's `wait_condition`): a
+        // `struct timeval` readable for the call.
+        unsafe { tv.read_unaligned() }
+    });
+    match tv.as_ref().and_then(|tv| In::from(tv).duration()) {
         Some(wait) => {
             // The deadline is on the realtime clock, pthread_cond_timedwait's default.
             let now = std::time::SystemTime::now()

@@ -6,6 +6,7 @@ use std::ffi::CStr;
 use std::net::SocketAddr;
 use std::os::raw::{c_int, c_void};
 
+use super::cptr::SockaddrPtr;
 use crate::types::evbuffer;
 
 /// `bufferevent_filter_cb`: `enum bufferevent_filter_result (*)(struct evbuffer *src, struct
@@ -67,7 +68,10 @@ pub(crate) fn resolve(host: Option<&CStr>, port: u16, family: c_int) -> Result<S
     while !p.is_null() && found.is_none() {
         // SAFETY: `p` is a node of the list getaddrinfo returned, not freed yet.
         let ai = unsafe { &*p };
-        found = crate::sys::mem::read_sockaddr(ai.ai_addr, ai.ai_addrlen as c_int);
+        // SAFETY: getaddrinfo's node holds `ai_addrlen` bytes of address at `ai_addr`, alive
+        // until the list is freed below.
+        let addr = unsafe { SockaddrPtr::from_raw(ai.ai_addr) };
+        found = addr.read(ai.ai_addrlen as c_int);
         p = ai.ai_next;
     }
     // SAFETY: `res` is the list getaddrinfo returned, freed once.

@@ -3,6 +3,8 @@
 use std::io;
 use std::os::raw::c_int;
 
+use super::cptr::CFile;
+
 fn check(res: c_int) -> io::Result<c_int> {
     if res == -1 {
         Err(io::Error::last_os_error())
@@ -49,7 +51,8 @@ pub(crate) fn socketpair(domain: c_int, ty: c_int, protocol: c_int) -> io::Resul
 }
 
 /// Writes `text` to the C stdio stream `file` (for `event_base_dump_events`).
-pub(crate) fn fputs(file: *mut libc::FILE, text: &str) -> bool {
+pub(crate) fn fputs(file: CFile<'_>, text: &str) -> bool {
+    let file = file.as_ptr();
     let Ok(text) = std::ffi::CString::new(text) else {
         return false;
     };

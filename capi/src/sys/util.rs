@@ -5,30 +5,37 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_ulong};
 
+use super::cptr::{AddrinfoList, CStrPtr, In, Out};
+
 /// The system's `getaddrinfo`, with the program's own pointers. `hints` NULL means libevent's
 /// default: all zero, `PF_UNSPEC` (not glibc's NULL-hints default, which adds
 /// `AI_V4MAPPED | AI_ADDRCONFIG`). `res` must be non-NULL (checked by the caller).
 pub(crate) fn getaddrinfo(
-    node: *const c_char,
-    service: *const c_char,
-    hints: *const libc::addrinfo,
-    res: *mut *mut libc::addrinfo,
+    node: CStrPtr<'_>,
+    service: CStrPtr<'_>,
+    hints: In<'_, libc::addrinfo>,
+    res: Out<'_, *mut libc::addrinfo>,
 ) -> c_int {
-    // SAFETY: all-zero bytes are a valid `struct addrinfo` (integers and NULL pointers).
-    let mut own: libc::addrinfo = unsafe { std::mem::zeroed() };
-    if !crate::sys::mem::read_into(hints, &mut own) {
-        own.ai_family = libc::AF_UNSPEC;
-    }
+    let mut own = match hints.read() {
+        Some(h) => h,
+        None => {
+            // SAFETY: all-zero bytes are a valid `struct addrinfo` (integers and NULL pointers).
+            let mut zero: libc::addrinfo = unsafe { std::mem::zeroed() };
+            zero.ai_family = libc::AF_UNSPEC;
+            zero
+        }
+    };
     // libevent clears the flag only it understands (EVUTIL_AI_LIBEVENT_ALLOCATED).
     own.ai_flags &= !(0x8000_0000_u32 as c_int);
     // The hints' pointers are the program's (NULL or its strings), handed on untouched.
     // SAFETY: `node` and `service` are NULL or the program's NUL-terminated strings, `own` a
     // live struct, and `res` the program's non-NULL out-parameter (the API's contract).
-    unsafe { libc::getaddrinfo(node, service, &own, res) }
+    unsafe { libc::getaddrinfo(node.as_ptr(), service.as_ptr(), &own, res.as_ptr()) }
 }
 
 /// The system's `freeaddrinfo` of a list `getaddrinfo` made (NULL is ignored).
-pub(crate) fn freeaddrinfo(ai: *mut libc::addrinfo) {
+pub(crate) fn freeaddrinfo(ai: AddrinfoList) {
+    let ai = ai.into_ptr();
     if ai.is_null() {
         return;
     }
@@ -44,12 +51,13 @@ pub(crate) fn gai_strerror(code: c_int) -> *const c_char {
 }
 
 /// `strtoll(s, endptr, base)` on the program's pointers (errno set as C's is).
-pub(crate) fn strtoll(s: *const c_char, endptr: *mut *mut c_char, base: c_int) -> i64 {
-    if s.is_null() {
+pub(crate) fn strtoll(s: CStrPtr<'_>, endptr: Out<'_, *mut c_char>, base: c_int) -> i64 {
+    let Some(s) = s.get() else {
         return 0;
-    }
-    // SAFETY: `s` is the program's NUL-terminated string, `endptr` NULL or its out-parameter.
-    unsafe { libc::strtoll(s, endptr, base) }
+    };
+    // SAFETY: `s` is a NUL-terminated string, `endptr` NULL or the program's out-parameter
+    // (`Out`'s contract), where strtoll stores a pointer into `s`.
+    unsafe { libc::strtoll(s.as_ptr(), endptr.as_ptr(), base) }
 }
 
 /// `strtoul(s, &end, 10)`: the value, and whether the whole string was used.
