@@ -625,12 +625,23 @@ fn tmux_server_forks_reinits_and_shows_what_was_typed() -> TestResult {
         "the forked server loaded evscope's library"
     );
 
+    // Type once the shell has drawn its prompt: keys typed ahead are echoed by the terminal
+    // before the prompt, and the answer then shares the prompt's line.
+    let deadline = Instant::now() + STEP;
+    while run(&["capture-pane", "-p"])?.trim().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     run(&["send-keys", "echo typed-$((6 * 7))", "Enter"])?;
     let deadline = Instant::now() + STEP;
     let screen = loop {
         let screen = run(&["capture-pane", "-p"])?;
-        // The command line, and the shell's answer to it on a line of its own.
-        if screen.contains("echo typed-$((6 * 7))") && screen.lines().any(|l| l == "typed-42") {
+        // The command line, and the shell's answer to it: on a line of its own, or after a
+        // prompt if the shell drew one late.
+        if screen.contains("echo typed-$((6 * 7))")
+            && screen
+                .lines()
+                .any(|l| l == "typed-42" || l.ends_with(" typed-42"))
+        {
             break screen;
         }
         if Instant::now() > deadline {
