@@ -280,7 +280,7 @@ fn play_tick(s: &mut Session, ui: &mut Ui) {
     let end = (start + n).min(s.timeline().len());
     let mut stop = end;
     if !ui.breakpoints.is_empty() {
-        for (i, r) in s.timeline().records()[start..end].iter().enumerate() {
+        for (i, r) in s.timeline().range(start..end).enumerate() {
             if let Body::Transition { ev, to, .. } = &r.body {
                 if ui.breakpoints.contains(ev) {
                     stop = start + i + 1;
@@ -319,8 +319,9 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
             let zh = ui.lang == Lang::Zh;
             match (reason.as_str(), ev) {
                 ("breakpoint", Some(ev)) => {
-                    let last = s.timeline().records().last().map(|r| &r.body);
-                    ui.status = Some(match last {
+                    let tl = s.timeline();
+                    let last = tl.len().checked_sub(1).and_then(|i| tl.record(i));
+                    ui.status = Some(match last.as_deref().map(|r| &r.body) {
                         Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
                             if zh {
                                 format!(

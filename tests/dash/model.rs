@@ -14,8 +14,8 @@ use util::TestResult;
 /// The snapshot after `pos` records, folded from the very start with no checkpoint.
 fn fold_from_start(t: &Timeline, pos: usize) -> Snapshot {
     let mut s = Snapshot::default();
-    for (i, r) in t.records()[..pos].iter().enumerate() {
-        s.apply(i, r);
+    for (i, r) in t.range(0..pos).enumerate() {
+        s.apply(i, &r);
     }
     s
 }
@@ -35,7 +35,6 @@ fn the_fixture_folds_to_everything_freed() -> TestResult {
     assert_eq!(&*read.label, "echo read");
     let became_active = t
         .records()
-        .iter()
         .filter(|r| {
             matches!(
                 &r.body,
@@ -60,8 +59,8 @@ fn the_fixture_folds_to_everything_freed() -> TestResult {
 fn counts_always_add_up_to_the_events_created() -> TestResult {
     let t = fixture()?;
     let mut s = Snapshot::default();
-    for (i, r) in t.records().iter().enumerate() {
-        s.apply(i, r);
+    for (i, r) in t.records().enumerate() {
+        s.apply(i, &r);
         assert_eq!(
             s.counts.iter().sum::<usize>(),
             s.events.len(),
@@ -143,7 +142,7 @@ fn history_holds_only_the_events_records_before_the_cursor() -> TestResult {
     assert!(!h.is_empty());
     for &i in h {
         assert!((i as usize) < 100);
-        match &t.records()[i as usize].body {
+        match &t.record(i as usize).ok_or("a record")?.body {
             Body::EventNew { ev, .. }
             | Body::Transition { ev, .. }
             | Body::CallbackBegin { ev, .. }
@@ -164,7 +163,7 @@ fn next_iteration_lands_just_after_a_loop_iteration_record() -> TestResult {
     while let Some(next) = t.next_iteration(pos) {
         assert!(next > pos);
         assert!(matches!(
-            t.records()[next - 1].body,
+            t.record(next - 1).ok_or("a record")?.body,
             Body::LoopIteration { .. }
         ));
         seen += 1;
@@ -306,15 +305,14 @@ fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestRe
     // Its records are explained with its own names.
     let last = s
         .timeline()
-        .records()
-        .last()
+        .record(s.timeline().len().wrapping_sub(1))
         .ok_or("base 1 has records")?
         .clone();
     assert!(s
         .timeline()
         .explain(&last, evscope::dash::Lang::En)
         .contains("thread 4244"));
-    let made = s.timeline().records()[0].clone();
+    let made = s.timeline().record(0).ok_or("a record")?.clone();
     assert!(
         s.timeline()
             .explain(&made, evscope::dash::Lang::En)

@@ -81,7 +81,7 @@ fn next_iteration_jumps_to_an_iteration_start() -> TestResult {
     assert_eq!(s.snapshot().iteration, 1);
     update(&mut s, &mut ui, Msg::NextIteration);
     assert_eq!(s.snapshot().iteration, 2);
-    let last = s.timeline().records()[s.pos() - 1].clone();
+    let last = s.timeline().record(s.pos() - 1).ok_or("a record")?.clone();
     assert!(matches!(
         last.body,
         Body::LoopIteration { n: 2, thread: None }
@@ -131,7 +131,7 @@ fn a_breakpoint_stops_playback_at_the_events_next_transition() -> TestResult {
         update(&mut s, &mut ui, Msg::Tick);
     }
     assert!(!ui.playing);
-    let r = &s.timeline().records()[s.pos() - 1];
+    let r = s.timeline().record(s.pos() - 1).ok_or("a record")?;
     assert!(matches!(r.body, Body::Transition { ev: 1, .. }), "{r:?}");
     assert!(ui
         .status
@@ -187,7 +187,7 @@ fn live() -> Result<(Session, Ui), Box<dyn std::error::Error>> {
 fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..40] {
+    for r in t.range(0..40) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     assert_eq!(s.pos(), 40, "following the end");
@@ -205,7 +205,7 @@ fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestRes
     update(
         &mut s,
         &mut ui,
-        Msg::Live(LiveItem::Record(t.records()[40].clone())),
+        Msg::Live(LiveItem::Record(t.record(40).ok_or("a record")?.clone())),
     );
     assert_eq!(s.pos(), 41);
     assert_eq!(
@@ -224,12 +224,12 @@ fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestRes
 fn live_browsing_back_stops_following_until_end() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..40] {
+    for r in t.range(0..40) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     update(&mut s, &mut ui, Msg::Back);
     assert_eq!(s.pos(), 39);
-    for r in &t.records()[40..50] {
+    for r in t.range(40..50) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     assert_eq!(s.pos(), 39, "the cursor stays where the user looks");
@@ -243,7 +243,7 @@ fn live_browsing_back_stops_following_until_end() -> TestResult {
     update(
         &mut s,
         &mut ui,
-        Msg::Live(LiveItem::Record(t.records()[50].clone())),
+        Msg::Live(LiveItem::Record(t.record(50).ok_or("a record")?.clone())),
     );
     assert_eq!(s.pos(), 51, "following again");
     Ok(())
@@ -253,7 +253,7 @@ fn live_browsing_back_stops_following_until_end() -> TestResult {
 fn live_breakpoints_go_to_the_gate_and_quitting_releases_the_loop() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..20] {
+    for r in t.range(0..20) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     ui.selected = 1;
@@ -305,7 +305,7 @@ fn a_live_feed_that_ends_says_so_and_sends_nothing_more() -> TestResult {
 fn the_gates_statuses_set_the_mode_and_say_why_it_paused() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..40] {
+    for r in t.range(0..40) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     let paused = |reason: &str| {

@@ -83,7 +83,7 @@ impl Session {
     /// A session at the start of `timeline`; a timeline of several bases' records is split
     /// into one per base, base 0 shown.
     pub fn new(timeline: Timeline) -> Session {
-        if timeline.records().iter().all(|r| r.base == 0) {
+        if timeline.only_base_0() {
             let info = BaseInfo {
                 id: 0,
                 backend: timeline.header().backend.clone(),
@@ -191,7 +191,7 @@ impl Session {
         if at_end {
             view.seek(view.timeline.len());
         } else if let Some(t) = now {
-            let pos = view.timeline.records().partition_point(|r| r.t_us <= t);
+            let pos = view.timeline.position_at_time(t);
             view.seek(pos);
         }
         self.shown != before
