@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
-use super::feed::{Controls, Feed, LiveItem};
+use super::feed::{Controls, Feed, LiveItem, Loaded, Loader};
 use super::input::map_key;
 use super::model::Session;
 use super::msg::{Cmd, Msg};
@@ -31,6 +31,7 @@ pub(crate) fn main_loop(
     mut ui: Ui,
     theme: Theme,
     live: Option<Feed>,
+    loader: Option<Loader>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<(), DashError> {
     let release = live.as_ref().map(|f| f.controls.clone());
@@ -38,7 +39,8 @@ pub(crate) fn main_loop(
         let cancel = CancellationToken::new();
         watch_signals(cancel.clone())?;
         let guard = TerminalGuard::new()?;
-        let result = event_loop(&mut session, &mut ui, &theme, live, guard, &cancel).await;
+        let sources = Sources { live, loader };
+        let result = event_loop(&mut session, &mut ui, &theme, sources, guard, &cancel).await;
         cancel.cancel();
         result
     });
@@ -48,14 +50,21 @@ pub(crate) fn main_loop(
     result
 }
 
+/// Where records come from besides the keys: a live feed, or the rest of a big trace.
+struct Sources {
+    live: Option<Feed>,
+    loader: Option<Loader>,
+}
+
 async fn event_loop(
     session: &mut Session,
     ui: &mut Ui,
     theme: &Theme,
-    live: Option<Feed>,
+    sources: Sources,
     mut guard: TerminalGuard,
     cancel: &CancellationToken,
 ) -> Result<(), DashError> {
+    let Sources { live, mut loader } = sources;
     let mut controls: Option<Controls> = live.as_ref().map(|f| f.controls.clone());
     let mut items = live;
     let mut keys = EventStream::new();
@@ -95,6 +104,17 @@ async fn event_loop(
                 }
                 batch
             }
+            loaded = load(&mut loader) => match loaded {
+                Some(Loaded::Records(records)) => vec![Msg::Loaded(records)],
+                Some(Loaded::End(e)) => {
+                    loader = None;
+                    vec![Msg::LoadEnded(e.map(|e| e.to_string()))]
+                }
+                None => {
+                    loader = None;
+                    vec![Msg::LoadEnded(None)]
+                }
+            },
         };
         let mut queue = VecDeque::from(msgs);
         while let Some(msg) = queue.pop_front() {
@@ -128,6 +148,14 @@ async fn event_loop(
 async fn recv(items: &mut Option<Feed>) -> Option<LiveItem> {
     match items {
         Some(feed) => feed.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next batch of a big trace; never resolves when there is none.
+async fn load(loader: &mut Option<Loader>) -> Option<Loaded> {
+    match loader {
+        Some(l) => l.recv().await,
         None => std::future::pending().await,
     }
 }

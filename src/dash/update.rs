@@ -32,7 +32,10 @@ fn quiz_key(s: &Session, ui: &mut Ui, msg: &Msg) -> bool {
         return false;
     };
     match (&quiz.stage, msg) {
-        (_, Msg::Quit | Msg::Lang | Msg::Tick | Msg::Live(_)) => false,
+        (
+            _,
+            Msg::Quit | Msg::Lang | Msg::Tick | Msg::Live(_) | Msg::Loaded(_) | Msg::LoadEnded(_),
+        ) => false,
         (Stage::Asking(_), Msg::Answer(c)) => {
             if let Some(right) = quiz.answer(*c) {
                 ui.status = Some(
@@ -192,6 +195,18 @@ fn update_view(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::Live(item) => live_item(s, ui, item),
+        Msg::Loaded(records) => {
+            ui.indexing = Some(ui.indexing.unwrap_or(0) + records.len());
+            for r in records {
+                s.push(r, false);
+            }
+        }
+        Msg::LoadEnded(why) => {
+            ui.indexing = None;
+            if let Some(why) = why {
+                ui.status = Some(escape_text(&why).into_owned());
+            }
+        }
     }
     out
 }

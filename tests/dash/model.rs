@@ -328,3 +328,112 @@ fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestRe
     assert_eq!(state_of_3(&s), Some(State::Freed));
     Ok(())
 }
+
+#[test]
+fn a_long_timeline_holds_at_most_50_bytes_per_record() -> TestResult {
+    // An echo-like loop of 50 events and a bufferevent: what a busy session looks like.
+    let n = 100 * Timeline::EVERY;
+    let (h, records) = synth::trace(n, 50);
+    let t = Timeline::from_records(h, records.into_iter().take(n));
+    let per_record = t.held_bytes() as f64 / t.len() as f64;
+    assert!(
+        per_record <= 50.0,
+        "{per_record:.1} bytes per record held ({} bytes for {} records)",
+        t.held_bytes(),
+        t.len()
+    );
+    // And everything still reads back.
+    assert_eq!(t.records().count(), n);
+    let mid = t.snapshot_at(n / 2 + 3);
+    assert_eq!(mid.applied, n / 2 + 3);
+    Ok(())
+}
+
+/// Writes `records` after `header` as a trace file in `dir`, with `extra` lines appended.
+fn write_trace(
+    dir: &tempfile::TempDir,
+    header: &evscope::trace::Header,
+    records: &[evscope::trace::Record],
+    extra: &str,
+) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let path = dir.path().join("big.jsonl");
+    let mut text = serde_json::to_string(header)? + "\n";
+    for r in records {
+        text += &serde_json::to_string(r)?;
+        text.push('\n');
+    }
+    text += extra;
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+#[test]
+fn a_big_trace_opens_with_its_beginning_and_the_rest_comes_in_batches() -> TestResult {
+    let n = feed::FIRST + 2 * feed::LOAD_BATCH + 5;
+    let (h, records) = synth::trace(n, 5);
+    let records = &records[..n];
+    let dir = tempfile::tempdir()?;
+    let path = write_trace(&dir, &h, records, "")?;
+    let (mut t, loader) = feed::open(&path)?;
+    assert_eq!(
+        t.len(),
+        feed::FIRST,
+        "the screen shows the beginning at once"
+    );
+    let mut loader = loader.ok_or("the rest is read in the background")?;
+    let mut batches = 0;
+    let ended = loop {
+        match loader
+            .blocking_recv()
+            .ok_or("the loader ends with an End")?
+        {
+            feed::Loaded::Records(batch) => {
+                assert!(!batch.is_empty() && batch.len() <= feed::LOAD_BATCH);
+                batches += 1;
+                for r in batch {
+                    t.push(r);
+                }
+            }
+            feed::Loaded::End(e) => break e,
+        }
+    };
+    assert!(ended.is_none(), "the whole trace read: {ended:?}");
+    assert_eq!(batches, 3);
+    assert_eq!(t.len(), n);
+    assert_eq!(
+        t.last(),
+        feed::load(&path)?.last(),
+        "the same as reading it whole"
+    );
+    // A small trace is read whole before the screen, as before.
+    let small = write_trace(&dir, &h, &records[..100], "")?;
+    let (t, loader) = feed::open(&small)?;
+    assert!(loader.is_none());
+    assert_eq!(t.len(), 100);
+    Ok(())
+}
+
+#[test]
+fn a_bad_line_far_into_a_big_trace_ends_the_background_read_with_its_line() -> TestResult {
+    let n = feed::FIRST + 10;
+    let (h, records) = synth::trace(n, 5);
+    let dir = tempfile::tempdir()?;
+    let path = write_trace(&dir, &h, &records[..n], "{\"seq\": oops}\n")?;
+    let (_, loader) = feed::open(&path)?;
+    let mut loader = loader.ok_or("read in the background")?;
+    let mut read = 0;
+    let err = loop {
+        match loader.blocking_recv().ok_or("an End")? {
+            feed::Loaded::Records(b) => read += b.len(),
+            feed::Loaded::End(e) => break e.ok_or("the bad line is an error")?,
+        }
+    };
+    assert_eq!(read, 10, "the good records before it still come");
+    let text = err.to_string();
+    let line = n + 2;
+    assert!(
+        text.contains(&line.to_string()),
+        "names line {line}: {text}"
+    );
+    Ok(())
+}

@@ -341,3 +341,29 @@ fn the_gates_statuses_set_the_mode_and_say_why_it_paused() -> TestResult {
     assert_eq!(ui.mode_word(), "LIVE");
     Ok(())
 }
+
+#[test]
+fn records_read_in_the_background_extend_the_replay_and_the_header_says_so() -> TestResult {
+    let t = fixture()?;
+    let mut s = Session::new(Timeline::new(t.header().clone()));
+    let mut ui = Ui::new(Mode::Replay, "big.jsonl", Lang::En);
+    ui.indexing = Some(0);
+    let batch: Vec<_> = t.range(0..100).map(|r| r.clone()).collect();
+    update(&mut s, &mut ui, Msg::Loaded(batch));
+    assert_eq!(s.timeline().len(), 100);
+    assert_eq!(s.pos(), 0, "the cursor stays where the user looks");
+    assert_eq!(ui.indexing, Some(100));
+    let header = |s: &Session, ui: &Ui| {
+        dash_util::text(&dash_util::draw(160, 1, s, ui, |a, b, c| {
+            evscope::dash::view::header::render(a, b, c)
+        }))
+    };
+    assert!(header(&s, &ui).contains("indexing… 100 records"));
+    update(&mut s, &mut ui, Msg::LoadEnded(None));
+    assert_eq!(ui.indexing, None);
+    assert!(!header(&s, &ui).contains("indexing"));
+    assert_eq!(ui.status, None);
+    update(&mut s, &mut ui, Msg::LoadEnded(Some("line 7: bad".into())));
+    assert_eq!(ui.status.as_deref(), Some("line 7: bad"));
+    Ok(())
+}
