@@ -327,7 +327,13 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
                     ui.status = Some(became(ui.lang, *ev, *to));
                 }
             }
+            let skip = matches!(r.body, Body::Dropped { .. }).then_some(r.base);
             s.push(r, ui.follow);
+            if let Some(base) = skip {
+                // The viewer fell behind and the program ran on: what came before does not
+                // join up with what follows, so step-back history starts here.
+                s.start_at_skip(base);
+            }
         }
         LiveItem::Status(Status::Paused { reason, ev }) => {
             ui.held = true;

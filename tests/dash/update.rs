@@ -367,3 +367,50 @@ fn records_read_in_the_background_extend_the_replay_and_the_header_says_so() -> 
     assert_eq!(ui.status.as_deref(), Some("line 7: bad"));
     Ok(())
 }
+
+#[test]
+fn a_live_skip_jumps_to_the_present_and_step_back_history_starts_there() -> TestResult {
+    let t = fixture()?;
+    let (mut s, mut ui) = live()?;
+    for r in t.range(0..40) {
+        update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
+    }
+    // The user looks back while the program runs free; the viewer falls behind.
+    update(&mut s, &mut ui, Msg::Home);
+    assert_eq!(s.pos(), 0);
+    let before = t.record(39).ok_or("a record")?;
+    let skip = evscope::trace::Record {
+        seq: before.seq + 1,
+        t_us: before.t_us,
+        base: 0,
+        body: Body::Dropped { count: 500 },
+    };
+    update(&mut s, &mut ui, Msg::Live(LiveItem::Record(skip)));
+    assert_eq!(s.floor(), 41);
+    assert_eq!(
+        s.pos(),
+        41,
+        "moved to the skip: what came before is gone from step-back"
+    );
+    assert_eq!(
+        s.snapshot().dropped,
+        500,
+        "the header says 500 records skipped"
+    );
+    update(&mut s, &mut ui, Msg::End);
+    update(&mut s, &mut ui, Msg::Back);
+    assert_eq!(s.pos(), 41, "back stops at the skip");
+    update(&mut s, &mut ui, Msg::Home);
+    assert_eq!(s.pos(), 41);
+    // A first record saying so stands for a trimmed history: nothing to stop at.
+    let (mut s, mut ui) = live()?;
+    let trimmed = evscope::trace::Record {
+        seq: 1,
+        t_us: 0,
+        base: 0,
+        body: Body::Dropped { count: 9 },
+    };
+    update(&mut s, &mut ui, Msg::Live(LiveItem::Record(trimmed)));
+    assert_eq!(s.floor(), 0);
+    Ok(())
+}
