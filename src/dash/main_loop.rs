@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
@@ -23,6 +25,10 @@ use super::DashError;
 
 /// Most live items folded between two frames.
 const BATCH: usize = 4096;
+
+/// Records arriving (live, or a big trace read in the background) redraw the screen at most
+/// this often; keys redraw at once.
+const FRAME: Duration = Duration::from_millis(16);
 
 /// Runs the dashboard until the user quits or a signal asks to. However it ends, a live feed's
 /// loop is released and runs on.
@@ -71,13 +77,31 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    // Records came in since the last frame, which was drawn at `last_draw`: the next frame
+    // waits for its time, so a fast feed is folded in large batches and drawn 60 times a second.
+    let mut records_in = false;
+    let mut last_draw: Option<Instant> = None;
+    let mut wait_draw = false;
     loop {
         if dirty {
-            guard
-                .terminal
-                .draw(|f| view::draw(f, Ctx { session, ui, theme }))?;
+            let due = last_draw.is_none_or(|t| t.elapsed() >= FRAME);
+            if records_in && !due {
+                wait_draw = true;
+            } else {
+                guard
+                    .terminal
+                    .draw(|f| view::draw(f, Ctx { session, ui, theme }))?;
+                last_draw = Some(Instant::now());
+                wait_draw = false;
+            }
         }
+        records_in = false;
+        let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         let msgs = tokio::select! {
+            _ = tokio::time::sleep_until(next_frame), if wait_draw => {
+                dirty = true;
+                continue;
+            }
             _ = cancel.cancelled() => vec![Msg::Quit],
             ev = keys.next() => match ev {
                 Some(Ok(Event::Key(k))) => map_key(k).into_iter().collect(),
@@ -94,6 +118,7 @@ async fn event_loop(
                 vec![Msg::Tick]
             }
             item = recv(&mut items) => {
+                records_in = true;
                 let mut batch = vec![Msg::Live(item.unwrap_or(LiveItem::Ended(None)))];
                 while let Some(feed) = items.as_mut() {
                     if batch.len() >= BATCH { break; }
@@ -105,7 +130,10 @@ async fn event_loop(
                 batch
             }
             loaded = load(&mut loader) => match loaded {
-                Some(Loaded::Records(records)) => vec![Msg::Loaded(records)],
+                Some(Loaded::Records(records)) => {
+                    records_in = true;
+                    vec![Msg::Loaded(records)]
+                }
                 Some(Loaded::End(e)) => {
                     loader = None;
                     vec![Msg::LoadEnded(e.map(|e| e.to_string()))]
