@@ -3,9 +3,14 @@
 //! (`trace::encode_line`) and zstd-compressed, and read back on demand through a small cache of
 //! decoded blocks. A record held costs a few bytes of compressed text instead of a `Record`
 //! with its strings (about 185 bytes).
+//!
+//! Beyond [`MEMORY_BOUND`] bytes of compressed blocks, the oldest are moved to a temporary file
+//! (unlinked at once, so it goes when the viewer does) and read back from there when needed.
 
 use std::fmt;
+use std::fs::{File, OpenOptions};
 use std::ops::{Deref, Range};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::trace::{encode_line, Record};
@@ -19,11 +24,27 @@ const CACHED: usize = 8;
 /// zstd level for closed blocks: the fastest, which already gains most.
 const LEVEL: i32 = 1;
 
+/// Compressed blocks kept in memory (64 MiB, a few million records); older ones are spilled to
+/// a temporary file.
+pub const MEMORY_BOUND: usize = 64 << 20;
+
+/// Where a closed block's bytes are.
+#[derive(Clone)]
+enum Bytes {
+    Memory(Box<[u8]>),
+    /// At `offset` in a spill file, `len` bytes.
+    Spilled {
+        file: Arc<File>,
+        offset: u64,
+        len: u32,
+    },
+}
+
 /// One closed block: [`BLOCK`] records as JSON lines, zstd-compressed (or as they are, should
 /// compression fail).
 #[derive(Clone)]
 struct Packed {
-    bytes: Box<[u8]>,
+    bytes: Bytes,
     /// Length of the JSON lines before compression; 0 when `bytes` are the lines themselves.
     raw_len: u32,
     /// `t_us` of the block's first record (records of one base never go back in time).
@@ -36,9 +57,16 @@ pub struct RecordStore {
     open: Vec<Record>,
     /// Decoded closed blocks by index, least recently used first.
     cache: Mutex<Vec<(usize, Arc<[Record]>)>>,
-    /// Bytes of compressed text in `closed`.
+    /// Bytes of compressed text of `closed` held in memory.
     packed_bytes: usize,
     scratch: Vec<u8>,
+    /// Most bytes of compressed blocks kept in memory.
+    bound: usize,
+    /// Blocks before this one were spilled (or tried to be).
+    spilled: usize,
+    /// The file blocks are spilled to, and its length (made at the first spill; a clone makes
+    /// its own).
+    spill: Option<(Arc<File>, u64)>,
 }
 
 /// The records of one block, borrowed (the open block) or shared (a decoded closed block).
@@ -91,6 +119,9 @@ impl Default for RecordStore {
             cache: Mutex::new(Vec::new()),
             packed_bytes: 0,
             scratch: Vec::new(),
+            bound: MEMORY_BOUND,
+            spilled: 0,
+            spill: None,
         }
     }
 }
@@ -103,6 +134,9 @@ impl Clone for RecordStore {
             cache: Mutex::new(Vec::new()),
             packed_bytes: self.packed_bytes,
             scratch: Vec::new(),
+            bound: self.bound,
+            spilled: self.spilled,
+            spill: None,
         }
     }
 }
@@ -117,6 +151,19 @@ impl fmt::Debug for RecordStore {
 }
 
 impl RecordStore {
+    /// An empty store keeping at most `bound` bytes of compressed blocks in memory.
+    pub fn with_memory_bound(bound: usize) -> RecordStore {
+        RecordStore {
+            bound,
+            ..RecordStore::default()
+        }
+    }
+
+    /// Bytes of records spilled to the temporary file.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.spill.as_ref().map_or(0, |(_, len)| *len)
+    }
+
     /// How many records.
     pub fn len(&self) -> usize {
         self.closed.len() * BLOCK + self.open.len()
@@ -143,23 +190,61 @@ impl RecordStore {
         let first_t_us = self.open.first().map_or(0, |r| r.t_us);
         let packed = match zstd::bulk::compress(&self.scratch, LEVEL) {
             Ok(z) if u32::try_from(self.scratch.len()).is_ok() => Packed {
-                bytes: z.into_boxed_slice(),
+                bytes: Bytes::Memory(z.into_boxed_slice()),
                 raw_len: self.scratch.len() as u32,
                 first_t_us,
             },
             _ => Packed {
-                bytes: self.scratch.as_slice().into(),
+                bytes: Bytes::Memory(self.scratch.as_slice().into()),
                 raw_len: 0,
                 first_t_us,
             },
         };
-        self.packed_bytes += packed.bytes.len();
+        if let Bytes::Memory(b) = &packed.bytes {
+            self.packed_bytes += b.len();
+        }
         self.closed.push(packed);
+        while self.packed_bytes > self.bound && self.spilled < self.closed.len() {
+            self.spill_oldest();
+        }
         // The block just closed is the likeliest to be read next (a live view steps back).
         let records: Arc<[Record]> = std::mem::replace(&mut self.open, Vec::with_capacity(BLOCK))
             .into_boxed_slice()
             .into();
         self.remember(self.closed.len() - 1, records);
+    }
+
+    /// Moves the oldest block still in memory to the spill file; a block that cannot be
+    /// written stays in memory (the bound is then exceeded, nothing is lost).
+    fn spill_oldest(&mut self) {
+        let k = self.spilled;
+        self.spilled += 1;
+        let Bytes::Memory(bytes) = &self.closed[k].bytes else {
+            return;
+        };
+        let Ok(len) = u32::try_from(bytes.len()) else {
+            return;
+        };
+        if self.spill.is_none() {
+            match spill_file() {
+                Ok(f) => self.spill = Some((Arc::new(f), 0)),
+                Err(_) => return,
+            }
+        }
+        let Some((file, end)) = self.spill.as_mut() else {
+            return;
+        };
+        if file.write_all_at(bytes, *end).is_err() {
+            return;
+        }
+        let freed = bytes.len();
+        self.closed[k].bytes = Bytes::Spilled {
+            file: file.clone(),
+            offset: *end,
+            len,
+        };
+        *end += u64::from(len);
+        self.packed_bytes -= freed;
     }
 
     /// Block `k`'s records (`k` may be the open block's index).
@@ -246,6 +331,10 @@ impl RecordStore {
         };
         self.packed_bytes
             + self.closed.capacity() * std::mem::size_of::<Packed>()
+            + self
+                .spill
+                .as_ref()
+                .map_or(0, |_| std::mem::size_of::<File>())
             + self.open.capacity() * record
             + self.scratch.capacity()
             + cached
@@ -261,11 +350,23 @@ impl RecordStore {
 /// A closed block's records. The text was written by `encode_line` from records, so it reads
 /// back whole; a line that did not would be left out rather than stop the viewer.
 fn decode(packed: &Packed) -> Vec<Record> {
+    let read;
+    let bytes: &[u8] = match &packed.bytes {
+        Bytes::Memory(b) => b,
+        Bytes::Spilled { file, offset, len } => {
+            let mut buf = vec![0; *len as usize];
+            if file.read_exact_at(&mut buf, *offset).is_err() {
+                buf.clear();
+            }
+            read = buf;
+            &read
+        }
+    };
     let raw;
     let text: &[u8] = if packed.raw_len == 0 {
-        &packed.bytes
+        bytes
     } else {
-        raw = zstd::bulk::decompress(&packed.bytes, packed.raw_len as usize).unwrap_or_default();
+        raw = zstd::bulk::decompress(bytes, packed.raw_len as usize).unwrap_or_default();
         &raw
     };
     let mut out = Vec::with_capacity(BLOCK);
@@ -275,6 +376,30 @@ fn decode(packed: &Packed) -> Vec<Record> {
         }
     }
     out
+}
+
+/// A new file in the temporary directory, already unlinked: only this process can reach it,
+/// and it goes when the viewer does.
+fn spill_file() -> std::io::Result<File> {
+    let dir = std::env::temp_dir();
+    let mut last = None;
+    for n in 0..100u32 {
+        let path = dir.join(format!("evscope-history-{}-{n}", std::process::id()));
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(f) => {
+                std::fs::remove_file(&path)?;
+                return Ok(f);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no spill file")))
 }
 
 /// An iterator over some of a store's records ([`RecordStore::range`]).
@@ -360,6 +485,34 @@ mod tests {
         let back: Vec<Record> = s.clone().into_records().collect();
         assert_eq!(back.len(), n);
         assert_eq!(back[2 * BLOCK], note(2 * BLOCK as u64 + 1));
+    }
+
+    #[test]
+    fn blocks_beyond_the_memory_bound_are_spilled_and_read_back() {
+        let mut s = RecordStore::with_memory_bound(0);
+        let mut unbounded = RecordStore::default();
+        let n = 5 * BLOCK + 3;
+        for i in 0..n as u64 {
+            s.push(note(i + 1));
+            unbounded.push(note(i + 1));
+        }
+        assert_eq!(s.packed_bytes, 0, "every closed block is in the file");
+        assert_eq!(s.spilled_bytes(), unbounded.packed_bytes as u64);
+        assert!(
+            s.held_bytes() + unbounded.packed_bytes <= unbounded.held_bytes() + 64,
+            "the spilled bytes are no longer held"
+        );
+        let all: Vec<u64> = s.range(0..n).map(|r| r.seq).collect();
+        assert_eq!(all, (1..=n as u64).collect::<Vec<_>>());
+        // A clone reads the same file and spills to a file of its own.
+        let mut c = s.clone();
+        c.cache = Mutex::new(Vec::new());
+        for i in n as u64..(n + BLOCK) as u64 {
+            c.push(note(i + 1));
+        }
+        assert_eq!(*c.get(3).expect("held"), note(4));
+        assert_eq!(*c.get(n + 7).expect("held"), note(n as u64 + 8));
+        assert_eq!(*s.get(2 * BLOCK).expect("held"), note(2 * BLOCK as u64 + 1));
     }
 
     #[test]
