@@ -205,6 +205,7 @@ fn big(c: &mut Criterion) {
     std::fs::remove_file(&path).ok();
     assert_eq!(t.len(), BIG);
     let held = t.held_bytes() as f64 / BIG as f64;
+    let spilled = t.spilled_bytes();
     let rss_per = after.saturating_sub(before) as f64 / BIG as f64;
 
     let mut s = Session::new(t);
@@ -241,7 +242,10 @@ fn big(c: &mut Criterion) {
     let (bk, bk0, bk1) = median(backs);
     println!("DASH first_frame_10m_ms={f:.1} min={f0:.1} max={f1:.1}");
     println!("DASH index_10m_s={index_s:.1}");
-    println!("DASH held_bytes_per_record={held:.1} rss_bytes_per_record={rss_per:.1}");
+    println!(
+        "DASH held_bytes_per_record={held:.1} rss_bytes_per_record={rss_per:.1} spilled_mb={:.0}",
+        spilled as f64 / 1e6
+    );
     println!("DASH seek_10m_ms={sk:.2} min={sk0:.2} max={sk1:.2}");
     println!("DASH step_back_10m_us={bk:.1} min={bk0:.1} max={bk1:.1}");
 }

@@ -152,6 +152,7 @@ impl fmt::Debug for RecordStore {
 
 impl RecordStore {
     /// An empty store keeping at most `bound` bytes of compressed blocks in memory.
+    #[cfg(test)]
     pub fn with_memory_bound(bound: usize) -> RecordStore {
         RecordStore {
             bound,

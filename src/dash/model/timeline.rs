@@ -168,6 +168,11 @@ impl Timeline {
         self.records.partition_by_time(t_us)
     }
 
+    /// Bytes of records moved to the temporary file (not held in memory).
+    pub fn spilled_bytes(&self) -> u64 {
+        self.records.spilled_bytes()
+    }
+
     /// Bytes this timeline holds: the records (compressed), the checkpoints and the indexes
     /// (an estimate from the containers' sizes; the explainers' names are not counted).
     pub fn held_bytes(&self) -> usize {
