@@ -1,29 +1,39 @@
-//! Dashboard figures: opening a 1M-record trace (target < 1 s), rendering one frame
-//! (target < 16 ms), and stepping back one record on that trace.
+//! Dashboard figures: opening a 1M-record trace whole, the first frame of a 10M-record trace
+//! (target < 1 s: the rest is read in the background), the bytes held per record (target ≤ 50),
+//! rendering one frame (target < 16 ms), seeking to any record (target < 50 ms) and stepping
+//! back one record (target < 1 ms).
 //!
-//! `cargo bench --bench dash`
+//! `cargo bench --bench dash`; ends with machine-readable lines `DASH metric=value`. The 10M
+//! trace is written zstd-compressed to a temporary file (about 80 MB) and removed at the end.
 
 #[path = "../tests/util/synth.rs"]
 mod synth;
 
 use std::hint::black_box;
 use std::io::Write;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use evscope::dash::feed;
-use evscope::dash::model::{Lang, Session};
+use evscope::dash::feed::{self, Loaded};
+use evscope::dash::model::{Lang, Session, Timeline};
 use evscope::dash::theme::Theme;
 use evscope::dash::ui::{Mode, Ui};
 use evscope::dash::view::{self, Ctx};
+use evscope::trace::encode_line;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 const RECORDS: usize = 1_000_000;
+const BIG: usize = 10_000_000;
 
-/// Writes a 1M-record trace to a temporary file once.
-fn trace_file() -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("evscope-bench-{}.jsonl", std::process::id()));
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("evscope-bench-{}-{name}", std::process::id()))
+}
+
+/// Writes a 1M-record trace (plain JSON Lines).
+fn trace_file() -> PathBuf {
+    let path = temp("1m.jsonl");
     let (header, records) = synth::trace(RECORDS, 50);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
     writeln!(out, "{}", serde_json::to_string(&header).expect("header")).expect("write");
@@ -32,6 +42,100 @@ fn trace_file() -> std::path::PathBuf {
     }
     out.flush().expect("flush");
     path
+}
+
+/// Writes a `BIG`-record echo-like trace of 50 events, zstd-compressed, made piece by piece.
+fn big_trace_file() -> PathBuf {
+    let path = temp("10m.jsonl.zst");
+    let file = std::fs::File::create(&path).expect("temp file");
+    let mut out = zstd::stream::write::Encoder::new(std::io::BufWriter::new(file), 1)
+        .expect("zstd")
+        .auto_finish();
+    let header = synth::Synth::header();
+    writeln!(out, "{}", serde_json::to_string(&header).expect("header")).expect("write");
+    let mut s = synth::Synth::new(50);
+    let (mut records, mut line) = (Vec::new(), Vec::new());
+    s.setup(&mut records);
+    let mut written = 0;
+    while written < BIG {
+        while records.len() < 4096 {
+            s.iteration(&mut records);
+        }
+        for r in records.drain(..).take(BIG - written) {
+            line.clear();
+            encode_line(&r, &mut line);
+            out.write_all(&line).expect("write");
+            written += 1;
+        }
+    }
+    out.flush().expect("flush");
+    path
+}
+
+/// Resident memory of this process, in bytes (Linux).
+fn rss() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Opens `path` as `evscope replay` does and draws the first frame.
+fn first_frame(path: &Path, buf: &mut Buffer) -> usize {
+    let (timeline, loader) = feed::open(path).expect("open");
+    let mut ui = Ui::new(Mode::Replay, "big.jsonl.zst", Lang::En);
+    ui.indexing = loader.as_ref().map(|_| timeline.len());
+    let s = Session::new(timeline);
+    let theme = Theme::default();
+    buf.reset();
+    let area = buf.area;
+    view::render(
+        area,
+        buf,
+        Ctx {
+            session: &s,
+            ui: &ui,
+            theme: &theme,
+        },
+    );
+    // Dropping the loader stops the background read.
+    s.timeline().len()
+}
+
+/// The whole big trace, as the background read hands it over; with the seconds it took.
+fn index_all(path: &Path) -> (Timeline, f64) {
+    let started = Instant::now();
+    let (mut t, loader) = feed::open(path).expect("open");
+    let mut loader = loader.expect("a big trace reads in the background");
+    loop {
+        match loader.blocking_recv().expect("an end") {
+            Loaded::Records(batch) => batch.into_iter().for_each(|r| t.push(r)),
+            Loaded::End(None) => break,
+            Loaded::End(Some(e)) => panic!("the generated trace is wrong: {e}"),
+        }
+    }
+    (t, started.elapsed().as_secs_f64())
+}
+
+/// A small deterministic sequence of positions in `0..n`.
+fn positions(n: usize, k: usize) -> Vec<usize> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..k)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
 fn dash(c: &mut Criterion) {
@@ -74,6 +178,76 @@ fn dash(c: &mut Criterion) {
             s.seek(p);
         })
     });
+    drop(s);
+
+    big(c);
+}
+
+/// The 10M-record figures, measured directly (each is one long operation or a spread of
+/// positions, not a loop criterion can repeat cheaply), then printed as `DASH` lines.
+fn big(c: &mut Criterion) {
+    let path = big_trace_file();
+    let mut buf = Buffer::empty(Rect::new(0, 0, 100, 40));
+    c.bench_function("first_frame_10m", |b| {
+        b.iter(|| first_frame(&path, &mut buf))
+    });
+    let firsts: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(first_frame(&path, &mut buf));
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+
+    let before = rss();
+    let (t, index_s) = index_all(&path);
+    let after = rss();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(t.len(), BIG);
+    let held = t.held_bytes() as f64 / BIG as f64;
+    let spilled = t.spilled_bytes();
+    let rss_per = after.saturating_sub(before) as f64 / BIG as f64;
+
+    let mut s = Session::new(t);
+    let seeks: Vec<f64> = positions(BIG, 200)
+        .into_iter()
+        .map(|p| {
+            let t = Instant::now();
+            s.seek(p);
+            black_box(s.snapshot().applied);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    let backs: Vec<f64> = positions(BIG, 200)
+        .into_iter()
+        .map(|p| {
+            s.seek(p.max(1));
+            let t = Instant::now();
+            s.seek(s.pos() - 1);
+            black_box(s.snapshot().applied);
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    s.seek(BIG / 3);
+    c.bench_function("step_back_10m", |b| {
+        b.iter(|| {
+            let p = s.pos();
+            s.seek(p - 1);
+            s.seek(p);
+        })
+    });
+
+    let (f, f0, f1) = median(firsts);
+    let (sk, sk0, sk1) = median(seeks);
+    let (bk, bk0, bk1) = median(backs);
+    println!("DASH first_frame_10m_ms={f:.1} min={f0:.1} max={f1:.1}");
+    println!("DASH index_10m_s={index_s:.1}");
+    println!(
+        "DASH held_bytes_per_record={held:.1} rss_bytes_per_record={rss_per:.1} spilled_mb={:.0}",
+        spilled as f64 / 1e6
+    );
+    println!("DASH seek_10m_ms={sk:.2} min={sk0:.2} max={sk1:.2}");
+    println!("DASH step_back_10m_us={bk:.1} min={bk0:.1} max={bk1:.1}");
 }
 
 criterion_group!(benches, dash);

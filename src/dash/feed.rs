@@ -165,6 +165,76 @@ pub fn load(path: &Path) -> Result<Timeline, TraceError> {
     fold(Reader::open(path)?)
 }
 
+/// Records read before the screen comes up when opening a trace ([`open`]); a trace no longer
+/// than this is read whole first, as [`load`] reads it.
+pub const FIRST: usize = 16 * 1024;
+
+/// Records per batch a [`Loader`] hands over.
+pub const LOAD_BATCH: usize = 8 * 1024;
+
+/// The rest of a big trace, read and checked on a thread of its own while the dashboard already
+/// shows its beginning ([`open`]).
+pub struct Loader {
+    batches: mpsc::Receiver<Loaded>,
+}
+
+/// What a [`Loader`] hands over.
+#[derive(Debug)]
+pub enum Loaded {
+    /// The next records, in order.
+    Records(Vec<Record>),
+    /// The end: the whole trace was read, or reading stopped at a bad line (the error).
+    End(Option<TraceError>),
+}
+
+impl Loader {
+    /// The next batch, waiting for it; `None` once the loader has said [`Loaded::End`].
+    pub async fn recv(&mut self) -> Option<Loaded> {
+        self.batches.recv().await
+    }
+
+    /// The next batch, blocking the calling thread (outside an async runtime).
+    pub fn blocking_recv(&mut self) -> Option<Loaded> {
+        self.batches.blocking_recv()
+    }
+}
+
+/// Opens the trace at `path` for the dashboard: its header and first [`FIRST`] records are read
+/// and checked now (so a bad header, or a bad line near the start, is told before any screen);
+/// a longer trace's remaining records come from the returned [`Loader`], read in the background.
+pub fn open(path: &Path) -> Result<(Timeline, Option<Loader>), TraceError> {
+    let mut reader = Reader::open(path)?;
+    let mut timeline = Timeline::new(reader.header().clone());
+    for _ in 0..FIRST {
+        match reader.next_record()? {
+            Some(r) => timeline.push(r),
+            None => return Ok((timeline, None)),
+        }
+    }
+    let (tx, batches) = mpsc::channel(4);
+    spawn("evscope-load", move || loop {
+        let mut batch = Vec::with_capacity(LOAD_BATCH);
+        let end = loop {
+            match reader.next_record() {
+                Ok(Some(r)) => batch.push(r),
+                Ok(None) => break Some(None),
+                Err(e) => break Some(Some(e)),
+            }
+            if batch.len() == LOAD_BATCH {
+                break None;
+            }
+        };
+        if !batch.is_empty() && tx.blocking_send(Loaded::Records(batch)).is_err() {
+            return; // the dashboard has gone
+        }
+        if let Some(end) = end {
+            let _ = tx.blocking_send(Loaded::End(end));
+            return;
+        }
+    });
+    Ok((timeline, Some(Loader { batches })))
+}
+
 /// Reads and checks a trace from any buffered reader.
 pub fn parse(input: impl BufRead) -> Result<Timeline, TraceError> {
     fold(Reader::new(input)?)

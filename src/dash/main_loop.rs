@@ -5,12 +5,14 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
-use super::feed::{Controls, Feed, LiveItem};
+use super::feed::{Controls, Feed, LiveItem, Loaded, Loader};
 use super::input::map_key;
 use super::model::Session;
 use super::msg::{Cmd, Msg};
@@ -24,6 +26,10 @@ use super::DashError;
 /// Most live items folded between two frames.
 const BATCH: usize = 4096;
 
+/// Records arriving (live, or a big trace read in the background) redraw the screen at most
+/// this often; keys redraw at once.
+const FRAME: Duration = Duration::from_millis(16);
+
 /// Runs the dashboard until the user quits or a signal asks to. However it ends, a live feed's
 /// loop is released and runs on.
 pub(crate) fn main_loop(
@@ -31,6 +37,7 @@ pub(crate) fn main_loop(
     mut ui: Ui,
     theme: Theme,
     live: Option<Feed>,
+    loader: Option<Loader>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<(), DashError> {
     let release = live.as_ref().map(|f| f.controls.clone());
@@ -38,7 +45,8 @@ pub(crate) fn main_loop(
         let cancel = CancellationToken::new();
         watch_signals(cancel.clone())?;
         let guard = TerminalGuard::new()?;
-        let result = event_loop(&mut session, &mut ui, &theme, live, guard, &cancel).await;
+        let sources = Sources { live, loader };
+        let result = event_loop(&mut session, &mut ui, &theme, sources, guard, &cancel).await;
         cancel.cancel();
         result
     });
@@ -48,27 +56,52 @@ pub(crate) fn main_loop(
     result
 }
 
+/// Where records come from besides the keys: a live feed, or the rest of a big trace.
+struct Sources {
+    live: Option<Feed>,
+    loader: Option<Loader>,
+}
+
 async fn event_loop(
     session: &mut Session,
     ui: &mut Ui,
     theme: &Theme,
-    live: Option<Feed>,
+    sources: Sources,
     mut guard: TerminalGuard,
     cancel: &CancellationToken,
 ) -> Result<(), DashError> {
+    let Sources { live, mut loader } = sources;
     let mut controls: Option<Controls> = live.as_ref().map(|f| f.controls.clone());
     let mut items = live;
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    // Records came in since the last frame, which was drawn at `last_draw`: the next frame
+    // waits for its time, so a fast feed is folded in large batches and drawn 60 times a second.
+    let mut records_in = false;
+    let mut last_draw: Option<Instant> = None;
+    let mut wait_draw = false;
     loop {
         if dirty {
-            guard
-                .terminal
-                .draw(|f| view::draw(f, Ctx { session, ui, theme }))?;
+            let due = last_draw.is_none_or(|t| t.elapsed() >= FRAME);
+            if records_in && !due {
+                wait_draw = true;
+            } else {
+                guard
+                    .terminal
+                    .draw(|f| view::draw(f, Ctx { session, ui, theme }))?;
+                last_draw = Some(Instant::now());
+                wait_draw = false;
+            }
         }
+        records_in = false;
+        let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         let msgs = tokio::select! {
+            _ = tokio::time::sleep_until(next_frame), if wait_draw => {
+                dirty = true;
+                continue;
+            }
             _ = cancel.cancelled() => vec![Msg::Quit],
             ev = keys.next() => match ev {
                 Some(Ok(Event::Key(k))) => map_key(k).into_iter().collect(),
@@ -85,6 +118,7 @@ async fn event_loop(
                 vec![Msg::Tick]
             }
             item = recv(&mut items) => {
+                records_in = true;
                 let mut batch = vec![Msg::Live(item.unwrap_or(LiveItem::Ended(None)))];
                 while let Some(feed) = items.as_mut() {
                     if batch.len() >= BATCH { break; }
@@ -95,6 +129,20 @@ async fn event_loop(
                 }
                 batch
             }
+            loaded = load(&mut loader) => match loaded {
+                Some(Loaded::Records(records)) => {
+                    records_in = true;
+                    vec![Msg::Loaded(records)]
+                }
+                Some(Loaded::End(e)) => {
+                    loader = None;
+                    vec![Msg::LoadEnded(e.map(|e| e.to_string()))]
+                }
+                None => {
+                    loader = None;
+                    vec![Msg::LoadEnded(None)]
+                }
+            },
         };
         let mut queue = VecDeque::from(msgs);
         while let Some(msg) = queue.pop_front() {
@@ -128,6 +176,14 @@ async fn event_loop(
 async fn recv(items: &mut Option<Feed>) -> Option<LiveItem> {
     match items {
         Some(feed) => feed.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next batch of a big trace; never resolves when there is none.
+async fn load(loader: &mut Option<Loader>) -> Option<Loaded> {
+    match loader {
+        Some(l) => l.recv().await,
         None => std::future::pending().await,
     }
 }

@@ -87,14 +87,24 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Replays the trace at `path` (`evscope replay FILE`), starting at its first record.
+///
+/// A big trace opens at once: the screen shows its beginning while the rest is read in the
+/// background, the header saying "indexing… N records" until it is all in.
 pub fn replay(path: &Path, opts: &Options) -> Result<(), DashError> {
-    // A bad trace is told first, terminal or not.
-    let timeline = feed::load(path)?;
+    // A bad trace is told first, terminal or not (a bad line far into a big one: in the footer).
+    let (timeline, loader) = feed::open(path)?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
-    replay_timeline(timeline, &name, opts)
+    terminal::ensure()?;
+    let rt = runtime()?;
+    let mut ui = Ui::new(Mode::Replay, &name, opts.lang);
+    if loader.is_some() {
+        ui.indexing = Some(timeline.len());
+    }
+    let session = Session::new(timeline);
+    main_loop::main_loop(session, ui, opts.theme, None, loader, &rt)
 }
 
 /// Replays records already in memory.
@@ -102,7 +112,7 @@ pub fn replay_timeline(timeline: Timeline, source: &str, opts: &Options) -> Resu
     terminal::ensure()?;
     let rt = runtime()?;
     let ui = Ui::new(Mode::Replay, source, opts.lang);
-    main_loop::main_loop(Session::new(timeline), ui, opts.theme, None, &rt)
+    main_loop::main_loop(Session::new(timeline), ui, opts.theme, None, None, &rt)
 }
 
 /// Replays the trace at `path` as a quiz (`evscope quiz FILE`): the replay plays, and stops
@@ -116,7 +126,7 @@ pub fn quiz(path: &Path, opts: &Options, every: Option<usize>, seed: u64) -> Res
     terminal::ensure()?;
     let rt = runtime()?;
     let ui = Ui::quiz(&timeline, &name, opts.lang, every, seed);
-    main_loop::main_loop(Session::new(timeline), ui, opts.theme, None, &rt)
+    main_loop::main_loop(Session::new(timeline), ui, opts.theme, None, None, &rt)
 }
 
 /// Shows a live feed: a demo in this process, or a program over the live link. The first
@@ -137,5 +147,5 @@ pub fn live(feed: Feed, opts: &Options) -> Result<(), DashError> {
         ui.status = Some("the live link is gone".into());
     }
     let session = Session::new(Timeline::new(Header::new("?", &feed.source)));
-    main_loop::main_loop(session, ui, opts.theme, Some(feed), &rt)
+    main_loop::main_loop(session, ui, opts.theme, Some(feed), None, &rt)
 }

@@ -1,7 +1,7 @@
 //! Everything that can change the dashboard: keys (mapped by `input`), ticks and live items.
 
 use super::feed::LiveItem;
-use crate::trace::Control;
+use crate::trace::{Control, Record};
 
 /// One message for [`crate::dash::update::update`].
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +50,10 @@ pub enum Msg {
     Tick,
     /// Something arrived from the live feed.
     Live(LiveItem),
+    /// Replay of a big trace: the next records read ([`crate::dash::feed::Loader`]).
+    Loaded(Vec<Record>),
+    /// Replay of a big trace: everything was read, or reading stopped at a bad line (why).
+    LoadEnded(Option<String>),
 }
 
 /// What `update` asks the runner to do outside the model.

@@ -257,10 +257,15 @@ pub fn eligible(timeline: &Timeline) -> Vec<Question> {
     let mut levels: HashMap<(u32, u64), (u64, u64)> = HashMap::new();
     let mut out = Vec::new();
     let explain = |i| Both {
-        en: timeline.explain(&timeline.records()[i], Lang::En),
-        zh: timeline.explain(&timeline.records()[i], Lang::Zh),
+        en: timeline
+            .record(i)
+            .map_or_else(String::new, |r| timeline.explain(&r, Lang::En)),
+        zh: timeline
+            .record(i)
+            .map_or_else(String::new, |r| timeline.explain(&r, Lang::Zh)),
     };
-    for (i, r) in timeline.records().iter().enumerate() {
+    for (i, r) in timeline.records().enumerate() {
+        let r = &*r;
         en.learn(r);
         zh.learn(r);
         let b = r.base;

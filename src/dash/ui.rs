@@ -88,6 +88,8 @@ pub struct Ui {
     pub quit: bool,
     /// Quiz mode (`evscope quiz`): the questions and the score.
     pub quiz: Option<Quiz>,
+    /// Replay of a big trace: the records read so far, while the rest is still being read.
+    pub indexing: Option<usize>,
 }
 
 impl Ui {
@@ -115,6 +117,7 @@ impl Ui {
             status: None,
             quit: false,
             quiz: None,
+            indexing: None,
         }
     }
 

@@ -32,7 +32,10 @@ fn quiz_key(s: &Session, ui: &mut Ui, msg: &Msg) -> bool {
         return false;
     };
     match (&quiz.stage, msg) {
-        (_, Msg::Quit | Msg::Lang | Msg::Tick | Msg::Live(_)) => false,
+        (
+            _,
+            Msg::Quit | Msg::Lang | Msg::Tick | Msg::Live(_) | Msg::Loaded(_) | Msg::LoadEnded(_),
+        ) => false,
         (Stage::Asking(_), Msg::Answer(c)) => {
             if let Some(right) = quiz.answer(*c) {
                 ui.status = Some(
@@ -192,6 +195,18 @@ fn update_view(s: &mut Session, ui: &mut Ui, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::Live(item) => live_item(s, ui, item),
+        Msg::Loaded(records) => {
+            ui.indexing = Some(ui.indexing.unwrap_or(0) + records.len());
+            for r in records {
+                s.push(r, false);
+            }
+        }
+        Msg::LoadEnded(why) => {
+            ui.indexing = None;
+            if let Some(why) = why {
+                ui.status = Some(escape_text(&why).into_owned());
+            }
+        }
     }
     out
 }
@@ -280,7 +295,7 @@ fn play_tick(s: &mut Session, ui: &mut Ui) {
     let end = (start + n).min(s.timeline().len());
     let mut stop = end;
     if !ui.breakpoints.is_empty() {
-        for (i, r) in s.timeline().records()[start..end].iter().enumerate() {
+        for (i, r) in s.timeline().range(start..end).enumerate() {
             if let Body::Transition { ev, to, .. } = &r.body {
                 if ui.breakpoints.contains(ev) {
                     stop = start + i + 1;
@@ -312,15 +327,22 @@ fn live_item(s: &mut Session, ui: &mut Ui, item: LiveItem) {
                     ui.status = Some(became(ui.lang, *ev, *to));
                 }
             }
+            let skip = matches!(r.body, Body::Dropped { .. }).then_some(r.base);
             s.push(r, ui.follow);
+            if let Some(base) = skip {
+                // The viewer fell behind and the program ran on: what came before does not
+                // join up with what follows, so step-back history starts here.
+                s.start_at_skip(base);
+            }
         }
         LiveItem::Status(Status::Paused { reason, ev }) => {
             ui.held = true;
             let zh = ui.lang == Lang::Zh;
             match (reason.as_str(), ev) {
                 ("breakpoint", Some(ev)) => {
-                    let last = s.timeline().records().last().map(|r| &r.body);
-                    ui.status = Some(match last {
+                    let tl = s.timeline();
+                    let last = tl.len().checked_sub(1).and_then(|i| tl.record(i));
+                    ui.status = Some(match last.as_deref().map(|r| &r.body) {
                         Some(Body::Transition { ev: e, to, .. }) if *e == ev => {
                             if zh {
                                 format!(

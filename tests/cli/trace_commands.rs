@@ -486,7 +486,8 @@ fn a_late_viewers_trimmed_history_is_labelled_as_such() -> TestResult {
             .map(|l| serde_json::from_str(l))
             .collect::<Result<Vec<_>, _>>()?,
     );
-    let shown = timeline.explain(&timeline.records()[0], evscope::dash::model::Lang::En);
+    let first = timeline.record(0).ok_or("a record")?;
+    let shown = timeline.explain(&first, evscope::dash::model::Lang::En);
     assert!(shown.contains("trimmed from the history"), "{shown}");
     Ok(())
 }

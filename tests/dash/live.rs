@@ -129,7 +129,7 @@ fn the_link_feed_reads_records_and_statuses_and_writes_controls_as_lines() -> Te
     let (program, viewer) = UnixStream::pair()?;
     let fixture = dash_util::fixture()?;
     let header = fixture.header().clone();
-    let records: Vec<Record> = fixture.records()[..5].to_vec();
+    let records: Vec<Record> = fixture.range(0..5).map(|r| r.clone()).collect();
     let program = std::thread::spawn(move || -> std::io::Result<String> {
         let mut s = program;
         writeln!(s, "{}", serde_json::to_string(&header)?)?;

@@ -14,8 +14,8 @@ use util::TestResult;
 /// The snapshot after `pos` records, folded from the very start with no checkpoint.
 fn fold_from_start(t: &Timeline, pos: usize) -> Snapshot {
     let mut s = Snapshot::default();
-    for (i, r) in t.records()[..pos].iter().enumerate() {
-        s.apply(i, r);
+    for (i, r) in t.range(0..pos).enumerate() {
+        s.apply(i, &r);
     }
     s
 }
@@ -35,7 +35,6 @@ fn the_fixture_folds_to_everything_freed() -> TestResult {
     assert_eq!(&*read.label, "echo read");
     let became_active = t
         .records()
-        .iter()
         .filter(|r| {
             matches!(
                 &r.body,
@@ -60,8 +59,8 @@ fn the_fixture_folds_to_everything_freed() -> TestResult {
 fn counts_always_add_up_to_the_events_created() -> TestResult {
     let t = fixture()?;
     let mut s = Snapshot::default();
-    for (i, r) in t.records().iter().enumerate() {
-        s.apply(i, r);
+    for (i, r) in t.records().enumerate() {
+        s.apply(i, &r);
         assert_eq!(
             s.counts.iter().sum::<usize>(),
             s.events.len(),
@@ -143,7 +142,7 @@ fn history_holds_only_the_events_records_before_the_cursor() -> TestResult {
     assert!(!h.is_empty());
     for &i in h {
         assert!((i as usize) < 100);
-        match &t.records()[i as usize].body {
+        match &t.record(i as usize).ok_or("a record")?.body {
             Body::EventNew { ev, .. }
             | Body::Transition { ev, .. }
             | Body::CallbackBegin { ev, .. }
@@ -164,7 +163,7 @@ fn next_iteration_lands_just_after_a_loop_iteration_record() -> TestResult {
     while let Some(next) = t.next_iteration(pos) {
         assert!(next > pos);
         assert!(matches!(
-            t.records()[next - 1].body,
+            t.record(next - 1).ok_or("a record")?.body,
             Body::LoopIteration { .. }
         ));
         seen += 1;
@@ -306,15 +305,14 @@ fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestRe
     // Its records are explained with its own names.
     let last = s
         .timeline()
-        .records()
-        .last()
+        .record(s.timeline().len().wrapping_sub(1))
         .ok_or("base 1 has records")?
         .clone();
     assert!(s
         .timeline()
         .explain(&last, evscope::dash::Lang::En)
         .contains("thread 4244"));
-    let made = s.timeline().records()[0].clone();
+    let made = s.timeline().record(0).ok_or("a record")?.clone();
     assert!(
         s.timeline()
             .explain(&made, evscope::dash::Lang::En)
@@ -328,5 +326,114 @@ fn a_trace_of_two_bases_shows_one_at_a_time_each_with_its_own_events() -> TestRe
     assert_eq!(s.pos(), 20, "base 0 at 202 µs: its records up to 200 µs");
     s.seek(usize::MAX);
     assert_eq!(state_of_3(&s), Some(State::Freed));
+    Ok(())
+}
+
+#[test]
+fn a_long_timeline_holds_at_most_50_bytes_per_record() -> TestResult {
+    // An echo-like loop of 50 events and a bufferevent: what a busy session looks like.
+    let n = 100 * Timeline::EVERY;
+    let (h, records) = synth::trace(n, 50);
+    let t = Timeline::from_records(h, records.into_iter().take(n));
+    let per_record = t.held_bytes() as f64 / t.len() as f64;
+    assert!(
+        per_record <= 50.0,
+        "{per_record:.1} bytes per record held ({} bytes for {} records)",
+        t.held_bytes(),
+        t.len()
+    );
+    // And everything still reads back.
+    assert_eq!(t.records().count(), n);
+    let mid = t.snapshot_at(n / 2 + 3);
+    assert_eq!(mid.applied, n / 2 + 3);
+    Ok(())
+}
+
+/// Writes `records` after `header` as a trace file in `dir`, with `extra` lines appended.
+fn write_trace(
+    dir: &tempfile::TempDir,
+    header: &evscope::trace::Header,
+    records: &[evscope::trace::Record],
+    extra: &str,
+) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let path = dir.path().join("big.jsonl");
+    let mut text = serde_json::to_string(header)? + "\n";
+    for r in records {
+        text += &serde_json::to_string(r)?;
+        text.push('\n');
+    }
+    text += extra;
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+#[test]
+fn a_big_trace_opens_with_its_beginning_and_the_rest_comes_in_batches() -> TestResult {
+    let n = feed::FIRST + 2 * feed::LOAD_BATCH + 5;
+    let (h, records) = synth::trace(n, 5);
+    let records = &records[..n];
+    let dir = tempfile::tempdir()?;
+    let path = write_trace(&dir, &h, records, "")?;
+    let (mut t, loader) = feed::open(&path)?;
+    assert_eq!(
+        t.len(),
+        feed::FIRST,
+        "the screen shows the beginning at once"
+    );
+    let mut loader = loader.ok_or("the rest is read in the background")?;
+    let mut batches = 0;
+    let ended = loop {
+        match loader
+            .blocking_recv()
+            .ok_or("the loader ends with an End")?
+        {
+            feed::Loaded::Records(batch) => {
+                assert!(!batch.is_empty() && batch.len() <= feed::LOAD_BATCH);
+                batches += 1;
+                for r in batch {
+                    t.push(r);
+                }
+            }
+            feed::Loaded::End(e) => break e,
+        }
+    };
+    assert!(ended.is_none(), "the whole trace read: {ended:?}");
+    assert_eq!(batches, 3);
+    assert_eq!(t.len(), n);
+    assert_eq!(
+        t.last(),
+        feed::load(&path)?.last(),
+        "the same as reading it whole"
+    );
+    // A small trace is read whole before the screen, as before.
+    let small = write_trace(&dir, &h, &records[..100], "")?;
+    let (t, loader) = feed::open(&small)?;
+    assert!(loader.is_none());
+    assert_eq!(t.len(), 100);
+    Ok(())
+}
+
+#[test]
+fn a_bad_line_far_into_a_big_trace_ends_the_background_read_with_its_line() -> TestResult {
+    let n = feed::FIRST + 10;
+    let (h, records) = synth::trace(n, 5);
+    let dir = tempfile::tempdir()?;
+    let path = write_trace(&dir, &h, &records[..n], "{\"seq\": oops}\n")?;
+    let (_, loader) = feed::open(&path)?;
+    let mut loader = loader.ok_or("read in the background")?;
+    let mut read = 0;
+    let err = loop {
+        match loader.blocking_recv().ok_or("an End")? {
+            feed::Loaded::Records(b) => read += b.len(),
+            feed::Loaded::End(e) => break e.ok_or("the bad line is an error")?,
+        }
+    };
+    assert_eq!(read, 10, "the good records before it still come");
+    let text = err.to_string();
+    let line = n + 2;
+    assert!(
+        text.contains(&line.to_string()),
+        "names line {line}: {text}"
+    );
     Ok(())
 }

@@ -38,8 +38,8 @@ fn header_says_how_many_records_a_viewer_that_fell_behind_missed() -> TestResult
     use evscope::trace::{Body, Record};
     let fixture = dash_util::fixture()?;
     let mut t = Timeline::new(fixture.header().clone());
-    let records = &fixture.records()[..20];
-    for r in records {
+    let records: Vec<Record> = fixture.range(0..20).map(|r| r.clone()).collect();
+    for r in &records {
         t.push(r.clone());
     }
     let last = records.last().ok_or("no records")?;
@@ -358,7 +358,7 @@ fn diagram_caption_tells_the_latest_transition_when_the_cursor_is_past_it() -> T
     let (s, ui) = at(29)?;
     let last = s.snapshot().last_transition.ok_or("no transition")?;
     assert!(last.at + 1 < 29);
-    let seq = s.timeline().records()[last.at].seq;
+    let seq = s.timeline().record(last.at).ok_or("a record")?.seq;
     let buf = draw(100, 7, &s, &ui, diagram::render);
     let t = text(&buf);
     assert!(

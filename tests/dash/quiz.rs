@@ -49,7 +49,7 @@ fn every_question_of_every_recording_is_answered_by_its_record() -> TestResult {
                 q.choices.iter().any(|c| c.key == q.answer),
                 "{name}: the answer is a choice"
             );
-            let r = &t.records()[q.pos];
+            let r = t.record(q.pos).ok_or("a record")?;
             match (q.kind, &r.body) {
                 (Kind::State, Body::Transition { from, to, .. }) => {
                     kinds[0] += 1;
@@ -69,16 +69,16 @@ fn every_question_of_every_recording_is_answered_by_its_record() -> TestResult {
                 ) => {
                     kinds[1] += 1;
                     // The previous levels of this bufferevent, before the record.
-                    let (was_in, was_out) = t.records()[..q.pos]
-                        .iter()
-                        .rev()
-                        .find_map(|p| match &p.body {
+                    let (was_in, was_out) = t
+                        .range(0..q.pos)
+                        .filter_map(|p| match &p.body {
                             Body::Buffer {
                                 bev: b,
                                 levels: evscope::ev::Levels { input, output, .. },
                             } if b == bev && p.base == r.base => Some((*input, *output)),
                             _ => None,
                         })
+                        .last()
                         .unwrap_or((0, 0));
                     let want = if q.answer == 'i' {
                         *input > was_in && *output <= was_out

@@ -300,7 +300,7 @@ fn chinese_screens_show_no_untranslated_english() -> TestResult {
     for file in &files {
         let timeline = evscope::dash::feed::load(file)?;
         let len = timeline.len();
-        let first_event = timeline.records().iter().find_map(|r| match r.body {
+        let first_event = timeline.records().find_map(|r| match r.body {
             evscope::trace::Body::EventNew { .. } => r.body.ev(),
             _ => None,
         });

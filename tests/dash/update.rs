@@ -81,7 +81,7 @@ fn next_iteration_jumps_to_an_iteration_start() -> TestResult {
     assert_eq!(s.snapshot().iteration, 1);
     update(&mut s, &mut ui, Msg::NextIteration);
     assert_eq!(s.snapshot().iteration, 2);
-    let last = s.timeline().records()[s.pos() - 1].clone();
+    let last = s.timeline().record(s.pos() - 1).ok_or("a record")?.clone();
     assert!(matches!(
         last.body,
         Body::LoopIteration { n: 2, thread: None }
@@ -131,7 +131,7 @@ fn a_breakpoint_stops_playback_at_the_events_next_transition() -> TestResult {
         update(&mut s, &mut ui, Msg::Tick);
     }
     assert!(!ui.playing);
-    let r = &s.timeline().records()[s.pos() - 1];
+    let r = s.timeline().record(s.pos() - 1).ok_or("a record")?;
     assert!(matches!(r.body, Body::Transition { ev: 1, .. }), "{r:?}");
     assert!(ui
         .status
@@ -187,7 +187,7 @@ fn live() -> Result<(Session, Ui), Box<dyn std::error::Error>> {
 fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..40] {
+    for r in t.range(0..40) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     assert_eq!(s.pos(), 40, "following the end");
@@ -205,7 +205,7 @@ fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestRes
     update(
         &mut s,
         &mut ui,
-        Msg::Live(LiveItem::Record(t.records()[40].clone())),
+        Msg::Live(LiveItem::Record(t.record(40).ok_or("a record")?.clone())),
     );
     assert_eq!(s.pos(), 41);
     assert_eq!(
@@ -224,12 +224,12 @@ fn live_records_are_followed_and_space_n_and_bracket_drive_the_gate() -> TestRes
 fn live_browsing_back_stops_following_until_end() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..40] {
+    for r in t.range(0..40) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     update(&mut s, &mut ui, Msg::Back);
     assert_eq!(s.pos(), 39);
-    for r in &t.records()[40..50] {
+    for r in t.range(40..50) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     assert_eq!(s.pos(), 39, "the cursor stays where the user looks");
@@ -243,7 +243,7 @@ fn live_browsing_back_stops_following_until_end() -> TestResult {
     update(
         &mut s,
         &mut ui,
-        Msg::Live(LiveItem::Record(t.records()[50].clone())),
+        Msg::Live(LiveItem::Record(t.record(50).ok_or("a record")?.clone())),
     );
     assert_eq!(s.pos(), 51, "following again");
     Ok(())
@@ -253,7 +253,7 @@ fn live_browsing_back_stops_following_until_end() -> TestResult {
 fn live_breakpoints_go_to_the_gate_and_quitting_releases_the_loop() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..20] {
+    for r in t.range(0..20) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     ui.selected = 1;
@@ -305,7 +305,7 @@ fn a_live_feed_that_ends_says_so_and_sends_nothing_more() -> TestResult {
 fn the_gates_statuses_set_the_mode_and_say_why_it_paused() -> TestResult {
     let t = fixture()?;
     let (mut s, mut ui) = live()?;
-    for r in &t.records()[..40] {
+    for r in t.range(0..40) {
         update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
     }
     let paused = |reason: &str| {
@@ -339,5 +339,78 @@ fn the_gates_statuses_set_the_mode_and_say_why_it_paused() -> TestResult {
         Some("the program says: control line not understood")
     );
     assert_eq!(ui.mode_word(), "LIVE");
+    Ok(())
+}
+
+#[test]
+fn records_read_in_the_background_extend_the_replay_and_the_header_says_so() -> TestResult {
+    let t = fixture()?;
+    let mut s = Session::new(Timeline::new(t.header().clone()));
+    let mut ui = Ui::new(Mode::Replay, "big.jsonl", Lang::En);
+    ui.indexing = Some(0);
+    let batch: Vec<_> = t.range(0..100).map(|r| r.clone()).collect();
+    update(&mut s, &mut ui, Msg::Loaded(batch));
+    assert_eq!(s.timeline().len(), 100);
+    assert_eq!(s.pos(), 0, "the cursor stays where the user looks");
+    assert_eq!(ui.indexing, Some(100));
+    let header = |s: &Session, ui: &Ui| {
+        dash_util::text(&dash_util::draw(160, 1, s, ui, |a, b, c| {
+            evscope::dash::view::header::render(a, b, c)
+        }))
+    };
+    assert!(header(&s, &ui).contains("indexing… 100 records"));
+    update(&mut s, &mut ui, Msg::LoadEnded(None));
+    assert_eq!(ui.indexing, None);
+    assert!(!header(&s, &ui).contains("indexing"));
+    assert_eq!(ui.status, None);
+    update(&mut s, &mut ui, Msg::LoadEnded(Some("line 7: bad".into())));
+    assert_eq!(ui.status.as_deref(), Some("line 7: bad"));
+    Ok(())
+}
+
+#[test]
+fn a_live_skip_jumps_to_the_present_and_step_back_history_starts_there() -> TestResult {
+    let t = fixture()?;
+    let (mut s, mut ui) = live()?;
+    for r in t.range(0..40) {
+        update(&mut s, &mut ui, Msg::Live(LiveItem::Record(r.clone())));
+    }
+    // The user looks back while the program runs free; the viewer falls behind.
+    update(&mut s, &mut ui, Msg::Home);
+    assert_eq!(s.pos(), 0);
+    let before = t.record(39).ok_or("a record")?;
+    let skip = evscope::trace::Record {
+        seq: before.seq + 1,
+        t_us: before.t_us,
+        base: 0,
+        body: Body::Dropped { count: 500 },
+    };
+    update(&mut s, &mut ui, Msg::Live(LiveItem::Record(skip)));
+    assert_eq!(s.floor(), 41);
+    assert_eq!(
+        s.pos(),
+        41,
+        "moved to the skip: what came before is gone from step-back"
+    );
+    assert_eq!(
+        s.snapshot().dropped,
+        500,
+        "the header says 500 records skipped"
+    );
+    update(&mut s, &mut ui, Msg::End);
+    update(&mut s, &mut ui, Msg::Back);
+    assert_eq!(s.pos(), 41, "back stops at the skip");
+    update(&mut s, &mut ui, Msg::Home);
+    assert_eq!(s.pos(), 41);
+    // A first record saying so stands for a trimmed history: nothing to stop at.
+    let (mut s, mut ui) = live()?;
+    let trimmed = evscope::trace::Record {
+        seq: 1,
+        t_us: 0,
+        base: 0,
+        body: Body::Dropped { count: 9 },
+    };
+    update(&mut s, &mut ui, Msg::Live(LiveItem::Record(trimmed)));
+    assert_eq!(s.floor(), 0);
     Ok(())
 }

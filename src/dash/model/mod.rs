@@ -9,6 +9,7 @@ mod event_row;
 mod phase;
 mod session;
 mod snapshot;
+mod store;
 mod timeline;
 
 pub use crate::demos::shown_label;
@@ -18,6 +19,7 @@ pub use event_row::EventRow;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};
+pub use store::{RecordRef, Records};
 pub use timeline::Timeline;
 
 /// The language of explanations and labels (`--lang en|zh`): the trace layer's.

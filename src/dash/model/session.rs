@@ -21,6 +21,9 @@ struct BaseView {
     timeline: Timeline,
     pos: usize,
     snap: Snapshot,
+    /// The cursor goes no further back than this: a live view that skipped records starts its
+    /// history again at the skip.
+    floor: usize,
 }
 
 /// What the trace says of a base, for the header.
@@ -41,6 +44,7 @@ impl BaseView {
             timeline,
             pos: 0,
             snap: Snapshot::default(),
+            floor: 0,
         }
     }
 
@@ -49,7 +53,7 @@ impl BaseView {
     }
 
     fn seek(&mut self, pos: usize) {
-        let pos = pos.min(self.timeline.len());
+        let pos = pos.min(self.timeline.len()).max(self.floor);
         if pos >= self.pos && pos - self.pos < Timeline::EVERY {
             self.timeline.fold(&mut self.snap, pos);
         } else {
@@ -83,7 +87,7 @@ impl Session {
     /// A session at the start of `timeline`; a timeline of several bases' records is split
     /// into one per base, base 0 shown.
     pub fn new(timeline: Timeline) -> Session {
-        if timeline.records().iter().all(|r| r.base == 0) {
+        if timeline.only_base_0() {
             let info = BaseInfo {
                 id: 0,
                 backend: timeline.header().backend.clone(),
@@ -169,6 +173,25 @@ impl Session {
         self.bases[i].push(r, follow);
     }
 
+    /// A live view skipped records of `base` (its last record says how many): stepping back now
+    /// stops just after that record, where the history held again starts; a cursor before it
+    /// moves there. (A first record that says so stands for history trimmed before the viewer
+    /// joined: there is nothing before it anyway.)
+    pub fn start_at_skip(&mut self, base: u32) {
+        let found = self.bases.iter_mut().find(|b| b.info.id == base);
+        if let Some(view) = found.filter(|v| v.timeline.len() > 1) {
+            view.floor = view.timeline.len();
+            if view.pos < view.floor {
+                view.seek(view.floor);
+            }
+        }
+    }
+
+    /// The first position the shown base's cursor can reach (0, or just after a live skip).
+    pub fn floor(&self) -> usize {
+        self.view().floor
+    }
+
     /// How many bases the trace has shown so far.
     pub fn bases(&self) -> usize {
         self.bases.len()
@@ -191,7 +214,7 @@ impl Session {
         if at_end {
             view.seek(view.timeline.len());
         } else if let Some(t) = now {
-            let pos = view.timeline.records().partition_point(|r| r.t_us <= t);
+            let pos = view.timeline.position_at_time(t);
             view.seek(pos);
         }
         self.shown != before

@@ -86,6 +86,14 @@ impl Snapshot {
         alive.chain(self.bevs.values().filter(|b| b.freed))
     }
 
+    /// Bytes this snapshot holds beyond its own size, estimated from its maps (a map's nodes
+    /// are counted half full; labels are shared between snapshots and not counted).
+    pub fn held_bytes(&self) -> usize {
+        let event = std::mem::size_of::<(u64, EventRow)>();
+        let bev = std::mem::size_of::<(u64, BevRow)>();
+        2 * (self.events.len() * event + self.bevs.len() * bev)
+    }
+
     /// Folds one record in. `index` is its position in the timeline. Never panics: records that
     /// contradict the snapshot are applied as well as they can be and counted in `anomalies`.
     pub fn apply(&mut self, index: usize, r: &Record) {

@@ -2,9 +2,14 @@
 //! so the state at any position is the nearest checkpoint plus at most `EVERY - 1` records; and
 //! the trace layer's explainers, which learn names as records arrive (a name never changes, so
 //! what they know at the end serves every position).
+//!
+//! The records themselves are held compactly in a [`RecordStore`] (compressed blocks, decoded on
+//! demand), so a long session costs a few bytes per record.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
+use super::store::{RecordRef, RecordStore, Records};
 use super::{Lang, Snapshot};
 use crate::trace::{
     escape_header, escape_record, trimmed_history, Body, Explainer, Header, Record,
@@ -14,7 +19,11 @@ use crate::trace::{
 #[derive(Clone, Debug)]
 pub struct Timeline {
     header: Header,
-    records: Vec<Record>,
+    records: RecordStore,
+    /// The first record (a live session's may stand for a history trimmed before it joined).
+    first: Option<Record>,
+    /// True while every record is of base 0.
+    only_base_0: bool,
     /// `checkpoints[i]` is the snapshot after `i * EVERY` records.
     checkpoints: Vec<Snapshot>,
     /// The snapshot after every record (grows as records are pushed).
@@ -44,7 +53,9 @@ impl Timeline {
         Timeline {
             header,
             explainers,
-            records: Vec::new(),
+            records: RecordStore::default(),
+            first: None,
+            only_base_0: true,
             checkpoints: vec![Snapshot::default()],
             tail: Snapshot::default(),
             history: HashMap::new(),
@@ -78,6 +89,10 @@ impl Timeline {
             Body::LoopIteration { .. } => self.iterations.push(at),
             _ => {}
         }
+        if index == 0 {
+            self.first = Some(r.clone());
+        }
+        self.only_base_0 &= r.base == 0;
         self.records.push(r);
         if self.records.len().is_multiple_of(Self::EVERY) {
             self.checkpoints.push(self.tail.clone());
@@ -100,7 +115,7 @@ impl Timeline {
             Lang::Zh => 1,
         };
         // The first record of a live session may stand for a history trimmed before it joined.
-        let first = self.records.first() == Some(r);
+        let first = self.first.as_ref() == Some(r);
         if let Some(text) = first.then(|| trimmed_history(r, 0, lang)).flatten() {
             return text;
         }
@@ -108,8 +123,13 @@ impl Timeline {
     }
 
     /// The header and the records, given up (the rest is derived from them).
-    pub fn into_parts(self) -> (Header, Vec<Record>) {
-        (self.header, self.records)
+    pub fn into_parts(self) -> (Header, impl Iterator<Item = Record>) {
+        (self.header, self.records.into_records())
+    }
+
+    /// True when every record is of base 0.
+    pub fn only_base_0(&self) -> bool {
+        self.only_base_0
     }
 
     /// The trace's header.
@@ -127,9 +147,50 @@ impl Timeline {
         self.records.is_empty()
     }
 
-    /// Every record.
-    pub fn records(&self) -> &[Record] {
-        &self.records
+    /// Record `i` (dereferences to a [`Record`]), if there is one.
+    pub fn record(&self, i: usize) -> Option<RecordRef<'_>> {
+        self.records.get(i)
+    }
+
+    /// Every record, in order.
+    pub fn records(&self) -> Records<'_> {
+        self.records.range(0..self.records.len())
+    }
+
+    /// The records at positions `range` (clamped to the length), in order.
+    pub fn range(&self, range: Range<usize>) -> Records<'_> {
+        self.records.range(range)
+    }
+
+    /// The position just after the last record made at or before `t_us` (a base's records
+    /// are in time order).
+    pub fn position_at_time(&self, t_us: u64) -> usize {
+        self.records.partition_by_time(t_us)
+    }
+
+    /// Bytes of records moved to the temporary file (not held in memory).
+    pub fn spilled_bytes(&self) -> u64 {
+        self.records.spilled_bytes()
+    }
+
+    /// Bytes this timeline holds: the records (compressed), the checkpoints and the indexes
+    /// (an estimate from the containers' sizes; the explainers' names are not counted).
+    pub fn held_bytes(&self) -> usize {
+        let history: usize = self
+            .history
+            .values()
+            .map(|v| v.capacity() * 4 + std::mem::size_of::<(u64, Vec<u32>)>() + 8)
+            .sum();
+        self.records.held_bytes()
+            + self
+                .checkpoints
+                .iter()
+                .map(Snapshot::held_bytes)
+                .sum::<usize>()
+            + self.checkpoints.capacity() * std::mem::size_of::<Snapshot>()
+            + self.tail.held_bytes()
+            + history
+            + self.iterations.capacity() * 4
     }
 
     /// The snapshot after all records.
@@ -153,8 +214,11 @@ impl Timeline {
     /// past `pos`).
     pub fn fold(&self, snap: &mut Snapshot, pos: usize) {
         let pos = pos.min(self.records.len());
-        for i in snap.applied..pos {
-            snap.apply(i, &self.records[i]);
+        if snap.applied >= pos {
+            return;
+        }
+        for (i, r) in (snap.applied..pos).zip(self.records.range(snap.applied..pos)) {
+            snap.apply(i, &r);
         }
     }
 

@@ -173,18 +173,19 @@ fn caption(area: Rect, buf: &mut Buffer, ctx: Ctx, latest: Option<LastTransition
         .map_or(format!("{word} {id}"), |e| {
             format!("{word} {id} {}", shown_label(&e.label, lang))
         });
-    let cause = match ctx.session.timeline().records().get(l.at).map(|r| &r.body) {
+    let cause = match ctx
+        .session
+        .timeline()
+        .record(l.at)
+        .as_deref()
+        .map(|r| &r.body)
+    {
         Some(Body::Transition { cause, .. }) => cause.to_string(),
         _ => String::new(),
     };
     let mut spans = Vec::new();
     if !current {
-        let seq = ctx
-            .session
-            .timeline()
-            .records()
-            .get(l.at)
-            .map_or(0, |r| r.seq);
+        let seq = ctx.session.timeline().record(l.at).map_or(0, |r| r.seq);
         spans.push(Span::styled(
             match lang {
                 Lang::En => format!("last, at #{seq}: "),

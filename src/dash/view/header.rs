@@ -74,6 +74,14 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         spans.push(Span::styled(" │ ", t.bar));
         spans.push(Span::styled(p, t.bar));
     }
+    if let Some(n) = ui.indexing {
+        // A big trace is still being read: what is shown so far is its beginning.
+        let text = match ui.lang {
+            Lang::En => format!("  indexing… {n} records"),
+            Lang::Zh => format!("  索引中… {n} 条记录"),
+        };
+        spans.push(Span::styled(text, t.warn));
+    }
     if snap.dropped > 0 {
         // Records the recorder or the live link could not deliver (a viewer that fell behind).
         let text = match ui.lang {

@@ -44,7 +44,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     let h = inner.height as usize;
     let start = idx.len().saturating_sub(h);
     for (k, &i) in idx[start..].iter().enumerate() {
-        let r = &tl.records()[i as usize];
+        let Some(r) = tl.record(i as usize) else {
+            break;
+        };
         let head = Span::styled(format!("{:>6} {:>9}  ", r.seq, micros(r.t_us)), t.dim);
         let body: Vec<Span> = match &r.body {
             Body::EventNew { what, .. } => vec![Span::styled(

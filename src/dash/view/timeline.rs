@@ -23,17 +23,17 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         Lang::Zh => "时间线",
     };
     let inner = framed(panel(title.into(), Some(Focus::Timeline), ctx), area, buf);
-    let records = ctx.session.timeline().records();
+    let timeline = ctx.session.timeline();
     let pos = ctx.session.pos();
     let h = inner.height as usize;
     // The record under the cursor is the last applied one, scrolled back by `scroll`.
     let current = pos.checked_sub(1 + ctx.ui.scroll.min(pos.saturating_sub(1)));
-    let show_next = ctx.ui.scroll == 0 && pos < records.len() && h >= 2;
+    let show_next = ctx.ui.scroll == 0 && pos < timeline.len() && h >= 2;
     let past_rows = h - usize::from(show_next);
     let end = current.map_or(0, |c| c + 1);
     let start = end.saturating_sub(past_rows);
     let mut y = inner.y;
-    for (i, r) in records[start..end].iter().enumerate() {
+    for (i, r) in timeline.range(start..end).enumerate() {
         let is_current = Some(start + i) == current;
         let mark = if is_current { "▶" } else { " " };
         let base = if is_current {
@@ -41,12 +41,11 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         } else {
             ctx.theme.text
         };
-        line(r, mark, base, kind_style(r, ctx), ctx).render(row(inner, y), buf);
+        line(&r, mark, base, kind_style(&r, ctx), ctx).render(row(inner, y), buf);
         y += 1;
     }
-    if show_next {
-        let r = &records[pos];
-        line(r, "·", ctx.theme.dim, ctx.theme.dim, ctx).render(row(inner, y), buf);
+    if let Some(r) = timeline.record(pos).filter(|_| show_next) {
+        line(&r, "·", ctx.theme.dim, ctx.theme.dim, ctx).render(row(inner, y), buf);
     }
 }
 
