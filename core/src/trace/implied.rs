@@ -94,15 +94,15 @@ impl Implied {
             skip |= T_US;
         }
         match &rec.body {
-            Body::Transition { ev, fd, .. } => {
-                if b.events.get(ev).is_some_and(|e| e.fd == Some(*fd)) {
-                    skip |= FD;
-                }
+            Body::Transition { ev, fd, .. }
+                if b.events.get(ev).is_some_and(|e| e.fd == Some(*fd)) =>
+            {
+                skip |= FD;
             }
-            Body::CallbackEnd { ev, what, .. } => {
-                if b.events.get(ev).is_some_and(|e| e.fired == Some(*what)) {
-                    skip |= WHAT;
-                }
+            Body::CallbackEnd { ev, what, .. }
+                if b.events.get(ev).is_some_and(|e| e.fired == Some(*what)) =>
+            {
+                skip |= WHAT;
             }
             Body::Buffer { bev, levels } => {
                 let prev = b.bevs.get(bev).copied().unwrap_or_default();
