@@ -385,3 +385,12 @@ fn a_version_3_trace_of_several_bases_implies_each_bases_own_seq_and_time() -> T
     assert_eq!(got, vec![(0, 1, 10), (1, 1, 12), (1, 2, 12), (0, 2, 10)]);
     Ok(())
 }
+
+#[test]
+fn a_huge_base_number_is_an_error_not_an_allocation() -> TestResult {
+    let text = text_v(
+        3,
+        &[r#"{"seq":1,"t_us":0,"base":4000000000,"kind":"note","text":"x"}"#],
+    );
+    expect_error(&text, 2, "before that base's base_new record")
+}

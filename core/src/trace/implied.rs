@@ -43,8 +43,8 @@ const LEVELS: u32 = bit("input")
 /// What the lines so far imply, for each base.
 #[derive(Default)]
 pub struct Implied {
-    /// Indexed by base id.
-    bases: Vec<Option<BaseSoFar>>,
+    /// By base id (a map, so that a line naming base 4,000,000,000 costs one entry).
+    bases: IdMap<BaseSoFar>,
 }
 
 /// What the lines so far said of one base.
@@ -71,21 +71,19 @@ impl Implied {
         Implied::default()
     }
 
-    fn base(&mut self, base: u32) -> &mut BaseSoFar {
-        let b = base as usize;
-        if self.bases.len() <= b {
-            self.bases.resize_with(b + 1, || None);
-        }
-        self.bases[b].get_or_insert_with(BaseSoFar::default)
+    /// The base's entry, and whether it is new (no line of that base came before).
+    fn base(&mut self, base: u32) -> (&mut BaseSoFar, bool) {
+        let mut first = false;
+        let b = self.bases.entry(u64::from(base)).or_insert_with(|| {
+            first = true;
+            BaseSoFar::default()
+        });
+        (b, first)
     }
 
     /// Writer: appends `rec` as a version 3 line, leaving out what the lines before imply.
     pub fn encode_line(&mut self, rec: &Record, out: &mut Vec<u8>) {
-        let first = self
-            .bases
-            .get(rec.base as usize)
-            .is_none_or(Option::is_none);
-        let b = self.base(rec.base);
+        let (b, first) = self.base(rec.base);
         let mut skip = 0;
         if rec.seq == b.seq + 1 {
             skip |= SEQ;
@@ -117,11 +115,7 @@ impl Implied {
     /// Reader: completes a record read from a version 3 line (`Lenient`), whose left-out
     /// fields are in `absent`, from the lines before it; or says which field it lacks.
     pub fn fill(&mut self, rec: &mut Record, absent: &Absent) -> Result<(), String> {
-        let first = self
-            .bases
-            .get(rec.base as usize)
-            .is_none_or(Option::is_none);
-        let b = self.base(rec.base);
+        let (b, first) = self.base(rec.base);
         let kind = rec.body.kind();
         let mut missing = absent.req;
         if missing & SEQ != 0 {
