@@ -80,7 +80,12 @@ pub fn escape_record(mut rec: Record) -> Record {
                 *cause = Cow::Owned(escaped);
             }
         }
-        Body::PollBegin { backend, .. } | Body::BaseNew { backend, .. } => escape_in_place(backend),
+        Body::PollBegin { backend, .. } => {
+            if let Cow::Owned(escaped) = escape_text(backend) {
+                *backend = Cow::Owned(escaped);
+            }
+        }
+        Body::BaseNew { backend, .. } => escape_in_place(backend),
         Body::Accept {
             peer: Some(peer), ..
         } => escape_in_place(peer),

@@ -131,7 +131,7 @@ impl Explainer {
                 }
             }
             Body::PollBegin { backend, .. } if !backend.is_empty() && self.backend != *backend => {
-                self.backend = backend.clone();
+                self.backend = backend.to_string();
             }
             _ => {}
         }
@@ -238,7 +238,7 @@ impl Explainer {
                 backend,
                 timeout_us,
             } => {
-                let b = if backend.is_empty() {
+                let b: &str = if backend.is_empty() {
                     &self.backend
                 } else {
                     backend

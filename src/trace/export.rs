@@ -171,7 +171,8 @@ impl<W: Write> Exporter<W> {
                 backend,
                 timeout_us,
             } => {
-                self.poll.insert(base, (t, backend.clone(), *timeout_us));
+                self.poll
+                    .insert(base, (t, backend.to_string(), *timeout_us));
             }
             Body::PollEnd { ready } => {
                 if let Some((start, backend, timeout)) = self.poll.remove(&base) {

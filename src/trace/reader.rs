@@ -9,7 +9,7 @@ use std::path::Path;
 use super::check::{Checker, Stats};
 use super::error::TraceError;
 use evscope_core::trace::TraceIn;
-use evscope_core::trace::{Header, Record, FORMAT, OLDEST_VERSION, VERSION};
+use evscope_core::trace::{Header, Implied, Lenient, Record, FORMAT, OLDEST_VERSION, VERSION};
 
 /// The longest line read (1 MiB); longer lines are an error rather than unbounded memory.
 pub const MAX_LINE: usize = 1 << 20;
@@ -22,6 +22,9 @@ pub struct Reader<R> {
     line: u64,
     buf: Vec<u8>,
     checker: Checker,
+    /// Version 3: what the lines so far imply, which later lines may leave out; the one place
+    /// where such lines become whole records (every reader of a file reads through here).
+    implied: Option<Implied>,
     done: bool,
     /// The number of the last line holding text, and whether a newline ended it.
     last_text: (u64, bool),
@@ -56,12 +59,14 @@ impl<R: BufRead> Reader<R> {
             }
         };
         let (header, complete) = header;
+        let implied = (header.version >= 3).then(Implied::new);
         Ok(Reader {
             input,
             header,
             line,
             buf,
             checker: Checker::new(),
+            implied,
             done: false,
             last_text: (line, complete),
         })
@@ -122,7 +127,16 @@ impl<R: BufRead> Reader<R> {
                 Line::Blank => continue,
                 Line::Text { complete } => complete,
             };
-            let rec = parse_record(&self.buf, line, complete)?;
+            let rec = match &mut self.implied {
+                None => parse_record(&self.buf, line, complete)?,
+                Some(implied) => {
+                    let (mut rec, absent) = parse_lenient(&self.buf, line, complete)?;
+                    implied
+                        .fill(&mut rec, &absent)
+                        .map_err(|what| TraceError::at(line, what))?;
+                    rec
+                }
+            };
             self.last_text = (line, complete);
             self.checker
                 .check(&rec)
@@ -313,6 +327,23 @@ pub(crate) fn parse_record(buf: &[u8], line: u64, complete: bool) -> Result<Reco
     let text = as_object_text(buf, line)?;
     match serde_json::from_str::<Record>(text) {
         Ok(rec) => Ok(rec),
+        Err(e) => Err(json_error(&e, line, complete, "record")),
+    }
+}
+
+/// Reads a line of version 3, which may leave out what the lines before it imply: the record
+/// with those fields at stand-in values, and which they are (`Implied::fill` completes it).
+pub(crate) fn parse_lenient(
+    buf: &[u8],
+    line: u64,
+    complete: bool,
+) -> Result<(Record, evscope_core::trace::Absent), TraceError> {
+    if let Ok(Lenient(rec, absent)) = serde_json::from_slice::<Lenient>(buf) {
+        return Ok((rec, absent));
+    }
+    let text = as_object_text(buf, line)?;
+    match serde_json::from_str::<Lenient>(text) {
+        Ok(Lenient(rec, absent)) => Ok((rec, absent)),
         Err(e) => Err(json_error(&e, line, complete, "record")),
     }
 }

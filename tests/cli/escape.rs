@@ -87,7 +87,7 @@ fn hostile_records() -> Vec<Record> {
             cause: format!("event_add{OSC52}").into(),
         },
         Body::PollBegin {
-            backend: "epoll\u{9b}2J".to_string(),
+            backend: "epoll\u{9b}2J".to_string().into(),
             timeout_us: None,
         },
         Body::Accept {

@@ -111,11 +111,12 @@ fn not_an_evscope_trace() -> TestResult {
 
 #[test]
 fn newer_version() -> TestResult {
-    let text = r#"{"format":"evscope-trace","version":3,"backend":"epoll"}"#;
+    let newer = evscope::trace::VERSION + 1;
+    let text = format!(r#"{{"format":"evscope-trace","version":{newer},"backend":"epoll"}}"#);
     expect_error(
         text.as_bytes(),
         1,
-        "version 3, newer than this evscope reads",
+        &format!("version {newer}, newer than this evscope reads"),
     )
 }
 

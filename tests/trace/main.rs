@@ -15,3 +15,4 @@ mod link_fault;
 mod link_fuzz;
 mod link_owner;
 mod record;
+mod v3;

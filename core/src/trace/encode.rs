@@ -3,8 +3,9 @@
 //! `Serialize` writes them, several times faster.
 
 use super::record::Record;
+use super::wire::bit;
 
-/// Appends `rec` as one JSON line (with its newline) to `out`.
+/// Appends `rec` as one JSON line (with its newline) to `out`, every field written.
 pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
     let mut e = Enc(out);
     e.raw("{\"seq\":");
@@ -17,7 +18,36 @@ pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
     }
     e.raw(",\"kind\":");
     e.quoted(rec.body.kind());
-    rec.body.encode_fields(&mut e);
+    rec.body.encode_fields(&mut e, None);
+    e.raw("}\n");
+}
+
+/// Appends `rec` as one line of version 3, leaving out the fields whose `wire::bit` is in
+/// `skip` (`seq` and `t_us` among them), which the lines before it imply (`implied.rs`).
+pub(crate) fn encode_line_skipping(rec: &Record, skip: u32, out: &mut Vec<u8>) {
+    let mut e = Enc(out);
+    let mut sep = "{";
+    if skip & const { bit("seq") } == 0 {
+        e.raw("{\"seq\":");
+        e.num(rec.seq);
+        sep = ",";
+    }
+    if skip & const { bit("t_us") } == 0 {
+        e.raw(sep);
+        e.raw("\"t_us\":");
+        e.num(rec.t_us);
+        sep = ",";
+    }
+    if rec.base != 0 {
+        e.raw(sep);
+        e.raw("\"base\":");
+        e.num(u64::from(rec.base));
+        sep = ",";
+    }
+    e.raw(sep);
+    e.raw("\"kind\":");
+    e.quoted(rec.body.kind());
+    rec.body.encode_fields(&mut e, Some(skip));
     e.raw("}\n");
 }
 

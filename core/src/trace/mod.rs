@@ -1,4 +1,4 @@
-//! The producer side of traces: the record types ([`Record`], JSON Lines version 2, plain or
+//! The producer side of traces: the record types ([`Record`], JSON Lines version 3, plain or
 //! zstd-compressed), the [`Recorder`] observer and its sinks, the live link's protocol with its
 //! step [`Gate`], and the `EVSCOPE_TRACE` spec. Reading, checking and explaining traces is the
 //! `evscope` crate's.
@@ -9,6 +9,7 @@ mod compress;
 mod encode;
 mod gate;
 mod handoff;
+mod implied;
 pub mod link;
 mod link_sink;
 mod link_token;
@@ -24,13 +25,16 @@ mod writer;
 pub use compress::{compressed_name, TraceIn, TraceOut, Unfinished};
 pub use encode::encode_line;
 pub use gate::Gate;
+pub use implied::Implied;
 pub use link::{Control, LinkMsg, Status, Stream};
 pub use link_sink::{LinkSink, FINISH_TIMEOUT, OUTBOX_BYTES};
 pub use link_token::{token_paths, LinkToken, TOKEN_ENV};
 pub use record::{bev_event_names, what_names, Header, Record, FORMAT, OLDEST_VERSION, VERSION};
+pub use record_json::Lenient;
 pub use recorder::{child_path, Recorder};
 pub use schema::{Body, Levels};
 pub use sink::Sink;
 pub(crate) use spec::observer_from_env;
 pub use spec::{flush_process_trace, TraceSpec};
+pub use wire::Absent;
 pub use writer::{write_all, Writer};

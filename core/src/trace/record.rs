@@ -1,5 +1,6 @@
-//! The trace's envelope (JSON Lines, version 2; version 1 is still read): one header line, then
-//! one [`Record`] per line, whose [`Body`] (`schema.rs`) says what happened.
+//! The trace's envelope (JSON Lines, version 3; versions 1 and 2 are still read): one header
+//! line, then one [`Record`] per line, whose [`Body`] (`schema.rs`) says what happened. A
+//! version 3 line may leave out what the lines before it imply (`implied.rs`).
 //! `docs/trace-format.md` documents every field.
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -12,9 +13,10 @@ use crate::ev::{BevEvents, State, What};
 /// The `format` field of every header.
 pub const FORMAT: &str = "evscope-trace";
 /// The trace format version this build writes (and the newest it reads).
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The oldest version this build reads: version 1 is version 2 with one base (every record
-/// of base 0) and no `base_new` records.
+/// of base 0) and no `base_new` records; version 2 is version 3 with every field of every
+/// record written.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// Line 1 of a trace.

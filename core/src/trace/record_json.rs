@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::record::Record;
 use super::schema::Body;
-use super::wire::Str;
+use super::wire::{bit, Absent, Str};
 
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -68,20 +68,35 @@ fn put<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
 
 impl<'de> Deserialize<'de> for Record {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Record, D::Error> {
-        d.deserialize_map(RecordVisitor)
+        d.deserialize_map(RecordVisitor(Absent::default()))
+            .map(|(rec, _)| rec)
     }
 }
 
-struct RecordVisitor;
+/// A line of version 3 read as it is: the record, with the implied fields it leaves out at
+/// their stand-in values, and which those are. `Implied::fill` completes it.
+pub struct Lenient(pub Record, pub Absent);
+
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Lenient, D::Error> {
+        d.deserialize_map(RecordVisitor(Absent::lenient()))
+            .map(|(rec, absent)| Lenient(rec, absent))
+    }
+}
+
+/// Reads a record; with a lenient [`Absent`], `seq`, `t_us` and the implied fields may be left
+/// out.
+struct RecordVisitor(Absent);
 
 impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = Record;
+    type Value = (Record, Absent);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a trace record (a JSON object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(Record, Absent), A::Error> {
+        let mut absent = self.0;
         let mut env = Envelope::default();
         let mut kept: Vec<(Cow<'de, str>, serde_json::Value)> = Vec::new();
         let kind = loop {
@@ -95,13 +110,30 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 kept.push((key, map.next_value()?));
             }
         };
-        let body = Body::read_fields(&kind, kept, &mut map, |key, map| env.take(key, map))?
-            .map_err(de::Error::custom)?;
-        Ok(Record {
-            seq: env.seq.ok_or_else(|| de::Error::missing_field("seq"))?,
-            t_us: env.t_us.ok_or_else(|| de::Error::missing_field("t_us"))?,
+        let body = Body::read_fields(
+            &kind,
+            kept,
+            &mut map,
+            |key, map| env.take(key, map),
+            &mut absent,
+        )?
+        .map_err(de::Error::custom)?;
+        let mut envelope = |value: Option<u64>, name: &'static str| match value {
+            Some(v) => Ok(v),
+            None if absent.lenient => {
+                absent.req |= bit(name);
+                Ok(0)
+            }
+            None => Err(de::Error::missing_field(name)),
+        };
+        let seq = envelope(env.seq, "seq")?;
+        let t_us = envelope(env.t_us, "t_us")?;
+        let rec = Record {
+            seq,
+            t_us,
             base: env.base.unwrap_or(0),
             body,
-        })
+        };
+        Ok((rec, absent))
     }
 }

@@ -594,7 +594,7 @@ impl Observer for Recorder {
     }
     fn poll_begin(&mut self, backend: &'static str, timeout: Option<Duration>) {
         let body = Body::PollBegin {
-            backend: backend.to_string(),
+            backend: Cow::Borrowed(backend),
             timeout_us: timeout.map(us),
         };
         self.emit_timed(body, false);

@@ -94,8 +94,9 @@ records! {
         },
         /// The loop waits in the backend (`timeout_us` null: no timeout).
         poll_begin => PollBegin {
-            /// The backend it waits in (`epoll`, `poll`, `select`).
-            opt backend: String,
+            /// The backend it waits in (`epoll`, `poll`, `select`): the library's own name,
+            /// borrowed, so that the loop allocates nothing for it.
+            opt backend: Cow<'static, str>,
             /// The longest it will wait, in microseconds; None waits until an fd is ready.
             opt timeout_us: Option<u64>,
         },

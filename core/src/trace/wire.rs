@@ -33,6 +33,9 @@ pub(crate) trait Wire: Sized {
     fn encode(&self, e: &mut Enc<'_>);
     /// The value through serde.
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+    /// A stand-in for a value a version 3 line left out, until the trace so far supplies it
+    /// (`implied.rs`).
+    fn absent() -> Self;
 }
 
 /// A value as serde writes it ([`Wire::ser`]).
@@ -57,6 +60,9 @@ macro_rules! wire_int {
             fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.$ser(*self)
             }
+            fn absent() -> $ty {
+                0
+            }
         }
     )*};
 }
@@ -79,6 +85,9 @@ impl Wire for String {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self)
     }
+    fn absent() -> Self {
+        Self::default()
+    }
 }
 
 /// A string the library usually writes from a fixed set (a transition's `cause`).
@@ -93,6 +102,9 @@ impl Wire for Cow<'static, str> {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self)
     }
+    fn absent() -> Self {
+        Self::default()
+    }
 }
 
 impl Wire for State {
@@ -105,6 +117,9 @@ impl Wire for State {
     }
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+    fn absent() -> State {
+        State::New
     }
 }
 
@@ -128,6 +143,9 @@ impl Wire for What {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         what_names::serialize(self, s)
     }
+    fn absent() -> What {
+        What::NONE
+    }
 }
 
 /// `BevEvents` as a list of names, read with [`bev_event_names`].
@@ -150,6 +168,9 @@ impl Wire for BevEvents {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         bev_event_names::serialize(self, s)
     }
+    fn absent() -> BevEvents {
+        BevEvents::empty()
+    }
 }
 
 /// A value that may be absent: `null` (or, with the `omit` mode, no field at all).
@@ -169,6 +190,9 @@ impl<T: Wire> Wire for Option<T> {
             Some(v) => s.serialize_some(&Ser(v)),
             None => s.serialize_none(),
         }
+    }
+    fn absent() -> Self {
+        None
     }
 }
 
@@ -233,8 +257,9 @@ pub(crate) trait Group: Sized {
     const FIELDS: &'static [&'static str];
     /// What has been read of it so far.
     type Partial<'de>: Default;
-    /// Appends its fields (`,"name":value` each).
-    fn encode(&self, e: &mut Enc<'_>);
+    /// Appends its fields (`,"name":value` each), leaving out those whose [`bit`] is in `skip`
+    /// (a version 3 line; None writes them all).
+    fn encode(&self, e: &mut Enc<'_>, skip: Option<u32>);
     /// Its fields through serde.
     fn ser<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error>;
     /// Reads `key`'s value if `key` is one of its fields (true), else leaves it (false).
@@ -242,9 +267,74 @@ pub(crate) trait Group: Sized {
         p: &mut Self::Partial<'de>,
         key: &str,
         src: &mut S,
+        absent: &mut Absent,
     ) -> Result<bool, S::Error>;
     /// The group read, or which required field a `kind` record lacks.
-    fn finish(p: Self::Partial<'_>, kind: &str) -> Result<Self, String>;
+    fn finish(p: Self::Partial<'_>, kind: &str, absent: &mut Absent) -> Result<Self, String>;
+    /// The [`bit`]s of the fields whose value is `prev`'s.
+    fn same_as(&self, prev: &Self) -> u32;
+    /// Takes `prev`'s value for each field whose [`bit`] is in `absent`.
+    fn fill_from(&mut self, prev: &Self, absent: u32);
+}
+
+/// The fields a version 3 line may leave out when the lines before it imply their value
+/// (`implied.rs` says when), each one bit of a mask ([`bit`]).
+pub(crate) const IMPLIED: [&str; 13] = [
+    "seq",
+    "t_us",
+    "fd",
+    "what",
+    "input",
+    "output",
+    "read_low",
+    "read_high",
+    "write_low",
+    "write_high",
+    "enabled",
+    "kernel_in",
+    "kernel_out",
+];
+
+/// The bit of field `name` in a mask of [`IMPLIED`] fields (0 for a field never left out).
+pub(crate) const fn bit(name: &str) -> u32 {
+    let mut i = 0;
+    while i < IMPLIED.len() {
+        let (a, b) = (IMPLIED[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return 1 << i;
+            }
+        }
+        i += 1;
+    }
+    0
+}
+
+/// Which [`IMPLIED`] fields a line holds and which it leaves out, noted while reading it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Absent {
+    /// Reading version 3: a required field that may be implied is no error when absent.
+    pub(crate) lenient: bool,
+    /// The fields the line holds (null included).
+    pub(crate) present: u32,
+    /// Required fields it leaves out (only when `lenient`; else they are errors).
+    pub(crate) req: u32,
+    /// Optional fields it leaves out.
+    pub(crate) opt: u32,
+}
+
+impl Absent {
+    /// For reading a line of version 3, where implied fields may be left out.
+    pub(crate) fn lenient() -> Absent {
+        Absent {
+            lenient: true,
+            ..Absent::default()
+        }
+    }
 }
 
 /// The error for a required field that is missing (or null).
@@ -254,21 +344,33 @@ pub(crate) fn needs(kind: &str, field: &str) -> String {
 
 /// One field's share of the generated code, by mode (see the module's documentation).
 macro_rules! field {
-    // Appends `,"name":value` with the fast encoder.
-    (@encode flat $f:ident $e:ident) => {
-        $crate::trace::wire::Group::encode($f, $e);
+    // Appends `,"name":value` with the fast encoder, unless the field's bit is in `$skip`
+    // (`Some(mask)`: a version 3 line, which leaves implied fields out). In such a line an
+    // `omit` field that is None and not left out is written as null: it became None.
+    (@encode flat $f:ident $e:ident $skip:ident) => {
+        $crate::trace::wire::Group::encode($f, $e, $skip);
     };
-    (@encode omit $f:ident $e:ident) => {
-        if let Some(v) = $f {
-            $e.key(stringify!($f));
-            $crate::trace::wire::Wire::encode(v, $e);
+    (@encode omit $f:ident $e:ident $skip:ident) => {
+        match ($f, $skip) {
+            (_, Some(m)) if m & const { $crate::trace::wire::bit(stringify!($f)) } != 0 => {}
+            (Some(v), _) => {
+                $e.key(stringify!($f));
+                $crate::trace::wire::Wire::encode(v, $e);
+            }
+            (None, Some(_)) => {
+                $e.key(stringify!($f));
+                $e.raw("null");
+            }
+            (None, None) => {}
         }
     };
-    (@encode $mode:ident $f:ident $e:ident) => {
-        $e.key(stringify!($f));
-        $crate::trace::wire::Wire::encode($f, $e);
+    (@encode $mode:ident $f:ident $e:ident $skip:ident) => {
+        if $skip.is_none_or(|m| m & const { $crate::trace::wire::bit(stringify!($f)) } == 0) {
+            $e.key(stringify!($f));
+            $crate::trace::wire::Wire::encode($f, $e);
+        }
     };
-    // The same through serde.
+    // The same through serde (whole records only).
     (@ser flat $f:ident $m:ident) => {
         $crate::trace::wire::Group::ser($f, $m)?;
     };
@@ -289,12 +391,12 @@ macro_rules! field {
     };
     // Reads `key`'s value into the field if it is the field's, and breaks out of the loop
     // around the fields with `true`.
-    (@take flat $f:ident $t:ty, $key:ident $src:ident) => {
-        if <$t as $crate::trace::wire::Group>::take(&mut $f, $key, &mut *$src)? {
+    (@take flat $f:ident $t:ty, $key:ident $src:ident $absent:expr) => {
+        if <$t as $crate::trace::wire::Group>::take(&mut $f, $key, &mut *$src, &mut $absent)? {
             break true;
         }
     };
-    (@take $mode:ident $f:ident $t:ty, $key:ident $src:ident) => {
+    (@take $mode:ident $f:ident $t:ty, $key:ident $src:ident $absent:expr) => {
         if $key == stringify!($f) {
             if $f.is_some() {
                 return Err(serde::de::Error::duplicate_field(stringify!($f)));
@@ -302,20 +404,37 @@ macro_rules! field {
             $f = $crate::trace::wire::Source::value::<
                 Option<<$t as $crate::trace::wire::Wire>::De<'_>>,
             >(&mut *$src)?;
+            $absent.present |= const { $crate::trace::wire::bit(stringify!($f)) };
             break true;
         }
     };
-    // The field's value once the record is read.
-    (@finish flat $f:ident $t:ty, $kind:expr) => {
-        <$t as $crate::trace::wire::Group>::finish($f, $kind)?
+    // The field's value once the record is read. A field that may be implied and is not in
+    // the line is noted in `$absent` (a required one is an error unless reading leniently).
+    (@finish flat $f:ident $t:ty, $kind:expr, $absent:expr) => {
+        <$t as $crate::trace::wire::Group>::finish($f, $kind, &mut $absent)?
     };
-    (@finish req $f:ident $t:ty, $kind:expr) => {
-        <$t as $crate::trace::wire::Wire>::from_de(
-            $f.ok_or_else(|| $crate::trace::wire::needs($kind, stringify!($f)))?,
-        )
+    (@finish req $f:ident $t:ty, $kind:expr, $absent:expr) => {
+        match $f {
+            Some(v) => <$t as $crate::trace::wire::Wire>::from_de(v),
+            None if $absent.lenient
+                && $absent.present & const { $crate::trace::wire::bit(stringify!($f)) } == 0
+                && const { $crate::trace::wire::bit(stringify!($f)) } != 0 =>
+            {
+                $absent.req |= const { $crate::trace::wire::bit(stringify!($f)) };
+                <$t as $crate::trace::wire::Wire>::absent()
+            }
+            None => return Err($crate::trace::wire::needs($kind, stringify!($f))),
+        }
     };
-    (@finish $mode:ident $f:ident $t:ty, $kind:expr) => {
-        $f.map_or_else(Default::default, <$t as $crate::trace::wire::Wire>::from_de)
+    (@finish $mode:ident $f:ident $t:ty, $kind:expr, $absent:expr) => {
+        match $f {
+            Some(v) => <$t as $crate::trace::wire::Wire>::from_de(v),
+            None => {
+                $absent.opt |=
+                    const { $crate::trace::wire::bit(stringify!($f)) } & !$absent.present;
+                Default::default()
+            }
+        }
     };
     // The field's JSON names.
     (@names flat $f:ident $t:ty, $out:ident) => {
@@ -345,9 +464,9 @@ macro_rules! group {
             const FIELDS: &'static [&'static str] = &[$(stringify!($f)),*];
             type Partial<'de> = ($(Option<<$t as $crate::trace::wire::Wire>::De<'de>>,)*);
 
-            fn encode(&self, e: &mut $crate::trace::encode::Enc<'_>) {
+            fn encode(&self, e: &mut $crate::trace::encode::Enc<'_>, skip: Option<u32>) {
                 let $name { $($f),* } = self;
-                $( $crate::trace::wire::field!(@encode $mode $f e); )*
+                $( $crate::trace::wire::field!(@encode $mode $f e skip); )*
             }
 
             fn ser<M: serde::ser::SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
@@ -360,6 +479,7 @@ macro_rules! group {
                 p: &mut Self::Partial<'de>,
                 key: &str,
                 src: &mut S,
+                absent: &mut $crate::trace::wire::Absent,
             ) -> Result<bool, S::Error> {
                 let ($($f,)*) = p;
                 $(
@@ -368,17 +488,41 @@ macro_rules! group {
                             return Err(serde::de::Error::duplicate_field(stringify!($f)));
                         }
                         *$f = src.value()?;
+                        absent.present |= const { $crate::trace::wire::bit(stringify!($f)) };
                         return Ok(true);
                     }
                 )*
                 Ok(false)
             }
 
-            fn finish(p: Self::Partial<'_>, kind: &str) -> Result<Self, String> {
+            fn finish(
+                p: Self::Partial<'_>,
+                kind: &str,
+                absent: &mut $crate::trace::wire::Absent,
+            ) -> Result<Self, String> {
                 let ($($f,)*) = p;
                 Ok($name {
-                    $( $f: $crate::trace::wire::field!(@finish $mode $f $t, kind), )*
+                    $( $f: $crate::trace::wire::field!(@finish $mode $f $t, kind, (*absent)), )*
                 })
+            }
+
+            fn same_as(&self, prev: &Self) -> u32 {
+                let mut same = 0;
+                $(
+                    if self.$f == prev.$f {
+                        same |= const { $crate::trace::wire::bit(stringify!($f)) };
+                    }
+                )*
+                same
+            }
+
+            #[allow(clippy::clone_on_copy)]
+            fn fill_from(&mut self, prev: &Self, absent: u32) {
+                $(
+                    if absent & const { $crate::trace::wire::bit(stringify!($f)) } != 0 {
+                        self.$f = prev.$f.clone();
+                    }
+                )*
             }
         }
     };
@@ -438,12 +582,18 @@ macro_rules! records {
                 }
             }
 
-            /// Appends the body's fields (`,"name":value` each) with the fast encoder.
-            pub(crate) fn encode_fields(&self, e: &mut $crate::trace::encode::Enc<'_>) {
+            /// Appends the body's fields (`,"name":value` each) with the fast encoder, leaving
+            /// out those whose `wire::bit` is in `skip` (`Some`: a version 3 line; None writes
+            /// every field).
+            pub(crate) fn encode_fields(
+                &self,
+                e: &mut $crate::trace::encode::Enc<'_>,
+                skip: Option<u32>,
+            ) {
                 match self {
                     $(
                         $body::$v { $($f),* } => {
-                            $( $crate::trace::wire::field!(@encode $mode $f e); )*
+                            $( $crate::trace::wire::field!(@encode $mode $f e skip); )*
                         }
                     )*
                 }
@@ -466,13 +616,15 @@ macro_rules! records {
 
             /// Reads the fields of a `kind` record: first those `kept` from before the kind
             /// was read, then the rest of `map`, giving the keys that are not the body's to
-            /// `other` (false: not its either, skipped). The outer `Err` is the map's error;
-            /// the inner one names the unknown kind or the missing field.
+            /// `other` (false: not its either, skipped), and noting in `absent` the fields that
+            /// may be implied which the line holds and which it leaves out. The outer `Err` is
+            /// the map's error; the inner one names the unknown kind or the missing field.
             pub(crate) fn read_fields<'de, A: serde::de::MapAccess<'de>>(
                 kind: &str,
                 kept: Vec<(std::borrow::Cow<'de, str>, serde_json::Value)>,
                 map: &mut A,
                 mut other: impl FnMut(&str, &mut A) -> Result<bool, A::Error>,
+                absent: &mut $crate::trace::wire::Absent,
             ) -> Result<Result<$body, String>, A::Error> {
                 use $crate::trace::wire::{FromMap, Kept, Str};
                 match kind {
@@ -485,7 +637,7 @@ macro_rules! records {
                                 // Offered to each field in turn: `true` when one took it.
                                 #[allow(unreachable_code)]
                                 let _took: bool = loop {
-                                    $( $crate::trace::wire::field!(@take $mode $f $t, key src); )*
+                                    $( $crate::trace::wire::field!(@take $mode $f $t, key src (*absent)); )*
                                     break false;
                                 };
                             }
@@ -494,16 +646,17 @@ macro_rules! records {
                                 let src = &mut FromMap(&mut *map);
                                 #[allow(unreachable_code)]
                                 let took: bool = loop {
-                                    $( $crate::trace::wire::field!(@take $mode $f $t, key src); )*
+                                    $( $crate::trace::wire::field!(@take $mode $f $t, key src (*absent)); )*
                                     break false;
                                 };
                                 if !took && !other(key, map)? {
                                     map.next_value::<serde::de::IgnoredAny>()?;
                                 }
                             }
-                            let finish = || -> Result<$body, String> {
+                            #[allow(unused_mut)]
+                            let mut finish = || -> Result<$body, String> {
                                 Ok($body::$v {
-                                    $( $f: $crate::trace::wire::field!(@finish $mode $f $t, stringify!($kind)), )*
+                                    $( $f: $crate::trace::wire::field!(@finish $mode $f $t, stringify!($kind), (*absent)), )*
                                 })
                             };
                             Ok(finish())

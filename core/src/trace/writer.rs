@@ -1,16 +1,21 @@
-//! [`Writer`]: JSON Lines out, the header first, one record per line.
+//! [`Writer`]: JSON Lines out, the header first, one record per line: whole records for a
+//! header of version 1 or 2, lines that leave out what the lines before imply for version 3
+//! ([`Implied`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use super::encode::encode_line;
+use super::implied::Implied;
 use super::record::{Header, Record};
 
 /// Writes a trace: the header line at creation, then one line per record.
 pub struct Writer<W: Write> {
     out: W,
     line: Vec<u8>,
+    /// Version 3: what the lines so far imply.
+    implied: Option<Implied>,
 }
 
 impl Writer<BufWriter<File>> {
@@ -33,6 +38,7 @@ impl<W: Write> Writer<W> {
         let mut w = Writer {
             out,
             line: Vec::with_capacity(256),
+            implied: (header.version >= 3).then(Implied::new),
         };
         w.line.clear();
         serde_json::to_writer(&mut w.line, header)?;
@@ -44,15 +50,23 @@ impl<W: Write> Writer<W> {
     /// Appends one record line.
     pub fn write(&mut self, rec: &Record) -> io::Result<()> {
         self.line.clear();
-        encode_line(rec, &mut self.line);
+        self.encode(rec);
         self.out.write_all(&self.line)
+    }
+
+    /// Appends `rec`'s line to `self.line`, as the header's version writes it.
+    fn encode(&mut self, rec: &Record) {
+        match &mut self.implied {
+            Some(implied) => implied.encode_line(rec, &mut self.line),
+            None => encode_line(rec, &mut self.line),
+        }
     }
 
     /// Appends records, encoded together and written at once.
     pub fn write_batch(&mut self, recs: &[Record]) -> io::Result<()> {
         self.line.clear();
         for rec in recs {
-            encode_line(rec, &mut self.line);
+            self.encode(rec);
         }
         let res = self.out.write_all(&self.line);
         if self.line.capacity() > 1 << 20 {
