@@ -67,7 +67,8 @@ type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 #[derive(Default)]
 pub struct Checker {
     /// Indexed by base id; None for an id not seen yet.
-    bases: Vec<Option<BaseCheck>>,
+    /// By base number; a map, so a line naming an absurd base number costs one entry.
+    bases: HashMap<usize, BaseCheck>,
     /// A `dropped` record was seen.
     gap: bool,
     stats: Stats,
@@ -99,7 +100,7 @@ impl Checker {
     /// How many bases the records checked so far belong to (at least 1 once a record of base 0
     /// was checked).
     pub fn bases(&self) -> usize {
-        self.bases.iter().flatten().count()
+        self.bases.len()
     }
 
     /// The state event `ev` of base 0 is in after the records checked so far, when known.
@@ -110,8 +111,7 @@ impl Checker {
     /// The state event `ev` of base `base` is in after the records checked so far, when known.
     pub fn state_in(&self, base: u32, ev: u64) -> Option<State> {
         self.bases
-            .get(base as usize)?
-            .as_ref()?
+            .get(&(base as usize))?
             .events
             .get(&ev)
             .copied()
@@ -125,7 +125,7 @@ impl Checker {
         if new_base && b == 0 {
             return Err("a base_new record for base 0: the header describes base 0".into());
         }
-        let known = self.bases.get(b).is_some_and(Option::is_some);
+        let known = self.bases.contains_key(&b);
         match (known, new_base) {
             (true, true) if !self.gap => {
                 return Err(format!("base_new for base {b}, which was made already"));
@@ -139,23 +139,23 @@ impl Checker {
             }
             _ => {}
         }
-        if self.bases.len() <= b {
-            self.bases.resize_with(b + 1, || None);
-        }
-        if self.bases[b].is_none() {
-            self.bases[b] = Some(BaseCheck {
-                gap: self.gap,
-                ..BaseCheck::default()
-            });
+        if !known {
+            self.bases.insert(
+                b,
+                BaseCheck {
+                    gap: self.gap,
+                    ..BaseCheck::default()
+                },
+            );
             self.stats.bases += 1;
         }
         if let Body::Dropped { .. } = rec.body {
             self.gap = true;
-            for other in self.bases.iter_mut().flatten() {
+            for other in self.bases.values_mut() {
                 other.forget();
             }
         }
-        let Some(base) = self.bases[b].as_mut() else {
+        let Some(base) = self.bases.get_mut(&b) else {
             return Err(format!("base {b} is not known"));
         };
         if rec.seq == 0 {
