@@ -352,9 +352,9 @@ fn follower_refusal(ctl: &Control) -> String {
         Control::Unbreak { .. } => "unbreak",
         Control::NextIteration => "next_iteration",
     };
+    // Short: a dashboard shows it in its footer.
     format!(
-        "{what} refused: this viewer follows read-only; only the link's owner (the viewer that \
-         showed the owner's token) may pause, step, continue or set breakpoints"
+        "{what} refused: you follow read-only; only the owner may pause, step or set breakpoints"
     )
 }
 
