@@ -48,7 +48,7 @@ use super::link_token::{LinkToken, Published};
 use super::record::{Header, Record};
 use super::schema::Body;
 use super::sink::Sink;
-use crate::ev::sys::{cred, sched};
+use crate::ev::sys::cred;
 
 /// Bytes of history kept for viewers that attach late (TCP); older records are trimmed and a
 /// late viewer is told how many with a `dropped` record.
@@ -788,17 +788,7 @@ fn attach_viewer(
     let sh = shared.clone();
     let writer = std::thread::Builder::new()
         .name("evscope-link-write".into())
-        .spawn(move || {
-            if !may_own {
-                // A follower's writer runs on the cpu time the program leaves idle, so that a
-                // class never competes with the program it watches; where the system refuses,
-                // it competes as the owner's does.
-                if let Err(e) = sched::run_only_when_idle() {
-                    eprintln!("evscope: a follower's link thread keeps its priority: {e}");
-                }
-            }
-            write_to_viewer(&sh, id, output)
-        });
+        .spawn(move || write_to_viewer(&sh, id, output));
     let sh = shared.clone();
     let control = writer.and_then(|_| {
         std::thread::Builder::new()

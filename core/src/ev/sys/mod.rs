@@ -15,7 +15,6 @@ pub mod cred;
 pub(crate) mod epoll;
 pub(crate) mod eventfd;
 pub(crate) mod poll;
-pub mod sched;
 pub(crate) mod select;
 pub(crate) mod signal;
 pub(crate) mod socket;
