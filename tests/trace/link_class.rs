@@ -312,3 +312,55 @@ fn thirty_viewers_follow_one_program_and_only_the_owner_holds_it() -> Res<()> {
     }
     Ok(())
 }
+
+#[test]
+fn when_the_owner_leaves_a_held_loop_the_class_sees_it_run_and_the_next_owner_takes_over() -> Res<()>
+{
+    let owner_token = LinkToken::random()?;
+    let follow_token = LinkToken::random()?;
+    let program = Program::start(&owner_token, &follow_token)?;
+    let owner = Viewer::join(program.addr, &owner_token, "the owner".into())?;
+    owner.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
+    let follower = Viewer::join(program.addr, &follow_token, "a follower".into())?;
+    follower.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
+    // Shows the owner's token while the owner is there: follows, for now.
+    let second = Viewer::join(program.addr, &owner_token, "the second".into())?;
+    second.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
+
+    owner.send(&Control::Pause)?;
+    for v in [&owner, &follower, &second] {
+        v.until("paused", |m| is_status(m, paused))?;
+    }
+    // The owner goes: the loop runs, and those still here are told.
+    owner.client_sender.close();
+    for v in [&follower, &second] {
+        v.until("running", |m| is_status(m, |s| *s == Status::Running))?;
+    }
+    program.runs_on()?;
+
+    // The viewer that showed the owner's token owns the link now: its pause holds the loop;
+    // the follower's continue is still refused.
+    second.send(&Control::Pause)?;
+    second.until("paused", |m| is_status(m, paused))?;
+    follower.until("paused", |m| is_status(m, paused))?;
+    follower.send(&Control::Continue)?;
+    let refused = follower.until("refusal", |m| {
+        is_status(m, |s| matches!(s, Status::Error { .. }))
+    })?;
+    assert!(
+        matches!(refused.last(), Some(LinkMsg::Status(Status::Error { message })) if message.starts_with("continue refused")),
+        "{refused:?}"
+    );
+    thread::sleep(Duration::from_millis(50));
+    let held = program.ticks();
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        program.ticks(),
+        held,
+        "the loop moved while the new owner held it"
+    );
+    second.send(&Control::Continue)?;
+    program.runs_on()?;
+    program.end()?;
+    Ok(())
+}

@@ -246,13 +246,18 @@ impl Shared {
         self.changed.notify_all();
     }
 
-    /// The owner left or is leaving: the gate opens, and the earliest viewer still here that
-    /// showed the owner's token (and is not being closed) becomes the owner.
+    /// The owner left or is leaving: the gate opens (the followers are told, if the owner held
+    /// the loop), and the earliest viewer still here that showed the owner's token (and is not
+    /// being closed) becomes the owner.
     fn release_owner(&self, inner: &mut Inner) {
         inner.owner = None;
+        let held = self.gate.is_paused();
         self.gate.disconnect();
         if self.closed.load(Ordering::Acquire) {
             return;
+        }
+        if held && inner.header.is_some() {
+            self.queue_status(inner, &Status::Running);
         }
         if let Some(v) = inner.viewers.iter().find(|v| v.may_own && !v.finishing) {
             inner.owner = Some(v.id);
