@@ -2,10 +2,15 @@
 //! listens, the viewer connects), shows everything it recorded so far and then its live records,
 //! in the dashboard or (`--print`) as text. Leaving lets the program run on.
 //!
-//! The program lets in only a viewer that shows its link token: `attach` reads the one the
-//! program wrote for this user (`trace::LinkToken::find`), or the one given with `--token-file`
-//! or `EVSCOPE_TRACE_TOKEN`. There is no `--token VALUE`: a command line is visible to every
-//! user of the machine.
+//! The program lets in only a viewer that shows one of its link tokens: `attach` reads the
+//! owner's token the program wrote for this user (`trace::LinkToken::find`), or with `--follow`
+//! its follower token (`trace::LinkToken::find_follow`), or the one given with `--token-file` or
+//! `EVSCOPE_TRACE_TOKEN`. There is no `--token VALUE`: a command line is visible to every user
+//! of the machine.
+//!
+//! Many viewers may attach at once (a class): the first that shows the owner's token owns the
+//! link — its pause, step and breakpoints hold the program — and the others follow read-only;
+//! the program answers a follower's control with a refusal shown in its footer.
 //!
 //! A peer that is not such a program must not leave `attach` waiting: the program's header has
 //! to arrive within [`HEADER_WAIT`] of connecting, and a peer that hangs up before sending it
@@ -43,9 +48,14 @@ pub struct Args {
     #[arg(long)]
     force_remote: bool,
     /// Read the link's token from FILE (default: the file the program wrote for this user;
-    /// EVSCOPE_TRACE_TOKEN gives the token itself).
+    /// EVSCOPE_TRACE_TOKEN gives the token itself). The owner's token owns the link (if no one
+    /// else does); the follower token follows read-only.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// Follow read-only: show the follower token the program wrote for this user instead of the
+    /// owner's (watch without ever pausing or stepping the program).
+    #[arg(long, conflicts_with = "step")]
+    follow: bool,
 }
 
 pub fn main(args: Args) -> Result<ExitCode, Failure> {
@@ -60,6 +70,7 @@ pub fn main(args: Args) -> Result<ExitCode, Failure> {
     check_loopback(&addr, args.force_remote)?;
     let token = match token {
         Some(t) => t,
+        None if args.follow => LinkToken::find_follow(addr.port())?,
         None => LinkToken::find(addr.port())?,
     };
     let client = connect(addr, &token)?;

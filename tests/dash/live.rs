@@ -266,3 +266,157 @@ fn a_real_program_paused_over_the_link_runs_on_when_the_viewer_leaves() -> TestR
     assert!(out.contains("ticker: read 35 bytes in 5 ticks"), "{out}");
     Ok(())
 }
+
+/// A program in this process with a 2 ms persistent timer, traced to a TCP link with chosen
+/// tokens; it runs until the test binary ends. Returns the link's address and the tick count.
+fn class_program(
+    owner: &evscope::trace::LinkToken,
+    follow: &evscope::trace::LinkToken,
+) -> Result<
+    (
+        std::net::SocketAddr,
+        std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ),
+    Box<dyn std::error::Error>,
+> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (recorder, addr) = Recorder::listen_tcp_with_tokens(
+        "127.0.0.1:0".parse()?,
+        false,
+        Some(owner.clone()),
+        Some(follow.clone()),
+    )?;
+    let ticks = std::sync::Arc::new(AtomicU64::new(0));
+    let t = ticks.clone();
+    std::thread::spawn(move || {
+        let run = || -> Result<(), evscope::ev::Error> {
+            let mut base = EventBase::with_backend(BackendKind::Epoll)?;
+            base.set_observer(Box::new(recorder));
+            let timer = base
+                .labeled("tick")
+                .event_new(None, What::PERSIST, move |_, _, _| {
+                    t.fetch_add(1, Ordering::SeqCst);
+                })?;
+            base.event_add(timer, Some(Duration::from_millis(2)))?;
+            base.dispatch().map(drop)
+        };
+        run().expect("the class program ran");
+    });
+    Ok((addr, ticks))
+}
+
+/// Feeds a live dashboard from `feed` until `done` says stop (or fails after 10 s); the session
+/// is made from the header.
+fn pump(
+    rt: &tokio::runtime::Runtime,
+    feed: &mut Feed,
+    s: &mut Option<evscope::dash::model::Session>,
+    ui: &mut evscope::dash::ui::Ui,
+    done: &dyn Fn(&LiveItem) -> bool,
+) -> Result<(), String> {
+    use evscope::dash::msg::Msg;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let item = next(rt, feed, left).ok_or("the feed went quiet")?;
+        let stop = done(&item);
+        match (&item, s.as_mut()) {
+            (LiveItem::Header(h), None) => {
+                let timeline = evscope::dash::model::Timeline::new(h.clone());
+                *s = Some(evscope::dash::model::Session::new(timeline));
+            }
+            (_, Some(s)) => {
+                evscope::dash::update::update(s, ui, Msg::Live(item));
+            }
+            (other, None) => return Err(format!("before the header: {other:?}")),
+        }
+        if stop {
+            return Ok(());
+        }
+    }
+}
+
+#[test]
+fn a_followers_pause_is_refused_in_its_footer_and_it_steps_back_on_its_own() -> TestResult {
+    use evscope::dash::model::Session;
+    use evscope::dash::msg::{Cmd, Msg};
+    use evscope::dash::ui::{Mode, Ui};
+    use evscope::dash::update::update;
+    use evscope::dash::Lang;
+    use evscope::trace::{LinkMsg, LinkToken};
+    use std::sync::atomic::Ordering;
+
+    let (owner_token, follow_token) = (LinkToken::random()?, LinkToken::random()?);
+    let (addr, ticks) = class_program(&owner_token, &follow_token)?;
+    // The owner is there first (and says nothing); the dashboard follows.
+    let mut owner = LinkClient::attach_with_token(addr, false, &owner_token)?;
+    assert!(matches!(owner.recv()?, Some(LinkMsg::Header(_))));
+    let client = LinkClient::attach_with_token(addr, false, &follow_token)?;
+    let mut feed = Feed::link("attach --follow", client);
+    let rt = runtime()?;
+    let wait = Duration::from_secs(10);
+    let mut s: Option<Session> = None;
+    let mut ui = Ui::new(Mode::Live, "attach --follow", Lang::En);
+    pump(
+        &rt,
+        &mut feed,
+        &mut s,
+        &mut ui,
+        &|i| matches!(i, LiveItem::Record(r) if r.seq >= 20),
+    )?;
+    let session = s.as_mut().ok_or("no header")?;
+
+    // Space asks to pause; the program refuses, and the footer says why.
+    let cmds = update(session, &mut ui, Msg::PlayPause);
+    assert_eq!(cmds, vec![Cmd::Gate(Control::Pause)]);
+    feed.controls.send(&Control::Pause)?;
+    pump(&rt, &mut feed, &mut s, &mut ui, &|i| {
+        matches!(i, LiveItem::Status(Status::Error { .. }))
+    })?;
+    pump(&rt, &mut feed, &mut s, &mut ui, &|i| {
+        matches!(i, LiveItem::Status(_))
+    })?;
+    let session = s.as_mut().ok_or("no header")?;
+    assert_eq!(
+        ui.mode_word(),
+        "LIVE",
+        "the follower's view shows the loop running"
+    );
+    let screen = dash_util::text(&dash_util::draw(160, 40, session, &ui, |a, b, c| {
+        evscope::dash::view::render(a, b, c)
+    }));
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("pause refused") && footer.contains("read-only"),
+        "{screen}"
+    );
+    // The program ran on.
+    let from = ticks.load(Ordering::SeqCst);
+    let deadline = Instant::now() + wait;
+    while ticks.load(Ordering::SeqCst) < from + 2 {
+        assert!(Instant::now() < deadline, "the program stalled");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+
+    // Stepping back is the follower's own: its cursor stays while records come on.
+    update(session, &mut ui, Msg::Back);
+    let here = session.pos();
+    let len = session.timeline().len();
+    pump(
+        &rt,
+        &mut feed,
+        &mut s,
+        &mut ui,
+        &|i| matches!(i, LiveItem::Record(r) if r.seq as usize > len + 10),
+    )?;
+    let session = s.as_ref().ok_or("no header")?;
+    assert_eq!(
+        session.pos(),
+        here,
+        "the cursor stays where the follower looks"
+    );
+    assert!(session.timeline().len() > len + 10);
+    feed.controls.release();
+    owner.sender().close();
+    Ok(())
+}

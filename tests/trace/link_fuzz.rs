@@ -67,23 +67,17 @@ impl Program {
         Ok(())
     }
 
-    /// A connection that showed the token and was let in; the program's lines come on the
-    /// channel (the header, records and statuses), until it closes.
+    /// A connection that showed the owner's token and was let in; the program's lines come on
+    /// the channel (the header, records and statuses), until it closes. (The viewer of the case
+    /// before has left: the loop ran on since, so this one owns the link.)
     fn viewer(&self) -> Result<(TcpStream, mpsc::Receiver<String>), String> {
-        let deadline = Instant::now() + SOON;
-        loop {
-            let mut s = TcpStream::connect(self.addr).map_err(|e| e.to_string())?;
-            s.write_all(&self.token.auth_line())
-                .map_err(|e| e.to_string())?;
-            let lines = read_lines(&s)?;
-            match lines.recv_timeout(SOON) {
-                Ok(first) if first.starts_with("{\"format\"") => return Ok((s, lines)),
-                // The viewer of the case before is still being let go.
-                Ok(first) if first.contains("another viewer") && Instant::now() < deadline => {
-                    thread::sleep(Duration::from_millis(5));
-                }
-                other => return Err(format!("not let in: {other:?}")),
-            }
+        let mut s = TcpStream::connect(self.addr).map_err(|e| e.to_string())?;
+        s.write_all(&self.token.auth_line())
+            .map_err(|e| e.to_string())?;
+        let lines = read_lines(&s)?;
+        match lines.recv_timeout(SOON) {
+            Ok(first) if first.starts_with("{\"format\"") => Ok((s, lines)),
+            other => Err(format!("not let in: {other:?}")),
         }
     }
 }

@@ -698,3 +698,48 @@ fn attach_finds_the_token_itself_or_is_given_it() -> Res<()> {
     }
     Ok(())
 }
+
+#[test]
+fn attach_follow_finds_the_follower_token_and_watches_without_controlling() -> Res<()> {
+    let runtime = tempfile::tempdir()?;
+    let mut program = Command::new(trace_util::example("ticker")?);
+    program
+        .arg("100")
+        .envs(tcp_trace_env(runtime.path()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut program = Killed(program.spawn()?);
+    let (link, owner_file) = published_link(runtime.path(), SOON)?;
+    let follow_file = owner_file.with_file_name(format!("link-tcp-{}.follow.token", link.port()));
+    let (owner, follow) = (
+        LinkToken::read_file(&owner_file)?,
+        LinkToken::read_file(&follow_file)?,
+    );
+    assert_ne!(owner, follow, "the follower token is not the owner's");
+    let meta = std::fs::metadata(&follow_file)?;
+    assert_eq!(
+        meta.mode() & 0o777,
+        0o600,
+        "the follower token file is private"
+    );
+
+    // `--step` asks to pause, which a follower cannot: the two do not go together.
+    let out = Command::new(trace_util::evscope_bin())
+        .args(["attach", "--print", "--follow", "--step", &link.to_string()])
+        .output()?;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    let out = Command::new(trace_util::evscope_bin())
+        .args(["attach", "--print", "--follow", &link.to_string()])
+        .env_remove("EVSCOPE_TRACE_TOKEN")
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()?;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("# live"), "{stdout}");
+    wait_exit(&mut program.0)?;
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod format;
 mod fuzz;
 mod gate;
 mod labels;
+mod link_class;
 mod link_fault;
 mod link_fuzz;
 mod link_owner;

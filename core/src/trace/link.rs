@@ -16,9 +16,12 @@
 //!   a viewer (`evscope attach`) connects at any time and first shows the link's token
 //!   (`{"auth":"TOKEN"}`, see [`super::LinkToken`]) within [`AUTH_TIMEOUT`]; without it the
 //!   program answers one error status line and closes. A viewer let in gets the header and every
-//!   record so far, then the live stream. One viewer at a time.
+//!   record so far, then the live stream. Many viewers at a time (a class): the first that
+//!   showed the owner's token owns the link and its controls hold the loop; the others (and any
+//!   that showed the follower token) follow read-only, their control lines answered with an
+//!   error status and the loop's state.
 //!
-//! A viewer never holds a free-running program back: what it has not taken yet waits in a
+//! No viewer ever holds a free-running program back: what it has not taken yet waits in a
 //! bounded queue in the program (`link_sink::OUTBOX_BYTES`), and records that do not fit are
 //! skipped for that viewer and counted in a `dropped` record. Only pause, step and breakpoints
 //! hold the loop.

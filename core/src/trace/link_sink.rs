@@ -1,10 +1,17 @@
-//! [`LinkSink`]: the observed program's end of the live link. It queues lines for the viewer,
-//! which a writer thread of the viewer's own sends; it reads the viewer's control lines on a
-//! thread of their own and applies them to the [`Gate`]; when the viewer goes away the gate is
-//! released and nothing more is queued for it.
+//! [`LinkSink`]: the observed program's end of the live link. It queues lines for each viewer,
+//! which a writer thread of the viewer's own sends; it reads each viewer's control lines on a
+//! thread of their own; when a viewer goes away nothing more is queued for it.
 //!
-//! The link belongs to the program's user: on a Unix socket the viewer must run as the same
-//! uid (`SO_PEERCRED`), on TCP it must show the link's [`LinkToken`] first.
+//! A link serves a class: one owner and any number of followers (up to [`MAX_VIEWERS`] in
+//! all). Only the owner's control lines reach the [`Gate`]; when the owner goes away the gate is
+//! released (and the earliest remaining viewer that showed the owner's token becomes the owner).
+//! A follower's control lines are answered with an error status saying it follows read-only,
+//! then with the loop's state (`running` or `paused`), and change nothing.
+//!
+//! The link belongs to the program's user: on a Unix socket the one viewer must run as the same
+//! uid (`SO_PEERCRED`) and owns the link; on TCP a viewer must show a token first: the owner's
+//! [`LinkToken`] (the first such viewer owns the link, later ones follow), or the follower token
+//! (it follows).
 //!
 //! A slow viewer does not slow a free-running program: the sink thread never writes to the
 //! socket, it only queues, and what is queued for a viewer is bounded by [`OUTBOX_BYTES`]. While
@@ -13,10 +20,13 @@
 //! (paused, stepping, stopped at a breakpoint) nothing is skipped: the sink thread waits for
 //! room instead, as the viewer asked the loop to wait for it.
 //!
+//! A follower's records are skipped when its queue is full even while the owner holds the loop:
+//! only the owner is waited for.
+//!
 //! The bound: a slow viewer adds no wait at all to a free-running loop (the sink thread only
-//! queues, under a lock the writer thread holds just to pick up a batch). The loop waits on a
-//! viewer only while that viewer holds it, and, when the trace ends, at most
-//! [`FINISH_TIMEOUT`] after the viewer last took something.
+//! queues, under a lock each writer thread holds just to pick up a batch). The loop waits on a
+//! viewer only while that viewer owns the link and holds the loop, and, when the trace ends, at
+//! most [`FINISH_TIMEOUT`] after the last viewer still taking something last took something.
 
 use std::collections::VecDeque;
 use std::io::{self, BufReader, Write};
@@ -31,8 +41,8 @@ use std::time::{Duration, Instant};
 use super::encode::encode_line;
 use super::gate::Gate;
 use super::link::{
-    check_loopback, parse_control, read_control_line, ControlLine, Status, Stream, AUTH_TIMEOUT,
-    HELLO_TIMEOUT, MAX_CONTROL_LINE,
+    check_loopback, parse_control, read_control_line, Control, ControlLine, Status, Stream,
+    AUTH_TIMEOUT, HELLO_TIMEOUT, MAX_CONTROL_LINE,
 };
 use super::link_token::{LinkToken, Published};
 use super::record::{Header, Record};
@@ -53,8 +63,15 @@ pub const OUTBOX_BYTES: usize = 8 << 20;
 /// take what is still queued for it once the viewer has stopped taking anything.
 pub const FINISH_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// TCP connections that may be showing their token at the same time; more are turned away.
-const MAX_HANDSHAKES: usize = 8;
+/// The most viewers (owner and followers) a link serves at once; more are turned away.
+pub const MAX_VIEWERS: usize = 64;
+
+/// TCP connections that may be showing their token at the same time; more are turned away. A
+/// class connecting at once fits.
+const MAX_HANDSHAKES: usize = MAX_VIEWERS;
+
+/// Chunks a writer thread takes from its queue at a time.
+const WRITE_BATCH: usize = 64;
 
 /// How long a refusal or a late viewer's copy of the finished trace may block on a write.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -81,11 +98,17 @@ struct History {
     trimmed: u64,
 }
 
-/// The viewer's connection and what waits to be sent to it.
+/// A viewer's connection and what waits to be sent to it.
 struct Viewer {
     /// Which connection this is, so that a thread of an earlier viewer never ends a later one.
     id: u64,
     stream: Stream,
+    /// It showed the owner's token (or is a Unix link's viewer): it owns the link when no other
+    /// viewer does.
+    may_own: bool,
+    /// Wakes this viewer's writer thread (waiting with `idle` set).
+    wake: Arc<Condvar>,
+    idle: bool,
     /// Lines to send, each marked whether it counts against [`OUTBOX_BYTES`] (what a late
     /// viewer catches up on does not).
     queue: VecDeque<(Arc<[u8]>, bool)>,
@@ -103,10 +126,13 @@ struct Viewer {
 }
 
 impl Viewer {
-    fn new(id: u64, stream: Stream) -> Viewer {
+    fn new(id: u64, stream: Stream, may_own: bool) -> Viewer {
         Viewer {
             id,
             stream,
+            may_own,
+            wake: Arc::new(Condvar::new()),
+            idle: false,
             queue: VecDeque::new(),
             queued: 0,
             skipped: 0,
@@ -122,6 +148,20 @@ impl Viewer {
             self.queued += bytes.len();
         }
         self.queue.push_back((bytes, counts));
+        self.wake_writer();
+    }
+
+    /// Wakes the writer thread if it waits (a wake-up costs a system call, so only then).
+    fn wake_writer(&self) {
+        if self.idle {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Counts `n` records skipped for this viewer, the last of them `last`.
+    fn skip(&mut self, n: usize, last: &Record) {
+        self.skipped += n as u64;
+        self.last_skipped = (last.seq, last.t_us, last.base);
     }
 
     fn full(&self) -> bool {
@@ -152,7 +192,10 @@ impl Viewer {
 }
 
 struct Inner {
-    viewer: Option<Viewer>,
+    /// The viewers, in the order they came.
+    viewers: Vec<Viewer>,
+    /// The viewer whose controls the gate obeys.
+    owner: Option<u64>,
     next_id: u64,
     header: Option<Arc<[u8]>>,
     history: Option<History>,
@@ -160,12 +203,15 @@ struct Inner {
 
 struct Shared {
     inner: Mutex<Inner>,
-    /// Something was queued or sent, a viewer left, or the gate changed.
+    /// A full queue got room, a finishing viewer made progress, a viewer left, or the gate
+    /// changed.
     changed: Condvar,
     gate: Arc<Gate>,
     closed: AtomicBool,
-    /// The token a TCP viewer must show.
+    /// The token a TCP viewer shows to own the link.
     token: Option<LinkToken>,
+    /// The token a TCP viewer shows to follow.
+    follow_token: Option<LinkToken>,
     handshakes: AtomicUsize,
 }
 
@@ -181,69 +227,140 @@ impl Shared {
             .0
     }
 
-    /// The viewer `id` (any viewer, with `None`) is gone: release the loop, stop sending.
+    /// The viewer `id` (every viewer, with `None`) is gone: stop sending to it; if it owned the
+    /// link, release the loop.
     fn drop_viewer(&self, inner: &mut Inner, id: Option<u64>) {
-        if inner
-            .viewer
-            .as_ref()
-            .is_some_and(|v| id.is_none_or(|id| v.id == id))
-        {
-            if let Some(v) = inner.viewer.take() {
-                v.stream.shutdown();
+        let mut owner_left = false;
+        inner.viewers.retain(|v| {
+            if id.is_some_and(|id| v.id != id) {
+                return true;
             }
-            self.gate.disconnect();
+            v.stream.shutdown();
+            v.wake.notify_one();
+            owner_left |= inner.owner == Some(v.id);
+            false
+        });
+        if owner_left {
+            self.release_owner(inner);
         }
         self.changed.notify_all();
     }
 
-    /// The viewer `id`, if it is still the viewer.
-    fn viewer<'a>(&self, inner: &'a mut Inner, id: u64) -> Option<&'a mut Viewer> {
-        inner.viewer.as_mut().filter(|v| v.id == id)
-    }
-
-    /// Queues a status line for the viewer; statuses are never skipped.
-    fn queue_status(&self, inner: &mut Inner, status: &Status) {
-        if let Some(v) = inner.viewer.as_mut() {
-            let mut line = serde_json::to_vec(status).unwrap_or_default();
-            line.push(b'\n');
-            v.push(line.into(), true);
-            self.changed.notify_all();
-        }
-    }
-
-    /// Lets the viewer `id` (any, with `None`) take what is queued for it and then the end of
-    /// the stream; gives up, closing its link, when it takes nothing for [`FINISH_TIMEOUT`].
-    fn finish_viewer(&self, id: Option<u64>) {
-        let mut inner = self.lock();
-        let Some(v) = inner
-            .viewer
-            .as_mut()
-            .filter(|v| id.is_none_or(|id| v.id == id))
-        else {
+    /// The owner left or is leaving: the gate opens (the followers are told, if the owner held
+    /// the loop), and the earliest viewer still here that showed the owner's token (and is not
+    /// being closed) becomes the owner.
+    fn release_owner(&self, inner: &mut Inner) {
+        inner.owner = None;
+        let held = self.gate.is_paused();
+        self.gate.disconnect();
+        if self.closed.load(Ordering::Acquire) {
             return;
-        };
-        let id = v.id;
-        v.finishing = true;
-        self.changed.notify_all();
-        let mut progress = (v.sent, Instant::now());
-        loop {
-            let Some(v) = self.viewer(&mut inner, id) else {
-                return;
-            };
-            if v.sent_all {
-                return;
-            }
-            if v.sent != progress.0 {
-                progress = (v.sent, Instant::now());
-            }
-            let left = FINISH_TIMEOUT.saturating_sub(progress.1.elapsed());
-            if left.is_zero() {
-                self.drop_viewer(&mut inner, Some(id));
-                return;
-            }
-            inner = self.wait(inner, left);
+        }
+        if held && inner.header.is_some() {
+            self.queue_status(inner, &Status::Running);
+        }
+        if let Some(v) = inner.viewers.iter().find(|v| v.may_own && !v.finishing) {
+            inner.owner = Some(v.id);
+            self.gate.connect();
         }
     }
+
+    /// The viewer `id`, if it is still a viewer.
+    fn viewer<'a>(&self, inner: &'a mut Inner, id: u64) -> Option<&'a mut Viewer> {
+        inner.viewers.iter_mut().find(|v| v.id == id)
+    }
+
+    /// Queues a status line for every viewer; statuses are never skipped.
+    fn queue_status(&self, inner: &mut Inner, status: &Status) {
+        if inner.viewers.is_empty() {
+            return;
+        }
+        let line = status_line(status);
+        for v in &mut inner.viewers {
+            v.push(line.clone(), true);
+        }
+    }
+
+    /// Queues a status line for the viewer `id` alone.
+    fn queue_status_to(&self, inner: &mut Inner, id: u64, status: &Status) {
+        if let Some(v) = self.viewer(inner, id) {
+            v.push(status_line(status), true);
+        }
+    }
+
+    /// Lets the viewer `id` (every viewer, with `None`) take what is queued for it and then the
+    /// end of the stream; gives up on one, closing its link, when it takes nothing for
+    /// [`FINISH_TIMEOUT`]. An owner being finished releases the loop at once.
+    fn finish_viewers(&self, id: Option<u64>) {
+        let mut inner = self.lock();
+        let mut progress: Vec<(u64, u64, Instant)> = Vec::new();
+        let mut owner_leaves = false;
+        let owner = inner.owner;
+        for v in &mut inner.viewers {
+            if id.is_some_and(|id| v.id != id) {
+                continue;
+            }
+            v.finishing = true;
+            v.wake.notify_one();
+            owner_leaves |= owner == Some(v.id);
+            progress.push((v.id, v.sent, Instant::now()));
+        }
+        if owner_leaves {
+            self.release_owner(&mut inner);
+        }
+        loop {
+            let mut next = FINISH_TIMEOUT;
+            let mut stalled = Vec::new();
+            progress.retain_mut(|(id, sent, since)| {
+                let Some(v) = inner.viewers.iter().find(|v| v.id == *id) else {
+                    return false;
+                };
+                if v.sent_all {
+                    return false;
+                }
+                if v.sent != *sent {
+                    (*sent, *since) = (v.sent, Instant::now());
+                }
+                let left = FINISH_TIMEOUT.saturating_sub(since.elapsed());
+                if left.is_zero() {
+                    stalled.push(*id);
+                    return false;
+                }
+                next = next.min(left);
+                true
+            });
+            for id in stalled {
+                self.drop_viewer(&mut inner, Some(id));
+            }
+            if progress.is_empty() {
+                return;
+            }
+            inner = self.wait(inner, next);
+        }
+    }
+}
+
+/// A status as the line sent for it.
+fn status_line(status: &Status) -> Arc<[u8]> {
+    let mut line = serde_json::to_vec(status).unwrap_or_default();
+    line.push(b'\n');
+    line.into()
+}
+
+/// What a follower is told when it sends `ctl`.
+fn follower_refusal(ctl: &Control) -> String {
+    let what = match ctl {
+        Control::Pause => "pause",
+        Control::Step { .. } => "step",
+        Control::Continue => "continue",
+        Control::Break { .. } => "break",
+        Control::Unbreak { .. } => "unbreak",
+        Control::NextIteration => "next_iteration",
+    };
+    // Short: a dashboard shows it in its footer.
+    format!(
+        "{what} refused: you follow read-only; only the owner may pause, step or set breakpoints"
+    )
 }
 
 /// The program's end of a live link (a [`Sink`]).
@@ -252,16 +369,22 @@ pub struct LinkSink {
     line: Vec<u8>,
     /// The listening address, for waking the accept thread on drop.
     listening: Option<SocketAddr>,
-    /// The token file of a TCP link, removed with the sink.
-    published: Option<Published>,
+    /// The token files of a TCP link (the follower's, the owner's), removed with the sink.
+    published: Vec<Published>,
 }
 
 impl LinkSink {
-    fn with(gate: Arc<Gate>, history: bool, token: Option<LinkToken>) -> LinkSink {
+    fn with(
+        gate: Arc<Gate>,
+        history: bool,
+        token: Option<LinkToken>,
+        follow_token: Option<LinkToken>,
+    ) -> LinkSink {
         LinkSink {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
-                    viewer: None,
+                    viewers: Vec::new(),
+                    owner: None,
                     next_id: 1,
                     header: None,
                     history: history.then(History::default),
@@ -270,11 +393,12 @@ impl LinkSink {
                 gate,
                 closed: AtomicBool::new(false),
                 token,
+                follow_token,
                 handshakes: AtomicUsize::new(0),
             }),
             line: Vec::with_capacity(1 << 14),
             listening: None,
-            published: None,
+            published: Vec::new(),
         }
     }
 
@@ -305,26 +429,46 @@ impl LinkSink {
                 ),
             ));
         }
-        let sink = LinkSink::with(gate, false, None);
+        let sink = LinkSink::with(gate, false, None, None);
         let (hello_tx, hello_rx) = mpsc::channel();
         let input = BufReader::new(Stream::Unix(stream.try_clone()?));
-        attach_viewer(&sink.shared, Stream::Unix(stream), input, Some(hello_tx))
-            .map_err(|_| io::Error::other("a new link has a viewer already"))??;
+        attach_viewer(
+            &sink.shared,
+            Stream::Unix(stream),
+            input,
+            Some(hello_tx),
+            true,
+        )
+        .map_err(|_| io::Error::other("a new link has no room for its viewer"))??;
         let _ = hello_rx.recv_timeout(HELLO_TIMEOUT);
         Ok(sink)
     }
 
-    /// Listens on `addr` (loopback unless `force_remote`) for viewers that show `token`, one at
-    /// a time, and publishes the token for this user (see [`LinkToken`]). Each viewer gets the
-    /// header and the records so far, then the live stream.
+    /// Listens on `addr` (loopback unless `force_remote`) for viewers, and publishes the
+    /// owner's `token` and the `follow` token for this user (see [`LinkToken`]). The first
+    /// viewer that shows `token` owns the link (it pauses, steps, sets breakpoints); every other
+    /// viewer, and any that shows `follow`, follows read-only. Each viewer gets the header and
+    /// the records so far, then the live stream. `token_given`: the user chose the tokens (so a
+    /// token file that cannot be written is no error).
     pub fn listen_tcp(
         addr: SocketAddr,
         force_remote: bool,
         gate: Arc<Gate>,
-        token: LinkToken,
+        (token, follow): (LinkToken, LinkToken),
         token_given: bool,
     ) -> io::Result<(LinkSink, SocketAddr)> {
         check_loopback(&addr, force_remote)?;
+        if token == follow {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the follower token ({}) must differ from the owner's token ({}): \
+                     followers must never hold the owner's",
+                    super::FOLLOW_TOKEN_ENV,
+                    super::TOKEN_ENV
+                ),
+            ));
+        }
         let listener = TcpListener::bind(addr).map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -332,28 +476,45 @@ impl LinkSink {
             )
         })?;
         let bound = listener.local_addr()?;
-        let published = match token.publish(bound.port()) {
-            Ok(p) => Some(p),
-            // A token the user chose is known to them without the file.
-            Err(e) if token_given => {
-                eprintln!(
-                    "evscope: {e}; viewers need the token from {}",
-                    super::TOKEN_ENV
-                );
-                None
+        // The follower's first: whoever finds the owner's file finds the follower's too.
+        let mut published = Vec::new();
+        for (t, follower) in [(&follow, true), (&token, false)] {
+            let written = if follower {
+                t.publish_follow(bound.port())
+            } else {
+                t.publish(bound.port())
+            };
+            match written {
+                Ok(p) => published.push(p),
+                // A token the user chose is known to them without the file.
+                Err(e) if token_given => {
+                    eprintln!(
+                        "evscope: {e}; viewers need the token from {}",
+                        if follower {
+                            super::FOLLOW_TOKEN_ENV
+                        } else {
+                            super::TOKEN_ENV
+                        }
+                    );
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
-        };
-        let mut sink = LinkSink::with(gate, true, Some(token));
+        }
+        let mut sink = LinkSink::with(gate, true, Some(token), Some(follow));
         sink.listening = Some(bound);
         let shared = sink.shared.clone();
         std::thread::Builder::new()
             .name("evscope-link-accept".into())
             .spawn(move || accept_viewers(listener, shared))?;
-        let where_token = published
-            .as_ref()
-            .map(|p| format!("; its token is in {}", p.path().display()))
-            .unwrap_or_default();
+        let where_token = match published.as_slice() {
+            [follow, owner] => format!(
+                "; its owner's token is in {}, the follower token for a class in {}",
+                owner.path().display(),
+                follow.path().display()
+            ),
+            [one] => format!("; a token is in {}", one.path().display()),
+            _ => String::new(),
+        };
         sink.published = published;
         eprintln!(
             "evscope: trace link listening on {bound} (join with: evscope attach {bound}{where_token})"
@@ -446,8 +607,9 @@ fn discard_input(input: &mut BufReader<Stream>) {
     }
 }
 
-/// A TCP viewer's first line must carry the token, within [`AUTH_TIMEOUT`]; then it becomes the
-/// viewer (if there is none), or gets the finished trace (if it is over).
+/// A TCP viewer's first line must carry a token, within [`AUTH_TIMEOUT`]; then it becomes a
+/// viewer (the owner, if it showed the owner's token and there is none), or gets the finished
+/// trace (if it is over).
 fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
     let Ok(read_half) = conn.try_clone() else {
         return;
@@ -461,9 +623,10 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
             Some(&mut input),
         );
     };
-    if let Err(why) = read_token(&mut input, token) {
-        return refuse(stream, &format!("refused: {why}"), Some(&mut input));
-    }
+    let may_own = match read_token(&mut input, token, shared.follow_token.as_ref()) {
+        Ok(may_own) => may_own,
+        Err(why) => return refuse(stream, &format!("refused: {why}"), Some(&mut input)),
+    };
     let _ = input.get_ref().set_read_timeout(None);
     if shared.closed.load(Ordering::Acquire) {
         let lines = {
@@ -483,20 +646,25 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
         return;
     }
     // Without a thread for it the connection is dropped, and the program runs on.
-    if let Err(Refused(stream, mut input)) = attach_viewer(shared, stream, input, None) {
+    if let Err(Refused(stream, mut input)) = attach_viewer(shared, stream, input, None, may_own) {
         refuse(
             stream,
-            "another viewer is attached to this program",
+            &format!("refused: this program has {MAX_VIEWERS} viewers already"),
             Some(&mut input),
         );
     }
 }
 
-/// A viewer turned away because another is attached.
+/// A viewer turned away because the link has [`MAX_VIEWERS`] already.
 struct Refused(Stream, BufReader<Stream>);
 
-/// Reads the token line within [`AUTH_TIMEOUT`] (in all, however slowly it trickles in).
-fn read_token(input: &mut BufReader<Stream>, token: &LinkToken) -> Result<(), String> {
+/// Reads the token line within [`AUTH_TIMEOUT`] (in all, however slowly it trickles in):
+/// `Ok(true)` for the owner's `token`, `Ok(false)` for the `follow` token.
+fn read_token(
+    input: &mut BufReader<Stream>,
+    token: &LinkToken,
+    follow: Option<&LinkToken>,
+) -> Result<bool, String> {
     let deadline = Instant::now() + AUTH_TIMEOUT;
     let mut buf = Vec::new();
     loop {
@@ -534,7 +702,13 @@ fn read_token(input: &mut BufReader<Stream>, token: &LinkToken) -> Result<(), St
             if buf.last() == Some(&b'\r') {
                 buf.pop();
             }
-            return token.admits(&buf).map_err(|why| {
+            // Both are compared, whichever matches.
+            let owner = token.admits(&buf);
+            let follower = follow.map(|f| f.admits(&buf));
+            if follower == Some(Ok(())) {
+                return Ok(false);
+            }
+            return owner.map(|()| true).map_err(|why| {
                 format!(
                     "{why}; this program's trace link needs the token it wrote for its user \
                      (evscope attach reads it, or give it with --token-file or {})",
@@ -572,14 +746,16 @@ fn catch_up(inner: &Inner) -> Vec<Arc<[u8]>> {
     out
 }
 
-/// Installs `stream` as the viewer (unless there is one: then it is handed back): queues what it
-/// missed, connects the gate, and starts its writer and control threads. `Ok(Err(_))` when a
-/// thread could not be started (the viewer is then dropped).
+/// Adds `stream` as a viewer (unless the link has [`MAX_VIEWERS`]: then it is handed back):
+/// queues what it missed, makes it the owner when it `may_own` and there is none (connecting the
+/// gate), and starts its writer and control threads. `Ok(Err(_))` when a thread could not be
+/// started (the viewer is then dropped).
 fn attach_viewer(
     shared: &Arc<Shared>,
     stream: Stream,
     input: BufReader<Stream>,
     hello: Option<mpsc::Sender<()>>,
+    may_own: bool,
 ) -> Result<io::Result<()>, Refused> {
     let output = match stream.try_clone() {
         Ok(s) => s,
@@ -587,17 +763,31 @@ fn attach_viewer(
     };
     let id = {
         let mut inner = shared.lock();
-        if inner.viewer.is_some() {
+        if inner.viewers.len() >= MAX_VIEWERS {
             return Err(Refused(stream, input));
         }
         let id = inner.next_id;
         inner.next_id += 1;
-        let mut viewer = Viewer::new(id, stream);
+        let mut viewer = Viewer::new(id, stream, may_own);
         for lines in catch_up(&inner) {
             viewer.push(lines, false);
         }
-        inner.viewer = Some(viewer);
-        shared.gate.connect();
+        let owns = may_own && inner.owner.is_none();
+        if !owns && inner.header.is_some() && shared.gate.is_paused() {
+            // A follower joining a held loop learns it is held.
+            viewer.push(
+                status_line(&Status::Paused {
+                    reason: "pause".into(),
+                    ev: None,
+                }),
+                true,
+            );
+        }
+        inner.viewers.push(viewer);
+        if owns {
+            inner.owner = Some(id);
+            shared.gate.connect();
+        }
         id
     };
     let sh = shared.clone();
@@ -621,19 +811,31 @@ fn attach_viewer(
 /// The writer thread: sends what is queued for viewer `id`, blocking on the socket as long as
 /// the viewer makes it (only this thread waits for the viewer).
 fn write_to_viewer(shared: &Shared, id: u64, mut out: Stream) {
+    let mut batch: Vec<Arc<[u8]>> = Vec::with_capacity(WRITE_BATCH);
     loop {
-        let bytes = {
+        {
             let mut inner = shared.lock();
             loop {
                 let Some(v) = shared.viewer(&mut inner, id) else {
                     return;
                 };
-                if let Some((bytes, counts)) = v.queue.pop_front() {
-                    if counts {
-                        v.queued -= bytes.len();
+                v.idle = false;
+                if !v.queue.is_empty() {
+                    let was_full = v.full();
+                    while let Some((bytes, counts)) = v.queue.pop_front() {
+                        if counts {
+                            v.queued -= bytes.len();
+                        }
+                        batch.push(bytes);
+                        if batch.len() == WRITE_BATCH {
+                            break;
+                        }
                     }
-                    shared.changed.notify_all();
-                    break bytes;
+                    if was_full || v.finishing {
+                        // Someone may wait for room in this queue, or for this viewer to finish.
+                        shared.changed.notify_all();
+                    }
+                    break;
                 }
                 if v.skipped > 0 {
                     // All caught up after skipping: say how many were skipped now, not only
@@ -647,28 +849,38 @@ fn write_to_viewer(shared: &Shared, id: u64, mut out: Stream) {
                     shared.changed.notify_all();
                     return;
                 }
-                inner = shared
-                    .changed
-                    .wait(inner)
-                    .unwrap_or_else(|p| p.into_inner());
+                v.idle = true;
+                let wake = v.wake.clone();
+                inner = wake.wait(inner).unwrap_or_else(|p| p.into_inner());
             }
-        };
-        let wrote = out.write_all(&bytes);
+        }
+        let mut wrote = Ok(());
+        let mut sent = 0;
+        for bytes in batch.drain(..) {
+            wrote = out.write_all(&bytes);
+            if wrote.is_err() {
+                break;
+            }
+            sent += 1;
+        }
         let mut inner = shared.lock();
         if wrote.is_err() {
             shared.drop_viewer(&mut inner, Some(id));
             return;
         }
         if let Some(v) = shared.viewer(&mut inner, id) {
-            v.sent += 1;
-            shared.changed.notify_all();
+            v.sent += sent;
+            if v.finishing {
+                shared.changed.notify_all();
+            }
         }
     }
 }
 
-/// The control thread: applies each control line to the gate until the viewer goes away. A
-/// viewer with [`OUTBOX_BYTES`] of replies and records not taken is not read from until it
-/// takes some, so one that sends without reading holds only itself.
+/// The control thread: applies each control line of the owner to the gate, and answers a
+/// follower's with a refusal and the loop's state, until the viewer goes away. A viewer with
+/// [`OUTBOX_BYTES`] of replies and records not taken is not read from until it takes some, so
+/// one that sends without reading holds only itself.
 fn read_controls(
     shared: &Shared,
     id: u64,
@@ -692,16 +904,25 @@ fn read_controls(
         let status = match read_control_line(&mut input, &mut buf) {
             Ok(ControlLine::Text) => match parse_control(&buf) {
                 Ok(ctl) => {
-                    // The reply is queued before the loop this control lets go can queue a
-                    // record or a status of its own: the viewer reads them in the order they
-                    // happened (a `running` never arrives after the `paused` that followed it).
                     let mut inner = shared.lock();
-                    let status = shared.gate.apply(&ctl);
-                    // The first line answers the hello; its effect is what the viewer asked for.
-                    if let Some(status) = status.filter(|_| hello.is_none()) {
-                        if inner.header.is_some() && shared.viewer(&mut inner, id).is_some() {
-                            shared.queue_status(&mut inner, &status);
-                        }
+                    if inner.owner == Some(id) {
+                        apply_owner_control(shared, &mut inner, id, &ctl, hello.is_some());
+                    } else if inner.header.is_some() {
+                        // A follower: told, with the loop's state, so that its view shows the
+                        // truth.
+                        let state = if shared.gate.is_paused() {
+                            Status::Paused {
+                                reason: "pause".into(),
+                                ev: None,
+                            }
+                        } else {
+                            Status::Running
+                        };
+                        let refusal = Status::Error {
+                            message: follower_refusal(&ctl),
+                        };
+                        shared.queue_status_to(&mut inner, id, &refusal);
+                        shared.queue_status_to(&mut inner, id, &state);
                     }
                     drop(inner);
                     // The sink thread may be waiting for room only because the loop was held.
@@ -716,10 +937,10 @@ fn read_controls(
                     format!("control line longer than {MAX_CONTROL_LINE} bytes; closing the link");
                 {
                     let mut inner = shared.lock();
-                    shared.queue_status(&mut inner, &Status::Error { message });
+                    shared.queue_status_to(&mut inner, id, &Status::Error { message });
                 }
-                shared.gate.disconnect();
-                shared.finish_viewer(Some(id));
+                // An owner leaving this way releases the loop.
+                shared.finish_viewers(Some(id));
                 discard_input(&mut input);
                 break;
             }
@@ -728,13 +949,32 @@ fn read_controls(
         hello.take();
         if let Some(status) = status {
             let mut inner = shared.lock();
-            if inner.header.is_some() && shared.viewer(&mut inner, id).is_some() {
-                shared.queue_status(&mut inner, &status);
+            if inner.header.is_some() {
+                shared.queue_status_to(&mut inner, id, &status);
             }
         }
     }
     let mut inner = shared.lock();
     shared.drop_viewer(&mut inner, Some(id));
+}
+
+/// Applies the owner's control line to the gate. Its reply is queued before the loop this
+/// control lets go can queue a record or a status of its own: the viewers read them in the order
+/// they happened (a `running` never arrives after the `paused` that followed it). The first line
+/// of a Unix link (`hello`) gets no reply: its effect is what the viewer asked for.
+fn apply_owner_control(shared: &Shared, inner: &mut Inner, id: u64, ctl: &Control, hello: bool) {
+    let Some(status) = shared.gate.apply(ctl).filter(|_| !hello) else {
+        return;
+    };
+    if inner.header.is_none() {
+        return;
+    }
+    if matches!(status, Status::Error { .. }) {
+        shared.queue_status_to(inner, id, &status);
+    } else {
+        // Every viewer sees the loop paused or running.
+        shared.queue_status(inner, &status);
+    }
 }
 
 impl Sink for LinkSink {
@@ -743,9 +983,8 @@ impl Sink for LinkSink {
         line.push(b'\n');
         let line: Arc<[u8]> = line.into();
         let mut inner = self.shared.lock();
-        if let Some(v) = inner.viewer.as_mut() {
+        for v in &mut inner.viewers {
             v.push(line.clone(), true);
-            self.shared.changed.notify_all();
         }
         inner.header = Some(line);
         Ok(())
@@ -758,16 +997,16 @@ impl Sink for LinkSink {
         {
             let mut inner = self.shared.lock();
             if inner.history.is_none() {
-                match inner.viewer.as_mut() {
+                if inner.viewers.is_empty() {
                     // The viewer has gone and no later one can come: nothing to encode for.
-                    None => return Ok(()),
+                    return Ok(());
+                }
+                if inner.viewers.iter().all(Viewer::full) && !self.shared.gate.is_paused() {
                     // Nothing would be sent: skip it without encoding it.
-                    Some(v) if v.full() && !self.shared.gate.is_paused() => {
-                        v.skipped += records.len() as u64;
-                        v.last_skipped = (last.seq, last.t_us, last.base);
-                        return Ok(());
+                    for v in &mut inner.viewers {
+                        v.skip(records.len(), last);
                     }
-                    Some(_) => {}
+                    return Ok(());
                 }
             }
         }
@@ -796,27 +1035,47 @@ impl Sink for LinkSink {
                 }
             }
         }
+        let paused = self.shared.gate.is_paused();
+        let owner = inner.owner;
+        let mut owner_waits = false;
+        // Viewers being closed get nothing more.
+        for v in inner.viewers.iter_mut().filter(|v| !v.finishing) {
+            if !v.full() {
+                v.push_skipped();
+                v.push(lines.clone(), true);
+            } else if paused && owner == Some(v.id) {
+                owner_waits = true;
+            } else {
+                // Running freely, or a follower: this viewer misses these records, and is told
+                // how many.
+                v.skip(records.len(), last);
+            }
+        }
+        if !owner_waits {
+            return Ok(());
+        }
         loop {
+            // The owner holds the loop: wait until it takes some of what it was sent (or lets
+            // the loop run, or leaves).
+            inner = self.shared.wait(inner, Duration::from_millis(50));
             let paused = self.shared.gate.is_paused();
-            let Some(v) = inner.viewer.as_mut().filter(|v| !v.finishing) else {
-                // No viewer, or one being closed: nothing more for it.
+            let owner = inner.owner;
+            let Some(v) = inner
+                .viewers
+                .iter_mut()
+                .find(|v| Some(v.id) == owner && !v.finishing)
+            else {
                 return Ok(());
             };
             if !v.full() {
                 v.push_skipped();
                 v.push(lines, true);
-                self.shared.changed.notify_all();
                 return Ok(());
             }
             if !paused {
-                // Running freely: this viewer misses these records, and is told how many.
-                v.skipped += records.len() as u64;
-                v.last_skipped = (last.seq, last.t_us, last.base);
+                v.skip(records.len(), last);
                 return Ok(());
             }
-            // The viewer holds the loop: wait until it takes some of what it was sent (or lets
-            // the loop run, or leaves).
-            inner = self.shared.wait(inner, Duration::from_millis(50));
         }
     }
 
@@ -832,13 +1091,13 @@ impl Sink for LinkSink {
 }
 
 impl Drop for LinkSink {
-    /// The trace is over: the viewer gets what is queued for it and then the end of the stream
-    /// (waiting at most [`FINISH_TIMEOUT`] for a viewer that takes nothing), the gate opens, and
-    /// the accept thread (if any) stops.
+    /// The trace is over: every viewer gets what is queued for it and then the end of the
+    /// stream (waiting at most [`FINISH_TIMEOUT`] for one that takes nothing), the gate opens,
+    /// and the accept thread (if any) stops.
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::Release);
         self.shared.gate.disconnect();
-        self.shared.finish_viewer(None);
+        self.shared.finish_viewers(None);
         {
             let mut inner = self.shared.lock();
             self.shared.drop_viewer(&mut inner, None);

@@ -7,6 +7,11 @@
 //! 0700, the file 0600). `evscope attach 127.0.0.1:PORT` reads it from there; a viewer's first
 //! line is `{"auth":"TOKEN"}`, and without the right token the program sends nothing and obeys
 //! nothing. The Unix socket link needs no token: the kernel tells each end who the other is.
+//!
+//! A TCP link serves a class: beside the owner's token it makes a second one, the follower
+//! token (`link-tcp-PORT.follow.token`, or [`FOLLOW_TOKEN_ENV`]). Whoever shows it watches,
+//! read-only; only a viewer that shows the owner's token may pause, step or set breakpoints.
+//! The owner hands the follower token out; the owner's token is never needed to watch.
 
 use std::fmt;
 use std::fs::{self, OpenOptions};
@@ -21,6 +26,10 @@ use crate::ev::sys::cred::euid;
 /// The environment variable that gives a token explicitly: to a program (instead of a random
 /// one) and to `evscope attach` (instead of the token file).
 pub const TOKEN_ENV: &str = "EVSCOPE_TRACE_TOKEN";
+
+/// The environment variable that gives a TCP link's follower token explicitly: to a program
+/// (instead of a random one); `evscope attach` takes either token from [`TOKEN_ENV`].
+pub const FOLLOW_TOKEN_ENV: &str = "EVSCOPE_TRACE_FOLLOW_TOKEN";
 
 /// Random bytes in a generated token (written as twice as many hex digits).
 const RANDOM_BYTES: usize = 32;
@@ -75,14 +84,17 @@ impl LinkToken {
 
     /// The token in [`TOKEN_ENV`], if set and not empty.
     pub fn from_env() -> Result<Option<LinkToken>, String> {
-        match std::env::var(TOKEN_ENV) {
+        LinkToken::from_var(TOKEN_ENV)
+    }
+
+    /// The token in the environment variable `name`, if set and not empty.
+    pub fn from_var(name: &str) -> Result<Option<LinkToken>, String> {
+        match std::env::var(name) {
             Ok(v) if !v.is_empty() => LinkToken::new(&v)
                 .map(Some)
-                .map_err(|e| format!("{TOKEN_ENV}: {e}")),
+                .map_err(|e| format!("{name}: {e}")),
             Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                Err(format!("{TOKEN_ENV} is not valid UTF-8"))
-            }
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not valid UTF-8")),
         }
     }
 
@@ -107,7 +119,16 @@ impl LinkToken {
 
     /// The token a program listening on `port` published for this user (see the module doc).
     pub fn find(port: u16) -> io::Result<LinkToken> {
-        let paths = token_paths(port);
+        LinkToken::find_in(port, token_paths(port), "link token")
+    }
+
+    /// The follower token a program listening on `port` published for this user: it lets a
+    /// viewer watch, read-only.
+    pub fn find_follow(port: u16) -> io::Result<LinkToken> {
+        LinkToken::find_in(port, follow_token_paths(port), "follower token")
+    }
+
+    fn find_in(port: u16, paths: Vec<PathBuf>, what: &str) -> io::Result<LinkToken> {
         let mut problems = Vec::new();
         for path in &paths {
             let Some(dir) = path.parent().filter(|d| d.exists()) else {
@@ -121,7 +142,7 @@ impl LinkToken {
         }
         let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         let mut why = format!(
-            "no link token for port {port} (looked for {})",
+            "no {what} for port {port} (looked for {})",
             looked.join(" and ")
         );
         for p in problems {
@@ -166,8 +187,17 @@ impl LinkToken {
     /// Writes the token file for `port` (mode 0600, replaced atomically); it is removed when
     /// the returned guard is dropped.
     pub(crate) fn publish(&self, port: u16) -> io::Result<Published> {
+        self.publish_to(token_paths(port))
+    }
+
+    /// [`LinkToken::publish`] as the follower token of `port`.
+    pub(crate) fn publish_follow(&self, port: u16) -> io::Result<Published> {
+        self.publish_to(follow_token_paths(port))
+    }
+
+    fn publish_to(&self, paths: Vec<PathBuf>) -> io::Result<Published> {
         let mut last = None;
-        for path in token_paths(port) {
+        for path in paths {
             match write_private(&path, &self.0) {
                 Ok(()) => {
                     return Ok(Published {
@@ -193,7 +223,16 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// only when it is a directory of this user that nobody else may write to (anyone who may could
 /// swap our directory inside it for one of theirs).
 pub fn token_paths(port: u16) -> Vec<PathBuf> {
-    let name = format!("link-tcp-{port}.token");
+    paths_named(&format!("link-tcp-{port}.token"))
+}
+
+/// Where the follower token of a link on `port` is kept, most preferred first (beside the
+/// owner's, see [`token_paths`]).
+pub fn follow_token_paths(port: u16) -> Vec<PathBuf> {
+    paths_named(&format!("link-tcp-{port}.follow.token"))
+}
+
+fn paths_named(name: &str) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
         let ours = fs::metadata(&run)
@@ -203,7 +242,7 @@ pub fn token_paths(port: u16) -> Vec<PathBuf> {
         }
     }
     dirs.push(std::env::temp_dir().join(format!("evscope-{}", euid())));
-    dirs.into_iter().map(|d| d.join(&name)).collect()
+    dirs.into_iter().map(|d| d.join(name)).collect()
 }
 
 /// A directory is private when it is a real directory of this user that nobody else may

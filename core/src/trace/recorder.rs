@@ -147,13 +147,30 @@ impl Recorder {
         force_remote: bool,
         token: Option<LinkToken>,
     ) -> io::Result<(Recorder, SocketAddr)> {
+        Recorder::listen_tcp_with_tokens(addr, force_remote, token, None)
+    }
+
+    /// [`Recorder::listen_tcp`] with the owner's token (which lets a viewer pause and step)
+    /// and the follower token (which lets a viewer watch, read-only) given; `None`: a random
+    /// one. The two must differ.
+    pub fn listen_tcp_with_tokens(
+        addr: SocketAddr,
+        force_remote: bool,
+        token: Option<LinkToken>,
+        follow: Option<LinkToken>,
+    ) -> io::Result<(Recorder, SocketAddr)> {
         let gate = Arc::new(Gate::new());
-        let given = token.is_some();
+        let given = token.is_some() || follow.is_some();
         let token = match token {
             Some(t) => t,
             None => LinkToken::random()?,
         };
-        let (sink, bound) = LinkSink::listen_tcp(addr, force_remote, gate.clone(), token, given)?;
+        let follow = match follow {
+            Some(t) => t,
+            None => LinkToken::random()?,
+        };
+        let (sink, bound) =
+            LinkSink::listen_tcp(addr, force_remote, gate.clone(), (token, follow), given)?;
         Ok((Recorder::new(sink).with_gate(gate), bound))
     }
 

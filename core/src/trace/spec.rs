@@ -6,7 +6,8 @@
 //! - `tcp:127.0.0.1:PORT` — live link: listen for a viewer (`evscope attach`); port 0 picks one,
 //!   printed on stderr. Loopback only unless `EVSCOPE_TRACE_FORCE_REMOTE=1`. A viewer must show
 //!   the link's token: a random one written to a file only this user can read, or the one in
-//!   `EVSCOPE_TRACE_TOKEN` (see [`LinkToken`]).
+//!   `EVSCOPE_TRACE_TOKEN` (see [`LinkToken`]). Many viewers may follow read-only: they show
+//!   the follower token (random too, or `EVSCOPE_TRACE_FOLLOW_TOKEN`).
 //!
 //! `EVSCOPE_TRACE_LOSSY=1` makes a file recorder drop records (and say how many) rather than
 //! ever slow the loop.
@@ -22,7 +23,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 
-use super::link_token::LinkToken;
+use super::link_token::{LinkToken, FOLLOW_TOKEN_ENV};
 use super::recorder::{Lanes, Recorder};
 use crate::ev::{self, BaseInfo, Observer};
 
@@ -84,13 +85,24 @@ impl TraceSpec {
         force_remote: bool,
         token: Option<LinkToken>,
     ) -> std::io::Result<Recorder> {
+        self.recorder_with_tokens(force_remote, token, None)
+    }
+
+    /// [`TraceSpec::recorder_with_token`], with the follower token of a TCP link too (`None`:
+    /// a random one).
+    pub fn recorder_with_tokens(
+        &self,
+        force_remote: bool,
+        token: Option<LinkToken>,
+        follow: Option<LinkToken>,
+    ) -> std::io::Result<Recorder> {
         match self {
             // Streamed to PATH as it is recorded (not renamed into place at the end), so a
             // program killed while its loop sleeps leaves a complete trace behind.
             TraceSpec::File(p) => Recorder::to_file(p),
             TraceSpec::Unix(p) => Recorder::connect_unix(p),
             TraceSpec::Tcp(a) => {
-                Recorder::listen_tcp_with_token(*a, force_remote, token).map(|(r, _)| r)
+                Recorder::listen_tcp_with_tokens(*a, force_remote, token, follow).map(|(r, _)| r)
             }
         }
     }
@@ -138,9 +150,12 @@ pub(crate) fn observer_from_env(info: &BaseInfo) -> ev::Result<Option<Box<dyn Ob
         }
     };
     let spec: TraceSpec = value.parse().map_err(ev::Error::Invalid)?;
-    let token = match spec {
-        TraceSpec::Tcp(_) => LinkToken::from_env().map_err(ev::Error::Invalid)?,
-        _ => None,
+    let (token, follow) = match spec {
+        TraceSpec::Tcp(_) => (
+            LinkToken::from_env().map_err(ev::Error::Invalid)?,
+            LinkToken::from_var(FOLLOW_TOKEN_ENV).map_err(ev::Error::Invalid)?,
+        ),
+        _ => (None, None),
     };
     let mut process = PROCESS_TRACE.lock().unwrap_or_else(PoisonError::into_inner);
     match process.as_mut() {
@@ -154,7 +169,7 @@ pub(crate) fn observer_from_env(info: &BaseInfo) -> ev::Result<Option<Box<dyn Ob
         None => {}
     }
     let mut recorder = spec
-        .recorder_with_token(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"), token)
+        .recorder_with_tokens(env_flag("EVSCOPE_TRACE_FORCE_REMOTE"), token, follow)
         .map_err(|source| ev::Error::Trace {
             spec: value.clone(),
             source,
