@@ -8,7 +8,7 @@ use dash_util::{at, fixture};
 use evscope::dash::feed;
 use evscope::dash::model::{Phase, Session, Snapshot, Timeline};
 use evscope::ev::State;
-use evscope::trace::Body;
+use evscope::trace::{Body, Header, Record};
 use util::TestResult;
 
 /// The snapshot after `pos` records, folded from the very start with no checkpoint.
@@ -216,6 +216,58 @@ fn a_record_that_breaks_the_rules_is_counted_not_fatal_in_the_model_and_refused_
     assert_eq!(t.last().anomalies, 3);
     assert_eq!(t.last().count(State::Callback), 1);
     Ok(())
+}
+
+#[test]
+fn after_records_were_skipped_only_illegal_transitions_are_odd() {
+    let rec = |seq: u64, body: Body| Record {
+        seq,
+        t_us: seq,
+        base: 0,
+        body,
+    };
+    let moved = |ev: u64, from: State, to: State| Body::Transition {
+        ev,
+        fd: None,
+        from,
+        to,
+        cause: "x".into(),
+    };
+    let t = Timeline::from_records(
+        Header::new("epoll", "skipped"),
+        [
+            rec(
+                1,
+                Body::EventNew {
+                    ev: 0,
+                    fd: None,
+                    what: evscope::ev::What::NONE,
+                    label: "t".into(),
+                },
+            ),
+            rec(2, Body::Dropped { count: 40 }),
+            // Made while records were skipped; and event 0 was added meanwhile.
+            rec(43, moved(7, State::Pending, State::Active)),
+            rec(44, moved(0, State::Pending, State::Active)),
+            rec(
+                45,
+                Body::CallbackEnd {
+                    ev: 8,
+                    what: evscope::ev::What::NONE,
+                    dur_us: 1,
+                },
+            ),
+        ],
+    );
+    assert_eq!(t.last().anomalies, 0, "what was skipped explains these");
+    assert_eq!(t.last().count(State::Active), 2);
+    // Illegal whatever was skipped: callback is never entered from pending.
+    let mut records: Vec<Record> = (0..t.len())
+        .filter_map(|i| t.record(i).map(|r| r.clone()))
+        .collect();
+    records.push(rec(46, moved(9, State::Pending, State::Callback)));
+    let t = Timeline::from_records(Header::new("epoll", "skipped"), records);
+    assert_eq!(t.last().anomalies, 1);
 }
 
 fn parse_err(text: &str) -> (u64, String) {

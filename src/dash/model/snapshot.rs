@@ -51,7 +51,8 @@ pub struct Snapshot {
     /// Index of the latest `note` record.
     pub last_note: Option<usize>,
     /// Records that did not fit what came before (a transition from a state the event was not
-    /// in, an id never created): shown, never fatal.
+    /// in, an id never created): shown, never fatal. Once records were skipped, only illegal
+    /// transitions count: what was skipped may explain the rest.
     pub anomalies: u64,
 }
 
@@ -139,12 +140,15 @@ impl Snapshot {
                     last_callback_us: None,
                     changed_at: index,
                 });
+                // After a skip (`dropped`) an event may have been made, or moved, in what was
+                // skipped: only an illegal transition is odd then.
+                let gap = self.dropped > 0;
                 if row.changed_at == index {
                     // First seen here: it was never created.
                     self.counts[state_index(*from)] += 1;
-                    self.anomalies += 1;
+                    self.anomalies += u64::from(!gap);
                 }
-                if row.state != *from || !from.can_go_to(*to) {
+                if (row.state != *from && !gap) || !from.can_go_to(*to) {
                     self.anomalies += 1;
                 }
                 self.counts[state_index(row.state)] -= 1;
@@ -164,7 +168,7 @@ impl Snapshot {
             Body::CallbackBegin { .. } => {}
             Body::CallbackEnd { ev, dur_us, .. } => match self.events.get_mut(ev) {
                 Some(row) => row.last_callback_us = Some(*dur_us),
-                None => self.anomalies += 1,
+                None => self.anomalies += u64::from(self.dropped == 0),
             },
             Body::LoopIteration { n, .. } => {
                 self.iteration = *n;
@@ -226,7 +230,7 @@ impl Snapshot {
     }
 
     fn bev_mut(&mut self, bev: u64) -> &mut BevRow {
-        if !self.bevs.contains_key(&bev) {
+        if !self.bevs.contains_key(&bev) && self.dropped == 0 {
             self.anomalies += 1;
         }
         self.bevs.entry(bev).or_insert_with(|| BevRow {
