@@ -3,7 +3,7 @@
 //! here is an `evscope_core::ev::EventBase`, so `EVSCOPE_TRACE` and `evscope run` observe the
 //! program like any other, with its callbacks' names (from the symbol table) as labels.
 //!
-//! - [`types`]: the opaque C types; each pointer handed out is a handle ([`handles`]).
+//! - [`types`]: the opaque C types; each pointer handed out is a handle (`handles`).
 //! - `base`, `event`, `buffer`, `bufferevent`, `listener`, `evutil`, `compat`, `thread`: the
 //!   exported calls, one file per libevent header area, in safe code.
 //! - `sys`: every `unsafe` block — C memory, C function pointers, lending the running base to

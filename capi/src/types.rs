@@ -3,7 +3,7 @@
 //! and other LP64 targets), checked field by field below: programs embed a `struct event` in
 //! their own structs and read `ev->ev_fd`, `bev->input`, `&bev->ev_read` directly. The others are
 //! opaque, as in libevent's headers; a pointer to one is a handle whose address names an entry
-//! in [`crate::handles`].
+//! in `crate::handles`.
 #![allow(non_camel_case_types)]
 
 use std::mem::{offset_of, size_of};
