@@ -7,12 +7,15 @@
 //! to the dashboard.
 //!
 //! A live feed's thread waits on the blocking source (the recorder's channel, or the link socket)
-//! and hands each message to the dashboard's channel, which is bounded: a dashboard that falls
-//! behind slows the feed down. Over the live link that never slows the observed program: while it
+//! and hands the dashboard what has arrived, in batches: one send for every message already
+//! there (up to [`BATCH`]), so a fast program costs the dashboard one channel operation per batch
+//! rather than per record. The channel is bounded: a dashboard that falls behind slows the feed
+//! down. Over the live link that never slows the observed program: while it
 //! runs freely, what the dashboard could not take in time is skipped and comes as a `dropped`
 //! record (the header says how many records were skipped); while the dashboard holds it paused or
 //! stepping, nothing is skipped.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::path::Path;
 use std::sync::mpsc::Receiver;
@@ -25,8 +28,10 @@ use crate::trace::{
     Control, ControlSender, Gate, Header, LinkClient, LinkMsg, Reader, Record, Status, TraceError,
 };
 
-/// Items queued between the feed's thread and the dashboard.
-const QUEUE: usize = 4096;
+/// Batches queued between the feed's thread and the dashboard.
+const QUEUE: usize = 64;
+/// Most items in one batch.
+pub const BATCH: usize = 256;
 
 /// A live feed: items arriving from the observed loop, and the controls going back to it.
 pub struct Feed {
@@ -34,7 +39,9 @@ pub struct Feed {
     pub source: String,
     /// Where step controls go.
     pub controls: Controls,
-    items: mpsc::Receiver<LiveItem>,
+    batches: mpsc::Receiver<Vec<LiveItem>>,
+    /// The rest of the batch last received.
+    pending: VecDeque<LiveItem>,
 }
 
 impl Feed {
@@ -48,19 +55,29 @@ impl Feed {
         if step {
             gate.apply(&Control::Pause);
         }
-        let (tx, items) = mpsc::channel(QUEUE);
+        let (tx, batches) = mpsc::channel(QUEUE);
         spawn("evscope-feed", move || {
-            for msg in messages {
-                if tx.blocking_send(msg.into()).is_err() {
+            let mut batch = Vec::with_capacity(BATCH);
+            for msg in messages.iter() {
+                batch.push(msg.into());
+                // Everything that has arrived too, then one send.
+                while batch.len() < BATCH {
+                    match messages.try_recv() {
+                        Ok(msg) => batch.push(msg.into()),
+                        Err(_) => break,
+                    }
+                }
+                if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
                     return; // the dashboard has gone
                 }
             }
-            let _ = tx.blocking_send(LiveItem::Ended(None));
+            let _ = tx.blocking_send(vec![LiveItem::Ended(None)]);
         });
         let feed = Feed {
             source: source.to_string(),
             controls: Controls::InProcess(gate.clone()),
-            items,
+            batches,
+            pending: VecDeque::new(),
         };
         (feed, gate)
     }
@@ -69,34 +86,51 @@ impl Feed {
     /// bad line ends the feed with its line number and closes the link, so the program runs on.
     pub fn link(source: &str, mut client: LinkClient) -> Feed {
         let sender = client.sender();
-        let (tx, items) = mpsc::channel(QUEUE);
-        spawn("evscope-link", move || loop {
-            let item = match client.recv() {
-                Ok(Some(msg)) => msg.into(),
-                Ok(None) => LiveItem::Ended(None),
-                Err(e) => LiveItem::Ended(Some(format!("the live link broke: {e}"))),
-            };
-            let end = matches!(item, LiveItem::Ended(_));
-            if tx.blocking_send(item).is_err() || end {
-                client.sender().close();
-                return;
+        let (tx, batches) = mpsc::channel(QUEUE);
+        spawn("evscope-link", move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            loop {
+                let item = match client.recv() {
+                    Ok(Some(msg)) => msg.into(),
+                    Ok(None) => LiveItem::Ended(None),
+                    Err(e) => LiveItem::Ended(Some(format!("the live link broke: {e}"))),
+                };
+                let end = matches!(item, LiveItem::Ended(_));
+                batch.push(item);
+                // Lines already received join the batch; the batch goes once the next one would
+                // wait for the program, so nothing waits here while the program is paused.
+                if !end && batch.len() < BATCH && client.has_buffered_line() {
+                    continue;
+                }
+                if tx.blocking_send(std::mem::take(&mut batch)).is_err() || end {
+                    client.sender().close();
+                    return;
+                }
             }
         });
         Feed {
             source: source.to_string(),
             controls: Controls::Link(sender),
-            items,
+            batches,
+            pending: VecDeque::new(),
         }
     }
 
     /// The next item, waiting for it; `None` once the feed has ended and everything was read.
     pub async fn recv(&mut self) -> Option<LiveItem> {
-        self.items.recv().await
+        // Cancel-safe: nothing is taken from the channel but in one step after its await.
+        while self.pending.is_empty() {
+            self.pending.extend(self.batches.recv().await?);
+        }
+        self.pending.pop_front()
     }
 
     /// The next item if one is queued.
     pub fn try_recv(&mut self) -> Option<LiveItem> {
-        self.items.try_recv().ok()
+        while self.pending.is_empty() {
+            self.pending.extend(self.batches.try_recv().ok()?);
+        }
+        self.pending.pop_front()
     }
 }
 
@@ -246,4 +280,52 @@ fn fold<R: BufRead>(mut reader: Reader<R>) -> Result<Timeline, TraceError> {
         timeline.push(r);
     }
     Ok(timeline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Body;
+
+    fn note(seq: u64) -> Record {
+        Record {
+            seq,
+            t_us: seq,
+            base: 0,
+            body: Body::Note {
+                text: format!("n{seq}"),
+            },
+        }
+    }
+
+    #[test]
+    fn what_has_arrived_comes_in_batches_in_order_and_the_end_last() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(LinkMsg::Header(Header::new("epoll", "batch")))
+            .unwrap();
+        for seq in 1..=1000 {
+            tx.send(LinkMsg::Record(note(seq))).unwrap();
+        }
+        drop(tx);
+        let (mut feed, _gate) = Feed::in_process("test", rx, false);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let first = rt.block_on(feed.recv());
+        assert!(matches!(first, Some(LiveItem::Header(_))));
+        assert!(
+            !feed.pending.is_empty(),
+            "the messages already sent came with the header, in one batch"
+        );
+        let mut seqs = Vec::new();
+        let end = loop {
+            match rt.block_on(feed.recv()) {
+                Some(LiveItem::Record(r)) => seqs.push(r.seq),
+                other => break other,
+            }
+        };
+        assert_eq!(seqs, (1..=1000).collect::<Vec<_>>());
+        assert_eq!(end, Some(LiveItem::Ended(None)));
+        assert_eq!(rt.block_on(feed.recv()), None);
+    }
 }

@@ -127,6 +127,12 @@ impl LinkClient {
         self.checker.stats()
     }
 
+    /// Whether a whole line has arrived and waits in the buffer, so that [`LinkClient::recv`]
+    /// returns without waiting for the program.
+    pub fn has_buffered_line(&self) -> bool {
+        self.input.buffer().contains(&b'\n')
+    }
+
     /// The next message (blocking): `Ok(None)` when the program closed the link (it ended, or
     /// its base was dropped). Records are checked like a trace file's; the first line must be
     /// the header.
