@@ -2,10 +2,9 @@
 //! files, live links and tests share them.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::ev::State;
-use evscope_core::trace::{Body, Record};
+use evscope_core::trace::{Body, IdMap, Record};
 
 /// Counts of what a trace held, for summaries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,27 +31,6 @@ impl Stats {
         self.last_t_us
     }
 }
-
-/// A fast hasher for the ids used as keys (they are small integers, not attacker-chosen keys
-/// that a table of a few thousand entries would suffer from).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
 /// Checks a stream of records, each base on its own: `seq` at least 1 and strictly increasing,
 /// `t_us` never going back, each event's first record is its `event_new`, every transition

@@ -213,9 +213,9 @@ impl BaseSoFar {
 }
 
 /// A fast hasher for trace ids (small integers written by the library, not keys an attacker
-/// chooses to collide).
+/// chooses to collide), for the maps the trace's readers keep by event, bufferevent or base.
 #[derive(Default)]
-struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
@@ -231,4 +231,5 @@ impl Hasher for IdHasher {
     }
 }
 
-type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// A map keyed by trace id, with [`IdHasher`].
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;

@@ -25,7 +25,7 @@ mod writer;
 pub use compress::{compressed_name, TraceIn, TraceOut, Unfinished};
 pub use encode::encode_line;
 pub use gate::Gate;
-pub use implied::Implied;
+pub use implied::{IdHasher, IdMap, Implied};
 pub use link::{Control, LinkMsg, Status, Stream};
 pub use link_sink::{LinkSink, FINISH_TIMEOUT, MAX_VIEWERS, OUTBOX_BYTES};
 pub use link_token::{follow_token_paths, token_paths, LinkToken, FOLLOW_TOKEN_ENV, TOKEN_ENV};
