@@ -39,3 +39,20 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
+
+/// A duplicate of `fd` numbered `min` or above (`fcntl(F_DUPFD_CLOEXEC)`), without filling the
+/// numbers below it: a test that needs a high descriptor must not take the low ones other tests
+/// running beside it would get.
+pub fn dup_at_least(
+    fd: std::os::fd::BorrowedFd<'_>,
+    min: i32,
+) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    // SAFETY: fcntl with F_DUPFD_CLOEXEC reads no memory; `fd` is open for the borrow.
+    let new = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, min) };
+    if new < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `new` is a descriptor fcntl just made, owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
