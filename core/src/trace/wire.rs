@@ -123,55 +123,51 @@ impl Wire for State {
     }
 }
 
-/// `What` as a list of names, read with [`what_names`].
-pub(crate) struct WhatNames(What);
+/// A flags type written as a list of names: `$names` reads and writes it, and `$de` carries it
+/// through serde.
+macro_rules! wire_names {
+    ($ty:ty, $de:ident, $names:ident, $absent:expr, $doc:literal) => {
+        #[doc = $doc]
+        pub(crate) struct $de($ty);
 
-impl<'de> Deserialize<'de> for WhatNames {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        what_names::deserialize(d).map(WhatNames)
-    }
+        impl<'de> Deserialize<'de> for $de {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $names::deserialize(d).map($de)
+            }
+        }
+
+        impl Wire for $ty {
+            type De<'de> = $de;
+            fn from_de(d: $de) -> $ty {
+                d.0
+            }
+            fn encode(&self, e: &mut Enc<'_>) {
+                e.names(self.iter_names());
+            }
+            fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $names::serialize(self, s)
+            }
+            fn absent() -> $ty {
+                $absent
+            }
+        }
+    };
 }
 
-impl Wire for What {
-    type De<'de> = WhatNames;
-    fn from_de(d: WhatNames) -> What {
-        d.0
-    }
-    fn encode(&self, e: &mut Enc<'_>) {
-        e.names(self.iter_names());
-    }
-    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        what_names::serialize(self, s)
-    }
-    fn absent() -> What {
-        What::NONE
-    }
-}
-
-/// `BevEvents` as a list of names, read with [`bev_event_names`].
-pub(crate) struct BevEventNames(BevEvents);
-
-impl<'de> Deserialize<'de> for BevEventNames {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        bev_event_names::deserialize(d).map(BevEventNames)
-    }
-}
-
-impl Wire for BevEvents {
-    type De<'de> = BevEventNames;
-    fn from_de(d: BevEventNames) -> BevEvents {
-        d.0
-    }
-    fn encode(&self, e: &mut Enc<'_>) {
-        e.names(self.iter_names());
-    }
-    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        bev_event_names::serialize(self, s)
-    }
-    fn absent() -> BevEvents {
-        BevEvents::empty()
-    }
-}
+wire_names!(
+    What,
+    WhatNames,
+    what_names,
+    What::NONE,
+    "`What` as a list of names, read with [`what_names`]."
+);
+wire_names!(
+    BevEvents,
+    BevEventNames,
+    bev_event_names,
+    BevEvents::empty(),
+    "`BevEvents` as a list of names, read with [`bev_event_names`]."
+);
 
 /// A value that may be absent: `null` (or, with the `omit` mode, no field at all).
 impl<T: Wire> Wire for Option<T> {
@@ -314,7 +310,7 @@ pub(crate) const fn bit(name: &str) -> u32 {
     0
 }
 
-/// Which [`IMPLIED`] fields a line holds and which it leaves out, noted while reading it.
+/// Which `IMPLIED` fields a line holds and which it leaves out, noted while reading it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Absent {
     /// Reading version 3: a required field that may be implied is no error when absent.
