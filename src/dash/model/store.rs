@@ -86,7 +86,7 @@ impl Deref for BlockRef<'_> {
     }
 }
 
-/// One record of a [`RecordStore`]; dereferences to the [`Record`] (so `clone()` gives one).
+/// One record of a `RecordStore`; dereferences to the [`Record`] (so `clone()` gives one).
 pub struct RecordRef<'a> {
     block: BlockRef<'a>,
     i: usize,
@@ -403,7 +403,7 @@ fn spill_file() -> std::io::Result<File> {
     Err(last.unwrap_or_else(|| std::io::Error::other("no spill file")))
 }
 
-/// An iterator over some of a store's records ([`RecordStore::range`]).
+/// An iterator over some of a store's records (`RecordStore::range`).
 pub struct Records<'a> {
     store: &'a RecordStore,
     next: usize,
