@@ -3,7 +3,7 @@
 //! [`LinkClient`] (shows a TCP link's token, then reads the header, checked records and
 //! statuses) and [`ControlSender`] (sends controls, from any thread).
 
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
@@ -13,11 +13,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::check::{Checker, Stats};
 use super::error::TraceError;
-use super::reader::{parse_header, parse_record, read_line, Line};
+use super::reader::{parse_header, parse_lenient, parse_record, read_line, Line};
 use crate::ev::{euid, peer_cred};
 use evscope_core::trace::link::{check_loopback, Control, LinkMsg, Status, Stream};
-use evscope_core::trace::Header;
 use evscope_core::trace::LinkToken;
+use evscope_core::trace::{unpack, FrameHead, Header, Implied, Record};
 
 /// Sends control messages to the observed program; cheap to clone, usable from any thread.
 #[derive(Clone)]
@@ -44,6 +44,12 @@ pub struct LinkClient {
     line: u64,
     header: Option<Header>,
     checker: Checker,
+    /// The frame being read (`link_frame`): its record lines, how far they are read, and what
+    /// its lines so far imply.
+    frame: Vec<u8>,
+    frame_at: usize,
+    frame_implied: Implied,
+    packed: Vec<u8>,
 }
 
 impl LinkClient {
@@ -104,6 +110,10 @@ impl LinkClient {
             line: 0,
             header: None,
             checker: Checker::new(),
+            frame: Vec::new(),
+            frame_at: 0,
+            frame_implied: Implied::new(),
+            packed: Vec::new(),
         })
     }
 
@@ -130,7 +140,58 @@ impl LinkClient {
     /// Whether a whole line has arrived and waits in the buffer, so that [`LinkClient::recv`]
     /// returns without waiting for the program.
     pub fn has_buffered_line(&self) -> bool {
-        self.input.buffer().contains(&b'\n')
+        if self.frame_at < self.frame.len() {
+            return true;
+        }
+        let buf = self.input.buffer();
+        let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
+            return false;
+        };
+        match FrameHead::parse(&buf[..nl]) {
+            // A frame's line: only with all of its bytes.
+            Some(Ok(head)) => (buf.len() - nl - 1) as u64 >= head.bytes,
+            // A line, or a bad frame line that `recv` reports at once.
+            _ => true,
+        }
+    }
+
+    /// The next record line of the frame being read, as a whole record (checked).
+    fn next_in_frame(&mut self) -> Result<Record, TraceError> {
+        self.line += 1;
+        let line = self.line;
+        let rest = &self.frame[self.frame_at..];
+        let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        self.buf.clear();
+        self.buf.extend_from_slice(&rest[..len]);
+        self.frame_at += len + 1;
+        let (mut rec, absent) = parse_lenient(&self.buf, line, true)?;
+        self.frame_implied
+            .fill(&mut rec, &absent)
+            .map_err(|what| TraceError::at(line, what))?;
+        self.checker
+            .check(&rec)
+            .map_err(|what| TraceError::at(line, what))?;
+        Ok(rec)
+    }
+
+    /// Reads the frame `head` announced (its bytes follow its line) and starts on its lines.
+    fn start_frame(&mut self, head: &FrameHead, line: u64) -> Result<(), TraceError> {
+        self.packed.resize(head.bytes as usize, 0);
+        self.input.read_exact(&mut self.packed).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                TraceError::at(
+                    line,
+                    "the frame is truncated: the link ended in the middle of it",
+                )
+            } else {
+                TraceError::io(line, e)
+            }
+        })?;
+        unpack(head, &self.packed, &mut self.frame)
+            .map_err(|why| TraceError::at(line, format!("the link sent {why}")))?;
+        self.frame_at = 0;
+        self.frame_implied = Implied::new();
+        Ok(())
     }
 
     /// The next message (blocking): `Ok(None)` when the program closed the link (it ended, or
@@ -138,6 +199,9 @@ impl LinkClient {
     /// the header.
     pub fn recv(&mut self) -> Result<Option<LinkMsg>, TraceError> {
         loop {
+            if self.frame_at < self.frame.len() {
+                return self.next_in_frame().map(|r| Some(LinkMsg::Record(r)));
+            }
             self.line += 1;
             let line = self.line;
             let complete = match read_line(&mut self.input, &mut self.buf, line)? {
@@ -153,6 +217,12 @@ impl LinkClient {
                 let h = parse_header(&self.buf, line, complete)?;
                 self.header = Some(h.clone());
                 return Ok(Some(LinkMsg::Header(h)));
+            }
+            if let Some(head) = FrameHead::parse(&self.buf) {
+                let head =
+                    head.map_err(|why| TraceError::at(line, format!("the link sent {why}")))?;
+                self.start_frame(&head, line)?;
+                continue;
             }
             match parse_record(&self.buf, line, complete) {
                 Ok(rec) => {

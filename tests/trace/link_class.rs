@@ -4,6 +4,10 @@
 //! for them; a follower's pause or continue is refused (with a message, and the loop's state)
 //! and changes nothing, while the owner's pause holds the loop and its step releases one record
 //! to everyone.
+//!
+//! Every third follower asks for whole JSON lines instead of zstd frames (as a viewer that does
+//! not know frames would): the program then sends each batch in both forms, and such a viewer
+//! catches up on the history (kept as frames) in whole lines; it ends with the same records.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,7 +16,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use evscope::ev::{BackendKind, EventBase, What};
-use evscope::trace::{Body, Control, LinkClient, LinkMsg, LinkToken, Recorder, Status};
+use evscope::trace::{Body, Control, LinkClient, LinkMsg, LinkToken, Recorder, Status, Stream};
+
+use crate::util::lines_auth_line;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -102,7 +108,18 @@ struct Viewer {
 
 impl Viewer {
     fn join(addr: SocketAddr, token: &LinkToken, name: String) -> Res<Viewer> {
-        let mut client = LinkClient::attach_with_token(addr, false, token)?;
+        Viewer::reading(LinkClient::attach_with_token(addr, false, token)?, name)
+    }
+
+    /// A viewer that asks for whole lines instead of frames.
+    fn join_in_lines(addr: SocketAddr, token: &LinkToken, name: String) -> Res<Viewer> {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(addr)?;
+        s.write_all(&lines_auth_line(token))?;
+        Viewer::reading(LinkClient::new(Stream::Tcp(s))?, name)
+    }
+
+    fn reading(mut client: LinkClient, name: String) -> Res<Viewer> {
         let client_sender = client.sender();
         let (tx, msgs) = mpsc::channel();
         let reader = thread::spawn(move || loop {
@@ -174,7 +191,11 @@ fn thirty_viewers_follow_one_program_and_only_the_owner_holds_it() -> Res<()> {
     let mut followers = Vec::new();
     for i in 1..VIEWERS {
         let token = if i == 1 { &owner_token } else { &follow_token };
-        let v = Viewer::join(program.addr, token, format!("follower {i}"))?;
+        let v = if i % 3 == 2 {
+            Viewer::join_in_lines(program.addr, token, format!("follower {i} (lines)"))?
+        } else {
+            Viewer::join(program.addr, token, format!("follower {i}"))?
+        };
         seen.push(v.until("header", |m| matches!(m, LinkMsg::Header(_)))?);
         followers.push(v);
         program.runs_on()?;
@@ -363,5 +384,64 @@ fn when_the_owner_leaves_a_held_loop_the_class_sees_it_run_and_the_next_owner_ta
     second.send(&Control::Continue)?;
     program.runs_on()?;
     program.end()?;
+    Ok(())
+}
+
+/// The first `n` bytes of what the program sends on `s` after the header line: frame lines and
+/// their bytes, or lines.
+fn stream_after_header(s: std::net::TcpStream, n: usize) -> Res<Vec<u8>> {
+    use std::io::{BufRead, Read};
+    s.set_read_timeout(Some(SOON))?;
+    let mut input = std::io::BufReader::new(s);
+    let mut header = String::new();
+    input.read_line(&mut header)?;
+    assert!(header.starts_with("{\"format\""), "{header}");
+    let mut got = vec![0; n];
+    input.read_exact(&mut got)?;
+    Ok(got)
+}
+
+#[test]
+fn a_viewer_that_asks_gets_zstd_frames_and_one_that_does_not_gets_lines() -> Res<()> {
+    use evscope::trace::{unpack, FrameHead};
+    use std::io::Write;
+    let owner_token = LinkToken::random()?;
+    let follow_token = LinkToken::random()?;
+    let program = Program::start(&owner_token, &follow_token)?;
+    // Let the history hold a few batches first: both viewers catch up on it.
+    for _ in 0..20 {
+        program.runs_on()?;
+    }
+    let mut framed = std::net::TcpStream::connect(program.addr)?;
+    framed.write_all(&follow_token.auth_line())?;
+    let mut plain = std::net::TcpStream::connect(program.addr)?;
+    plain.write_all(&lines_auth_line(&follow_token))?;
+    let framed = stream_after_header(framed, 4096)?;
+    let plain = stream_after_header(plain, 4096)?;
+    program.end()?;
+
+    // Frames: a frame line, then its bytes, which unpack to the records it says.
+    let nl = framed
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("no frame line")?;
+    let head = FrameHead::parse(&framed[..nl]).ok_or("not a frame line")??;
+    assert!(head.records > 0, "{head:?}");
+    let packed = framed
+        .get(nl + 1..nl + 1 + head.bytes as usize)
+        .ok_or("the frame is longer than what was read")?;
+    let mut text = Vec::new();
+    unpack(&head, packed, &mut text)?;
+    // Version 3 lines: the first record's seq (1) is implied.
+    let text = String::from_utf8(text)?;
+    let first = text.lines().next().ok_or("an empty frame")?;
+    assert!(
+        first.starts_with("{\"t_us\":") && first.contains("\"kind\":\"event_new\""),
+        "{first}"
+    );
+    // Lines: whole records, never a frame.
+    let text = String::from_utf8(plain)?;
+    assert!(text.starts_with("{\"seq\":1,"), "{text}");
+    assert!(!text.contains("\"frame\""), "{text}");
     Ok(())
 }

@@ -151,16 +151,22 @@ fn rounds_wanted() -> u64 {
     }
 }
 
-/// A viewer with a small receive buffer that shows its token and then reads nothing.
+/// A viewer with a small receive buffer that shows its token (asking for frames, or for whole
+/// lines) and then reads nothing.
 fn stuck_viewer(
     addr: std::net::SocketAddr,
     token: &LinkToken,
+    frames: bool,
 ) -> Result<TcpStream, Box<dyn std::error::Error>> {
     let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
     s.set_recv_buffer_size(16 << 10)?;
     s.connect(&addr.into())?;
     let mut s: TcpStream = s.into();
-    s.write_all(&token.auth_line())?;
+    if frames {
+        s.write_all(&token.auth_line())?;
+    } else {
+        s.write_all(&lines_auth_line(token))?;
+    }
     Ok(s)
 }
 
@@ -206,8 +212,10 @@ fn a_viewer_that_takes_nothing_never_holds_the_echo_server_back() -> TestResult 
         let (link, token_file) = published_link(runtime.path(), SOON)?;
         let token = LinkToken::read_file(&token_file)?;
 
-        // A viewer that shows its token and then reads nothing at all.
-        let stuck = stuck_viewer(link, &token)?;
+        // A viewer that shows its token and then reads nothing at all. In whole lines: the
+        // echo rounds make more than its queue holds (frames are some twenty times smaller;
+        // the next test covers both).
+        let stuck = stuck_viewer(link, &token, false)?;
         let done = echo_rounds(server.addr, "echoes with a viewer that reads nothing")?;
 
         // Once it reads, it gets what fitted in its queue, then how many records it missed.
@@ -267,16 +275,28 @@ fn a_viewer_that_takes_nothing_never_holds_the_echo_server_back() -> TestResult 
 
 #[test]
 fn dropping_a_base_waits_at_most_about_a_second_for_a_viewer_that_takes_nothing() -> TestResult {
+    for frames in [false, true] {
+        base_dropped_with_a_stuck_viewer(frames)?;
+    }
+    Ok(())
+}
+
+fn base_dropped_with_a_stuck_viewer(frames: bool) -> TestResult {
     use evscope::ev::EventBase;
     use evscope::trace::{Recorder, FINISH_TIMEOUT};
     let (recorder, link) = Recorder::listen_tcp("127.0.0.1:0".parse()?, false)?;
     let token = LinkToken::find(link.port())?;
-    let stuck = stuck_viewer(link, &token)?;
+    let stuck = stuck_viewer(link, &token, frames)?;
     let mut base = EventBase::new()?;
     base.set_observer(Box::new(recorder));
-    // Far more than the viewer's queue and socket buffers hold.
-    for i in 0..200_000 {
-        base.note(&format!("note {i} for a viewer that reads nothing"));
+    // Far more than the viewer's queue and socket buffers hold, compressed too: each note
+    // carries 32 hex digits that do not repeat.
+    for i in 0..200_000u64 {
+        let noise = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let more = noise.rotate_left(17) ^ 0xD6E8_FEB8_6659_FD93;
+        base.note(&format!(
+            "note {i} {noise:016x}{more:016x} for a viewer that reads nothing"
+        ));
     }
     let start = Instant::now();
     drop(base);
@@ -300,6 +320,8 @@ fn dropping_a_base_waits_at_most_about_a_second_for_a_viewer_that_takes_nothing(
         }
     }
     assert!(records < 200_000, "the viewer got every record: {records}");
-    eprintln!("the base was dropped in {took:?}; the viewer got {records} records");
+    eprintln!(
+        "frames {frames}: the base was dropped in {took:?}; the viewer got {records} records"
+    );
     Ok(())
 }

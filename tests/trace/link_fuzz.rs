@@ -16,6 +16,8 @@ use evscope::trace::link::MAX_CONTROL_LINE;
 use evscope::trace::{Control, LinkToken, Recorder, Status};
 use proptest::prelude::*;
 
+use crate::util::lines_auth_line;
+
 /// Generous: how long to wait for something that must happen.
 const SOON: Duration = Duration::from_secs(10);
 
@@ -72,7 +74,8 @@ impl Program {
     /// before has left: the loop ran on since, so this one owns the link.)
     fn viewer(&self) -> Result<(TcpStream, mpsc::Receiver<String>), String> {
         let mut s = TcpStream::connect(self.addr).map_err(|e| e.to_string())?;
-        s.write_all(&self.token.auth_line())
+        // Whole lines: this test reads the stream as text.
+        s.write_all(&lines_auth_line(&self.token))
             .map_err(|e| e.to_string())?;
         let lines = read_lines(&s)?;
         match lines.recv_timeout(SOON) {

@@ -56,6 +56,15 @@ pub fn raw_viewer(addr: SocketAddr, first: &[u8]) -> Res<TcpStream> {
     Ok(s)
 }
 
+/// A token line that asks for records in whole JSON lines, as a viewer does that does not ask
+/// for frames (`LinkToken::auth_line` asks for them): for tests that read the stream as text.
+pub fn lines_auth_line(token: &LinkToken) -> Vec<u8> {
+    let mut line =
+        serde_json::to_vec(&serde_json::json!({ "auth": token.as_str() })).expect("a JSON object");
+    line.push(b'\n');
+    line
+}
+
 /// A connection that showed `token`.
 pub fn authed_viewer(addr: SocketAddr, token: &LinkToken) -> Res<TcpStream> {
     raw_viewer(addr, &token.auth_line())

@@ -2,7 +2,9 @@
 //! socket.
 //!
 //! Observed program → viewer: the trace's header line, then record lines exactly as in a trace
-//! file, with [`Status`] lines (`{"status":…}`) interleaved when the step gate pauses or runs.
+//! file — or, for a TCP viewer that asked (`"frames":"zstd"` on its token line), frames of
+//! records, each a batch compressed once for every such viewer (`link_frame`) — with [`Status`]
+//! lines (`{"status":…}`) interleaved when the step gate pauses or runs.
 //! Viewer → program: [`Control`] lines (`{"cmd":…}`), each at most [`MAX_CONTROL_LINE`] bytes.
 //!
 //! Who connects to whom, and how each end knows the other is its own user's:

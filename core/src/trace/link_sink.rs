@@ -44,6 +44,7 @@ use super::link::{
     check_loopback, parse_control, read_control_line, Control, ControlLine, Status, Stream,
     AUTH_TIMEOUT, HELLO_TIMEOUT, MAX_CONTROL_LINE,
 };
+use super::link_frame::{frame_as_lines, FrameEncoder};
 use super::link_token::{LinkToken, Published};
 use super::record::{Header, Record};
 use super::schema::Body;
@@ -70,6 +71,9 @@ pub const MAX_VIEWERS: usize = 64;
 /// class connecting at once fits.
 const MAX_HANDSHAKES: usize = MAX_VIEWERS;
 
+/// How often the sink thread sends a free-running loop's records to the viewers.
+const VIEW_TICK: Duration = Duration::from_millis(16);
+
 /// Chunks a writer thread takes from its queue at a time.
 const WRITE_BATCH: usize = 64;
 
@@ -87,7 +91,18 @@ struct Chunk {
     first_t_us: u64,
     first_base: u32,
     records: u64,
-    lines: Arc<[u8]>,
+    /// The batch as a frame (`link_frame`), or as whole lines when no frame was made.
+    bytes: Arc<[u8]>,
+    frame: bool,
+}
+
+/// What waits to be sent to a viewer.
+struct Queued {
+    bytes: Arc<[u8]>,
+    /// It counts against [`OUTBOX_BYTES`] (what a late viewer catches up on does not).
+    counts: bool,
+    /// A frame to send as whole lines (to a viewer that reads lines, catching up on history).
+    as_lines: bool,
 }
 
 /// Encoded batches kept for late viewers.
@@ -106,12 +121,13 @@ struct Viewer {
     /// It showed the owner's token (or is a Unix link's viewer): it owns the link when no other
     /// viewer does.
     may_own: bool,
+    /// It reads records in frames (it asked on its token line); otherwise in whole lines.
+    frames: bool,
     /// Wakes this viewer's writer thread (waiting with `idle` set).
     wake: Arc<Condvar>,
     idle: bool,
-    /// Lines to send, each marked whether it counts against [`OUTBOX_BYTES`] (what a late
-    /// viewer catches up on does not).
-    queue: VecDeque<(Arc<[u8]>, bool)>,
+    /// What to send.
+    queue: VecDeque<Queued>,
     /// Bytes in `queue` that count.
     queued: usize,
     /// Records skipped for this viewer since it last got one, and the seq and t_us of the last.
@@ -126,11 +142,12 @@ struct Viewer {
 }
 
 impl Viewer {
-    fn new(id: u64, stream: Stream, may_own: bool) -> Viewer {
+    fn new(id: u64, stream: Stream, may_own: bool, frames: bool) -> Viewer {
         Viewer {
             id,
             stream,
             may_own,
+            frames,
             wake: Arc::new(Condvar::new()),
             idle: false,
             queue: VecDeque::new(),
@@ -144,10 +161,18 @@ impl Viewer {
     }
 
     fn push(&mut self, bytes: Arc<[u8]>, counts: bool) {
-        if counts {
-            self.queued += bytes.len();
+        self.push_queued(Queued {
+            bytes,
+            counts,
+            as_lines: false,
+        });
+    }
+
+    fn push_queued(&mut self, q: Queued) {
+        if q.counts {
+            self.queued += q.bytes.len();
         }
-        self.queue.push_back((bytes, counts));
+        self.queue.push_back(q);
         self.wake_writer();
     }
 
@@ -367,6 +392,8 @@ fn follower_refusal(ctl: &Control) -> String {
 pub struct LinkSink {
     shared: Arc<Shared>,
     line: Vec<u8>,
+    /// Makes the frames of viewers that read them (and of the history); made on first use.
+    frames: Option<FrameEncoder>,
     /// The listening address, for waking the accept thread on drop.
     listening: Option<SocketAddr>,
     /// The token files of a TCP link (the follower's, the owner's), removed with the sink.
@@ -397,6 +424,7 @@ impl LinkSink {
                 handshakes: AtomicUsize::new(0),
             }),
             line: Vec::with_capacity(1 << 14),
+            frames: None,
             listening: None,
             published: Vec::new(),
         }
@@ -437,7 +465,7 @@ impl LinkSink {
             Stream::Unix(stream),
             input,
             Some(hello_tx),
-            true,
+            (true, false),
         )
         .map_err(|_| io::Error::other("a new link has no room for its viewer"))??;
         let _ = hello_rx.recv_timeout(HELLO_TIMEOUT);
@@ -623,20 +651,23 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
             Some(&mut input),
         );
     };
-    let may_own = match read_token(&mut input, token, shared.follow_token.as_ref()) {
-        Ok(may_own) => may_own,
+    let (may_own, frames) = match read_token(&mut input, token, shared.follow_token.as_ref()) {
+        Ok(admitted) => admitted,
         Err(why) => return refuse(stream, &format!("refused: {why}"), Some(&mut input)),
     };
     let _ = input.get_ref().set_read_timeout(None);
     if shared.closed.load(Ordering::Acquire) {
-        let lines = {
+        let queued = {
             let inner = shared.lock();
-            catch_up(&inner)
+            catch_up(&inner, frames)
         };
         let mut s = stream;
         let _ = s.set_write_timeout(Some(REFUSAL_WRITE_TIMEOUT));
-        for chunk in lines {
-            if s.write_all(&chunk).is_err() {
+        for q in queued {
+            let Ok(bytes) = wire_bytes(&q) else {
+                break;
+            };
+            if s.write_all(&bytes).is_err() {
                 break;
             }
         }
@@ -646,7 +677,9 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
         return;
     }
     // Without a thread for it the connection is dropped, and the program runs on.
-    if let Err(Refused(stream, mut input)) = attach_viewer(shared, stream, input, None, may_own) {
+    if let Err(Refused(stream, mut input)) =
+        attach_viewer(shared, stream, input, None, (may_own, frames))
+    {
         refuse(
             stream,
             &format!("refused: this program has {MAX_VIEWERS} viewers already"),
@@ -659,12 +692,13 @@ fn handshake(shared: &Arc<Shared>, conn: TcpStream) {
 struct Refused(Stream, BufReader<Stream>);
 
 /// Reads the token line within [`AUTH_TIMEOUT`] (in all, however slowly it trickles in):
-/// `Ok(true)` for the owner's `token`, `Ok(false)` for the `follow` token.
+/// whether it showed the owner's `token` (not the `follow` token), and whether it asked for
+/// frames.
 fn read_token(
     input: &mut BufReader<Stream>,
     token: &LinkToken,
     follow: Option<&LinkToken>,
-) -> Result<bool, String> {
+) -> Result<(bool, bool), String> {
     let deadline = Instant::now() + AUTH_TIMEOUT;
     let mut buf = Vec::new();
     loop {
@@ -705,10 +739,10 @@ fn read_token(
             // Both are compared, whichever matches.
             let owner = token.admits(&buf);
             let follower = follow.map(|f| f.admits(&buf));
-            if follower == Some(Ok(())) {
-                return Ok(false);
+            if let Some(Ok(frames)) = follower {
+                return Ok((false, frames));
             }
-            return owner.map(|()| true).map_err(|why| {
+            return owner.map(|frames| (true, frames)).map_err(|why| {
                 format!(
                     "{why}; this program's trace link needs the token it wrote for its user \
                      (evscope attach reads it, or give it with --token-file or {})",
@@ -719,11 +753,17 @@ fn read_token(
     }
 }
 
-/// The header and the records kept so far, for a viewer that joins late.
-fn catch_up(inner: &Inner) -> Vec<Arc<[u8]>> {
+/// The header and the records kept so far, for a viewer that joins late (`frames`: one that
+/// reads frames; kept frames go to others as whole lines).
+fn catch_up(inner: &Inner, frames: bool) -> Vec<Queued> {
+    let whole = |bytes: Arc<[u8]>| Queued {
+        bytes,
+        counts: false,
+        as_lines: false,
+    };
     let mut out = Vec::new();
     if let Some(h) = &inner.header {
-        out.push(h.clone());
+        out.push(whole(h.clone()));
     }
     if let Some(hist) = &inner.history {
         if hist.trimmed > 0 {
@@ -738,12 +778,25 @@ fn catch_up(inner: &Inner) -> Vec<Arc<[u8]>> {
                 };
                 let mut line = Vec::new();
                 encode_line(&rec, &mut line);
-                out.push(line.into());
+                out.push(whole(line.into()));
             }
         }
-        out.extend(hist.chunks.iter().map(|c| c.lines.clone()));
+        out.extend(hist.chunks.iter().map(|c| Queued {
+            bytes: c.bytes.clone(),
+            counts: false,
+            as_lines: c.frame && !frames,
+        }));
     }
     out
+}
+
+/// What goes on the wire for `q`: its bytes, or a frame's records as whole lines.
+fn wire_bytes(q: &Queued) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    if q.as_lines {
+        frame_as_lines(&q.bytes).map(std::borrow::Cow::Owned)
+    } else {
+        Ok(std::borrow::Cow::Borrowed(&q.bytes))
+    }
 }
 
 /// Adds `stream` as a viewer (unless the link has [`MAX_VIEWERS`]: then it is handed back):
@@ -755,7 +808,7 @@ fn attach_viewer(
     stream: Stream,
     input: BufReader<Stream>,
     hello: Option<mpsc::Sender<()>>,
-    may_own: bool,
+    (may_own, frames): (bool, bool),
 ) -> Result<io::Result<()>, Refused> {
     let output = match stream.try_clone() {
         Ok(s) => s,
@@ -768,9 +821,9 @@ fn attach_viewer(
         }
         let id = inner.next_id;
         inner.next_id += 1;
-        let mut viewer = Viewer::new(id, stream, may_own);
-        for lines in catch_up(&inner) {
-            viewer.push(lines, false);
+        let mut viewer = Viewer::new(id, stream, may_own, frames);
+        for q in catch_up(&inner, frames) {
+            viewer.push_queued(q);
         }
         let owns = may_own && inner.owner.is_none();
         if !owns && inner.header.is_some() && shared.gate.is_paused() {
@@ -811,7 +864,7 @@ fn attach_viewer(
 /// The writer thread: sends what is queued for viewer `id`, blocking on the socket as long as
 /// the viewer makes it (only this thread waits for the viewer).
 fn write_to_viewer(shared: &Shared, id: u64, mut out: Stream) {
-    let mut batch: Vec<Arc<[u8]>> = Vec::with_capacity(WRITE_BATCH);
+    let mut batch: Vec<Queued> = Vec::with_capacity(WRITE_BATCH);
     loop {
         {
             let mut inner = shared.lock();
@@ -822,11 +875,11 @@ fn write_to_viewer(shared: &Shared, id: u64, mut out: Stream) {
                 v.idle = false;
                 if !v.queue.is_empty() {
                     let was_full = v.full();
-                    while let Some((bytes, counts)) = v.queue.pop_front() {
-                        if counts {
-                            v.queued -= bytes.len();
+                    while let Some(q) = v.queue.pop_front() {
+                        if q.counts {
+                            v.queued -= q.bytes.len();
                         }
-                        batch.push(bytes);
+                        batch.push(q);
                         if batch.len() == WRITE_BATCH {
                             break;
                         }
@@ -856,8 +909,17 @@ fn write_to_viewer(shared: &Shared, id: u64, mut out: Stream) {
         }
         let mut wrote = Ok(());
         let mut sent = 0;
-        for bytes in batch.drain(..) {
-            wrote = out.write_all(&bytes);
+        for q in batch.drain(..) {
+            wrote = match wire_bytes(&q) {
+                Ok(bytes) => out.write_all(&bytes),
+                Err(why) => {
+                    // Only this build's own frames get here, so this is a bug: say so and end
+                    // the link rather than send a history with a hole in it.
+                    let message = format!("cannot send the kept history: {why}");
+                    let _ = out.write_all(&status_line(&Status::Error { message }));
+                    Err(io::Error::other(why))
+                }
+            };
             if wrote.is_err() {
                 break;
             }
@@ -994,7 +1056,7 @@ impl Sink for LinkSink {
         let (Some(first), Some(last)) = (records.first(), records.last()) else {
             return Ok(());
         };
-        {
+        let (need_lines, need_frame) = {
             let mut inner = self.shared.lock();
             if inner.history.is_none() {
                 if inner.viewers.is_empty() {
@@ -1009,26 +1071,65 @@ impl Sink for LinkSink {
                     return Ok(());
                 }
             }
-        }
-        self.line.clear();
-        for r in records {
-            encode_line(r, &mut self.line);
-        }
-        let lines: Arc<[u8]> = self.line.as_slice().into();
+            let live = || inner.viewers.iter().filter(|v| !v.finishing);
+            // The history is kept as frames: a fifth of the JSON's size, so it holds more.
+            (
+                live().any(|v| !v.frames),
+                inner.history.is_some() || live().any(|v| v.frames),
+            )
+        };
+        // Encoded once for every viewer (and the history), outside the lock.
+        let lines: Option<Arc<[u8]>> = need_lines.then(|| {
+            self.line.clear();
+            for r in records {
+                encode_line(r, &mut self.line);
+            }
+            self.line.as_slice().into()
+        });
+        let frame: Option<Arc<[u8]>> = if need_frame {
+            let encoder = match &mut self.frames {
+                Some(e) => e,
+                None => self.frames.insert(FrameEncoder::new()?),
+            };
+            Some(encoder.encode(records)?)
+        } else {
+            None
+        };
+        let (kept, kept_is_frame) = match (&frame, &lines) {
+            (Some(f), _) => (f.clone(), true),
+            (None, Some(l)) => (l.clone(), false),
+            (None, None) => return Ok(()),
+        };
+        // What a viewer of each kind gets; one that came in between the two locks may need the
+        // other form (a frame reader reads whole lines too).
+        let pick = |frames: bool| -> Queued {
+            let (bytes, as_lines) = match (&frame, &lines) {
+                (Some(f), _) if frames => (f.clone(), false),
+                (_, Some(l)) => (l.clone(), false),
+                _ => (kept.clone(), kept_is_frame),
+            };
+            Queued {
+                bytes,
+                counts: true,
+                as_lines,
+            }
+        };
         let mut inner = self.shared.lock();
         if let Some(hist) = inner.history.as_mut() {
-            hist.bytes += lines.len();
+            let bytes = kept.clone();
+            hist.bytes += bytes.len();
             hist.chunks.push_back(Chunk {
                 first_seq: first.seq,
                 first_t_us: first.t_us,
                 first_base: first.base,
                 records: records.len() as u64,
-                lines: lines.clone(),
+                bytes,
+                frame: kept_is_frame,
             });
             while hist.bytes > HISTORY_BYTES {
                 match hist.chunks.pop_front() {
                     Some(c) => {
-                        hist.bytes -= c.lines.len();
+                        hist.bytes -= c.bytes.len();
                         hist.trimmed += c.records;
                     }
                     None => break,
@@ -1042,7 +1143,7 @@ impl Sink for LinkSink {
         for v in inner.viewers.iter_mut().filter(|v| !v.finishing) {
             if !v.full() {
                 v.push_skipped();
-                v.push(lines.clone(), true);
+                v.push_queued(pick(v.frames));
             } else if paused && owner == Some(v.id) {
                 owner_waits = true;
             } else {
@@ -1069,7 +1170,7 @@ impl Sink for LinkSink {
             };
             if !v.full() {
                 v.push_skipped();
-                v.push(lines, true);
+                v.push_queued(pick(v.frames));
                 return Ok(());
             }
             if !paused {
@@ -1087,6 +1188,13 @@ impl Sink for LinkSink {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    /// A viewer's eye needs no more than 60 batches a second, and each batch costs every viewer
+    /// a wake-up and a write: a free-running loop's records go out at most every
+    /// [`VIEW_TICK`] (stepping wakes the sink thread at once).
+    fn tick(&self) -> Duration {
+        VIEW_TICK
     }
 }
 

@@ -53,6 +53,9 @@ impl fmt::Debug for LinkToken {
 #[serde(deny_unknown_fields)]
 struct AuthLine {
     auth: String,
+    /// `"zstd"`: the viewer reads records in frames (`link_frame`); absent: in whole lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    frames: Option<String>,
 }
 
 impl LinkToken {
@@ -163,22 +166,26 @@ impl LinkToken {
         &self.0
     }
 
-    /// The first line a viewer sends on a TCP link, with its newline.
+    /// The first line a viewer sends on a TCP link, with its newline; it asks for records in
+    /// zstd frames (`LinkClient` reads them).
     pub fn auth_line(&self) -> Vec<u8> {
         let mut line = serde_json::to_vec(&AuthLine {
             auth: self.0.clone(),
+            frames: Some(super::link_frame::ZSTD.into()),
         })
         .unwrap_or_default();
         line.push(b'\n');
         line
     }
 
-    /// Does `line` (without its newline) carry this token? Compared in constant time.
-    pub(crate) fn admits(&self, line: &[u8]) -> Result<(), &'static str> {
-        let auth: AuthLine = serde_json::from_slice(line)
-            .map_err(|_| "the first line must be {\"auth\":\"TOKEN\"}")?;
+    /// Does `line` (without its newline) carry this token? Compared in constant time. When it
+    /// does: whether the viewer asked for records in zstd frames.
+    pub(crate) fn admits(&self, line: &[u8]) -> Result<bool, &'static str> {
+        let auth: AuthLine = serde_json::from_slice(line).map_err(|_| {
+            "the first line must be {\"auth\":\"TOKEN\"} (or {\"auth\":\"TOKEN\",\"frames\":\"zstd\"})"
+        })?;
         if same(auth.auth.as_bytes(), self.0.as_bytes()) {
-            Ok(())
+            Ok(auth.frames.as_deref() == Some(super::link_frame::ZSTD))
         } else {
             Err("wrong token")
         }
@@ -371,7 +378,14 @@ mod tests {
         let t = LinkToken::new("0123456789abcdef-x").unwrap();
         let line = t.auth_line();
         assert_eq!(line.last(), Some(&b'\n'));
-        assert_eq!(t.admits(&line[..line.len() - 1]), Ok(()));
+        // Ours asks for frames; a line without `frames` (or naming another encoding) gets
+        // whole lines.
+        assert_eq!(t.admits(&line[..line.len() - 1]), Ok(true));
+        assert_eq!(t.admits(br#"{"auth":"0123456789abcdef-x"}"#), Ok(false));
+        assert_eq!(
+            t.admits(br#"{"auth":"0123456789abcdef-x","frames":"gzip"}"#),
+            Ok(false)
+        );
         let other = LinkToken::new("0123456789abcdef-y").unwrap();
         assert_eq!(other.admits(&line[..line.len() - 1]), Err("wrong token"));
         for bad in [

@@ -11,6 +11,7 @@ mod gate;
 mod handoff;
 mod implied;
 pub mod link;
+mod link_frame;
 mod link_sink;
 mod link_token;
 mod record;
@@ -27,6 +28,10 @@ pub use encode::encode_line;
 pub use gate::Gate;
 pub use implied::{IdHasher, IdMap, Implied};
 pub use link::{Control, LinkMsg, Status, Stream};
+pub use link_frame::{
+    frame_as_lines, unpack, FrameEncoder, FrameHead, MAX_FRAME_BYTES, MAX_FRAME_RECORDS,
+    MAX_FRAME_TEXT,
+};
 pub use link_sink::{LinkSink, FINISH_TIMEOUT, MAX_VIEWERS, OUTBOX_BYTES};
 pub use link_token::{follow_token_paths, token_paths, LinkToken, FOLLOW_TOKEN_ENV, TOKEN_ENV};
 pub use record::{bev_event_names, what_names, Header, Record, FORMAT, OLDEST_VERSION, VERSION};

@@ -29,6 +29,11 @@ pub trait Sink: Send + 'static {
     fn close(&mut self) -> io::Result<()> {
         self.flush()
     }
+    /// How often the sink thread looks for more while records keep coming (the queue also
+    /// wakes it when a quarter full): a longer tick makes fewer, larger batches.
+    fn tick(&self) -> std::time::Duration {
+        super::handoff::TICK
+    }
     /// Where the records go, for messages: `the trace to PATH` (default: `the trace`).
     fn describe(&self) -> String {
         "the trace".to_string()
