@@ -1,7 +1,7 @@
 //! What the dashboard is looking at: one timeline and a cursor into it per base of the trace,
 //! one base shown at a time.
 
-use super::{Snapshot, Timeline};
+use super::{ReadError, Snapshot, Timeline};
 use crate::trace::{Body, Header, Record};
 
 /// Records `0..pos` of the shown base's timeline have been folded. A process with several
@@ -12,6 +12,8 @@ pub struct Session {
     bases: Vec<BaseView>,
     /// Index into `bases` of the base shown.
     shown: usize,
+    /// Records of a trace of several bases that could not be read back when it was split.
+    lost: Option<ReadError>,
 }
 
 /// One base of the trace: its timeline and the cursor into it.
@@ -96,14 +98,25 @@ impl Session {
             return Session {
                 bases: vec![BaseView::new(info, timeline)],
                 shown: 0,
+                lost: None,
             };
         }
         let (header, records) = timeline.into_parts();
         let mut s = Session::new(Timeline::new(header));
         for r in records {
-            s.push(r, false);
+            match r {
+                Ok(r) => s.push(r, false),
+                Err(e) => s.lost = Some(e),
+            }
         }
         s
+    }
+
+    /// The first records of the history that could not be read back (a damaged block in
+    /// memory or in the temporary file), if any: what is shown stops before them.
+    pub fn read_error(&self) -> Option<ReadError> {
+        let held = || self.bases.iter().find_map(|b| b.timeline.read_error());
+        self.lost.clone().or_else(held)
     }
 
     /// The shown base's view.
@@ -147,7 +160,10 @@ impl Session {
     /// interval folds the records in between; anything else restores the nearest checkpoint
     /// and folds from it.
     pub fn seek(&mut self, pos: usize) {
-        self.view_mut().seek(pos);
+        let view = self.view_mut();
+        view.seek(pos);
+        // The next step, either way, finds its records decoded.
+        view.timeline.prefetch(view.pos);
     }
 
     /// Adds a record at the end of its base's timeline (live sessions), making the base's
@@ -216,6 +232,7 @@ impl Session {
         } else if let Some(t) = now {
             let pos = view.timeline.position_at_time(t);
             view.seek(pos);
+            view.timeline.prefetch(view.pos);
         }
         self.shown != before
     }

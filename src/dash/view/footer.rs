@@ -90,7 +90,12 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         spans.push(Span::styled(format!(" {what} "), t.dim));
     }
     Line::from(spans).render(area, buf);
-    let status = ctx.ui.ended.as_ref().or(ctx.ui.status.as_ref());
+    // History that could not be read back is told before anything else: it stays wrong.
+    let lost = ctx.session.read_error().map(|e| e.to_string());
+    let status = lost
+        .as_ref()
+        .or(ctx.ui.ended.as_ref())
+        .or(ctx.ui.status.as_ref());
     if let Some(msg) = status {
         let text = format!(" {msg} ");
         let w = (text.chars().count() as u16).min(area.width);
