@@ -230,13 +230,15 @@ impl Timeline {
         if pos == self.records.len() {
             return self.tail.clone();
         }
-        let at = self.checkpoints.partition_point(|c| c.applied <= pos);
-        let mut snap = match at.checked_sub(1).and_then(|k| self.checkpoints.get(k)) {
-            Some(c) => c.clone(),
-            None => Snapshot::default(),
-        };
+        let mut snap = self.checkpoint_before(pos).clone();
         self.fold(&mut snap, pos);
         snap
+    }
+
+    /// The checkpoint nearest before or at `pos` (the empty snapshot at worst).
+    pub fn checkpoint_before(&self, pos: usize) -> &Snapshot {
+        let at = self.checkpoints.partition_point(|c| c.applied <= pos);
+        &self.checkpoints[at.saturating_sub(1)]
     }
 
     /// Brings `snap` forward to `pos` by folding the records between (nothing if it is at or
