@@ -225,7 +225,6 @@ fn big(c: &mut Criterion) {
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    let mut backs_held = Vec::new();
     let backs: Vec<f64> = positions(BIG, 200)
         .into_iter()
         .map(|p| {
@@ -236,32 +235,7 @@ fn big(c: &mut Criterion) {
             t.elapsed().as_secs_f64() * 1e6
         })
         .collect();
-    // Stepping back across a block boundary, held-key style: from 4 records into a block to 4
-    // records into the one before it, a step every `KEY_REPEAT`.
-    let mut crossing = Vec::new();
-    let mut cold = Vec::new();
-    for p in positions(BIG / BLOCK - 1, 60) {
-        let start = (p + 1) * BLOCK + 4;
-        s.seek(start);
-        for _ in 0..8 {
-            std::thread::sleep(KEY_REPEAT);
-            let t = Instant::now();
-            s.seek(s.pos() - 1);
-            black_box(s.snapshot().applied);
-            let us = t.elapsed().as_secs_f64() * 1e6;
-            if s.pos() % BLOCK == BLOCK - 1 {
-                crossing.push(us);
-            }
-            backs_held.push(us);
-        }
-        // A crossing elsewhere with no time between landing and stepping.
-        let far = (p + BIG / BLOCK / 2) % (BIG / BLOCK - 1) + 1;
-        s.seek(far * BLOCK);
-        let t = Instant::now();
-        s.seek(s.pos() - 1);
-        black_box(s.snapshot().applied);
-        cold.push(t.elapsed().as_secs_f64() * 1e6);
-    }
+    let (crossing, backs_held, cold) = held_key(&mut s, 60);
     s.seek(BIG / 3);
     c.bench_function("step_back_10m", |b| {
         b.iter(|| {
@@ -292,7 +266,18 @@ fn big(c: &mut Criterion) {
     let many_held = many.held_bytes() as f64 / BIG as f64;
     // What a checkpoint every 1,024 records would cost per record at this size.
     let every_1024 = many.last().held_bytes() as f64 / 1024.0;
-    drop(many);
+    let mut s = Session::new(many);
+    let (_, many_held_key, _) = held_key(&mut s, 20);
+    let many_seeks: Vec<f64> = positions(BIG, 50)
+        .into_iter()
+        .map(|p| {
+            let t = Instant::now();
+            s.seek(p);
+            black_box(s.snapshot().applied);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    drop(s);
 
     let (f, f0, f1) = median(firsts);
     let (sk, sk0, sk1) = median(seeks);
@@ -311,11 +296,46 @@ fn big(c: &mut Criterion) {
     println!("DASH step_back_held_key_10m_us={h:.1} min={h0:.1} max={h1:.1}");
     println!("DASH step_back_block_boundary_10m_us={x:.1} min={x0:.1} max={x1:.1}");
     println!("DASH step_back_block_boundary_no_wait_10m_us={k:.1} min={k0:.1} max={k1:.1}");
+    let (h, h0, h1) = median(many_held_key);
+    let (m, m0, m1) = median(many_seeks);
+    println!("DASH step_back_held_key_2000_events_us={h:.1} min={h0:.1} max={h1:.1}");
+    println!("DASH seek_2000_events_ms={m:.2} min={m0:.2} max={m1:.2}");
     println!(
         "DASH held_bytes_per_record_2000_events={many_held:.1} \
          rss_bytes_per_record_2000_events={many_rss:.1} \
          checkpoint_bytes_per_record_if_every_1024={every_1024:.1}"
     );
+}
+
+/// Steps back across `count` block boundaries of `s` as a held key does: from 4 records into a
+/// block to 4 records into the one before it, a step every `KEY_REPEAT`; and, elsewhere, lands
+/// on a boundary and steps back at once. The step times in µs: those across a boundary, all of
+/// them, and those with no time before.
+fn held_key(s: &mut Session, count: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let blocks = s.timeline().len() / BLOCK - 1;
+    let (mut crossing, mut all, mut cold) = (Vec::new(), Vec::new(), Vec::new());
+    for p in positions(blocks, count) {
+        let start = (p + 1) * BLOCK + 4;
+        s.seek(start);
+        for _ in 0..8 {
+            std::thread::sleep(KEY_REPEAT);
+            let t = Instant::now();
+            s.seek(s.pos() - 1);
+            black_box(s.snapshot().applied);
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            if s.pos() % BLOCK == BLOCK - 1 {
+                crossing.push(us);
+            }
+            all.push(us);
+        }
+        let far = (p + blocks / 2) % blocks + 1;
+        s.seek(far * BLOCK);
+        let t = Instant::now();
+        s.seek(s.pos() - 1);
+        black_box(s.snapshot().applied);
+        cold.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    (crossing, all, cold)
 }
 
 criterion_group!(benches, dash);
