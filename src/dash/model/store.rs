@@ -507,7 +507,8 @@ fn decode(k: usize, packed: &Packed) -> (Vec<Record>, Option<ReadError>) {
         Bytes::Spilled { file, offset, len } => {
             let mut buf = vec![0; *len as usize];
             if let Err(e) = file.read_exact_at(&mut buf, *offset) {
-                let why = format!("reading {len} bytes at {offset} of the spill file: {e}");
+                let why =
+                    format!("block {k}: reading {len} bytes at {offset} of the spill file: {e}");
                 return (Vec::new(), Some(lost(0, why)));
             }
             read = buf;
@@ -546,7 +547,8 @@ fn decode(k: usize, packed: &Packed) -> (Vec<Record>, Option<ReadError>) {
             Ok(r) => out.push(r),
             Err(e) => {
                 let why = format!("block {k}, line {}: {e}", n + 1);
-                return (out, Some(lost(n, why)));
+                let read = out.len();
+                return (out, Some(lost(read, why)));
             }
         }
     }
