@@ -168,6 +168,12 @@ impl Session {
         self.lost.clone().or_else(held)
     }
 
+    /// Records as if lost when the trace was split (for tests of how a loss is shown).
+    #[cfg(test)]
+    pub(crate) fn lose(&mut self, e: ReadError) {
+        self.lost = Some(e);
+    }
+
     /// The shown base's view.
     fn view(&self) -> &BaseView {
         &self.bases[self.shown]
