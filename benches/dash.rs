@@ -1,7 +1,8 @@
 //! Dashboard figures: opening a 1M-record trace whole, the first frame of a 10M-record trace
-//! (target < 1 s: the rest is read in the background), the bytes held per record (target ≤ 50),
-//! rendering one frame (target < 16 ms), seeking to any record (target < 50 ms) and stepping
-//! back one record (target < 1 ms).
+//! (target < 1 s: the rest is read in the background), the bytes held per record (target ≤ 50;
+//! also with 2,000 events), rendering one frame (target < 16 ms), seeking to any record (target
+//! < 50 ms) and stepping back one record (target < 1 ms): from anywhere, and step by step across
+//! a block boundary at key-repeat pace (a step every 30 ms, as a held key gives).
 //!
 //! `cargo bench --bench dash`; ends with machine-readable lines `DASH metric=value`. The 10M
 //! trace is written zstd-compressed to a temporary file (about 80 MB) and removed at the end.
@@ -13,6 +14,12 @@ use std::hint::black_box;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Records per block of the dashboard's history (`dash::model::store::BLOCK`).
+const BLOCK: usize = 1024;
+
+/// The time between two steps of a held key (key repeat is about 30 per second).
+const KEY_REPEAT: Duration = Duration::from_millis(30);
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use evscope::dash::feed::{self, Loaded};
@@ -228,6 +235,7 @@ fn big(c: &mut Criterion) {
             t.elapsed().as_secs_f64() * 1e6
         })
         .collect();
+    let (crossing, backs_held, cold) = held_key(&mut s, 60);
     s.seek(BIG / 3);
     c.bench_function("step_back_10m", |b| {
         b.iter(|| {
@@ -236,6 +244,40 @@ fn big(c: &mut Criterion) {
             s.seek(p);
         })
     });
+    drop(s);
+
+    // The bytes held with 2,000 events (a busy server's connections): checkpoints are bigger.
+    let before = rss();
+    let mut many = Timeline::new(synth::Synth::header());
+    let mut gen = synth::Synth::new(2000);
+    let mut records = Vec::new();
+    gen.setup(&mut records);
+    let mut pushed = 0;
+    while pushed < BIG {
+        while records.len() < 4096 {
+            gen.iteration(&mut records);
+        }
+        for r in records.drain(..).take(BIG - pushed) {
+            many.push(r);
+            pushed += 1;
+        }
+    }
+    let many_rss = rss().saturating_sub(before) as f64 / BIG as f64;
+    let many_held = many.held_bytes() as f64 / BIG as f64;
+    // What a checkpoint every 1,024 records would cost per record at this size.
+    let every_1024 = many.last().held_bytes() as f64 / 1024.0;
+    let mut s = Session::new(many);
+    let (_, many_held_key, _) = held_key(&mut s, 20);
+    let many_seeks: Vec<f64> = positions(BIG, 50)
+        .into_iter()
+        .map(|p| {
+            let t = Instant::now();
+            s.seek(p);
+            black_box(s.snapshot().applied);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    drop(s);
 
     let (f, f0, f1) = median(firsts);
     let (sk, sk0, sk1) = median(seeks);
@@ -248,6 +290,52 @@ fn big(c: &mut Criterion) {
     );
     println!("DASH seek_10m_ms={sk:.2} min={sk0:.2} max={sk1:.2}");
     println!("DASH step_back_10m_us={bk:.1} min={bk0:.1} max={bk1:.1}");
+    let (x, x0, x1) = median(crossing);
+    let (h, h0, h1) = median(backs_held);
+    let (k, k0, k1) = median(cold);
+    println!("DASH step_back_held_key_10m_us={h:.1} min={h0:.1} max={h1:.1}");
+    println!("DASH step_back_block_boundary_10m_us={x:.1} min={x0:.1} max={x1:.1}");
+    println!("DASH step_back_block_boundary_no_wait_10m_us={k:.1} min={k0:.1} max={k1:.1}");
+    let (h, h0, h1) = median(many_held_key);
+    let (m, m0, m1) = median(many_seeks);
+    println!("DASH step_back_held_key_2000_events_us={h:.1} min={h0:.1} max={h1:.1}");
+    println!("DASH seek_2000_events_ms={m:.2} min={m0:.2} max={m1:.2}");
+    println!(
+        "DASH held_bytes_per_record_2000_events={many_held:.1} \
+         rss_bytes_per_record_2000_events={many_rss:.1} \
+         checkpoint_bytes_per_record_if_every_1024={every_1024:.1}"
+    );
+}
+
+/// Steps back across `count` block boundaries of `s` as a held key does: from 4 records into a
+/// block to 4 records into the one before it, a step every `KEY_REPEAT`; and, elsewhere, lands
+/// on a boundary and steps back at once. The step times in µs: those across a boundary, all of
+/// them, and those with no time before.
+fn held_key(s: &mut Session, count: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let blocks = s.timeline().len() / BLOCK - 1;
+    let (mut crossing, mut all, mut cold) = (Vec::new(), Vec::new(), Vec::new());
+    for p in positions(blocks, count) {
+        let start = (p + 1) * BLOCK + 4;
+        s.seek(start);
+        for _ in 0..8 {
+            std::thread::sleep(KEY_REPEAT);
+            let t = Instant::now();
+            s.seek(s.pos() - 1);
+            black_box(s.snapshot().applied);
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            if s.pos() % BLOCK == BLOCK - 1 {
+                crossing.push(us);
+            }
+            all.push(us);
+        }
+        let far = (p + blocks / 2) % blocks + 1;
+        s.seek(far * BLOCK);
+        let t = Instant::now();
+        s.seek(s.pos() - 1);
+        black_box(s.snapshot().applied);
+        cold.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    (crossing, all, cold)
 }
 
 criterion_group!(benches, dash);

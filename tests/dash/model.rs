@@ -140,7 +140,7 @@ fn history_holds_only_the_events_records_before_the_cursor() -> TestResult {
     let t = fixture()?;
     let h = t.history(1, 100);
     assert!(!h.is_empty());
-    for &i in h {
+    for &i in &h {
         assert!((i as usize) < 100);
         match &t.record(i as usize).ok_or("a record")?.body {
             Body::EventNew { ev, .. }

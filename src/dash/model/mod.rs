@@ -7,6 +7,7 @@
 mod bev_row;
 mod event_row;
 mod phase;
+mod positions;
 mod session;
 mod snapshot;
 mod store;
@@ -19,7 +20,7 @@ pub use event_row::EventRow;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
 pub use snapshot::{state_index, LastTransition, Snapshot};
-pub use store::{RecordRef, Records};
+pub use store::{ReadError, RecordRef, Records};
 pub use timeline::Timeline;
 
 /// The language of explanations and labels (`--lang en|zh`): the trace layer's.

@@ -1,7 +1,7 @@
 //! What the dashboard is looking at: one timeline and a cursor into it per base of the trace,
 //! one base shown at a time.
 
-use super::{Snapshot, Timeline};
+use super::{ReadError, Snapshot, Timeline};
 use crate::trace::{Body, Header, Record};
 
 /// Records `0..pos` of the shown base's timeline have been folded. A process with several
@@ -12,6 +12,8 @@ pub struct Session {
     bases: Vec<BaseView>,
     /// Index into `bases` of the base shown.
     shown: usize,
+    /// Records of a trace of several bases that could not be read back when it was split.
+    lost: Option<ReadError>,
 }
 
 /// One base of the trace: its timeline and the cursor into it.
@@ -24,7 +26,14 @@ struct BaseView {
     /// The cursor goes no further back than this: a live view that skipped records starts its
     /// history again at the skip.
     floor: usize,
+    /// Snapshots at block starts (multiples of `Timeline::EVERY`) made on the way from a
+    /// checkpoint further back (the timeline's checkpoints are sparse when the program has
+    /// thousands of events): stepping back then starts from the nearest. At most [`MARKS`].
+    marks: Vec<Snapshot>,
 }
+
+/// Block-start snapshots a base view keeps.
+const MARKS: usize = 16;
 
 /// What the trace says of a base, for the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +54,7 @@ impl BaseView {
             pos: 0,
             snap: Snapshot::default(),
             floor: 0,
+            marks: Vec::new(),
         }
     }
 
@@ -56,10 +66,51 @@ impl BaseView {
         let pos = pos.min(self.timeline.len()).max(self.floor);
         if pos >= self.pos && pos - self.pos < Timeline::EVERY {
             self.timeline.fold(&mut self.snap, pos);
-        } else {
+        } else if pos == self.timeline.len() {
             self.snap = self.timeline.snapshot_at(pos);
+        } else {
+            self.snap = self.snapshot_from_marks(pos);
         }
         self.pos = pos;
+    }
+
+    /// The snapshot at `pos` (before the end) from the nearest checkpoint or mark, keeping a
+    /// mark at each block start folded past.
+    fn snapshot_from_marks(&mut self, pos: usize) -> Snapshot {
+        let checkpoint = self.timeline.checkpoint_before(pos);
+        let mark = self
+            .marks
+            .iter()
+            .filter(|m| m.applied <= pos && m.applied > checkpoint.applied)
+            .max_by_key(|m| m.applied);
+        let mut snap = mark.unwrap_or(checkpoint).clone();
+        loop {
+            let next = (snap.applied / Timeline::EVERY + 1) * Timeline::EVERY;
+            if next > pos {
+                break;
+            }
+            self.timeline.fold(&mut snap, next);
+            if snap.applied != next {
+                // Records that could not be read back: the fold stops there.
+                return snap;
+            }
+            if !self.marks.iter().any(|m| m.applied == next) {
+                if self.marks.len() == MARKS {
+                    // Drop the one farthest from where the cursor goes.
+                    let far = self
+                        .marks
+                        .iter()
+                        .enumerate()
+                        .max_by_key(|(_, m)| m.applied.abs_diff(pos));
+                    if let Some((i, _)) = far {
+                        self.marks.swap_remove(i);
+                    }
+                }
+                self.marks.push(snap.clone());
+            }
+        }
+        self.timeline.fold(&mut snap, pos);
+        snap
     }
 
     fn push(&mut self, r: Record, follow: bool) {
@@ -96,14 +147,31 @@ impl Session {
             return Session {
                 bases: vec![BaseView::new(info, timeline)],
                 shown: 0,
+                lost: None,
             };
         }
         let (header, records) = timeline.into_parts();
         let mut s = Session::new(Timeline::new(header));
         for r in records {
-            s.push(r, false);
+            match r {
+                Ok(r) => s.push(r, false),
+                Err(e) => s.lost = Some(e),
+            }
         }
         s
+    }
+
+    /// The first records of the history that could not be read back (a damaged block in
+    /// memory or in the temporary file), if any: what is shown stops before them.
+    pub fn read_error(&self) -> Option<ReadError> {
+        let held = || self.bases.iter().find_map(|b| b.timeline.read_error());
+        self.lost.clone().or_else(held)
+    }
+
+    /// Records as if lost when the trace was split (for tests of how a loss is shown).
+    #[cfg(test)]
+    pub(crate) fn lose(&mut self, e: ReadError) {
+        self.lost = Some(e);
     }
 
     /// The shown base's view.
@@ -147,7 +215,10 @@ impl Session {
     /// interval folds the records in between; anything else restores the nearest checkpoint
     /// and folds from it.
     pub fn seek(&mut self, pos: usize) {
-        self.view_mut().seek(pos);
+        let view = self.view_mut();
+        view.seek(pos);
+        // The next step, either way, finds its records decoded.
+        view.timeline.prefetch(view.pos);
     }
 
     /// Adds a record at the end of its base's timeline (live sessions), making the base's
@@ -216,7 +287,83 @@ impl Session {
         } else if let Some(t) = now {
             let pos = view.timeline.position_at_time(t);
             view.seek(pos);
+            view.timeline.prefetch(view.pos);
         }
         self.shown != before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ev::{State, What};
+
+    /// 400 events made, then transitions of them in turn: a snapshot too big for a checkpoint
+    /// every block.
+    fn many_events(n: usize) -> Timeline {
+        let mut t = Timeline::new(Header::new("epoll", "test"));
+        let body = |i: usize| -> Body {
+            let ev = (i % 400) as u64;
+            if i < 400 {
+                Body::EventNew {
+                    ev,
+                    fd: None,
+                    what: What::READ,
+                    label: format!("ev{ev}"),
+                }
+            } else {
+                let up = (i / 400) % 2 == 1;
+                let (from, to) = if up {
+                    (State::New, State::Pending)
+                } else {
+                    (State::Pending, State::New)
+                };
+                Body::Transition {
+                    ev,
+                    fd: None,
+                    from,
+                    to,
+                    cause: "test".to_string().into(),
+                }
+            }
+        };
+        for i in 0..n {
+            t.push(Record {
+                seq: i as u64 + 1,
+                t_us: i as u64,
+                base: 0,
+                body: body(i),
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn stepping_back_over_sparse_checkpoints_gives_the_fold_from_the_start() {
+        let n = 12 * Timeline::EVERY + 100;
+        let t = many_events(n);
+        let from_start = |pos: usize| {
+            let mut snap = Snapshot::default();
+            t.fold(&mut snap, pos);
+            snap
+        };
+        assert!(
+            t.checkpoint_before(Timeline::EVERY).applied == 0,
+            "the checkpoints are sparse"
+        );
+        let mut s = Session::new(t.clone());
+        s.seek(9 * Timeline::EVERY + 3);
+        assert_eq!(s.snapshot(), &from_start(9 * Timeline::EVERY + 3));
+        for _ in 0..2 * Timeline::EVERY + 10 {
+            let p = s.pos() - 1;
+            s.seek(p);
+            let near_boundary = (p + 1) % Timeline::EVERY < 3;
+            if p.is_multiple_of(97) || near_boundary {
+                assert_eq!(s.snapshot(), &from_start(p), "at {p}");
+            }
+        }
+        assert!(s.bases[0].marks.len() <= MARKS);
+        s.seek(5);
+        assert_eq!(s.snapshot(), &from_start(5));
     }
 }

@@ -6,12 +6,20 @@
 //!
 //! Beyond [`MEMORY_BOUND`] bytes of compressed blocks, the oldest are moved to a temporary file
 //! (unlinked at once, so it goes when the viewer does) and read back from there when needed.
+//!
+//! A block that cannot be read back whole (the file fails, the bytes do not decompress, a line
+//! does not parse) gives the records before the fault and a [`ReadError`] the store keeps (the
+//! first one): the dashboard shows it, so lost history never passes for absent history.
+//!
+//! [`RecordStore::prefetch`] decodes the blocks next to the cursor on a background thread, so a
+//! step across a block boundary finds its block already decoded.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::ops::{Deref, Range};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::trace::{encode_line, Record};
 
@@ -31,7 +39,7 @@ pub const MEMORY_BOUND: usize = 64 << 20;
 /// Where a closed block's bytes are.
 #[derive(Clone)]
 enum Bytes {
-    Memory(Box<[u8]>),
+    Memory(Arc<[u8]>),
     /// At `offset` in a spill file, `len` bytes.
     Spilled {
         file: Arc<File>,
@@ -51,12 +59,82 @@ struct Packed {
     first_t_us: u64,
 }
 
+/// Records of a closed block that could not be read back, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError {
+    /// Position of the first record lost.
+    pub first: usize,
+    /// Position of the last record lost.
+    pub last: usize,
+    /// What failed.
+    pub why: String,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "history lost: records {}\u{2013}{} could not be read back ({})",
+            self.first + 1,
+            self.last + 1,
+            self.why
+        )
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// What the store and its prefetch thread share: the decoded blocks and the first read error.
+#[derive(Default)]
+struct Shared {
+    /// Decoded closed blocks by index, least recently used first.
+    cache: Mutex<Vec<(usize, Arc<[Record]>)>>,
+    /// The first block that could not be read back whole.
+    error: Mutex<Option<ReadError>>,
+}
+
+impl Shared {
+    fn cached(&self, k: usize) -> Option<Arc<[Record]>> {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = cache.iter().position(|(i, _)| *i == k)?;
+        let hit = cache.remove(at);
+        let records = hit.1.clone();
+        cache.push(hit);
+        Some(records)
+    }
+
+    fn remember(&self, k: usize, records: Arc<[Record]>) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|(i, _)| *i != k);
+        if cache.len() == CACHED {
+            cache.remove(0);
+        }
+        cache.push((k, records));
+    }
+
+    /// Decodes block `k`, keeps the first error, and caches what was read.
+    fn load(&self, k: usize, packed: &Packed) -> Arc<[Record]> {
+        let (records, err) = decode(k, packed);
+        if let Some(e) = err {
+            let mut first = self.error.lock().unwrap_or_else(PoisonError::into_inner);
+            first.get_or_insert(e);
+        }
+        let records: Arc<[Record]> = records.into();
+        self.remember(k, records.clone());
+        records
+    }
+}
+
+/// Blocks to decode ahead, sent to the prefetch thread.
+type Job = Vec<(usize, Packed)>;
+
 /// The records of one timeline, in order: closed blocks compressed, the last block open.
 pub struct RecordStore {
     closed: Vec<Packed>,
     open: Vec<Record>,
-    /// Decoded closed blocks by index, least recently used first.
-    cache: Mutex<Vec<(usize, Arc<[Record]>)>>,
+    shared: Arc<Shared>,
+    /// The prefetch thread's queue (started at the first prefetch; `None` if it could not be).
+    ahead: OnceLock<Option<Sender<Job>>>,
     /// Bytes of compressed text of `closed` held in memory.
     packed_bytes: usize,
     scratch: Vec<u8>,
@@ -116,7 +194,8 @@ impl Default for RecordStore {
         RecordStore {
             closed: Vec::new(),
             open: Vec::with_capacity(BLOCK),
-            cache: Mutex::new(Vec::new()),
+            shared: Arc::default(),
+            ahead: OnceLock::new(),
             packed_bytes: 0,
             scratch: Vec::new(),
             bound: MEMORY_BOUND,
@@ -131,7 +210,11 @@ impl Clone for RecordStore {
         RecordStore {
             closed: self.closed.clone(),
             open: self.open.clone(),
-            cache: Mutex::new(Vec::new()),
+            shared: Arc::new(Shared {
+                error: Mutex::new(self.error()),
+                ..Shared::default()
+            }),
+            ahead: OnceLock::new(),
             packed_bytes: self.packed_bytes,
             scratch: Vec::new(),
             bound: self.bound,
@@ -158,6 +241,16 @@ impl RecordStore {
             bound,
             ..RecordStore::default()
         }
+    }
+
+    /// The first block of records that could not be read back, if any did not.
+    pub fn error(&self) -> Option<ReadError> {
+        let e = self
+            .shared
+            .error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        e.clone()
     }
 
     /// Bytes of records spilled to the temporary file.
@@ -191,7 +284,7 @@ impl RecordStore {
         let first_t_us = self.open.first().map_or(0, |r| r.t_us);
         let packed = match zstd::bulk::compress(&self.scratch, LEVEL) {
             Ok(z) if u32::try_from(self.scratch.len()).is_ok() => Packed {
-                bytes: Bytes::Memory(z.into_boxed_slice()),
+                bytes: Bytes::Memory(z.into()),
                 raw_len: self.scratch.len() as u32,
                 first_t_us,
             },
@@ -212,7 +305,7 @@ impl RecordStore {
         let records: Arc<[Record]> = std::mem::replace(&mut self.open, Vec::with_capacity(BLOCK))
             .into_boxed_slice()
             .into();
-        self.remember(self.closed.len() - 1, records);
+        self.shared.remember(self.closed.len() - 1, records);
     }
 
     /// Moves the oldest block still in memory to the spill file; a block that cannot be
@@ -254,27 +347,51 @@ impl RecordStore {
             return Some(BlockRef::Open(&self.open));
         }
         let packed = self.closed.get(k)?;
-        {
-            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(at) = cache.iter().position(|(i, _)| *i == k) {
-                let hit = cache.remove(at);
-                let records = hit.1.clone();
-                cache.push(hit);
-                return Some(BlockRef::Closed(records));
-            }
-        }
-        let records: Arc<[Record]> = decode(packed).into();
-        self.remember(k, records.clone());
+        let records = match self.shared.cached(k) {
+            Some(records) => records,
+            None => self.shared.load(k, packed),
+        };
         Some(BlockRef::Closed(records))
     }
 
-    fn remember(&self, k: usize, records: Arc<[Record]>) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.retain(|(i, _)| *i != k);
-        if cache.len() == CACHED {
-            cache.remove(0);
+    /// Has the blocks a cursor at `pos` may step into next decoded on a background thread: its
+    /// own, and the one before it (cursor in the first half of its block) or after it (in the
+    /// second half). Blocks already decoded are not sent again.
+    pub fn prefetch(&self, pos: usize) {
+        let k = pos / BLOCK;
+        let near = if pos % BLOCK < BLOCK / 2 {
+            k.checked_sub(1)
+        } else {
+            Some(k + 1)
+        };
+        let job: Job = {
+            let cache = self
+                .shared
+                .cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            [Some(k), near]
+                .into_iter()
+                .flatten()
+                .filter(|i| !cache.iter().any(|(c, _)| c == i))
+                .filter_map(|i| Some((i, self.closed.get(i)?.clone())))
+                .collect()
+        };
+        if job.is_empty() {
+            return;
         }
-        cache.push((k, records));
+        let ahead = self.ahead.get_or_init(|| {
+            let (tx, rx) = mpsc::channel();
+            let shared = Arc::downgrade(&self.shared);
+            let started = std::thread::Builder::new()
+                .name("evscope-history".into())
+                .spawn(move || decode_ahead(&rx, &shared));
+            started.ok().map(|_| tx)
+        });
+        if let Some(tx) = ahead {
+            // The thread only stops when the store goes: nothing to do if it did.
+            tx.send(job).ok();
+        }
     }
 
     /// Record `i`, if there is one.
@@ -327,7 +444,8 @@ impl RecordStore {
     pub fn held_bytes(&self) -> usize {
         let record = std::mem::size_of::<Record>();
         let cached: usize = {
-            let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            let cache = self.shared.cache.lock();
+            let cache = cache.unwrap_or_else(PoisonError::into_inner);
             cache.iter().map(|(_, r)| r.len() * record).sum()
         };
         self.packed_bytes
@@ -341,23 +459,57 @@ impl RecordStore {
             + cached
     }
 
-    /// Every record, handed over one block at a time.
-    pub fn into_records(self) -> impl Iterator<Item = Record> {
+    /// Every record, handed over one block at a time; a block that cannot be read back ends
+    /// them with the error (after the records before the fault).
+    pub fn into_records(self) -> impl Iterator<Item = Result<Record, ReadError>> {
         let RecordStore { closed, open, .. } = self;
-        closed.into_iter().flat_map(|p| decode(&p)).chain(open)
+        let closed = closed.into_iter().enumerate().flat_map(|(k, p)| {
+            let (records, err) = decode(k, &p);
+            records.into_iter().map(Ok).chain(err.map(Err))
+        });
+        let mut ok = true;
+        closed
+            .chain(open.into_iter().map(Ok))
+            .take_while(move |r| std::mem::replace(&mut ok, r.is_ok()))
     }
 }
 
-/// A closed block's records. The text was written by `encode_line` from records, so it reads
-/// back whole; a line that did not would be left out rather than stop the viewer.
-fn decode(packed: &Packed) -> Vec<Record> {
+/// The prefetch thread: decodes the blocks asked for (only the latest request when several
+/// wait) until the store goes.
+fn decode_ahead(rx: &Receiver<Job>, shared: &std::sync::Weak<Shared>) {
+    while let Ok(mut job) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            job = newer;
+        }
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        for (k, packed) in job {
+            if shared.cached(k).is_none() {
+                shared.load(k, &packed);
+            }
+        }
+    }
+}
+
+/// Block `k`'s records, and what stopped them if they are not all there. The text was written
+/// by `encode_line` from records, so it reads back whole unless the memory or the spill file
+/// failed: then the records before the fault are given and the rest are reported lost.
+fn decode(k: usize, packed: &Packed) -> (Vec<Record>, Option<ReadError>) {
+    let lost = |read: usize, why: String| ReadError {
+        first: k * BLOCK + read,
+        last: k * BLOCK + BLOCK - 1,
+        why,
+    };
     let read;
     let bytes: &[u8] = match &packed.bytes {
         Bytes::Memory(b) => b,
         Bytes::Spilled { file, offset, len } => {
             let mut buf = vec![0; *len as usize];
-            if file.read_exact_at(&mut buf, *offset).is_err() {
-                buf.clear();
+            if let Err(e) = file.read_exact_at(&mut buf, *offset) {
+                let why =
+                    format!("block {k}: reading {len} bytes at {offset} of the spill file: {e}");
+                return (Vec::new(), Some(lost(0, why)));
             }
             read = buf;
             &read
@@ -367,16 +519,45 @@ fn decode(packed: &Packed) -> Vec<Record> {
     let text: &[u8] = if packed.raw_len == 0 {
         bytes
     } else {
-        raw = zstd::bulk::decompress(bytes, packed.raw_len as usize).unwrap_or_default();
-        &raw
+        match zstd::bulk::decompress(bytes, packed.raw_len as usize) {
+            Ok(t) if t.len() == packed.raw_len as usize => {
+                raw = t;
+                &raw
+            }
+            Ok(t) => {
+                let why = format!(
+                    "block {k} decompressed to {} bytes, not {}",
+                    t.len(),
+                    packed.raw_len
+                );
+                return (Vec::new(), Some(lost(0, why)));
+            }
+            Err(e) => {
+                let why = format!("block {k} does not decompress: {e}");
+                return (Vec::new(), Some(lost(0, why)));
+            }
+        }
     };
     let mut out = Vec::with_capacity(BLOCK);
-    for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        if let Ok(r) = serde_json::from_slice::<Record>(line) {
-            out.push(r);
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice::<Record>(line) {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                let why = format!("block {k}, line {}: {e}", n + 1);
+                let read = out.len();
+                return (out, Some(lost(read, why)));
+            }
         }
     }
-    out
+    if out.len() < BLOCK {
+        let why = format!("block {k} holds {} records, not {BLOCK}", out.len());
+        let read = out.len();
+        return (out, Some(lost(read, why)));
+    }
+    (out, None)
 }
 
 /// A new file in the temporary directory, already unlinked: only this process can reach it,
@@ -483,7 +664,11 @@ mod tests {
                 BLOCK as u64 + 2
             ]
         );
-        let back: Vec<Record> = s.clone().into_records().collect();
+        let back: Vec<Record> = s
+            .clone()
+            .into_records()
+            .collect::<Result<_, _>>()
+            .expect("read back");
         assert_eq!(back.len(), n);
         assert_eq!(back[2 * BLOCK], note(2 * BLOCK as u64 + 1));
     }
@@ -507,7 +692,7 @@ mod tests {
         assert_eq!(all, (1..=n as u64).collect::<Vec<_>>());
         // A clone reads the same file and spills to a file of its own.
         let mut c = s.clone();
-        c.cache = Mutex::new(Vec::new());
+        c.shared.cache.lock().expect("cache").clear();
         for i in n as u64..(n + BLOCK) as u64 {
             c.push(note(i + 1));
         }
@@ -528,5 +713,118 @@ mod tests {
         assert_eq!(s.partition_by_time(0), 0);
         assert_eq!(s.partition_by_time(2 * BLOCK as u64 * 2), 2 * BLOCK);
         assert_eq!(s.partition_by_time(u64::MAX), s.len());
+    }
+
+    fn filled(bound: usize, blocks: usize) -> RecordStore {
+        let mut s = RecordStore::with_memory_bound(bound);
+        for i in 0..(blocks * BLOCK + 5) as u64 {
+            s.push(note(i + 1));
+        }
+        s.shared.cache.lock().expect("cache").clear();
+        s
+    }
+
+    #[test]
+    fn a_spill_file_that_fails_is_reported_not_read_as_no_records() {
+        let s = filled(0, 3);
+        assert_eq!(s.error(), None);
+        let (file, _) = s.spill.as_ref().expect("spilled");
+        file.set_len(10).expect("truncate the spill file");
+        assert!(s.get(BLOCK + 3).is_none(), "block 1 is lost");
+        let e = s.error().expect("the loss is reported");
+        assert_eq!((e.first, e.last), (BLOCK, 2 * BLOCK - 1));
+        assert!(e.why.contains("spill file"), "{e}");
+        let shown = e.to_string();
+        assert!(shown.contains("records 1025\u{2013}2048"), "{shown}");
+        // Reading on does not replace the first error; the open block still reads.
+        assert!(s.get(3).is_none());
+        assert_eq!(s.error(), Some(e));
+        assert_eq!(
+            *s.get(3 * BLOCK + 1).expect("open block"),
+            note(3 * BLOCK as u64 + 2)
+        );
+        // The records before the loss are given, then the error, then nothing.
+        let all: Vec<_> = s.into_records().collect();
+        assert_eq!(all.len(), 1);
+        assert!(all[0].is_err());
+    }
+
+    #[test]
+    fn a_block_that_does_not_decompress_is_reported() {
+        let mut s = filled(MEMORY_BOUND, 3);
+        let Bytes::Memory(b) = &s.closed[2].bytes else {
+            panic!("held in memory");
+        };
+        let mut bad = b.to_vec();
+        bad.truncate(bad.len() / 2);
+        s.closed[2].bytes = Bytes::Memory(bad.into());
+        let seqs: Vec<u64> = s.range(0..s.len()).map(|r| r.seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=2 * BLOCK as u64).collect::<Vec<_>>(),
+            "stops at the loss"
+        );
+        let e = s.error().expect("reported");
+        assert_eq!((e.first, e.last), (2 * BLOCK, 3 * BLOCK - 1));
+        assert!(e.why.contains("block 2"), "{e}");
+        let back: Vec<_> = s.into_records().collect();
+        assert_eq!(back.len(), 2 * BLOCK + 1);
+        assert!(back[2 * BLOCK].is_err());
+    }
+
+    #[test]
+    fn a_line_that_does_not_parse_is_reported_with_its_number() {
+        let mut s = filled(MEMORY_BOUND, 2);
+        let mut text = Vec::new();
+        for i in 0..BLOCK as u64 {
+            if i == 4 {
+                text.extend_from_slice(b"{\"seq\":5,\"t_us\n");
+            } else {
+                encode_line(&note(BLOCK as u64 + i + 1), &mut text);
+            }
+        }
+        s.closed[1] = Packed {
+            bytes: Bytes::Memory(text.into()),
+            raw_len: 0,
+            first_t_us: s.closed[1].first_t_us,
+        };
+        assert_eq!(
+            *s.get(BLOCK + 3).expect("before the bad line"),
+            note(BLOCK as u64 + 4)
+        );
+        assert!(s.get(BLOCK + 4).is_none());
+        assert!(
+            s.get(BLOCK + 5).is_none(),
+            "nothing after it passes for fine"
+        );
+        let e = s.error().expect("reported");
+        assert_eq!((e.first, e.last), (BLOCK + 4, 2 * BLOCK - 1));
+        assert!(e.why.contains("block 1, line 5"), "{e}");
+    }
+
+    #[test]
+    fn the_blocks_next_to_the_cursor_are_decoded_ahead() {
+        let s = filled(MEMORY_BOUND, 4);
+        let cached = |k: usize| {
+            let cache = s.shared.cache.lock().expect("cache");
+            cache.iter().any(|(i, _)| *i == k)
+        };
+        // The thread works on its own time: wait (generously) for what it was asked.
+        let decoded = |ks: &[usize]| {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !ks.iter().all(|&k| cached(k)) && std::time::Instant::now() < until {
+                std::thread::yield_now();
+            }
+            ks.iter().all(|&k| cached(k))
+        };
+        // In the first half of block 2: blocks 2 and 1.
+        s.prefetch(2 * BLOCK + 3);
+        assert!(decoded(&[2, 1]));
+        assert!(!cached(0) && !cached(3));
+        // In the second half of block 2: block 3.
+        s.prefetch(3 * BLOCK - 3);
+        assert!(decoded(&[3]));
+        assert!(!cached(0));
+        assert_eq!(s.error(), None);
     }
 }

@@ -1,7 +1,9 @@
-//! All records of a session, with checkpoints: snapshots taken every [`Timeline::EVERY`] records,
-//! so the state at any position is the nearest checkpoint plus at most `EVERY - 1` records; and
-//! the trace layer's explainers, which learn names as records arrive (a name never changes, so
-//! what they know at the end serves every position).
+//! All records of a session, with checkpoints: snapshots taken every [`Timeline::EVERY`] records
+//! (or less often when the program has so many events that a snapshot every `EVERY` records
+//! would cost more than [`CHECKPOINT_BUDGET`] bytes per record), so the state at any position
+//! is the nearest checkpoint plus the records after it; and the trace layer's explainers, which
+//! learn names as records arrive (a name never changes, so what they know at the end serves
+//! every position).
 //!
 //! The records themselves are held compactly in a [`RecordStore`] (compressed blocks, decoded on
 //! demand), so a long session costs a few bytes per record.
@@ -9,11 +11,17 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::store::{RecordRef, RecordStore, Records};
+use super::positions::Positions;
+use super::store::{ReadError, RecordRef, RecordStore, Records};
 use super::{Lang, Snapshot};
 use crate::trace::{
     escape_header, escape_record, trimmed_history, Body, Explainer, Header, Record,
 };
+
+/// Bytes of checkpoint a record may cost: a checkpoint is taken at the first multiple of
+/// [`Timeline::EVERY`] records at which the snapshot's bytes are at most this many per record
+/// since the last one.
+pub const CHECKPOINT_BUDGET: usize = 32;
 
 /// The records of one trace or live session, in order, and what is needed to seek in them.
 #[derive(Clone, Debug)]
@@ -24,14 +32,15 @@ pub struct Timeline {
     first: Option<Record>,
     /// True while every record is of base 0.
     only_base_0: bool,
-    /// `checkpoints[i]` is the snapshot after `i * EVERY` records.
+    /// Snapshots at multiples of `EVERY` records, in order (`applied` says where; the first
+    /// is the empty one).
     checkpoints: Vec<Snapshot>,
     /// The snapshot after every record (grows as records are pushed).
     tail: Snapshot,
     /// For each event: the indices of its records (creation, transitions, callbacks).
-    history: HashMap<u64, Vec<u32>>,
+    history: HashMap<u64, Positions>,
     /// Indices of the `loop_iteration` records.
-    iterations: Vec<u32>,
+    iterations: Positions,
     /// Explanations in English and in Chinese (`l` switches between them at any time).
     explainers: [Explainer; 2],
 }
@@ -59,7 +68,7 @@ impl Timeline {
             checkpoints: vec![Snapshot::default()],
             tail: Snapshot::default(),
             history: HashMap::new(),
-            iterations: Vec::new(),
+            iterations: Positions::default(),
         }
     }
 
@@ -80,7 +89,7 @@ impl Timeline {
         for e in &mut self.explainers {
             e.learn(&r);
         }
-        let at = index as u32;
+        let at = index as u64;
         match &r.body {
             Body::EventNew { ev, .. }
             | Body::Transition { ev, .. }
@@ -94,8 +103,12 @@ impl Timeline {
         }
         self.only_base_0 &= r.base == 0;
         self.records.push(r);
-        if self.records.len().is_multiple_of(Self::EVERY) {
-            self.checkpoints.push(self.tail.clone());
+        let len = self.records.len();
+        if len.is_multiple_of(Self::EVERY) {
+            let since = self.checkpoints.last().map_or(len, |c| len - c.applied);
+            if self.tail.held_bytes() <= since.saturating_mul(CHECKPOINT_BUDGET) {
+                self.checkpoints.push(self.tail.clone());
+            }
         }
     }
 
@@ -122,8 +135,9 @@ impl Timeline {
         self.explainers[i].explain_only(r)
     }
 
-    /// The header and the records, given up (the rest is derived from them).
-    pub fn into_parts(self) -> (Header, impl Iterator<Item = Record>) {
+    /// The header and the records, given up (the rest is derived from them); records that
+    /// cannot be read back end them with the error.
+    pub fn into_parts(self) -> (Header, impl Iterator<Item = Result<Record, ReadError>>) {
         (self.header, self.records.into_records())
     }
 
@@ -168,6 +182,17 @@ impl Timeline {
         self.records.partition_by_time(t_us)
     }
 
+    /// The first records that could not be read back (their block in memory or in the
+    /// temporary file was damaged), if any.
+    pub fn read_error(&self) -> Option<ReadError> {
+        self.records.error()
+    }
+
+    /// Has the records a cursor at `pos` may step to next decoded ahead, off this thread.
+    pub fn prefetch(&self, pos: usize) {
+        self.records.prefetch(pos);
+    }
+
     /// Bytes of records moved to the temporary file (not held in memory).
     pub fn spilled_bytes(&self) -> u64 {
         self.records.spilled_bytes()
@@ -179,7 +204,7 @@ impl Timeline {
         let history: usize = self
             .history
             .values()
-            .map(|v| v.capacity() * 4 + std::mem::size_of::<(u64, Vec<u32>)>() + 8)
+            .map(|v| v.held_bytes() + std::mem::size_of::<(u64, Positions)>() + 8)
             .sum();
         self.records.held_bytes()
             + self
@@ -190,7 +215,7 @@ impl Timeline {
             + self.checkpoints.capacity() * std::mem::size_of::<Snapshot>()
             + self.tail.held_bytes()
             + history
-            + self.iterations.capacity() * 4
+            + self.iterations.held_bytes()
     }
 
     /// The snapshot after all records.
@@ -205,9 +230,15 @@ impl Timeline {
         if pos == self.records.len() {
             return self.tail.clone();
         }
-        let mut snap = self.checkpoints[pos / Self::EVERY].clone();
+        let mut snap = self.checkpoint_before(pos).clone();
         self.fold(&mut snap, pos);
         snap
+    }
+
+    /// The checkpoint nearest before or at `pos` (the empty snapshot at worst).
+    pub fn checkpoint_before(&self, pos: usize) -> &Snapshot {
+        let at = self.checkpoints.partition_point(|c| c.applied <= pos);
+        &self.checkpoints[at.saturating_sub(1)]
     }
 
     /// Brings `snap` forward to `pos` by folding the records between (nothing if it is at or
@@ -223,22 +254,28 @@ impl Timeline {
     }
 
     /// The indices of event `ev`'s records before position `pos`.
-    pub fn history(&self, ev: u64, pos: usize) -> &[u32] {
-        let all = self.history.get(&ev).map_or(&[][..], Vec::as_slice);
-        let n = all.partition_point(|&i| (i as usize) < pos);
-        &all[..n]
+    pub fn history(&self, ev: u64, pos: usize) -> Vec<u64> {
+        self.history_tail(ev, pos, usize::MAX)
+    }
+
+    /// The indices of the last `n` of event `ev`'s records before position `pos`, in order.
+    pub fn history_tail(&self, ev: u64, pos: usize, n: usize) -> Vec<u64> {
+        self.history
+            .get(&ev)
+            .map_or_else(Vec::new, |all| all.last_before(pos as u64, n))
     }
 
     /// The position just after the next `loop_iteration` record at or after `pos`, i.e. with
     /// that iteration's start shown; `None` if there is none.
     pub fn next_iteration(&self, pos: usize) -> Option<usize> {
-        let n = self.iterations.partition_point(|&i| (i as usize) < pos);
-        self.iterations.get(n).map(|&i| i as usize + 1)
+        let i = self.iterations.first_from(pos as u64)?;
+        Some(i as usize + 1)
     }
 
     /// The position just after the `loop_iteration` record before the one shown at `pos`.
     pub fn prev_iteration(&self, pos: usize) -> Option<usize> {
-        let n = self.iterations.partition_point(|&i| (i as usize) + 1 < pos);
-        n.checked_sub(1).map(|k| self.iterations[k] as usize + 1)
+        // The iterations at `i` with `i + 1 < pos`, i.e. `i < pos - 1`.
+        let before = self.iterations.last_before(pos.saturating_sub(1) as u64, 1);
+        before.first().map(|&i| i as usize + 1)
     }
 }

@@ -90,7 +90,12 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         spans.push(Span::styled(format!(" {what} "), t.dim));
     }
     Line::from(spans).render(area, buf);
-    let status = ctx.ui.ended.as_ref().or(ctx.ui.status.as_ref());
+    // History that could not be read back is told before anything else: it stays wrong.
+    let lost = ctx.session.read_error().map(|e| e.to_string());
+    let status = lost
+        .as_ref()
+        .or(ctx.ui.ended.as_ref())
+        .or(ctx.ui.status.as_ref());
     if let Some(msg) = status {
         let text = format!(" {msg} ");
         let w = (text.chars().count() as u16).min(area.width);
@@ -101,5 +106,42 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
         };
         buf.set_style(right, ctx.theme.screen);
         Line::from(Span::styled(text, t.warn)).render(right, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dash::model::{Lang, ReadError, Session, Timeline};
+    use crate::dash::theme::Theme;
+    use crate::dash::ui::Ui;
+    use crate::trace::Header;
+
+    #[test]
+    fn history_that_could_not_be_read_back_is_shown_before_the_status() {
+        let mut s = Session::new(Timeline::new(Header::new("epoll", "test")));
+        let mut ui = Ui::new(Mode::Replay, "t.jsonl", Lang::En);
+        ui.status = Some("breakpoint set on event 1".into());
+        s.lose(ReadError {
+            first: 1024,
+            last: 2047,
+            why: "block 1: reading 900 bytes at 0 of the spill file: failed".into(),
+        });
+        let area = Rect::new(0, 0, 200, 1);
+        let mut buf = Buffer::empty(area);
+        let theme = Theme::default();
+        let ctx = Ctx {
+            session: &s,
+            ui: &ui,
+            theme: &theme,
+        };
+        render(area, &mut buf, ctx);
+        let line: String = buf.content().iter().map(|c| c.symbol()).collect();
+        assert!(
+            line.contains("history lost: records 1025\u{2013}2048 could not be read back"),
+            "{line}"
+        );
+        assert!(line.contains("spill file"), "{line}");
+        assert!(!line.contains("breakpoint"), "{line}");
     }
 }

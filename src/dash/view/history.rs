@@ -40,10 +40,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: Ctx) {
     };
     let inner = framed(panel(title, None, ctx).border_style(t.focus), pop, buf);
     let tl = ctx.session.timeline();
-    let idx = tl.history(ev, ctx.session.pos());
     let h = inner.height as usize;
-    let start = idx.len().saturating_sub(h);
-    for (k, &i) in idx[start..].iter().enumerate() {
+    let idx = tl.history_tail(ev, ctx.session.pos(), h);
+    for (k, &i) in idx.iter().enumerate() {
         let Some(r) = tl.record(i as usize) else {
             break;
         };
