@@ -445,3 +445,65 @@ fn a_viewer_that_asks_gets_zstd_frames_and_one_that_does_not_gets_lines() -> Res
     assert!(!text.contains("\"frame\""), "{text}");
     Ok(())
 }
+
+#[test]
+fn records_held_for_a_frame_reach_the_viewers_while_the_loop_sleeps() -> Res<()> {
+    // Frames go out in batches of up to 16 ms of a busy loop's records; a loop that goes to
+    // sleep must not keep its last records from the viewers until it wakes.
+    let owner_token = LinkToken::random()?;
+    let follow_token = LinkToken::random()?;
+    let (recorder, addr) = Recorder::listen_tcp_with_tokens(
+        "127.0.0.1:0".parse()?,
+        false,
+        Some(owner_token.clone()),
+        Some(follow_token.clone()),
+    )?;
+    let viewer = Viewer::join(addr, &follow_token, "a follower".into())?;
+    let ticks = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (t, s) = (ticks.clone(), stop.clone());
+    let program = thread::spawn(move || {
+        let mut base = EventBase::with_backend(BackendKind::Epoll).expect("a base");
+        base.set_observer(Box::new(recorder));
+        let timer = base
+            .labeled("slow tick")
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                t.fetch_add(1, Ordering::SeqCst);
+                if s.load(Ordering::SeqCst) {
+                    base.loopbreak();
+                }
+            })
+            .expect("a timer");
+        // Far longer than a batch is held.
+        base.event_add(timer, Some(Duration::from_millis(1000)))
+            .expect("added");
+        base.dispatch().expect("the loop ran");
+    });
+    viewer.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
+    let callback_end =
+        |m: &LinkMsg| matches!(m, LinkMsg::Record(r) if matches!(r.body, Body::CallbackEnd { .. }));
+    // The first tick's records go out with those held since the start; the second tick's are
+    // the only ones held when the loop goes to sleep after it. They arrive while it sleeps: the
+    // tick count has not moved on when its callback_end and the poll_begin after it arrive.
+    viewer.until("the first tick's callback_end", callback_end)?;
+    viewer.until("the second tick's callback_end", callback_end)?;
+    assert_eq!(
+        ticks.load(Ordering::SeqCst),
+        2,
+        "the second tick's records arrived only after the loop woke again"
+    );
+    viewer.until(
+        "the poll_begin after it",
+        |m| matches!(m, LinkMsg::Record(r) if matches!(r.body, Body::PollBegin { .. })),
+    )?;
+    assert_eq!(
+        ticks.load(Ordering::SeqCst),
+        2,
+        "the record before the loop's sleep arrived only after the loop woke"
+    );
+    stop.store(true, Ordering::SeqCst);
+    program
+        .join()
+        .map_err(|_| "the program's thread panicked")?;
+    Ok(())
+}

@@ -3,9 +3,9 @@
 //!
 //! Waking another thread costs a system call, more than a whole loop iteration of a busy
 //! server, so the loop does not wake the sink thread for each batch: the sink thread looks at
-//! the queue every tick ([`TICK`], or what its sink asks: `Sink::tick`) while records keep
-//! coming, and only when it has gone to sleep for good (nothing for a while), when the queue
-//! fills up, or when a message is urgent (a viewer stepping) does the loop wake it.
+//! the queue every [`TICK`] while records keep coming, and only when it has gone to sleep for
+//! good (nothing for a while), when the queue fills up, or when a message is urgent (a viewer
+//! stepping) does the loop wake it.
 
 use std::collections::VecDeque;
 use std::sync::{mpsc, Condvar, Mutex, MutexGuard};
@@ -14,10 +14,10 @@ use std::time::Duration;
 use super::link::Status;
 use super::record::{Header, Record};
 
-/// How often a sink thread with recent work looks for more, by default.
+/// How often a sink thread with recent work looks for more.
 pub const TICK: Duration = Duration::from_millis(2);
-/// How long a sink thread with nothing to do goes on ticking before it sleeps until woken.
-const IDLE: Duration = Duration::from_millis(500);
+/// Ticks with nothing before the sink thread sleeps until woken.
+const IDLE_TICKS: u32 = 250;
 
 /// What travels to the sink thread.
 pub enum Msg {
@@ -43,8 +43,6 @@ pub struct Handoff {
     to_sink: Condvar,
     to_loop: Condvar,
     capacity: usize,
-    tick: Duration,
-    idle_ticks: u32,
 }
 
 /// How the loop thread hands over records.
@@ -62,16 +60,13 @@ pub enum Push {
 const COALESCE: usize = 4096;
 
 impl Handoff {
-    /// A queue holding at most `capacity` records, looked at every `tick` while busy.
-    pub fn new(capacity: usize, tick: Duration) -> Handoff {
-        let tick = tick.max(Duration::from_micros(100));
+    /// A queue holding at most `capacity` records.
+    pub fn new(capacity: usize) -> Handoff {
         Handoff {
             queue: Mutex::new(Queue::default()),
             to_sink: Condvar::new(),
             to_loop: Condvar::new(),
             capacity: capacity.max(1),
-            tick,
-            idle_ticks: (IDLE.as_micros() / tick.as_micros()).max(1) as u32,
         }
     }
 
@@ -138,8 +133,9 @@ impl Handoff {
     }
 
     /// Sink side: moves everything queued into `out`, waiting for something when nothing is
-    /// queued and `may_wait`. Returns false once closed and empty.
-    pub fn take(&self, out: &mut VecDeque<Msg>, may_wait: bool) -> bool {
+    /// queued and `may_wait` (at most one tick when `one_tick`: the sink holds records it must
+    /// send soon). Returns false once closed and empty.
+    pub fn take(&self, out: &mut VecDeque<Msg>, may_wait: bool, one_tick: bool) -> bool {
         let mut q = self.lock();
         let mut idle = 0;
         loop {
@@ -152,17 +148,17 @@ impl Handoff {
             if q.closed {
                 return false;
             }
-            if !may_wait {
+            if !may_wait || (one_tick && idle > 0) {
                 return true;
             }
-            if idle >= self.idle_ticks {
+            if idle >= IDLE_TICKS {
                 q.asleep = true;
                 q = self.to_sink.wait(q).unwrap_or_else(|p| p.into_inner());
                 idle = 0;
             } else {
                 q = self
                     .to_sink
-                    .wait_timeout(q, self.tick)
+                    .wait_timeout(q, TICK)
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
                 idle += 1;

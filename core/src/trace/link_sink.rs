@@ -71,8 +71,11 @@ pub const MAX_VIEWERS: usize = 64;
 /// class connecting at once fits.
 const MAX_HANDSHAKES: usize = MAX_VIEWERS;
 
-/// How often the sink thread sends a free-running loop's records to the viewers.
+/// How long a free-running loop's records may wait to go to the viewers in one batch.
 const VIEW_TICK: Duration = Duration::from_millis(16);
+
+/// The most records held back for one batch.
+const VIEW_BATCH: usize = 8192;
 
 /// Chunks a writer thread takes from its queue at a time.
 const WRITE_BATCH: usize = 64;
@@ -394,6 +397,9 @@ pub struct LinkSink {
     line: Vec<u8>,
     /// Makes the frames of viewers that read them (and of the history); made on first use.
     frames: Option<FrameEncoder>,
+    /// Records held back to go out in one batch ([`VIEW_TICK`]), and since when.
+    pending: Vec<Record>,
+    pending_since: Instant,
     /// The listening address, for waking the accept thread on drop.
     listening: Option<SocketAddr>,
     /// The token files of a TCP link (the follower's, the owner's), removed with the sink.
@@ -425,6 +431,8 @@ impl LinkSink {
             }),
             line: Vec::with_capacity(1 << 14),
             frames: None,
+            pending: Vec::new(),
+            pending_since: Instant::now(),
             listening: None,
             published: Vec::new(),
         }
@@ -1053,6 +1061,63 @@ impl Sink for LinkSink {
     }
 
     fn records(&mut self, records: &[Record]) -> io::Result<()> {
+        if self.pending.is_empty() {
+            self.pending_since = Instant::now();
+        }
+        self.pending.extend_from_slice(records);
+        self.send_pending(false)
+    }
+
+    fn status(&mut self, status: &Status) -> io::Result<()> {
+        // After the records before it.
+        self.send_pending(true)?;
+        let mut inner = self.shared.lock();
+        self.shared.queue_status(&mut inner, status);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send_pending(true)
+    }
+
+    fn holding(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    fn flush_due(&mut self) -> io::Result<()> {
+        self.send_pending(false)
+    }
+}
+
+impl LinkSink {
+    /// Sends the records held back when `now`, or when they are due. A viewer's eye needs no
+    /// more than 60 batches a second, and each batch costs every viewer a wake-up and a write,
+    /// so while every viewer reads frames a free-running loop's records go out every
+    /// [`VIEW_TICK`] (or [`VIEW_BATCH`] records). While the loop is held or stepped, and while a
+    /// viewer reads whole lines (a batch of lines is some twenty times larger, and a larger one
+    /// only costs more cache), each batch goes out at once.
+    fn send_pending(&mut self, now: bool) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let due = now
+            || self.pending.len() >= VIEW_BATCH
+            || self.pending_since.elapsed() >= VIEW_TICK
+            || self.shared.gate.is_paused()
+            || self.shared.lock().viewers.iter().any(|v| !v.frames);
+        if !due {
+            return Ok(());
+        }
+        let records = std::mem::take(&mut self.pending);
+        let sent = self.send(&records);
+        // Its allocation serves the next batch.
+        self.pending = records;
+        self.pending.clear();
+        sent
+    }
+
+    /// Sends `records` to every viewer (and the history).
+    fn send(&mut self, records: &[Record]) -> io::Result<()> {
         let (Some(first), Some(last)) = (records.first(), records.last()) else {
             return Ok(());
         };
@@ -1178,23 +1243,6 @@ impl Sink for LinkSink {
                 return Ok(());
             }
         }
-    }
-
-    fn status(&mut self, status: &Status) -> io::Result<()> {
-        let mut inner = self.shared.lock();
-        self.shared.queue_status(&mut inner, status);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    /// A viewer's eye needs no more than 60 batches a second, and each batch costs every viewer
-    /// a wake-up and a write: a free-running loop's records go out at most every
-    /// [`VIEW_TICK`] (stepping wakes the sink thread at once).
-    fn tick(&self) -> Duration {
-        VIEW_TICK
     }
 }
 

@@ -507,7 +507,7 @@ impl Drop for SinkThread {
 /// Starts the sink thread for `sink`; None if no thread could be started (records are then
 /// discarded).
 fn spawn(sink: impl Sink) -> Option<Arc<SinkThread>> {
-    let handoff = Arc::new(Handoff::new(QUEUE_RECORDS, sink.tick()));
+    let handoff = Arc::new(Handoff::new(QUEUE_RECORDS));
     let h = handoff.clone();
     let thread = std::thread::Builder::new()
         .name("evscope-trace".into())

@@ -29,10 +29,15 @@ pub trait Sink: Send + 'static {
     fn close(&mut self) -> io::Result<()> {
         self.flush()
     }
-    /// How often the sink thread looks for more while records keep coming (the queue also
-    /// wakes it when a quarter full): a longer tick makes fewer, larger batches.
-    fn tick(&self) -> std::time::Duration {
-        super::handoff::TICK
+    /// The sink may hold records back to send them later in larger batches (a live link does,
+    /// for at most a few milliseconds): while it holds some, the sink thread calls
+    /// [`Sink::flush_due`] at least every tick.
+    fn holding(&self) -> bool {
+        false
+    }
+    /// Nothing more is queued for now: push out what is due (default: everything).
+    fn flush_due(&mut self) -> io::Result<()> {
+        self.flush()
     }
     /// Where the records go, for messages: `the trace to PATH` (default: `the trace`).
     fn describe(&self) -> String {
@@ -62,10 +67,11 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
     let mut header_seen = false;
     let mut early: Vec<Vec<Record>> = Vec::new();
     loop {
-        let more = handoff.take(&mut msgs, !dirty);
+        let holding = failed.is_none() && sink.holding();
+        let more = handoff.take(&mut msgs, !dirty, holding);
         if msgs.is_empty() {
-            if dirty && failed.is_none() {
-                if let Err(e) = sink.flush() {
+            if (dirty || holding) && failed.is_none() {
+                if let Err(e) = sink.flush_due() {
                     stopped(&sink, &e);
                     failed = Some(e);
                 }
