@@ -216,15 +216,7 @@ fn big(c: &mut Criterion) {
     let rss_per = after.saturating_sub(before) as f64 / BIG as f64;
 
     let mut s = Session::new(t);
-    let seeks: Vec<f64> = positions(BIG, 200)
-        .into_iter()
-        .map(|p| {
-            let t = Instant::now();
-            s.seek(p);
-            black_box(s.snapshot().applied);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
+    let seeks = seek_times(&mut s, 200);
     let backs: Vec<f64> = positions(BIG, 200)
         .into_iter()
         .map(|p| {
@@ -268,15 +260,7 @@ fn big(c: &mut Criterion) {
     let every_1024 = many.last().held_bytes() as f64 / 1024.0;
     let mut s = Session::new(many);
     let (_, many_held_key, _) = held_key(&mut s, 20);
-    let many_seeks: Vec<f64> = positions(BIG, 50)
-        .into_iter()
-        .map(|p| {
-            let t = Instant::now();
-            s.seek(p);
-            black_box(s.snapshot().applied);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
+    let many_seeks = seek_times(&mut s, 50);
     drop(s);
 
     let (f, f0, f1) = median(firsts);
@@ -305,6 +289,19 @@ fn big(c: &mut Criterion) {
          rss_bytes_per_record_2000_events={many_rss:.1} \
          checkpoint_bytes_per_record_if_every_1024={every_1024:.1}"
     );
+}
+
+/// Milliseconds to seek to each of `n` positions spread over the 10M records.
+fn seek_times(s: &mut Session, n: usize) -> Vec<f64> {
+    positions(BIG, n)
+        .into_iter()
+        .map(|p| {
+            let t = Instant::now();
+            s.seek(p);
+            black_box(s.snapshot().applied);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect()
 }
 
 /// Steps back across `count` block boundaries of `s` as a held key does: from 4 records into a

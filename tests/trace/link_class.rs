@@ -27,8 +27,9 @@ const SOON: Duration = Duration::from_secs(20);
 /// Viewers in the class, the owner included.
 const VIEWERS: usize = 30;
 
-/// A loop on its own thread with a 2 ms persistent timer, traced to a TCP link with the given
-/// tokens; it stops when `stop` is set (and its base is dropped, ending every viewer's stream).
+/// A loop on its own thread with a persistent timer (2 ms unless said), traced to a TCP link with
+/// the given tokens; it stops when `stop` is set (and its base is dropped, ending every viewer's
+/// stream).
 struct Program {
     addr: SocketAddr,
     ticks: Arc<AtomicU64>,
@@ -38,6 +39,10 @@ struct Program {
 
 impl Program {
     fn start(owner: &LinkToken, follow: &LinkToken) -> Res<Program> {
+        Program::ticking(owner, follow, Duration::from_millis(2))
+    }
+
+    fn ticking(owner: &LinkToken, follow: &LinkToken, every: Duration) -> Res<Program> {
         let (recorder, addr) = Recorder::listen_tcp_with_tokens(
             "127.0.0.1:0".parse()?,
             false,
@@ -59,8 +64,7 @@ impl Program {
                     }
                 })
                 .expect("a timer");
-            base.event_add(timer, Some(Duration::from_millis(2)))
-                .expect("added");
+            base.event_add(timer, Some(every)).expect("added");
             base.dispatch().expect("the loop ran");
         });
         Ok(Program {
@@ -452,33 +456,9 @@ fn records_held_for_a_frame_reach_the_viewers_while_the_loop_sleeps() -> Res<()>
     // sleep must not keep its last records from the viewers until it wakes.
     let owner_token = LinkToken::random()?;
     let follow_token = LinkToken::random()?;
-    let (recorder, addr) = Recorder::listen_tcp_with_tokens(
-        "127.0.0.1:0".parse()?,
-        false,
-        Some(owner_token.clone()),
-        Some(follow_token.clone()),
-    )?;
-    let viewer = Viewer::join(addr, &follow_token, "a follower".into())?;
-    let ticks = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (t, s) = (ticks.clone(), stop.clone());
-    let program = thread::spawn(move || {
-        let mut base = EventBase::with_backend(BackendKind::Epoll).expect("a base");
-        base.set_observer(Box::new(recorder));
-        let timer = base
-            .labeled("slow tick")
-            .event_new(None, What::PERSIST, move |base, _, _| {
-                t.fetch_add(1, Ordering::SeqCst);
-                if s.load(Ordering::SeqCst) {
-                    base.loopbreak();
-                }
-            })
-            .expect("a timer");
-        // Far longer than a batch is held.
-        base.event_add(timer, Some(Duration::from_millis(1000)))
-            .expect("added");
-        base.dispatch().expect("the loop ran");
-    });
+    // A tick far longer than a batch is held.
+    let program = Program::ticking(&owner_token, &follow_token, Duration::from_millis(1000))?;
+    let viewer = Viewer::join(program.addr, &follow_token, "a follower".into())?;
     viewer.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
     let callback_end =
         |m: &LinkMsg| matches!(m, LinkMsg::Record(r) if matches!(r.body, Body::CallbackEnd { .. }));
@@ -488,7 +468,7 @@ fn records_held_for_a_frame_reach_the_viewers_while_the_loop_sleeps() -> Res<()>
     viewer.until("the first tick's callback_end", callback_end)?;
     viewer.until("the second tick's callback_end", callback_end)?;
     assert_eq!(
-        ticks.load(Ordering::SeqCst),
+        program.ticks(),
         2,
         "the second tick's records arrived only after the loop woke again"
     );
@@ -497,13 +477,9 @@ fn records_held_for_a_frame_reach_the_viewers_while_the_loop_sleeps() -> Res<()>
         |m| matches!(m, LinkMsg::Record(r) if matches!(r.body, Body::PollBegin { .. })),
     )?;
     assert_eq!(
-        ticks.load(Ordering::SeqCst),
+        program.ticks(),
         2,
         "the record before the loop's sleep arrived only after the loop woke"
     );
-    stop.store(true, Ordering::SeqCst);
-    program
-        .join()
-        .map_err(|_| "the program's thread panicked")?;
-    Ok(())
+    program.end()
 }
