@@ -267,44 +267,6 @@ fn a_real_program_paused_over_the_link_runs_on_when_the_viewer_leaves() -> TestR
     Ok(())
 }
 
-/// A program in this process with a 2 ms persistent timer, traced to a TCP link with chosen
-/// tokens; it runs until the test binary ends. Returns the link's address and the tick count.
-fn class_program(
-    owner: &evscope::trace::LinkToken,
-    follow: &evscope::trace::LinkToken,
-) -> Result<
-    (
-        std::net::SocketAddr,
-        std::sync::Arc<std::sync::atomic::AtomicU64>,
-    ),
-    Box<dyn std::error::Error>,
-> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let (recorder, addr) = Recorder::listen_tcp_with_tokens(
-        "127.0.0.1:0".parse()?,
-        false,
-        Some(owner.clone()),
-        Some(follow.clone()),
-    )?;
-    let ticks = std::sync::Arc::new(AtomicU64::new(0));
-    let t = ticks.clone();
-    std::thread::spawn(move || {
-        let run = || -> Result<(), evscope::ev::Error> {
-            let mut base = EventBase::with_backend(BackendKind::Epoll)?;
-            base.set_observer(Box::new(recorder));
-            let timer = base
-                .labeled("tick")
-                .event_new(None, What::PERSIST, move |_, _, _| {
-                    t.fetch_add(1, Ordering::SeqCst);
-                })?;
-            base.event_add(timer, Some(Duration::from_millis(2)))?;
-            base.dispatch().map(drop)
-        };
-        run().expect("the class program ran");
-    });
-    Ok((addr, ticks))
-}
-
 /// Feeds a live dashboard from `feed` until `done` says stop (or fails after 10 s); the session
 /// is made from the header.
 fn pump(
@@ -344,17 +306,17 @@ fn a_followers_pause_is_refused_in_its_footer_and_it_steps_back_on_its_own() -> 
     use evscope::dash::update::update;
     use evscope::dash::Lang;
     use evscope::trace::{LinkMsg, LinkToken};
-    use std::sync::atomic::Ordering;
 
     let (owner_token, follow_token) = (LinkToken::random()?, LinkToken::random()?);
-    let (addr, ticks) = class_program(&owner_token, &follow_token)?;
+    let program =
+        crate::util::TickingProgram::start(&owner_token, &follow_token, Duration::from_millis(2))?;
+    let addr = program.addr;
     // The owner is there first (and says nothing); the dashboard follows.
     let mut owner = LinkClient::attach_with_token(addr, false, &owner_token)?;
     assert!(matches!(owner.recv()?, Some(LinkMsg::Header(_))));
     let client = LinkClient::attach_with_token(addr, false, &follow_token)?;
     let mut feed = Feed::link("attach --follow", client);
     let rt = runtime()?;
-    let wait = Duration::from_secs(10);
     let mut s: Option<Session> = None;
     let mut ui = Ui::new(Mode::Live, "attach --follow", Lang::En);
     pump(
@@ -391,12 +353,7 @@ fn a_followers_pause_is_refused_in_its_footer_and_it_steps_back_on_its_own() -> 
         "{screen}"
     );
     // The program ran on.
-    let from = ticks.load(Ordering::SeqCst);
-    let deadline = Instant::now() + wait;
-    while ticks.load(Ordering::SeqCst) < from + 2 {
-        assert!(Instant::now() < deadline, "the program stalled");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    program.runs_on()?;
 
     // Stepping back is the follower's own: its cursor stays while records come on.
     update(session, &mut ui, Msg::Back);

@@ -10,15 +10,13 @@
 //! catches up on the history (kept as frames) in whole lines; it ends with the same records.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use evscope::ev::{BackendKind, EventBase, What};
-use evscope::trace::{Body, Control, LinkClient, LinkMsg, LinkToken, Recorder, Status, Stream};
+use evscope::trace::{Body, Control, LinkClient, LinkMsg, LinkToken, Status, Stream};
 
-use crate::util::lines_auth_line;
+use crate::util::{lines_auth_line, TickingProgram};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -27,79 +25,9 @@ const SOON: Duration = Duration::from_secs(20);
 /// Viewers in the class, the owner included.
 const VIEWERS: usize = 30;
 
-/// A loop on its own thread with a persistent timer (2 ms unless said), traced to a TCP link with
-/// the given tokens; it stops when `stop` is set (and its base is dropped, ending every viewer's
-/// stream).
-struct Program {
-    addr: SocketAddr,
-    ticks: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Program {
-    fn start(owner: &LinkToken, follow: &LinkToken) -> Res<Program> {
-        Program::ticking(owner, follow, Duration::from_millis(2))
-    }
-
-    fn ticking(owner: &LinkToken, follow: &LinkToken, every: Duration) -> Res<Program> {
-        let (recorder, addr) = Recorder::listen_tcp_with_tokens(
-            "127.0.0.1:0".parse()?,
-            false,
-            Some(owner.clone()),
-            Some(follow.clone()),
-        )?;
-        let ticks = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (t, s) = (ticks.clone(), stop.clone());
-        let thread = thread::spawn(move || {
-            let mut base = EventBase::with_backend(BackendKind::Epoll).expect("a base");
-            base.set_observer(Box::new(recorder));
-            let timer = base
-                .labeled("tick")
-                .event_new(None, What::PERSIST, move |base, _, _| {
-                    t.fetch_add(1, Ordering::SeqCst);
-                    if s.load(Ordering::SeqCst) {
-                        base.loopbreak();
-                    }
-                })
-                .expect("a timer");
-            base.event_add(timer, Some(every)).expect("added");
-            base.dispatch().expect("the loop ran");
-        });
-        Ok(Program {
-            addr,
-            ticks,
-            stop,
-            thread: Some(thread),
-        })
-    }
-
-    fn ticks(&self) -> u64 {
-        self.ticks.load(Ordering::SeqCst)
-    }
-
-    /// The loop moves on (by two ticks) within `SOON`.
-    fn runs_on(&self) -> Res<()> {
-        let from = self.ticks();
-        let deadline = Instant::now() + SOON;
-        while self.ticks() < from + 2 {
-            if Instant::now() > deadline {
-                return Err(format!("the loop stalled at tick {from}").into());
-            }
-            thread::sleep(Duration::from_millis(1));
-        }
-        Ok(())
-    }
-
-    /// Stops the loop and drops its base (which ends every viewer's stream).
-    fn end(mut self) -> Res<()> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().map_err(|_| "the program's thread panicked")?;
-        }
-        Ok(())
-    }
+/// The class's program: a 2 ms timer.
+fn start(owner: &LinkToken, follow: &LinkToken) -> Res<TickingProgram> {
+    TickingProgram::start(owner, follow, Duration::from_millis(2))
 }
 
 /// A viewer whose messages arrive on a channel, read by a thread of its own.
@@ -185,7 +113,7 @@ fn paused(s: &Status) -> bool {
 fn thirty_viewers_follow_one_program_and_only_the_owner_holds_it() -> Res<()> {
     let owner_token = LinkToken::random()?;
     let follow_token = LinkToken::random()?;
-    let program = Program::start(&owner_token, &follow_token)?;
+    let program = start(&owner_token, &follow_token)?;
     let owner = Viewer::join(program.addr, &owner_token, "the owner".into())?;
     let mut seen: Vec<Vec<LinkMsg>> =
         vec![owner.until("header", |m| matches!(m, LinkMsg::Header(_)))?];
@@ -344,7 +272,7 @@ fn when_the_owner_leaves_a_held_loop_the_class_sees_it_run_and_the_next_owner_ta
 {
     let owner_token = LinkToken::random()?;
     let follow_token = LinkToken::random()?;
-    let program = Program::start(&owner_token, &follow_token)?;
+    let program = start(&owner_token, &follow_token)?;
     let owner = Viewer::join(program.addr, &owner_token, "the owner".into())?;
     owner.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
     let follower = Viewer::join(program.addr, &follow_token, "a follower".into())?;
@@ -411,7 +339,7 @@ fn a_viewer_that_asks_gets_zstd_frames_and_one_that_does_not_gets_lines() -> Res
     use std::io::Write;
     let owner_token = LinkToken::random()?;
     let follow_token = LinkToken::random()?;
-    let program = Program::start(&owner_token, &follow_token)?;
+    let program = start(&owner_token, &follow_token)?;
     // Let the history hold a few batches first: both viewers catch up on it.
     for _ in 0..20 {
         program.runs_on()?;
@@ -457,7 +385,7 @@ fn records_held_for_a_frame_reach_the_viewers_while_the_loop_sleeps() -> Res<()>
     let owner_token = LinkToken::random()?;
     let follow_token = LinkToken::random()?;
     // A tick far longer than a batch is held.
-    let program = Program::ticking(&owner_token, &follow_token, Duration::from_millis(1000))?;
+    let program = TickingProgram::start(&owner_token, &follow_token, Duration::from_millis(1000))?;
     let viewer = Viewer::join(program.addr, &follow_token, "a follower".into())?;
     viewer.until("header", |m| matches!(m, LinkMsg::Header(_)))?;
     let callback_end =

@@ -5,75 +5,47 @@
 //! status and the end of the link; the observed loop runs on after every viewer.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Once, OnceLock};
+use std::sync::{mpsc, Once, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use evscope::ev::{BackendKind, EventBase, What};
 use evscope::trace::link::MAX_CONTROL_LINE;
-use evscope::trace::{Control, LinkToken, Recorder, Status};
+use evscope::trace::{Control, LinkToken, Status};
 use proptest::prelude::*;
 
-use crate::util::lines_auth_line;
+use crate::util::{lines_auth_line, TickingProgram};
 
 /// Generous: how long to wait for something that must happen.
 const SOON: Duration = Duration::from_secs(10);
 
-/// A loop on its own thread with a 20 ms persistent timer, traced to a TCP link; it runs until
-/// the test binary ends.
+/// A loop with a 20 ms timer traced to a TCP link, and its owner's token; it runs until the test
+/// binary ends.
 struct Program {
-    addr: SocketAddr,
+    link: TickingProgram,
     token: LinkToken,
-    ticks: Arc<AtomicU64>,
 }
 
 impl Program {
     fn start() -> Program {
         let token = LinkToken::random().expect("a random token");
-        let (recorder, addr) = Recorder::listen_tcp_with_token(
-            "127.0.0.1:0".parse().expect("an address"),
-            false,
-            Some(token.clone()),
-        )
-        .expect("a TCP link");
-        let ticks = Arc::new(AtomicU64::new(0));
-        let t = ticks.clone();
-        thread::spawn(move || {
-            let mut base = EventBase::with_backend(BackendKind::Epoll).expect("a base");
-            base.set_observer(Box::new(recorder));
-            let timer = base
-                .labeled("tick")
-                .event_new(None, What::PERSIST, move |_, _, _| {
-                    t.fetch_add(1, Ordering::SeqCst);
-                })
-                .expect("a timer");
-            base.event_add(timer, Some(Duration::from_millis(20)))
-                .expect("added");
-            base.dispatch().expect("the loop ran");
-        });
-        Program { addr, token, ticks }
+        let follow = LinkToken::random().expect("a random token");
+        let link = TickingProgram::start(&token, &follow, Duration::from_millis(20))
+            .expect("a traced program");
+        Program { link, token }
     }
 
-    /// The loop moves on (by two ticks) within `SOON`.
+    /// The loop moves on (by two ticks).
     fn runs_on(&self) -> Result<(), String> {
-        let from = self.ticks.load(Ordering::SeqCst);
-        let deadline = Instant::now() + SOON;
-        while self.ticks.load(Ordering::SeqCst) < from + 2 {
-            if Instant::now() > deadline {
-                return Err(format!("the loop stalled at tick {from}"));
-            }
-            thread::sleep(Duration::from_millis(2));
-        }
-        Ok(())
+        self.link.runs_on().map_err(|e| e.to_string())
     }
 
     /// A connection that showed the owner's token and was let in; the program's lines come on
     /// the channel (the header, records and statuses), until it closes. (The viewer of the case
     /// before has left: the loop ran on since, so this one owns the link.)
     fn viewer(&self) -> Result<(TcpStream, mpsc::Receiver<String>), String> {
-        let mut s = TcpStream::connect(self.addr).map_err(|e| e.to_string())?;
+        let mut s = TcpStream::connect(self.link.addr).map_err(|e| e.to_string())?;
         // Whole lines: this test reads the stream as text.
         s.write_all(&lines_auth_line(&self.token))
             .map_err(|e| e.to_string())?;
@@ -226,7 +198,7 @@ fn controls_program() -> &'static Program {
 /// end of the link, nothing else; the loop runs on.
 fn check_first_line(first: &[u8]) -> Result<(), String> {
     let p = tokens_program();
-    let mut s = TcpStream::connect(p.addr).map_err(|e| e.to_string())?;
+    let mut s = TcpStream::connect(p.link.addr).map_err(|e| e.to_string())?;
     let lines = read_lines(&s)?;
     let mut sent = first.to_vec();
     sent.extend_from_slice(b"\n{\"cmd\":\"pause\"}\n");

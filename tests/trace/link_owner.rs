@@ -652,12 +652,7 @@ fn attach_finds_the_token_itself_or_is_given_it() -> Res<()> {
     ];
     for (i, (program_token, token_file, attach_env, says)) in cases.into_iter().enumerate() {
         let runtime = tempfile::tempdir()?;
-        let mut program = Command::new(trace_util::example("ticker")?);
-        program
-            .arg("100")
-            .envs(tcp_trace_env(runtime.path()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        let mut program = tcp_ticker(runtime.path())?;
         if let Some(t) = program_token {
             program.env("EVSCOPE_TRACE_TOKEN", t);
         }
@@ -702,12 +697,7 @@ fn attach_finds_the_token_itself_or_is_given_it() -> Res<()> {
 #[test]
 fn attach_follow_finds_the_follower_token_and_watches_without_controlling() -> Res<()> {
     let runtime = tempfile::tempdir()?;
-    let mut program = Command::new(trace_util::example("ticker")?);
-    program
-        .arg("100")
-        .envs(tcp_trace_env(runtime.path()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut program = tcp_ticker(runtime.path())?;
     let mut program = Killed(program.spawn()?);
     let (link, owner_file) = published_link(runtime.path(), SOON)?;
     let follow_file = owner_file.with_file_name(format!("link-tcp-{}.follow.token", link.port()));
@@ -742,4 +732,16 @@ fn attach_follow_finds_the_follower_token_and_watches_without_controlling() -> R
     assert!(stdout.contains("# live"), "{stdout}");
     wait_exit(&mut program.0)?;
     Ok(())
+}
+
+/// The ticker example (100 ticks), silent, traced to a TCP link with its tokens under
+/// `runtime`.
+fn tcp_ticker(runtime: &std::path::Path) -> Res<Command> {
+    let mut program = Command::new(trace_util::example("ticker")?);
+    program
+        .arg("100")
+        .envs(tcp_trace_env(runtime))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    Ok(program)
 }

@@ -1,13 +1,17 @@
 //! Helpers for tests of the live link over TCP: a private runtime directory for a traced
-//! program's token, finding the port and token it published there, and a raw viewer that
-//! speaks the protocol by hand.
+//! program's token, finding the port and token it published there, a raw viewer that speaks
+//! the protocol by hand, and a ticking program in this process traced to a link.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
-use evscope::trace::LinkToken;
+use evscope::ev::{BackendKind, EventBase, What};
+use evscope::trace::{LinkToken, Recorder};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -104,4 +108,78 @@ pub fn read_for(s: &mut TcpStream, wait: Duration) -> Res<(Vec<u8>, bool)> {
         }
     }
     Ok((got, false))
+}
+
+/// A loop on its own thread with a persistent timer, traced to a TCP link with the given tokens.
+/// It runs until [`TickingProgram::end`] (which drops its base, ending every viewer's stream), or
+/// until the test binary ends.
+pub struct TickingProgram {
+    /// The link's address.
+    pub addr: SocketAddr,
+    ticks: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl TickingProgram {
+    /// Starts the loop, its timer firing `every`.
+    pub fn start(owner: &LinkToken, follow: &LinkToken, every: Duration) -> Res<TickingProgram> {
+        let (recorder, addr) = Recorder::listen_tcp_with_tokens(
+            "127.0.0.1:0".parse()?,
+            false,
+            Some(owner.clone()),
+            Some(follow.clone()),
+        )?;
+        let ticks = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (t, s) = (ticks.clone(), stop.clone());
+        let thread = thread::spawn(move || {
+            let mut base = EventBase::with_backend(BackendKind::Epoll).expect("a base");
+            base.set_observer(Box::new(recorder));
+            let timer = base
+                .labeled("tick")
+                .event_new(None, What::PERSIST, move |base, _, _| {
+                    t.fetch_add(1, Ordering::SeqCst);
+                    if s.load(Ordering::SeqCst) {
+                        base.loopbreak();
+                    }
+                })
+                .expect("a timer");
+            base.event_add(timer, Some(every)).expect("added");
+            base.dispatch().expect("the loop ran");
+        });
+        Ok(TickingProgram {
+            addr,
+            ticks,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// How many times the timer has fired.
+    pub fn ticks(&self) -> u64 {
+        self.ticks.load(Ordering::SeqCst)
+    }
+
+    /// The loop moves on (by two ticks) within 20 s.
+    pub fn runs_on(&self) -> Res<()> {
+        let from = self.ticks();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.ticks() < from + 2 {
+            if Instant::now() > deadline {
+                return Err(format!("the loop stalled at tick {from}").into());
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    }
+
+    /// Stops the loop at its next tick and drops its base (which ends every viewer's stream).
+    pub fn end(mut self) -> Res<()> {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().map_err(|_| "the program's thread panicked")?;
+        }
+        Ok(())
+    }
 }

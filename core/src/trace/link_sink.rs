@@ -1104,7 +1104,12 @@ impl LinkSink {
             || self.pending.len() >= VIEW_BATCH
             || self.pending_since.elapsed() >= VIEW_TICK
             || self.shared.gate.is_paused()
-            || self.shared.lock().viewers.iter().any(|v| !v.frames);
+            || self
+                .shared
+                .lock()
+                .viewers
+                .iter()
+                .any(|v| !v.frames && !v.finishing);
         if !due {
             return Ok(());
         }
