@@ -19,7 +19,7 @@ pub use bev_row::BevRow;
 pub use event_row::EventRow;
 pub use phase::{IterationInfo, Phase};
 pub use session::Session;
-pub use snapshot::{state_index, LastTransition, Snapshot};
+pub use snapshot::{state_index, Changes, LastTransition, Snapshot, Undo};
 pub use store::{ReadError, RecordRef, Records};
 pub use timeline::Timeline;
 

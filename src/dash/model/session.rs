@@ -1,7 +1,7 @@
 //! What the dashboard is looking at: one timeline and a cursor into it per base of the trace,
 //! one base shown at a time.
 
-use super::{ReadError, Snapshot, Timeline};
+use super::{ReadError, Snapshot, Timeline, Undo};
 use crate::trace::{Body, Header, Record};
 
 /// Records `0..pos` of the shown base's timeline have been folded. A process with several
@@ -26,14 +26,24 @@ struct BaseView {
     /// The cursor goes no further back than this: a live view that skipped records starts its
     /// history again at the skip.
     floor: usize,
-    /// Snapshots at block starts (multiples of `Timeline::EVERY`) made on the way from a
-    /// checkpoint further back (the timeline's checkpoints are sparse when the program has
-    /// thousands of events): stepping back then starts from the nearest. At most [`MARKS`].
+    /// Snapshots at block starts (multiples of `Timeline::EVERY`) the cursor was in, where the
+    /// timeline keeps no checkpoint (they are sparse when the program has thousands of events):
+    /// a step back in the same block starts from one, not from the checkpoint caught up with
+    /// the changes since. At most [`MARKS`].
     marks: Vec<Snapshot>,
+    /// What each record from `undo_from` up to the cursor changed (`Snapshot::apply_keeping`),
+    /// while `snap` is right after the last of them: a step back takes the last one back
+    /// instead of folding from the block's start again. Empty when not kept (a live view
+    /// following the program keeps none).
+    undo: Vec<Undo>,
+    undo_from: usize,
 }
 
 /// Block-start snapshots a base view keeps.
 const MARKS: usize = 16;
+
+/// Most records a base view keeps the changes of, for stepping back.
+const UNDO: usize = 2 * Timeline::EVERY;
 
 /// What the trace says of a base, for the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +65,8 @@ impl BaseView {
             snap: Snapshot::default(),
             floor: 0,
             marks: Vec::new(),
+            undo: Vec::new(),
+            undo_from: 0,
         }
     }
 
@@ -64,9 +76,22 @@ impl BaseView {
 
     fn seek(&mut self, pos: usize) {
         let pos = pos.min(self.timeline.len()).max(self.floor);
-        if pos >= self.pos && pos - self.pos < Timeline::EVERY {
-            self.timeline.fold(&mut self.snap, pos);
+        let kept = !self.undo.is_empty() && self.undo_from + self.undo.len() == self.snap.applied;
+        if kept && pos < self.pos && pos >= self.undo_from && self.snap.applied == self.pos {
+            // Back within what is kept: take the records back, newest first.
+            for undo in self.undo.drain(pos - self.undo_from..).rev() {
+                self.snap.take_back(&undo);
+            }
+        } else if pos >= self.pos && pos - self.pos < Timeline::EVERY {
+            if kept && self.undo.len() + (pos - self.pos) <= UNDO {
+                self.timeline
+                    .fold_keeping(&mut self.snap, pos, &mut self.undo);
+            } else {
+                self.undo.clear();
+                self.timeline.fold(&mut self.snap, pos);
+            }
         } else if pos == self.timeline.len() {
+            self.undo.clear();
             self.snap = self.timeline.snapshot_at(pos);
         } else {
             self.snap = self.snapshot_from_marks(pos);
@@ -74,43 +99,46 @@ impl BaseView {
         self.pos = pos;
     }
 
-    /// The snapshot at `pos` (before the end) from the nearest checkpoint or mark, keeping a
-    /// mark at each block start folded past.
+    /// The snapshot at `pos` (before the end): the snapshot at its block's start (a mark, or
+    /// the timeline's, kept as a mark when it is not a checkpoint), then the records after it,
+    /// keeping what they changed.
     fn snapshot_from_marks(&mut self, pos: usize) -> Snapshot {
-        let checkpoint = self.timeline.checkpoint_before(pos);
-        let mark = self
-            .marks
-            .iter()
-            .filter(|m| m.applied <= pos && m.applied > checkpoint.applied)
-            .max_by_key(|m| m.applied);
-        let mut snap = mark.unwrap_or(checkpoint).clone();
-        loop {
-            let next = (snap.applied / Timeline::EVERY + 1) * Timeline::EVERY;
-            if next > pos {
-                break;
-            }
-            self.timeline.fold(&mut snap, next);
-            if snap.applied != next {
-                // Records that could not be read back: the fold stops there.
-                return snap;
-            }
-            if !self.marks.iter().any(|m| m.applied == next) {
-                if self.marks.len() == MARKS {
-                    // Drop the one farthest from where the cursor goes.
-                    let far = self
-                        .marks
-                        .iter()
-                        .enumerate()
-                        .max_by_key(|(_, m)| m.applied.abs_diff(pos));
-                    if let Some((i, _)) = far {
-                        self.marks.swap_remove(i);
+        let start = pos / Timeline::EVERY * Timeline::EVERY;
+        let mut snap = match self.marks.iter().find(|m| m.applied == start) {
+            Some(mark) => mark.clone(),
+            None => {
+                let snap = self.timeline.block_start(start);
+                if !self.timeline.has_checkpoint_at(start) {
+                    if self.marks.len() == MARKS {
+                        // Drop the one farthest from where the cursor goes.
+                        let far = self
+                            .marks
+                            .iter()
+                            .enumerate()
+                            .max_by_key(|(_, m)| m.applied.abs_diff(pos));
+                        if let Some((i, _)) = far {
+                            self.marks.swap_remove(i);
+                        }
                     }
+                    self.marks.push(snap.clone());
                 }
-                self.marks.push(snap.clone());
+                snap
             }
-        }
-        self.timeline.fold(&mut snap, pos);
+        };
+        self.undo.clear();
+        self.undo_from = start;
+        self.timeline.fold_keeping(&mut snap, pos, &mut self.undo);
         snap
+    }
+
+    /// Makes the next step from the cursor quick either way: the records it may step to are
+    /// decoded ahead on a background thread, except, at a block start, the block before: that
+    /// is decoded now (a seek may take milliseconds, a step back should not).
+    fn ready_to_step(&self) {
+        if self.pos > self.floor && self.pos.is_multiple_of(Timeline::EVERY) {
+            let _ = self.timeline.record(self.pos - 1);
+        }
+        self.timeline.prefetch(self.pos);
     }
 
     fn push(&mut self, r: Record, follow: bool) {
@@ -217,8 +245,7 @@ impl Session {
     pub fn seek(&mut self, pos: usize) {
         let view = self.view_mut();
         view.seek(pos);
-        // The next step, either way, finds its records decoded.
-        view.timeline.prefetch(view.pos);
+        view.ready_to_step();
     }
 
     /// Adds a record at the end of its base's timeline (live sessions), making the base's
@@ -287,7 +314,7 @@ impl Session {
         } else if let Some(t) = now {
             let pos = view.timeline.position_at_time(t);
             view.seek(pos);
-            view.timeline.prefetch(view.pos);
+            view.ready_to_step();
         }
         self.shown != before
     }
@@ -336,6 +363,100 @@ mod tests {
             });
         }
         t
+    }
+
+    /// Records touching every kind of row: 400 events made in two waves (the second in the
+    /// middle of the trace), bufferevents made and filled, transitions and callbacks.
+    fn mixed(n: usize) -> Timeline {
+        let mut t = Timeline::new(Header::new("epoll", "test"));
+        for i in 0..n {
+            let ev = (i % 400) as u64;
+            let bev = 1000 + (i % 50) as u64;
+            let wave = i / (n / 2);
+            let body = match i % (n / 2) {
+                j if j < 200 => Body::EventNew {
+                    ev: (j + 200 * wave) as u64,
+                    fd: Some(j as i32),
+                    what: What::READ,
+                    label: format!("ev{j}"),
+                },
+                j if j < 225 => Body::BevNew {
+                    bev: (1000 + j - 200 + 25 * wave) as u64,
+                    fd: None,
+                    label: String::new(),
+                },
+                _ if i % 3 == 0 => Body::Buffer {
+                    bev,
+                    levels: crate::ev::Levels {
+                        input: i as u64 % 77,
+                        ..Default::default()
+                    },
+                },
+                _ if i % 5 == 0 => Body::CallbackEnd {
+                    ev,
+                    what: What::READ,
+                    dur_us: i as u64,
+                },
+                _ if i % 11 == 0 => Body::LoopIteration {
+                    n: i as u64,
+                    thread: None,
+                },
+                _ => Body::Transition {
+                    ev,
+                    fd: None,
+                    from: State::Pending,
+                    to: State::Active,
+                    cause: "test".to_string().into(),
+                },
+            };
+            t.push(Record {
+                seq: i as u64 + 1,
+                t_us: i as u64,
+                base: 0,
+                body,
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn any_walk_of_steps_and_jumps_shows_the_fold_from_the_start() {
+        let n = 6 * Timeline::EVERY + 300;
+        let t = mixed(n);
+        let mut s = Session::new(t.clone());
+        let mut rng = 12345u64;
+        for step in 0..400 {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (rng >> 33) as usize;
+            let p = s.pos();
+            let to = match r % 10 {
+                0..=3 => p.saturating_sub(1),
+                4 => p.saturating_sub(1 + r % 40),
+                5 | 6 => p + 1,
+                7 => p + r % 30,
+                8 => (p / Timeline::EVERY) * Timeline::EVERY,
+                _ => r % n,
+            };
+            s.seek(to);
+            let mut want = Snapshot::default();
+            t.fold(&mut want, s.pos());
+            assert_eq!(s.snapshot(), &want, "step {step}: to {to}");
+        }
+        assert!(s.bases[0].undo.len() <= UNDO);
+    }
+
+    #[test]
+    fn a_seek_to_a_block_start_has_the_block_before_decoded_at_once() {
+        let t = many_events(20 * Timeline::EVERY + 100);
+        let mut s = Session::new(t);
+        assert!(!s.timeline().block_is_decoded(3));
+        s.seek(4 * Timeline::EVERY);
+        // Without waiting for the background thread: the seek itself decoded it.
+        assert!(s.timeline().block_is_decoded(3));
+        s.seek(5 * Timeline::EVERY + 1);
+        assert_eq!(s.pos(), 5 * Timeline::EVERY + 1);
     }
 
     #[test]

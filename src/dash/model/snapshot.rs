@@ -56,6 +56,44 @@ pub struct Snapshot {
     pub anomalies: u64,
 }
 
+/// What [`Snapshot::changes`] keeps: the figures at a position and the rows that changed since
+/// an earlier one.
+#[derive(Clone, Debug)]
+pub struct Changes {
+    /// The snapshot's figures, without rows.
+    figures: Snapshot,
+    events: Box<[EventRow]>,
+    bevs: Box<[BevRow]>,
+}
+
+impl Changes {
+    /// The position they bring a snapshot to.
+    pub fn applied(&self) -> usize {
+        self.figures.applied
+    }
+
+    /// Bytes held beyond their own size.
+    pub fn held_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.events) + std::mem::size_of_val(&*self.bevs)
+    }
+}
+
+/// What folding one record changed ([`Snapshot::apply_keeping`]): the figures before it and
+/// the row it touched as it was.
+#[derive(Clone, Debug)]
+pub struct Undo {
+    figures: Snapshot,
+    row: Prior,
+}
+
+/// The row a record touched, before it (None: the record made it).
+#[derive(Clone, Debug)]
+enum Prior {
+    Nothing,
+    Event(u64, Option<EventRow>),
+    Bev(u64, Option<BevRow>),
+}
+
 /// Position of a state in [`State::ALL`] (and in [`Snapshot::counts`]).
 pub fn state_index(s: State) -> usize {
     match s {
@@ -226,6 +264,120 @@ impl Snapshot {
             Body::Note { .. } => self.last_note = Some(index),
             Body::Dropped { count } => self.dropped += count,
             Body::BaseNew { .. } => {}
+        }
+    }
+
+    /// The rows of `events` and `bevs` (ids; those it does not hold are left out) and the
+    /// figures: what [`Snapshot::catch_up`] needs to bring the snapshot of an earlier position
+    /// here, when only those rows changed in between.
+    pub fn changes(&self, events: &[u64], bevs: &[u64]) -> Changes {
+        fn pick<R: Clone>(ids: &[u64], map: &BTreeMap<u64, R>) -> Box<[R]> {
+            ids.iter().filter_map(|id| map.get(id).cloned()).collect()
+        }
+        Changes {
+            figures: self.figures(),
+            events: pick(events, &self.events),
+            bevs: pick(bevs, &self.bevs),
+        }
+    }
+
+    /// Brings this snapshot to the position of `changes`, which hold every row that changed
+    /// in between: their figures are taken and their rows put in place (a fold never removes
+    /// a row).
+    pub fn catch_up(&mut self, changes: &Changes) {
+        let events = std::mem::take(&mut self.events);
+        let bevs = std::mem::take(&mut self.bevs);
+        *self = Snapshot {
+            events,
+            bevs,
+            ..changes.figures.figures()
+        };
+        for row in &changes.events {
+            self.events.insert(row.id, row.clone());
+        }
+        for row in &changes.bevs {
+            self.bevs.insert(row.id, row.clone());
+        }
+    }
+
+    /// Folds one record in ([`Snapshot::apply`]), keeping what it changed, so that
+    /// [`Snapshot::take_back`] can undo it.
+    pub fn apply_keeping(&mut self, index: usize, r: &Record) -> Undo {
+        let figures = self.figures();
+        let row = match &r.body {
+            Body::EventNew { ev, .. }
+            | Body::Transition { ev, .. }
+            | Body::CallbackEnd { ev, .. } => Prior::Event(*ev, self.events.get(ev).cloned()),
+            Body::BevNew { bev, .. }
+            | Body::Buffer { bev, .. }
+            | Body::BevEvent { bev, .. }
+            | Body::BevFree { bev } => Prior::Bev(*bev, self.bevs.get(bev).cloned()),
+            _ => Prior::Nothing,
+        };
+        self.apply(index, r);
+        Undo { figures, row }
+    }
+
+    /// Undoes the last record folded in, `undo` being what [`Snapshot::apply_keeping`] kept
+    /// of it.
+    pub fn take_back(&mut self, undo: &Undo) {
+        let events = std::mem::take(&mut self.events);
+        let bevs = std::mem::take(&mut self.bevs);
+        *self = Snapshot {
+            events,
+            bevs,
+            ..undo.figures.figures()
+        };
+        match &undo.row {
+            Prior::Nothing => {}
+            Prior::Event(id, Some(row)) => {
+                self.events.insert(*id, row.clone());
+            }
+            Prior::Event(id, None) => {
+                self.events.remove(id);
+            }
+            Prior::Bev(id, Some(row)) => {
+                self.bevs.insert(*id, row.clone());
+            }
+            Prior::Bev(id, None) => {
+                self.bevs.remove(id);
+            }
+        }
+    }
+
+    /// Everything but the rows.
+    fn figures(&self) -> Snapshot {
+        let Snapshot {
+            applied,
+            seq,
+            t_us,
+            events: _,
+            counts,
+            last_transition,
+            bevs: _,
+            iteration,
+            phase,
+            this_iteration,
+            accepts,
+            dropped,
+            last_note,
+            anomalies,
+        } = self;
+        Snapshot {
+            applied: *applied,
+            seq: *seq,
+            t_us: *t_us,
+            events: BTreeMap::new(),
+            counts: *counts,
+            last_transition: *last_transition,
+            bevs: BTreeMap::new(),
+            iteration: *iteration,
+            phase: *phase,
+            this_iteration: *this_iteration,
+            accepts: *accepts,
+            dropped: *dropped,
+            last_note: *last_note,
+            anomalies: *anomalies,
         }
     }
 

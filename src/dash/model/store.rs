@@ -394,6 +394,12 @@ impl RecordStore {
         }
     }
 
+    /// True when block `k` is decoded and kept.
+    #[cfg(test)]
+    pub(crate) fn is_decoded(&self, k: usize) -> bool {
+        self.shared.cached(k).is_some()
+    }
+
     /// Record `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<RecordRef<'_>> {
         let block = self.block(i / BLOCK)?;

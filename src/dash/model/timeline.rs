@@ -1,7 +1,8 @@
 //! All records of a session, with checkpoints: snapshots taken every [`Timeline::EVERY`] records
 //! (or less often when the program has so many events that a snapshot every `EVERY` records
-//! would cost more than [`CHECKPOINT_BUDGET`] bytes per record), so the state at any position
-//! is the nearest checkpoint plus the records after it; and the trace layer's explainers, which
+//! would cost more than [`CHECKPOINT_BUDGET`] bytes per record; each block start without one
+//! keeps the rows that changed in the block before it), so the state at any position is the
+//! snapshot at its block's start plus the records after it; and the trace layer's explainers, which
 //! learn names as records arrive (a name never changes, so what they know at the end serves
 //! every position).
 //!
@@ -13,7 +14,7 @@ use std::ops::Range;
 
 use super::positions::Positions;
 use super::store::{ReadError, RecordRef, RecordStore, Records};
-use super::{Lang, Snapshot};
+use super::{Changes, Lang, Snapshot, Undo};
 use crate::trace::{
     escape_header, escape_record, trimmed_history, Body, Explainer, Header, Record,
 };
@@ -35,6 +36,13 @@ pub struct Timeline {
     /// Snapshots at multiples of `EVERY` records, in order (`applied` says where; the first
     /// is the empty one).
     checkpoints: Vec<Snapshot>,
+    /// At each multiple of `EVERY` records with no checkpoint, in order: the rows that changed
+    /// in the block before it, and the figures there, so that the snapshot at any block start
+    /// is a checkpoint caught up with the changes since.
+    deltas: Vec<Changes>,
+    /// The events and the bufferevents the records since the last multiple of `EVERY` touched
+    /// (with repeats).
+    touched: (Vec<u64>, Vec<u64>),
     /// The snapshot after every record (grows as records are pushed).
     tail: Snapshot,
     /// For each event: the indices of its records (creation, transitions, callbacks).
@@ -66,6 +74,8 @@ impl Timeline {
             first: None,
             only_base_0: true,
             checkpoints: vec![Snapshot::default()],
+            deltas: Vec::new(),
+            touched: (Vec::new(), Vec::new()),
             tail: Snapshot::default(),
             history: HashMap::new(),
             iterations: Positions::default(),
@@ -98,6 +108,16 @@ impl Timeline {
             Body::LoopIteration { .. } => self.iterations.push(at),
             _ => {}
         }
+        match &r.body {
+            Body::EventNew { ev, .. }
+            | Body::Transition { ev, .. }
+            | Body::CallbackEnd { ev, .. } => self.touched.0.push(*ev),
+            Body::BevNew { bev, .. }
+            | Body::Buffer { bev, .. }
+            | Body::BevEvent { bev, .. }
+            | Body::BevFree { bev } => self.touched.1.push(*bev),
+            _ => {}
+        }
         if index == 0 {
             self.first = Some(r.clone());
         }
@@ -106,9 +126,18 @@ impl Timeline {
         let len = self.records.len();
         if len.is_multiple_of(Self::EVERY) {
             let since = self.checkpoints.last().map_or(len, |c| len - c.applied);
+            let (events, bevs) = &mut self.touched;
             if self.tail.held_bytes() <= since.saturating_mul(CHECKPOINT_BUDGET) {
                 self.checkpoints.push(self.tail.clone());
+            } else {
+                for ids in [&mut *events, &mut *bevs] {
+                    ids.sort_unstable();
+                    ids.dedup();
+                }
+                self.deltas.push(self.tail.changes(events, bevs));
             }
+            events.clear();
+            bevs.clear();
         }
     }
 
@@ -193,6 +222,12 @@ impl Timeline {
         self.records.prefetch(pos);
     }
 
+    /// True when the records of block `k` (positions `k * EVERY..`) are decoded and kept.
+    #[cfg(test)]
+    pub(crate) fn block_is_decoded(&self, k: usize) -> bool {
+        self.records.is_decoded(k)
+    }
+
     /// Bytes of records moved to the temporary file (not held in memory).
     pub fn spilled_bytes(&self) -> u64 {
         self.records.spilled_bytes()
@@ -213,6 +248,8 @@ impl Timeline {
                 .map(Snapshot::held_bytes)
                 .sum::<usize>()
             + self.checkpoints.capacity() * std::mem::size_of::<Snapshot>()
+            + self.deltas.iter().map(Changes::held_bytes).sum::<usize>()
+            + self.deltas.capacity() * std::mem::size_of::<Changes>()
             + self.tail.held_bytes()
             + history
             + self.iterations.held_bytes()
@@ -223,14 +260,14 @@ impl Timeline {
         &self.tail
     }
 
-    /// The snapshot after the first `pos` records (clamped to the length): the nearest
-    /// checkpoint at or before `pos`, then the records after it.
+    /// The snapshot after the first `pos` records (clamped to the length): the snapshot at
+    /// the start of its block, then the records after it.
     pub fn snapshot_at(&self, pos: usize) -> Snapshot {
         let pos = pos.min(self.records.len());
         if pos == self.records.len() {
             return self.tail.clone();
         }
-        let mut snap = self.checkpoint_before(pos).clone();
+        let mut snap = self.block_start(pos);
         self.fold(&mut snap, pos);
         snap
     }
@@ -239,6 +276,28 @@ impl Timeline {
     pub fn checkpoint_before(&self, pos: usize) -> &Snapshot {
         let at = self.checkpoints.partition_point(|c| c.applied <= pos);
         &self.checkpoints[at.saturating_sub(1)]
+    }
+
+    /// True when the snapshot at `pos` is kept whole (a checkpoint).
+    pub fn has_checkpoint_at(&self, pos: usize) -> bool {
+        self.checkpoint_before(pos).applied == pos
+    }
+
+    /// The snapshot at the start of the block holding position `pos` (the last multiple of
+    /// `EVERY` at or before it, clamped to the length): the checkpoint there, or the one before
+    /// it caught up with the rows changed in each block since. No record is read.
+    pub fn block_start(&self, pos: usize) -> Snapshot {
+        let start = pos.min(self.records.len()) / Self::EVERY * Self::EVERY;
+        let checkpoint = self.checkpoint_before(start);
+        let mut snap = checkpoint.clone();
+        let from = self
+            .deltas
+            .partition_point(|d| d.applied() <= checkpoint.applied);
+        let to = self.deltas.partition_point(|d| d.applied() <= start);
+        for delta in &self.deltas[from..to] {
+            snap.catch_up(delta);
+        }
+        snap
     }
 
     /// Brings `snap` forward to `pos` by folding the records between (nothing if it is at or
@@ -250,6 +309,18 @@ impl Timeline {
         }
         for (i, r) in (snap.applied..pos).zip(self.records.range(snap.applied..pos)) {
             snap.apply(i, &r);
+        }
+    }
+
+    /// [`Timeline::fold`], appending to `undo` what each record folded changed
+    /// ([`Snapshot::apply_keeping`]).
+    pub fn fold_keeping(&self, snap: &mut Snapshot, pos: usize, undo: &mut Vec<Undo>) {
+        let pos = pos.min(self.records.len());
+        if snap.applied >= pos {
+            return;
+        }
+        for (i, r) in (snap.applied..pos).zip(self.records.range(snap.applied..pos)) {
+            undo.push(snap.apply_keeping(i, &r));
         }
     }
 
@@ -277,5 +348,94 @@ impl Timeline {
         // The iterations at `i` with `i + 1 < pos`, i.e. `i < pos - 1`.
         let before = self.iterations.last_before(pos.saturating_sub(1) as u64, 1);
         before.first().map(|&i| i as usize + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ev::{Levels, State, What};
+
+    /// 300 events and 100 bufferevents made, then transitions, callbacks and buffer levels of
+    /// them in turn, with a skip and a note on the way: snapshots too big for a checkpoint
+    /// every block.
+    fn busy(n: usize) -> Timeline {
+        let mut t = Timeline::new(Header::new("epoll", "test"));
+        for i in 0..n {
+            let ev = (i % 300) as u64;
+            let bev = (i % 100) as u64;
+            let up = (i / 300) % 2 == 1;
+            let (from, to) = if up {
+                (State::New, State::Pending)
+            } else {
+                (State::Pending, State::New)
+            };
+            let body = match i {
+                _ if i < 300 => Body::EventNew {
+                    ev,
+                    fd: Some(ev as i32),
+                    what: What::READ,
+                    label: format!("ev{ev}"),
+                },
+                _ if i < 400 => Body::BevNew {
+                    bev,
+                    fd: Some(bev as i32),
+                    label: format!("bev{bev}"),
+                },
+                5000 => Body::Dropped { count: 7 },
+                7000 => Body::Note {
+                    text: "here".into(),
+                },
+                _ if i % 5 == 0 => Body::Buffer {
+                    bev,
+                    levels: Levels {
+                        input: i as u64,
+                        output: (i % 64) as u64,
+                        ..Levels::default()
+                    },
+                },
+                _ if i % 7 == 0 => Body::CallbackEnd {
+                    ev,
+                    what: What::READ,
+                    dur_us: i as u64,
+                },
+                _ => Body::Transition {
+                    ev,
+                    fd: Some(ev as i32),
+                    from,
+                    to,
+                    cause: "test".to_string().into(),
+                },
+            };
+            t.push(Record {
+                seq: i as u64 + 1,
+                t_us: i as u64,
+                base: 0,
+                body,
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn every_block_start_without_a_checkpoint_is_the_fold_from_the_start() {
+        let t = busy(30 * Timeline::EVERY + 5);
+        let mut folded = Snapshot::default();
+        let mut caught_up = 0;
+        for k in 0..=30 {
+            let start = k * Timeline::EVERY;
+            t.fold(&mut folded, start);
+            caught_up += usize::from(!t.has_checkpoint_at(start));
+            assert_eq!(t.block_start(start + 3), folded, "block {k}");
+            let mut later = folded.clone();
+            t.fold(&mut later, start + 3);
+            assert_eq!(t.snapshot_at(start + 3), later, "block {k}");
+        }
+        assert!(caught_up >= 15, "the checkpoints are sparse: {caught_up}");
+        assert!(folded.anomalies > 0 && folded.dropped == 7 && !folded.bevs.is_empty());
+        let mut end = folded.clone();
+        t.fold(&mut end, t.len());
+        assert_eq!(t.snapshot_at(t.len() - 1).applied, t.len() - 1);
+        assert_eq!(&end, t.last());
     }
 }
