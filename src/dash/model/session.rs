@@ -34,7 +34,7 @@ struct BaseView {
     /// What each record from `undo_from` up to the cursor changed (`Snapshot::apply_keeping`),
     /// while `snap` is right after the last of them: a step back takes the last one back
     /// instead of folding from the block's start again. Empty when not kept (a live view
-    /// following the program keeps none).
+    /// following the program keeps none); at most [`UNDO`].
     undo: Vec<Undo>,
     undo_from: usize,
 }
@@ -44,6 +44,11 @@ const MARKS: usize = 16;
 
 /// Most records a base view keeps the changes of, for stepping back.
 const UNDO: usize = 2 * Timeline::EVERY;
+
+/// Records before the cursor whose changes a seek keeps (the rest of the way back to the
+/// block's start is folded without keeping them: a long walk back folds again every `KEEP`
+/// steps, a seek pays little for it).
+const KEEP: usize = 256;
 
 /// What the trace says of a base, for the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +106,7 @@ impl BaseView {
 
     /// The snapshot at `pos` (before the end): the snapshot at its block's start (a mark, or
     /// the timeline's, kept as a mark when it is not a checkpoint), then the records after it,
-    /// keeping what they changed.
+    /// keeping what the last [`KEEP`] of them changed.
     fn snapshot_from_marks(&mut self, pos: usize) -> Snapshot {
         let start = pos / Timeline::EVERY * Timeline::EVERY;
         let mut snap = match self.marks.iter().find(|m| m.applied == start) {
@@ -125,8 +130,12 @@ impl BaseView {
                 snap
             }
         };
+        // What the last records before `pos` changed is kept; further back, a step folds
+        // from the block's start again, keeping the records before that.
+        let keep_from = pos.saturating_sub(KEEP).max(start);
+        self.timeline.fold(&mut snap, keep_from);
         self.undo.clear();
-        self.undo_from = start;
+        self.undo_from = keep_from;
         self.timeline.fold_keeping(&mut snap, pos, &mut self.undo);
         snap
     }
@@ -445,6 +454,16 @@ mod tests {
             assert_eq!(s.snapshot(), &want, "step {step}: to {to}");
         }
         assert!(s.bases[0].undo.len() <= UNDO);
+        // A long walk back, past what a seek keeps, and across two block starts.
+        s.seek(3 * Timeline::EVERY + 700);
+        for step in 0..1500 {
+            s.seek(s.pos() - 1);
+            if step % 7 == 0 || s.pos() % Timeline::EVERY > Timeline::EVERY - 3 {
+                let mut want = Snapshot::default();
+                t.fold(&mut want, s.pos());
+                assert_eq!(s.snapshot(), &want, "back at {}", s.pos());
+            }
+        }
     }
 
     #[test]

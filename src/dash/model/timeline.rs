@@ -319,6 +319,7 @@ impl Timeline {
         if snap.applied >= pos {
             return;
         }
+        undo.reserve(pos - snap.applied);
         for (i, r) in (snap.applied..pos).zip(self.records.range(snap.applied..pos)) {
             undo.push(snap.apply_keeping(i, &r));
         }
