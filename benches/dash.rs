@@ -26,6 +26,7 @@ use evscope::dash::feed::{self, Loaded};
 use evscope::dash::model::{Lang, Session, Timeline};
 use evscope::dash::theme::Theme;
 use evscope::dash::ui::{Mode, Ui};
+use evscope::dash::update::TICK_MS;
 use evscope::dash::view::{self, Ctx};
 use evscope::trace::encode_line;
 use ratatui::buffer::Buffer;
@@ -259,7 +260,7 @@ fn big(c: &mut Criterion) {
     // What a checkpoint every 1,024 records would cost per record at this size.
     let every_1024 = many.last().held_bytes() as f64 / 1024.0;
     let mut s = Session::new(many);
-    let (_, many_held_key, _) = held_key(&mut s, 20);
+    let (many_crossing, many_held_key, _) = held_key(&mut s, 20);
     let many_seeks = seek_times(&mut s, 50);
     drop(s);
 
@@ -283,6 +284,8 @@ fn big(c: &mut Criterion) {
     let (h, h0, h1) = median(many_held_key);
     let (m, m0, m1) = median(many_seeks);
     println!("DASH step_back_held_key_2000_events_us={h:.1} min={h0:.1} max={h1:.1}");
+    let (x, x0, x1) = median(many_crossing);
+    println!("DASH step_back_block_boundary_2000_events_us={x:.1} min={x0:.1} max={x1:.1}");
     println!("DASH seek_2000_events_ms={m:.2} min={m0:.2} max={m1:.2}");
     println!(
         "DASH held_bytes_per_record_2000_events={many_held:.1} \
@@ -305,17 +308,26 @@ fn seek_times(s: &mut Session, n: usize) -> Vec<f64> {
 }
 
 /// Steps back across `count` block boundaries of `s` as a held key does: from 4 records into a
-/// block to 4 records into the one before it, a step every `KEY_REPEAT`; and, elsewhere, lands
-/// on a boundary and steps back at once. The step times in µs: those across a boundary, all of
+/// block to 4 records into the one before it, a step every `KEY_REPEAT`, the screen's tick
+/// (every `TICK_MS`) making the next step ready as the dashboard's loop does; and, elsewhere,
+/// lands on a boundary and steps back at once. The step times in µs: those across a boundary, all of
 /// them, and those with no time before.
 fn held_key(s: &mut Session, count: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let blocks = s.timeline().len() / BLOCK - 1;
     let (mut crossing, mut all, mut cold) = (Vec::new(), Vec::new(), Vec::new());
+    let tick = Duration::from_millis(TICK_MS);
     for p in positions(blocks, count) {
         let start = (p + 1) * BLOCK + 4;
         s.seek(start);
+        let mut waited = Duration::ZERO;
         for _ in 0..8 {
             std::thread::sleep(KEY_REPEAT);
+            // The screen's tick, while it waits for keys, makes the next step back ready.
+            waited += KEY_REPEAT;
+            if waited >= tick {
+                s.prepare_step_back();
+                waited -= tick;
+            }
             let t = Instant::now();
             s.seek(s.pos() - 1);
             black_box(s.snapshot().applied);

@@ -112,6 +112,8 @@ async fn event_loop(
             },
             _ = tick.tick() => {
                 if !ui.playing {
+                    // Waiting for a key: the next step back is made ready.
+                    session.prepare_step_back();
                     dirty = false;
                     continue;
                 }

@@ -37,6 +37,19 @@ struct BaseView {
     /// following the program keeps none); at most [`UNDO`].
     undo: Vec<Undo>,
     undo_from: usize,
+    /// Where the next step back that `undo` cannot take goes, made while the screen waited
+    /// ([`BaseView::prepare`]).
+    prepared: Option<Box<Made>>,
+}
+
+/// A cursor's state made away from the cursor: the snapshot at `pos`, and what the records
+/// from `undo_from` up to it changed.
+#[derive(Clone, Debug)]
+struct Made {
+    pos: usize,
+    snap: Snapshot,
+    undo: Vec<Undo>,
+    undo_from: usize,
 }
 
 /// Block-start snapshots a base view keeps.
@@ -72,6 +85,7 @@ impl BaseView {
             marks: Vec::new(),
             undo: Vec::new(),
             undo_from: 0,
+            prepared: None,
         }
     }
 
@@ -99,15 +113,42 @@ impl BaseView {
             self.undo.clear();
             self.snap = self.timeline.snapshot_at(pos);
         } else {
-            self.snap = self.snapshot_from_marks(pos);
+            let made = match self.prepared.take() {
+                Some(p) if p.pos == pos => *p,
+                _ => self.made_at(pos),
+            };
+            self.snap = made.snap;
+            self.undo = made.undo;
+            self.undo_from = made.undo_from;
         }
         self.pos = pos;
     }
 
-    /// The snapshot at `pos` (before the end): the snapshot at its block's start (a mark, or
-    /// the timeline's, kept as a mark when it is not a checkpoint), then the records after it,
+    /// While the screen waits for the next key: makes what the next step back needs when what
+    /// is kept cannot take it (the step that crosses into the block before, with thousands of
+    /// events, folds a whole block from a snapshot that is itself costly to copy). Nothing at
+    /// the end of a live view (it moves on) or when made already.
+    fn prepare(&mut self) {
+        if self.at_end() {
+            return;
+        }
+        let kept = !self.undo.is_empty()
+            && self.undo_from + self.undo.len() == self.snap.applied
+            && self.snap.applied == self.pos;
+        let reach = if kept { self.undo_from } else { self.pos };
+        let Some(target) = reach.checked_sub(1).filter(|&t| t >= self.floor) else {
+            return;
+        };
+        if self.prepared.as_ref().is_none_or(|p| p.pos != target) {
+            let made = self.made_at(target);
+            self.prepared = Some(Box::new(made));
+        }
+    }
+
+    /// The state at `pos` (before the end): the snapshot at its block's start (a mark, or the
+    /// timeline's, kept as a mark when it is not a checkpoint), then the records after it,
     /// keeping what the last [`KEEP`] of them changed.
-    fn snapshot_from_marks(&mut self, pos: usize) -> Snapshot {
+    fn made_at(&mut self, pos: usize) -> Made {
         let start = pos / Timeline::EVERY * Timeline::EVERY;
         let mut snap = match self.marks.iter().find(|m| m.applied == start) {
             Some(mark) => mark.clone(),
@@ -134,10 +175,14 @@ impl BaseView {
         // from the block's start again, keeping the records before that.
         let keep_from = pos.saturating_sub(KEEP).max(start);
         self.timeline.fold(&mut snap, keep_from);
-        self.undo.clear();
-        self.undo_from = keep_from;
-        self.timeline.fold_keeping(&mut snap, pos, &mut self.undo);
-        snap
+        let mut undo = Vec::new();
+        self.timeline.fold_keeping(&mut snap, pos, &mut undo);
+        Made {
+            pos,
+            snap,
+            undo,
+            undo_from: keep_from,
+        }
     }
 
     /// Makes the next step from the cursor quick either way: the records it may step to are
@@ -255,6 +300,12 @@ impl Session {
         let view = self.view_mut();
         view.seek(pos);
         view.ready_to_step();
+    }
+
+    /// Makes ahead, while the screen waits for the next key, what the next step back from the
+    /// shown base's cursor needs, so that the step itself stays quick.
+    pub fn prepare_step_back(&mut self) {
+        self.view_mut().prepare();
     }
 
     /// Adds a record at the end of its base's timeline (live sessions), making the base's
@@ -448,6 +499,10 @@ mod tests {
                 8 => (p / Timeline::EVERY) * Timeline::EVERY,
                 _ => r % n,
             };
+            if r % 3 == 0 {
+                // The screen waited for the next key.
+                s.prepare_step_back();
+            }
             s.seek(to);
             let mut want = Snapshot::default();
             t.fold(&mut want, s.pos());
@@ -457,6 +512,9 @@ mod tests {
         // A long walk back, past what a seek keeps, and across two block starts.
         s.seek(3 * Timeline::EVERY + 700);
         for step in 0..1500 {
+            if step % 2 == 0 {
+                s.prepare_step_back();
+            }
             s.seek(s.pos() - 1);
             if step % 7 == 0 || s.pos() % Timeline::EVERY > Timeline::EVERY - 3 {
                 let mut want = Snapshot::default();
@@ -464,6 +522,29 @@ mod tests {
                 assert_eq!(s.snapshot(), &want, "back at {}", s.pos());
             }
         }
+    }
+
+    #[test]
+    fn the_step_into_the_block_before_is_made_while_waiting() {
+        let t = mixed(6 * Timeline::EVERY + 300);
+        let mut s = Session::new(t.clone());
+        let start = 4 * Timeline::EVERY;
+        s.seek(start + 3);
+        s.prepare_step_back();
+        assert_eq!(s.bases[0].prepared.as_ref().map(|p| p.pos), Some(start - 1));
+        for _ in 0..4 {
+            s.seek(s.pos() - 1);
+        }
+        assert_eq!(s.pos(), start - 1);
+        assert!(s.bases[0].prepared.is_none(), "taken");
+        let mut want = Snapshot::default();
+        t.fold(&mut want, start - 1);
+        assert_eq!(s.snapshot(), &want);
+        // And the steps after it take back what it kept.
+        s.seek(start - 5);
+        let mut want = Snapshot::default();
+        t.fold(&mut want, start - 5);
+        assert_eq!(s.snapshot(), &want);
     }
 
     #[test]
