@@ -499,7 +499,7 @@ mod tests {
                 8 => (p / Timeline::EVERY) * Timeline::EVERY,
                 _ => r % n,
             };
-            if r % 3 == 0 {
+            if r.is_multiple_of(3) {
                 // The screen waited for the next key.
                 s.prepare_step_back();
             }
@@ -511,8 +511,8 @@ mod tests {
         assert!(s.bases[0].undo.len() <= UNDO);
         // A long walk back, past what a seek keeps, and across two block starts.
         s.seek(3 * Timeline::EVERY + 700);
-        for step in 0..1500 {
-            if step % 2 == 0 {
+        for step in 0..1500usize {
+            if step.is_multiple_of(2) {
                 s.prepare_step_back();
             }
             s.seek(s.pos() - 1);
