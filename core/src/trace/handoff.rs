@@ -88,10 +88,10 @@ impl Handoff {
         self.to_sink.notify_one();
     }
 
-    /// Loop side: moves the records out of `batch`, leaving it empty with room for as many:
-    /// a batch of [`WHOLE`] records or more is queued as it is and `batch` becomes a spare one;
-    /// a smaller one is joined to the last queued batch when that has room for it. With `Push::Try` a full
-    /// queue refuses: returns false and leaves `batch` as it was.
+    /// Loop side: moves the records out of `batch`, leaving it empty with room for as many: a
+    /// batch of [`WHOLE`] records or more is queued as it is and `batch` becomes a spare one; a
+    /// smaller one is joined to the last queued batch when that has room for it. With
+    /// `Push::Try` a full queue refuses: returns false and leaves `batch` as it was.
     pub fn push_records(&self, batch: &mut Vec<Record>, how: Push) -> bool {
         if batch.is_empty() {
             return true;

@@ -382,9 +382,10 @@ pub(crate) fn needs(kind: &str, field: &str) -> String {
 
 /// One field's share of the generated code, by mode (see the module's documentation).
 macro_rules! field {
-    // Appends `,"name":value` with the fast encoder (the key as one static slice), unless the field's bit is in `$skip`
-    // (`Some(mask)`: a version 3 line, which leaves implied fields out). In such a line an
-    // `omit` field that is None and not left out is written as null: it became None.
+    // Appends `,"name":value` with the fast encoder (the key as one static slice), unless the
+    // field's bit is in `$skip` (`Some(mask)`: a version 3 line, which leaves implied fields
+    // out). In such a line an `omit` field that is None and not left out is written as null: it
+    // became None.
     (@encode flat $f:ident $e:ident $skip:ident) => {
         $crate::trace::wire::Group::encode($f, $e, $skip);
     };
