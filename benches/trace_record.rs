@@ -1,6 +1,7 @@
 //! Recording overhead on a busy loop: two sockets of a pair echo one 64-byte message back and
 //! forth through the loop (a read and a write syscall per callback, like an echo server's), with
-//! no observer, with a recorder writing to a file, and with a recorder writing nowhere.
+//! no observer, with a recorder writing to a file, and with a recorder writing nowhere; and the
+//! sink thread's share alone: encoding those round trips' records as trace lines.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -11,7 +12,7 @@ use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use evscope::ev::{BackendKind, EventBase, What};
-use evscope::trace::{Header, Record, Recorder, Sink};
+use evscope::trace::{Header, Record, Recorder, Sink, Writer};
 
 /// Takes records and does nothing with them: the loop thread's share of the cost.
 struct NullSink;
@@ -99,5 +100,31 @@ fn record(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, record);
+/// The records of `ROUND_TRIPS` round trips encoded as the lines of a trace, in batches as the
+/// sink thread gets them, into memory: the sink thread's work without the file.
+fn encode(c: &mut Criterion) {
+    let (recorder, rx) = Recorder::to_channel();
+    let mut base = EventBase::with_backend(BackendKind::Epoll).expect("base");
+    base.set_observer(Box::new(recorder));
+    ping_pong(base);
+    let records: Vec<Record> = rx.try_iter().collect();
+    let header = Header::new("epoll", "trace_record");
+    let mut out = Vec::with_capacity(1 << 24);
+    let mut g = c.benchmark_group("trace_encode");
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.sample_size(20);
+    g.bench_function("ping_pong_records", |b| {
+        b.iter(|| {
+            out.clear();
+            let mut w = Writer::new(&mut out, &header).expect("header");
+            for batch in records.chunks(256) {
+                w.write_batch(batch).expect("in memory");
+            }
+            black_box(w.into_inner().expect("in memory").len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, record, encode);
 criterion_main!(benches);

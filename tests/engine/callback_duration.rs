@@ -5,7 +5,7 @@ use crate::util;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use evscope::ev::{EventBase, EventId, Observer, What};
 use util::*;
@@ -13,7 +13,7 @@ use util::*;
 struct Durations(Rc<RefCell<Vec<Duration>>>);
 
 impl Observer for Durations {
-    fn callback_end(&mut self, _ev: EventId, _what: What, dur: Duration) {
+    fn callback_end(&mut self, _ev: EventId, _what: What, dur: Duration, _at: Instant) {
         self.0.borrow_mut().push(dur);
     }
 }

@@ -23,7 +23,7 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use evscope::ev::{
     BackendKind, BevEvents, BevId, Cause, EventBase, EventId, Levels, ListenerId, Observer, State,
@@ -173,10 +173,10 @@ impl Observer for Recorder {
             .borrow_mut()
             .push(Seen::Transition(ev, from, to, cause));
     }
-    fn callback_begin(&mut self, ev: EventId, what: What) {
+    fn callback_begin(&mut self, ev: EventId, what: What, _at: Instant) {
         self.log.borrow_mut().push(Seen::Begin(ev, what));
     }
-    fn callback_end(&mut self, ev: EventId, _what: What, _dur: Duration) {
+    fn callback_end(&mut self, ev: EventId, _what: What, _dur: Duration, _at: Instant) {
         self.log.borrow_mut().push(Seen::End(ev));
     }
     fn loop_iteration(&mut self, n: u64) {

@@ -197,9 +197,10 @@ impl EventBase {
         }
         self.ready.clear();
         let res = self.backend.wait(timeout, &mut self.ready);
-        self.time_cache = Some(Instant::now());
+        let now = Instant::now();
+        self.time_cache = Some(now);
         if let Some(o) = self.observer.as_deref_mut() {
-            o.poll_end(self.ready.len());
+            o.poll_end(self.ready.len(), now);
         }
         res
     }
@@ -392,19 +393,31 @@ impl EventBase {
         let Some(mut cb) = self.get_mut(id).ok().and_then(|ev| ev.cb.take()) else {
             return;
         };
-        // The clock is read only for an observer: no cost on the unobserved hot path.
-        let began = self.observer.as_deref_mut().map(|o| {
-            o.callback_begin(id, res);
-            Instant::now()
-        });
+        let began = self.callback_begins(id, res);
         cb(self, id, res);
-        if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
-            o.callback_end(id, res, began.elapsed());
-        }
+        self.callback_ends(id, res, began);
         if let Ok(ev) = self.get_mut(id) {
             if ev.cb.is_none() {
                 ev.cb = Some(cb);
             }
+        }
+    }
+
+    /// Tells the observer a callback of `id` begins, returning the clock reading it is timed
+    /// from. The clock is read only for an observer: no cost on the unobserved hot path. The
+    /// observer is handed the reading, so a callback costs two reads of the clock in all.
+    pub(super) fn callback_begins(&mut self, id: EventId, res: What) -> Option<Instant> {
+        let o = self.observer.as_deref_mut()?;
+        let began = Instant::now();
+        o.callback_begin(id, res, began);
+        Some(began)
+    }
+
+    /// Tells the observer the callback of `id` that began at `began` returned.
+    pub(super) fn callback_ends(&mut self, id: EventId, res: What, began: Option<Instant>) {
+        if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
+            let ended = Instant::now();
+            o.callback_end(id, res, ended.saturating_duration_since(began), ended);
         }
     }
 

@@ -3,8 +3,6 @@
 //! free what the callback uses. Until it is freed (or assigned again) the event can no longer
 //! be added or activated, and deleting it does nothing (libevent's `EVLIST_FINALIZING`).
 
-use std::time::Instant;
-
 use super::base::{EventBase, DEFERRED};
 use super::error::Result;
 use super::flags::What;
@@ -74,16 +72,11 @@ impl EventBase {
         self.n_active -= 1;
         self.sync_state(slot, Cause::Dispatch);
         let outer = self.running_event.take();
-        let began = self.observer.as_deref_mut().map(|o| {
-            o.callback_begin(id, res);
-            Instant::now()
-        });
+        let began = self.callback_begins(id, res);
         if let Some(cb) = cb {
             cb(self, id);
         }
-        if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
-            o.callback_end(id, res, began.elapsed());
-        }
+        self.callback_ends(id, res, began);
         self.running_event = outer;
         if let Ok(ev) = self.get_mut(id) {
             ev.running = false;

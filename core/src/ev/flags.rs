@@ -29,7 +29,7 @@ impl What {
     /// `EV_FINALIZE`: what a finalizing event is active for (`event_finalize`).
     pub const FINALIZE: What = What(0x40);
 
-    const NAMES: [(What, &'static str); 7] = [
+    pub(crate) const NAMES: [(What, &'static str); 7] = [
         (What::TIMEOUT, "TIMEOUT"),
         (What::READ, "READ"),
         (What::WRITE, "WRITE"),
@@ -204,7 +204,7 @@ impl BevEvents {
     /// `BEV_EVENT_CONNECTED`: a `bufferevent_socket_connect` finished.
     pub const CONNECTED: BevEvents = BevEvents(0x80);
 
-    const NAMES: [(BevEvents, &'static str); 6] = [
+    pub(crate) const NAMES: [(BevEvents, &'static str); 6] = [
         (BevEvents::READING, "READING"),
         (BevEvents::WRITING, "WRITING"),
         (BevEvents::EOF, "EOF"),

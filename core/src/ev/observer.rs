@@ -33,16 +33,19 @@ pub trait Observer {
     /// An event's displayed state changed.
     fn transition(&mut self, ev: EventId, fd: Option<RawFd>, from: State, to: State, cause: Cause) {
     }
-    /// A callback is about to run; `what` is what fired.
-    fn callback_begin(&mut self, ev: EventId, what: What) {}
-    /// A callback returned after `dur`.
-    fn callback_end(&mut self, ev: EventId, what: What, dur: Duration) {}
+    /// A callback is about to run; `what` is what fired. `at` is the clock reading the loop
+    /// times the callback from (read just before this hook), so the observer need not read it.
+    fn callback_begin(&mut self, ev: EventId, what: What, at: Instant) {}
+    /// A callback returned after `dur`, `at` (the loop's clock reading as it returned: `dur`
+    /// is `at` minus `callback_begin`'s `at`).
+    fn callback_end(&mut self, ev: EventId, what: What, dur: Duration, at: Instant) {}
     /// The loop starts iteration `n` (counted from 1 for each base).
     fn loop_iteration(&mut self, n: u64) {}
     /// The loop is about to wait in the backend (`None`: no timeout).
     fn poll_begin(&mut self, backend: &'static str, timeout: Option<Duration>) {}
-    /// The backend returned with `ready` fds ready.
-    fn poll_end(&mut self, ready: usize) {}
+    /// The backend returned with `ready` fds ready, `at` (the loop's clock reading just after
+    /// the wait, which it also caches as its time for this iteration).
+    fn poll_end(&mut self, ready: usize, at: Instant) {}
     /// Timer phase: `expired` timeouts fired this iteration.
     fn timers_expired(&mut self, expired: usize) {}
     /// Active phase: the loop runs the queue of `priority`, holding `queued` callbacks.

@@ -6,6 +6,11 @@
 //! the queue every [`TICK`] while records keep coming, and only when it has gone to sleep for
 //! good (nothing for a while), when the queue fills up, or when a message is urgent (a viewer
 //! stepping) does the loop wake it.
+//!
+//! A batch the loop fills is handed over whole, the loop taking an emptied one back from those
+//! the sink thread returned, so a record is copied once on the loop thread (onto its batch);
+//! only a small batch (the loop about to wait with a few records made) is copied onto the last
+//! one queued.
 
 use std::collections::VecDeque;
 use std::sync::{mpsc, Condvar, Mutex, MutexGuard};
@@ -30,6 +35,8 @@ pub enum Msg {
 #[derive(Default)]
 struct Queue {
     msgs: VecDeque<Msg>,
+    /// Emptied batches the sink thread gave back, for the loop to fill again.
+    spare: Vec<Vec<Record>>,
     /// Records queued, over all `Records` messages.
     records: usize,
     closed: bool,
@@ -56,8 +63,10 @@ pub enum Push {
     Urgent,
 }
 
-/// The most records coalesced into one queued message.
-const COALESCE: usize = 4096;
+/// A batch of at least this many records is handed over whole rather than copied.
+const WHOLE: usize = 128;
+/// The most emptied batches kept for the loop.
+const SPARE: usize = 16;
 
 impl Handoff {
     /// A queue holding at most `capacity` records.
@@ -79,9 +88,10 @@ impl Handoff {
         self.to_sink.notify_one();
     }
 
-    /// Loop side: moves the records out of `batch` (which keeps its allocation), joining them
-    /// to the last queued batch when it can. With `Push::Try` a full queue refuses: returns
-    /// false and leaves `batch` as it was.
+    /// Loop side: moves the records out of `batch`, leaving it empty with room for as many: a
+    /// batch of [`WHOLE`] records or more is queued as it is and `batch` becomes a spare one; a
+    /// smaller one is joined to the last queued batch when that has room for it. With
+    /// `Push::Try` a full queue refuses: returns false and leaves `batch` as it was.
     pub fn push_records(&self, batch: &mut Vec<Record>, how: Push) -> bool {
         if batch.is_empty() {
             return true;
@@ -100,13 +110,17 @@ impl Handoff {
         }
         q.records += batch.len();
         match q.msgs.back_mut() {
-            Some(Msg::Records(tail)) if tail.len() + batch.len() <= COALESCE => {
+            Some(Msg::Records(tail))
+                if batch.len() < WHOLE && tail.len() + batch.len() <= tail.capacity() =>
+            {
                 tail.append(batch);
             }
             _ => {
-                let mut v = Vec::with_capacity(batch.len().max(256));
-                v.append(batch);
-                q.msgs.push_back(Msg::Records(v));
+                let room = batch.capacity().max(WHOLE);
+                let mut spare = q.spare.pop().unwrap_or_default();
+                spare.reserve(room);
+                let full = std::mem::replace(batch, spare);
+                q.msgs.push_back(Msg::Records(full));
             }
         }
         if q.asleep || how == Push::Urgent || q.records * 4 >= self.capacity {
@@ -132,11 +146,25 @@ impl Handoff {
         self.to_loop.notify_all();
     }
 
-    /// Sink side: moves everything queued into `out`, waiting for something when nothing is
-    /// queued and `may_wait` (at most one tick when `one_tick`: the sink holds records it must
-    /// send soon). Returns false once closed and empty.
-    pub fn take(&self, out: &mut VecDeque<Msg>, may_wait: bool, one_tick: bool) -> bool {
+    /// Sink side: gives back the emptied batches in `spare` (some of them), moves everything
+    /// queued into `out`, waiting for something when nothing is queued and `may_wait` (at most
+    /// one tick when `one_tick`: the sink holds records it must send soon). Returns false once
+    /// closed and empty.
+    pub fn take(
+        &self,
+        out: &mut VecDeque<Msg>,
+        spare: &mut Vec<Vec<Record>>,
+        may_wait: bool,
+        one_tick: bool,
+    ) -> bool {
         let mut q = self.lock();
+        while q.spare.len() < SPARE {
+            match spare.pop() {
+                Some(v) => q.spare.push(v),
+                None => break,
+            }
+        }
+        spare.clear();
         let mut idle = 0;
         loop {
             if !q.msgs.is_empty() {

@@ -43,7 +43,9 @@ const LEVELS: u32 = bit("input")
 /// What the lines so far imply, for each base.
 #[derive(Default)]
 pub struct Implied {
-    /// By base id (a map, so that a line naming base 4,000,000,000 costs one entry).
+    /// Base 0, the base of nearly every line, without a lookup (None until a line of it).
+    zero: Option<BaseSoFar>,
+    /// The other bases by id (a map, so that a line naming base 4,000,000,000 costs one entry).
     bases: IdMap<BaseSoFar>,
 }
 
@@ -73,6 +75,10 @@ impl Implied {
 
     /// The base's entry, and whether it is new (no line of that base came before).
     fn base(&mut self, base: u32) -> (&mut BaseSoFar, bool) {
+        if base == 0 {
+            let first = self.zero.is_none();
+            return (self.zero.get_or_insert_with(BaseSoFar::default), first);
+        }
         let mut first = false;
         let b = self.bases.entry(u64::from(base)).or_insert_with(|| {
             first = true;
@@ -91,25 +97,8 @@ impl Implied {
         if !first && rec.t_us == b.t_us {
             skip |= T_US;
         }
-        match &rec.body {
-            Body::Transition { ev, fd, .. }
-                if b.events.get(ev).is_some_and(|e| e.fd == Some(*fd)) =>
-            {
-                skip |= FD;
-            }
-            Body::CallbackEnd { ev, what, .. }
-                if b.events.get(ev).is_some_and(|e| e.fired == Some(*what)) =>
-            {
-                skip |= WHAT;
-            }
-            Body::Buffer { bev, levels } => {
-                let prev = b.bevs.get(bev).copied().unwrap_or_default();
-                skip |= levels.same_as(&prev) & LEVELS;
-            }
-            _ => {}
-        }
+        skip |= b.note_written(rec);
         encode_line_skipping(rec, skip, out);
-        b.note(rec);
     }
 
     /// Reader: completes a record read from a version 3 line (`Lenient`), whose left-out
@@ -174,6 +163,42 @@ impl Implied {
 }
 
 impl BaseSoFar {
+    /// Writer: [`BaseSoFar::note`] of `rec`, returning which of its body's fields the lines
+    /// before imply (a transition's `fd`, a callback_end's `what`, a buffer record's unchanged
+    /// levels), with one lookup of the event or bufferevent where `note` would make two.
+    fn note_written(&mut self, rec: &Record) -> u32 {
+        let mut skip = 0;
+        match &rec.body {
+            Body::Transition { ev, fd, to, .. } => {
+                let known = if *to == State::Freed {
+                    self.events.remove(ev).and_then(|e| e.fd)
+                } else {
+                    self.events.entry(*ev).or_default().fd.replace(*fd)
+                };
+                if known == Some(*fd) {
+                    skip |= FD;
+                }
+            }
+            Body::CallbackEnd { ev, what, .. }
+                if self.events.get(ev).is_some_and(|e| e.fired == Some(*what)) =>
+            {
+                skip |= WHAT;
+            }
+            Body::Buffer { bev, levels } => {
+                let prev = self.bevs.entry(*bev).or_default();
+                skip |= levels.same_as(prev) & LEVELS;
+                *prev = *levels;
+            }
+            _ => {
+                self.note(rec);
+                return skip;
+            }
+        }
+        self.seq = rec.seq;
+        self.t_us = rec.t_us;
+        skip
+    }
+
     /// What `rec` says, for the lines after it.
     fn note(&mut self, rec: &Record) {
         self.seq = rec.seq;

@@ -1,7 +1,10 @@
 //! [`Recorder`]: the [`Observer`] that turns the library's hooks into [`Record`]s.
 //!
-//! On the loop thread a record costs a clock read and a push onto a batch; batches go through a
-//! bounded queue ([`Handoff`]) to a sink thread that encodes and writes them. Lossless by
+//! On the loop thread a record costs at most a clock read and a push onto a batch; batches go
+//! through a bounded queue ([`Handoff`]) to a sink thread that encodes and writes them. Records
+//! the loop makes around a callback or after its wait take the clock reading the loop made
+//! itself (the hooks hand it over), and those it makes straight after another reuse the last
+//! one, so a callback costs two clock reads, the wait one (the base's own). Lossless by
 //! default: when the sink falls behind and the queue is full, the loop waits. In lossy mode the
 //! loop never waits; what it could not hand over is counted and written as a `dropped` record.
 //!
@@ -32,15 +35,31 @@ use super::link_token::LinkToken;
 use super::record::{Header, Record};
 use super::schema::Body;
 use super::sink::{run_sink, ChannelSink, JsonlSink, MessageSink, Sink};
-use crate::ev::sys::thread_id;
+use crate::ev::sys::{process_generation, thread_id};
 use crate::ev::{
     BaseInfo, BevEvents, BevId, Cause, EventId, Levels, ListenerId, Observer, State, What,
 };
+
+/// `Recorder::process` of a recorder that belongs to no process, so never records.
+const NO_PROCESS: u64 = u64::MAX;
 
 /// Records per batch.
 const BATCH: usize = 256;
 /// Records the queue holds before the loop waits (or, lossy, drops).
 const QUEUE_RECORDS: usize = 1 << 14;
+
+/// Which clock reading a record's `t_us` is.
+#[derive(Clone, Copy)]
+enum When {
+    /// Read the clock now.
+    Now,
+    /// The last reading, for records the loop makes straight after another with no waiting or
+    /// user code in between (the base caches its time the same way).
+    Last,
+    /// A reading the loop has just made and hands to the hook (around a callback, after the
+    /// wait): the same moment, without reading the clock again.
+    At(Instant),
+}
 
 /// The trace observer (install with `EventBase::set_observer`, or let `EVSCOPE_TRACE` do it).
 pub struct Recorder {
@@ -64,9 +83,10 @@ pub struct Recorder {
     dropped: u64,
     /// seq and t_us of the last record dropped, reused for the `dropped` record.
     last_dropped: (u64, u64),
-    /// The process whose sink thread this is: a copy of the recorder in a forked child never
-    /// touches the parent's queue or thread.
-    pid: u32,
+    /// The process whose sink thread this is (`sys::process_generation`; `NO_PROCESS` for a
+    /// recorder that never records): a copy of the recorder in a forked child never touches
+    /// the parent's queue or thread.
+    process: u64,
     /// The JSON Lines file written, for the child's own file after a fork.
     file: Option<PathBuf>,
 }
@@ -89,7 +109,7 @@ impl Recorder {
             lossy: false,
             dropped: 0,
             last_dropped: (0, 0),
-            pid: std::process::id(),
+            process: process_generation(),
             file: None,
         }
     }
@@ -208,7 +228,7 @@ impl Recorder {
             lossy: self.lossy,
             dropped: 0,
             last_dropped: (0, 0),
-            pid: std::process::id(),
+            process: process_generation(),
             file: self.file.clone(),
         }
     }
@@ -272,14 +292,12 @@ impl Recorder {
 
     /// Makes one record, reading the clock.
     fn emit(&mut self, body: Body) {
-        self.emit_timed(body, true);
+        self.emit_timed(body, When::Now);
     }
 
-    /// Makes one record: through the gate, then onto the batch. `read_clock` false reuses the
-    /// last reading, for records the loop makes straight after another with no waiting or
-    /// user code in between (the base caches its time the same way); a record held by the gate
-    /// always reads it.
-    fn emit_timed(&mut self, body: Body, read_clock: bool) {
+    /// Makes one record: through the gate, then onto the batch, at the time `when` says; a
+    /// record that passes an engaged gate (which may have held it) always reads the clock.
+    fn emit_timed(&mut self, body: Body, when: When) {
         if !self.header_sent {
             self.send_header("");
         }
@@ -297,8 +315,16 @@ impl Recorder {
             }
         }
         self.seq += 1;
-        if read_clock || gated.is_some() || self.seq == 1 {
-            self.t_us = self.started.elapsed().as_micros() as u64;
+        let at = match when {
+            _ if gated.is_some() => Some(Instant::now()),
+            When::At(at) => Some(at),
+            When::Last if self.seq > 1 => None,
+            When::Now | When::Last => Some(Instant::now()),
+        };
+        if let Some(at) = at {
+            // Never before the record before it, whichever reading it took.
+            let t_us = at.saturating_duration_since(self.started).as_micros() as u64;
+            self.t_us = t_us.max(self.t_us);
         }
         let t_us = self.t_us;
         let status = gated.as_ref().and_then(|g| g.passed(&body));
@@ -375,7 +401,7 @@ impl Recorder {
     /// True in a forked child that did not take the recorder over (`forked`): the queue and
     /// the sink thread are the parent's, and the thread does not exist here.
     fn parents_copy(&self) -> bool {
-        self.pid != std::process::id()
+        self.process != process_generation()
     }
 
     /// In a forked child: lets go of the parent's sink thread and queue untouched, and goes on
@@ -395,7 +421,8 @@ impl Recorder {
         std::mem::forget(self.gate.take());
         self.base = 0;
         self.thread = thread_id();
-        self.pid = std::process::id();
+        self.process = process_generation();
+        let pid = std::process::id();
         // The parent writes what was batched before the fork.
         self.batch.clear();
         self.dropped = self.seq;
@@ -404,7 +431,7 @@ impl Recorder {
         let Some(parent) = self.file.clone() else {
             return;
         };
-        let path = child_path(&parent, self.pid);
+        let path = child_path(&parent, pid);
         match JsonlSink::create(&path) {
             Ok(sink) => {
                 self.sink = spawn(sink);
@@ -412,7 +439,7 @@ impl Recorder {
                 self.send_header(backend);
                 super::spec::adopt_after_fork(self);
             }
-            Err(e) => eprintln!("evscope: the forked child {} is not traced: {e}", self.pid),
+            Err(e) => eprintln!("evscope: the forked child {pid} is not traced: {e}"),
         }
     }
 }
@@ -463,7 +490,7 @@ impl Recorder {
     pub(crate) fn lanes(&mut self, started: Instant) -> Lanes {
         self.started = started;
         let mut template = self.lane_on(None, 0);
-        template.pid = 0;
+        template.process = NO_PROCESS;
         Lanes {
             template,
             sink: self.sink.as_ref().map_or_else(Weak::new, Arc::downgrade),
@@ -571,10 +598,14 @@ impl Observer for Recorder {
     fn transition(&mut self, ev: EventId, fd: Option<RawFd>, from: State, to: State, cause: Cause) {
         // Transitions the loop makes right after the wait or around a callback reuse the
         // clock reading of the record before them.
-        let read_clock = !matches!(
-            cause,
-            Cause::Dispatch | Cause::Returned | Cause::Ready(_) | Cause::Timeout | Cause::Signal
-        );
+        let when = match cause {
+            Cause::Dispatch
+            | Cause::Returned
+            | Cause::Ready(_)
+            | Cause::Timeout
+            | Cause::Signal => When::Last,
+            _ => When::Now,
+        };
         let body = Body::Transition {
             ev: ev.trace_id(),
             fd,
@@ -582,24 +613,28 @@ impl Observer for Recorder {
             to,
             cause: Cow::Borrowed(cause.as_str()),
         };
-        self.emit_timed(body, read_clock);
+        self.emit_timed(body, when);
     }
-    fn callback_begin(&mut self, ev: EventId, what: What) {
-        self.emit(Body::CallbackBegin {
+    fn callback_begin(&mut self, ev: EventId, what: What, at: Instant) {
+        // The callback is timed from `at`, before this record: a hold of the gate at it counts
+        // as held, as every hold until the callback returns does.
+        self.held = Duration::ZERO;
+        let body = Body::CallbackBegin {
             ev: ev.trace_id(),
             what,
-        });
-        self.held = Duration::ZERO;
+        };
+        self.emit_timed(body, When::At(at));
     }
-    fn callback_end(&mut self, ev: EventId, what: What, dur: Duration) {
+    fn callback_end(&mut self, ev: EventId, what: What, dur: Duration, at: Instant) {
         // A callback stepped through record by record ran only as long as it ran, not as long
         // as the viewer held it.
         let ran = dur.saturating_sub(self.held);
-        self.emit(Body::CallbackEnd {
+        let body = Body::CallbackEnd {
             ev: ev.trace_id(),
             what,
             dur_us: us(ran),
-        });
+        };
+        self.emit_timed(body, When::At(at));
     }
     fn loop_iteration(&mut self, n: u64) {
         // Which thread runs the loop, when it is not the one last named for this base (a base
@@ -614,27 +649,28 @@ impl Observer for Recorder {
             backend: Cow::Borrowed(backend),
             timeout_us: timeout.map(us),
         };
-        self.emit_timed(body, false);
+        self.emit_timed(body, When::Last);
         // The loop may sleep now: let the sink see everything so far.
         if timeout != Some(Duration::ZERO) {
             let how = self.how();
             self.send_batch(how);
         }
     }
-    fn poll_end(&mut self, ready: usize) {
-        self.emit(Body::PollEnd {
+    fn poll_end(&mut self, ready: usize, at: Instant) {
+        let body = Body::PollEnd {
             ready: ready as u64,
-        });
+        };
+        self.emit_timed(body, When::At(at));
     }
     fn timers_expired(&mut self, expired: usize) {
-        self.emit_timed(Body::TimersExpired { n: expired as u64 }, false);
+        self.emit_timed(Body::TimersExpired { n: expired as u64 }, When::Last);
     }
     fn run_active(&mut self, priority: u8, queued: usize) {
         let body = Body::RunActive {
             priority,
             queued: queued as u64,
         };
-        self.emit_timed(body, false);
+        self.emit_timed(body, When::Last);
     }
     fn bufferevent_new(&mut self, bev: BevId, fd: Option<RawFd>, label: &str) {
         self.emit(Body::BevNew {

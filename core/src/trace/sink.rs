@@ -61,6 +61,8 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
     };
     let mut failed: Option<io::Error> = None;
     let mut msgs = VecDeque::new();
+    // Batches written, emptied, to give back to the loop.
+    let mut spare = Vec::new();
     let mut dirty = false;
     // Records of a later base that reached the queue before base 0's header (a base made on
     // another thread may start before base 0's recorder is attached): written after it.
@@ -68,7 +70,7 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
     let mut early: Vec<Vec<Record>> = Vec::new();
     loop {
         let holding = failed.is_none() && sink.holding();
-        let more = handoff.take(&mut msgs, !dirty, holding);
+        let more = handoff.take(&mut msgs, &mut spare, !dirty, holding);
         if msgs.is_empty() {
             if (dirty || holding) && failed.is_none() {
                 if let Err(e) = sink.flush_due() {
@@ -106,7 +108,12 @@ pub(crate) fn run_sink(mut sink: impl Sink, handoff: &Handoff) {
                     early.push(recs);
                     Ok(())
                 }
-                Msg::Records(recs) => sink.records(&recs),
+                Msg::Records(mut recs) => {
+                    let res = sink.records(&recs);
+                    recs.clear();
+                    spare.push(recs);
+                    res
+                }
                 Msg::Status(s) => sink.status(&s),
             };
             if let Err(e) = res {

@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::encode::Enc;
+use super::encode::{Enc, Short};
 use super::record::{bev_event_names, what_names};
 use crate::ev::{BevEvents, State, What};
 
@@ -113,7 +113,20 @@ impl Wire for State {
         d
     }
     fn encode(&self, e: &mut Enc<'_>) {
-        e.quoted(self.as_str());
+        /// Each state's name in quotes, in the order of `State::ALL` (its variants' order).
+        static QUOTED: [Short<16>; State::ALL.len()] = {
+            let mut quoted = [Short::EMPTY; State::ALL.len()];
+            let mut i = 0;
+            while i < quoted.len() {
+                quoted[i] = Short::EMPTY
+                    .then("\"")
+                    .then(State::ALL[i].as_str())
+                    .then("\"");
+                i += 1;
+            }
+            quoted
+        };
+        e.short(&QUOTED[*self as usize]);
     }
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -123,8 +136,12 @@ impl Wire for State {
     }
 }
 
+/// The longest list of flag names written, `["READ",…]` with every flag (at most 64 bytes).
+const NAME_LIST: usize = 64;
+
 /// A flags type written as a list of names: `$names` reads and writes it, and `$de` carries it
-/// through serde.
+/// through serde. The fast encoder writes the list of any flags in the low 8 bits (all there
+/// are) from a table made at compile time from the type's `NAMES`.
 macro_rules! wire_names {
     ($ty:ty, $de:ident, $names:ident, $absent:expr, $doc:literal) => {
         #[doc = $doc]
@@ -142,7 +159,32 @@ macro_rules! wire_names {
                 d.0
             }
             fn encode(&self, e: &mut Enc<'_>) {
-                e.names(self.iter_names());
+                /// The JSON list of names of the flags in each value of the low 8 bits, as
+                /// `Enc::names` of `iter_names` writes it.
+                static LISTS: [Short<NAME_LIST>; 256] = {
+                    let mut lists = [Short::EMPTY; 256];
+                    let mut bits = 0;
+                    while bits < lists.len() {
+                        let mut list = Short::EMPTY.then("[");
+                        let mut sep = "\"";
+                        let mut i = 0;
+                        while i < <$ty>::NAMES.len() {
+                            let (flag, name) = <$ty>::NAMES[i];
+                            if bits as u16 & flag.bits() == flag.bits() {
+                                list = list.then(sep).then(name).then("\"");
+                                sep = ",\"";
+                            }
+                            i += 1;
+                        }
+                        lists[bits] = list.then("]");
+                        bits += 1;
+                    }
+                    lists
+                };
+                match LISTS.get(usize::from(self.bits())) {
+                    Some(list) => e.short(list),
+                    None => e.names(self.iter_names()),
+                }
             }
             fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 $names::serialize(self, s)
@@ -340,9 +382,10 @@ pub(crate) fn needs(kind: &str, field: &str) -> String {
 
 /// One field's share of the generated code, by mode (see the module's documentation).
 macro_rules! field {
-    // Appends `,"name":value` with the fast encoder, unless the field's bit is in `$skip`
-    // (`Some(mask)`: a version 3 line, which leaves implied fields out). In such a line an
-    // `omit` field that is None and not left out is written as null: it became None.
+    // Appends `,"name":value` with the fast encoder (the key as one static slice), unless the
+    // field's bit is in `$skip` (`Some(mask)`: a version 3 line, which leaves implied fields
+    // out). In such a line an `omit` field that is None and not left out is written as null: it
+    // became None.
     (@encode flat $f:ident $e:ident $skip:ident) => {
         $crate::trace::wire::Group::encode($f, $e, $skip);
     };
@@ -350,11 +393,11 @@ macro_rules! field {
         match ($f, $skip) {
             (_, Some(m)) if m & const { $crate::trace::wire::bit(stringify!($f)) } != 0 => {}
             (Some(v), _) => {
-                $e.key(stringify!($f));
+                $e.raw(concat!(",\"", stringify!($f), "\":"));
                 $crate::trace::wire::Wire::encode(v, $e);
             }
             (None, Some(_)) => {
-                $e.key(stringify!($f));
+                $e.raw(concat!(",\"", stringify!($f), "\":"));
                 $e.raw("null");
             }
             (None, None) => {}
@@ -362,7 +405,7 @@ macro_rules! field {
     };
     (@encode $mode:ident $f:ident $e:ident $skip:ident) => {
         if $skip.is_none_or(|m| m & const { $crate::trace::wire::bit(stringify!($f)) } == 0) {
-            $e.key(stringify!($f));
+            $e.raw(concat!(",\"", stringify!($f), "\":"));
             $crate::trace::wire::Wire::encode($f, $e);
         }
     };
@@ -558,6 +601,18 @@ macro_rules! records {
             pub const fn kind(&self) -> &'static str {
                 match self {
                     $( $body::$v { .. } => stringify!($kind), )*
+                }
+            }
+
+            /// `"kind":"NAME"` for the record's kind, as the fast encoder writes it.
+            pub(crate) const fn kind_field(&self) -> $crate::trace::encode::Short<32> {
+                match self {
+                    $(
+                        $body::$v { .. } => const {
+                            $crate::trace::encode::Short::EMPTY
+                                .then(concat!("\"kind\":\"", stringify!($kind), "\""))
+                        },
+                    )*
                 }
             }
 

@@ -101,3 +101,27 @@ pub fn thread_id() -> u64 {
     }
     TID.with(|t| *t)
 }
+
+/// Forks this process came out of as the child (counted by a `pthread_atfork` handler,
+/// registered by the first call), or, if the handler could not be registered, the process id
+/// with the top bit set. Either way it differs in a forked child from what the parent read
+/// before the fork, and reading it costs no system call (`getpid` is one).
+pub(crate) fn process_generation() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static FORKS: AtomicU64 = AtomicU64::new(0);
+    static COUNTED: OnceLock<bool> = OnceLock::new();
+    extern "C" fn in_child() {
+        // An atomic add is async-signal-safe, as a fork handler must be.
+        FORKS.fetch_add(1, Ordering::Relaxed);
+    }
+    // SAFETY: `in_child` is a plain function that lives as long as the process; no prepare or
+    // parent handler is given.
+    let counted =
+        *COUNTED.get_or_init(|| unsafe { libc::pthread_atfork(None, None, Some(in_child)) } == 0);
+    if counted {
+        FORKS.load(Ordering::Relaxed)
+    } else {
+        u64::from(std::process::id()) | 1 << 63
+    }
+}
