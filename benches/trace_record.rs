@@ -9,9 +9,10 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use evscope::ev::{BackendKind, EventBase, What};
+use evscope::ev::{BackendKind, EventBase, EventId, What};
 use evscope::trace::{Header, Record, Recorder, Sink, Writer};
 
 /// Takes records and does nothing with them: the loop thread's share of the cost.
@@ -100,6 +101,80 @@ fn record(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Hops of the event chain per run.
+const HOPS: u64 = 100_000;
+
+/// Two events make each other active `HOPS` times on `base`: a handful of records a hop when
+/// traced (the dispatch transition, the callback's begin and end, the transition back, the
+/// other event made active), and no system call in the callbacks.
+fn chain(mut base: EventBase) {
+    let hops = Rc::new(Cell::new(0u64));
+    let ids: Rc<Cell<[Option<EventId>; 2]>> = Rc::new(Cell::new([None, None]));
+    for i in 0..2 {
+        let hops = hops.clone();
+        let peers = ids.clone();
+        let ev = base
+            .event_new(None, What::PERSIST, move |base, _, _| {
+                hops.set(hops.get() + 1);
+                if hops.get() < HOPS {
+                    if let Some(other) = peers.get()[1 - i] {
+                        base.event_active(other, What::TIMEOUT).expect("active");
+                    }
+                }
+            })
+            .expect("event_new");
+        let mut both = ids.get();
+        both[i] = Some(ev);
+        ids.set(both);
+    }
+    let first = ids.get()[0].expect("made");
+    base.event_active(first, What::TIMEOUT).expect("active");
+    base.dispatch().expect("dispatch");
+    black_box(hops.get());
+}
+
+/// The event chain untraced and traced to a sink that drops the records, and what the loop
+/// thread pays per record: the difference of the two medians over the records a run makes.
+fn loop_share(c: &mut Criterion) {
+    let (recorder, rx) = Recorder::to_channel();
+    let mut base = EventBase::with_backend(BackendKind::Epoll).expect("base");
+    base.set_observer(Box::new(recorder));
+    chain(base);
+    let records = rx.try_iter().count() as f64;
+    let mut g = c.benchmark_group("trace_loop");
+    g.throughput(Throughput::Elements(HOPS));
+    g.sample_size(20);
+    g.bench_function("chain_off", |b| {
+        b.iter(|| chain(EventBase::with_backend(BackendKind::Epoll).expect("base")))
+    });
+    g.bench_function("chain_recorded_to_null_sink", |b| {
+        b.iter(|| {
+            let mut base = EventBase::with_backend(BackendKind::Epoll).expect("base");
+            base.set_observer(Box::new(Recorder::new(NullSink)));
+            chain(base)
+        })
+    });
+    g.finish();
+    // Medians of separate runs, interleaved, so that a slow spell of the machine hits both.
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let t = Instant::now();
+        chain(EventBase::with_backend(BackendKind::Epoll).expect("base"));
+        off.push(t.elapsed().as_secs_f64());
+        let mut base = EventBase::with_backend(BackendKind::Epoll).expect("base");
+        base.set_observer(Box::new(Recorder::new(NullSink)));
+        let t = Instant::now();
+        chain(base);
+        on.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let per = (median(&mut on) - median(&mut off)) * 1e9 / records;
+    println!("TRACE_RECORD loop_ns_per_record={per:.1} records_per_run={records}");
+}
+
 /// The records of `ROUND_TRIPS` round trips encoded as the lines of a trace, in batches as the
 /// sink thread gets them, into memory: the sink thread's work without the file.
 fn encode(c: &mut Criterion) {
@@ -126,5 +201,5 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, record, encode);
+criterion_group!(benches, record, encode, loop_share);
 criterion_main!(benches);
