@@ -11,6 +11,8 @@ mod positions;
 mod session;
 mod snapshot;
 mod store;
+#[cfg(test)]
+mod test_traces;
 mod timeline;
 
 pub use crate::demos::shown_label;

@@ -382,6 +382,7 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_traces::varied;
     use super::*;
     use crate::ev::{State, What};
 
@@ -425,64 +426,10 @@ mod tests {
         t
     }
 
-    /// Records touching every kind of row: 400 events made in two waves (the second in the
-    /// middle of the trace), bufferevents made and filled, transitions and callbacks.
-    fn mixed(n: usize) -> Timeline {
-        let mut t = Timeline::new(Header::new("epoll", "test"));
-        for i in 0..n {
-            let ev = (i % 400) as u64;
-            let bev = 1000 + (i % 50) as u64;
-            let wave = i / (n / 2);
-            let body = match i % (n / 2) {
-                j if j < 200 => Body::EventNew {
-                    ev: (j + 200 * wave) as u64,
-                    fd: Some(j as i32),
-                    what: What::READ,
-                    label: format!("ev{j}"),
-                },
-                j if j < 225 => Body::BevNew {
-                    bev: (1000 + j - 200 + 25 * wave) as u64,
-                    fd: None,
-                    label: String::new(),
-                },
-                _ if i % 3 == 0 => Body::Buffer {
-                    bev,
-                    levels: crate::ev::Levels {
-                        input: i as u64 % 77,
-                        ..Default::default()
-                    },
-                },
-                _ if i % 5 == 0 => Body::CallbackEnd {
-                    ev,
-                    what: What::READ,
-                    dur_us: i as u64,
-                },
-                _ if i % 11 == 0 => Body::LoopIteration {
-                    n: i as u64,
-                    thread: None,
-                },
-                _ => Body::Transition {
-                    ev,
-                    fd: None,
-                    from: State::Pending,
-                    to: State::Active,
-                    cause: "test".to_string().into(),
-                },
-            };
-            t.push(Record {
-                seq: i as u64 + 1,
-                t_us: i as u64,
-                base: 0,
-                body,
-            });
-        }
-        t
-    }
-
     #[test]
     fn any_walk_of_steps_and_jumps_shows_the_fold_from_the_start() {
         let n = 6 * Timeline::EVERY + 300;
-        let t = mixed(n);
+        let t = varied(n);
         let mut s = Session::new(t.clone());
         let mut rng = 12345u64;
         for step in 0..400 {
@@ -526,7 +473,7 @@ mod tests {
 
     #[test]
     fn the_step_into_the_block_before_is_made_while_waiting() {
-        let t = mixed(6 * Timeline::EVERY + 300);
+        let t = varied(6 * Timeline::EVERY + 300);
         let mut s = Session::new(t.clone());
         let start = 4 * Timeline::EVERY;
         s.seek(start + 3);

@@ -285,13 +285,7 @@ impl Snapshot {
     /// in between: their figures are taken and their rows put in place (a fold never removes
     /// a row).
     pub fn catch_up(&mut self, changes: &Changes) {
-        let events = std::mem::take(&mut self.events);
-        let bevs = std::mem::take(&mut self.bevs);
-        *self = Snapshot {
-            events,
-            bevs,
-            ..changes.figures.figures()
-        };
+        self.take_figures(&changes.figures);
         for row in &changes.events {
             self.events.insert(row.id, row.clone());
         }
@@ -304,14 +298,9 @@ impl Snapshot {
     /// [`Snapshot::take_back`] can undo it.
     pub fn apply_keeping(&mut self, index: usize, r: &Record) -> Undo {
         let figures = self.figures();
-        let row = match &r.body {
-            Body::EventNew { ev, .. }
-            | Body::Transition { ev, .. }
-            | Body::CallbackEnd { ev, .. } => Prior::Event(*ev, self.events.get(ev).cloned()),
-            Body::BevNew { bev, .. }
-            | Body::Buffer { bev, .. }
-            | Body::BevEvent { bev, .. }
-            | Body::BevFree { bev } => Prior::Bev(*bev, self.bevs.get(bev).cloned()),
+        let row = match (r.body.ev(), r.body.bev()) {
+            (Some(ev), _) => Prior::Event(ev, self.events.get(&ev).cloned()),
+            (_, Some(bev)) => Prior::Bev(bev, self.bevs.get(&bev).cloned()),
             _ => Prior::Nothing,
         };
         self.apply(index, r);
@@ -321,13 +310,7 @@ impl Snapshot {
     /// Undoes the last record folded in, `undo` being what [`Snapshot::apply_keeping`] kept
     /// of it.
     pub fn take_back(&mut self, undo: &Undo) {
-        let events = std::mem::take(&mut self.events);
-        let bevs = std::mem::take(&mut self.bevs);
-        *self = Snapshot {
-            events,
-            bevs,
-            ..undo.figures.figures()
-        };
+        self.take_figures(&undo.figures);
         match &undo.row {
             Prior::Nothing => {}
             Prior::Event(id, Some(row)) => {
@@ -343,6 +326,17 @@ impl Snapshot {
                 self.bevs.remove(id);
             }
         }
+    }
+
+    /// Takes `other`'s figures, keeping these rows.
+    fn take_figures(&mut self, other: &Snapshot) {
+        let events = std::mem::take(&mut self.events);
+        let bevs = std::mem::take(&mut self.bevs);
+        *self = Snapshot {
+            events,
+            bevs,
+            ..other.figures()
+        };
     }
 
     /// Everything but the rows.

@@ -108,15 +108,10 @@ impl Timeline {
             Body::LoopIteration { .. } => self.iterations.push(at),
             _ => {}
         }
-        match &r.body {
-            Body::EventNew { ev, .. }
-            | Body::Transition { ev, .. }
-            | Body::CallbackEnd { ev, .. } => self.touched.0.push(*ev),
-            Body::BevNew { bev, .. }
-            | Body::Buffer { bev, .. }
-            | Body::BevEvent { bev, .. }
-            | Body::BevFree { bev } => self.touched.1.push(*bev),
-            _ => {}
+        if let Some(ev) = r.body.ev() {
+            self.touched.0.push(ev);
+        } else if let Some(bev) = r.body.bev() {
+            self.touched.1.push(bev);
         }
         if index == 0 {
             self.first = Some(r.clone());
@@ -354,73 +349,12 @@ impl Timeline {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_traces::varied;
     use super::*;
-    use crate::ev::{Levels, State, What};
-
-    /// 300 events and 100 bufferevents made, then transitions, callbacks and buffer levels of
-    /// them in turn, with a skip and a note on the way: snapshots too big for a checkpoint
-    /// every block.
-    fn busy(n: usize) -> Timeline {
-        let mut t = Timeline::new(Header::new("epoll", "test"));
-        for i in 0..n {
-            let ev = (i % 300) as u64;
-            let bev = (i % 100) as u64;
-            let up = (i / 300) % 2 == 1;
-            let (from, to) = if up {
-                (State::New, State::Pending)
-            } else {
-                (State::Pending, State::New)
-            };
-            let body = match i {
-                _ if i < 300 => Body::EventNew {
-                    ev,
-                    fd: Some(ev as i32),
-                    what: What::READ,
-                    label: format!("ev{ev}"),
-                },
-                _ if i < 400 => Body::BevNew {
-                    bev,
-                    fd: Some(bev as i32),
-                    label: format!("bev{bev}"),
-                },
-                5000 => Body::Dropped { count: 7 },
-                7000 => Body::Note {
-                    text: "here".into(),
-                },
-                _ if i % 5 == 0 => Body::Buffer {
-                    bev,
-                    levels: Levels {
-                        input: i as u64,
-                        output: (i % 64) as u64,
-                        ..Levels::default()
-                    },
-                },
-                _ if i % 7 == 0 => Body::CallbackEnd {
-                    ev,
-                    what: What::READ,
-                    dur_us: i as u64,
-                },
-                _ => Body::Transition {
-                    ev,
-                    fd: Some(ev as i32),
-                    from,
-                    to,
-                    cause: "test".to_string().into(),
-                },
-            };
-            t.push(Record {
-                seq: i as u64 + 1,
-                t_us: i as u64,
-                base: 0,
-                body,
-            });
-        }
-        t
-    }
 
     #[test]
     fn every_block_start_without_a_checkpoint_is_the_fold_from_the_start() {
-        let t = busy(30 * Timeline::EVERY + 5);
+        let t = varied(30 * Timeline::EVERY + 5);
         let mut folded = Snapshot::default();
         let mut caught_up = 0;
         for k in 0..=30 {
