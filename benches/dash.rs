@@ -310,8 +310,8 @@ fn seek_times(s: &mut Session, n: usize) -> Vec<f64> {
 /// Steps back across `count` block boundaries of `s` as a held key does: from 4 records into a
 /// block to 4 records into the one before it, a step every `KEY_REPEAT`, the screen's tick
 /// (every `TICK_MS`) making the next step ready as the dashboard's loop does; and, elsewhere,
-/// lands on a boundary and steps back at once. The step times in µs: those across a boundary, all of
-/// them, and those with no time before.
+/// lands on a boundary and steps back at once. The step times in µs: those across a boundary,
+/// all of them, and those with no time before.
 fn held_key(s: &mut Session, count: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let blocks = s.timeline().len() / BLOCK - 1;
     let (mut crossing, mut all, mut cold) = (Vec::new(), Vec::new(), Vec::new());

@@ -97,7 +97,7 @@ impl Implied {
         if !first && rec.t_us == b.t_us {
             skip |= T_US;
         }
-        skip |= b.note_written(rec);
+        skip |= b.note(rec);
         encode_line_skipping(rec, skip, out);
     }
 
@@ -163,46 +163,14 @@ impl Implied {
 }
 
 impl BaseSoFar {
-    /// Writer: [`BaseSoFar::note`] of `rec`, returning which of its body's fields the lines
-    /// before imply (a transition's `fd`, a callback_end's `what`, a buffer record's unchanged
-    /// levels), with one lookup of the event or bufferevent where `note` would make two.
-    fn note_written(&mut self, rec: &Record) -> u32 {
-        let mut skip = 0;
-        match &rec.body {
-            Body::Transition { ev, fd, to, .. } => {
-                let known = if *to == State::Freed {
-                    self.events.remove(ev).and_then(|e| e.fd)
-                } else {
-                    self.events.entry(*ev).or_default().fd.replace(*fd)
-                };
-                if known == Some(*fd) {
-                    skip |= FD;
-                }
-            }
-            Body::CallbackEnd { ev, what, .. }
-                if self.events.get(ev).is_some_and(|e| e.fired == Some(*what)) =>
-            {
-                skip |= WHAT;
-            }
-            Body::Buffer { bev, levels } => {
-                let prev = self.bevs.entry(*bev).or_default();
-                skip |= levels.same_as(prev) & LEVELS;
-                *prev = *levels;
-            }
-            _ => {
-                self.note(rec);
-                return skip;
-            }
-        }
+    /// What `rec` says, for the lines after it; returns which of its body's fields the lines
+    /// before it imply (a transition's `fd`, a callback_end's `what`, a buffer record's
+    /// unchanged levels), which the writer leaves out. Each event or bufferevent is looked up
+    /// once.
+    fn note(&mut self, rec: &Record) -> u32 {
         self.seq = rec.seq;
         self.t_us = rec.t_us;
-        skip
-    }
-
-    /// What `rec` says, for the lines after it.
-    fn note(&mut self, rec: &Record) {
-        self.seq = rec.seq;
-        self.t_us = rec.t_us;
+        let mut implied = 0;
         match &rec.body {
             Body::EventNew { ev, fd, .. } => {
                 self.events.insert(
@@ -214,26 +182,37 @@ impl BaseSoFar {
                 );
             }
             Body::Transition { ev, fd, to, .. } => {
-                if *to == State::Freed {
-                    self.events.remove(ev);
+                let known = if *to == State::Freed {
+                    self.events.remove(ev).and_then(|e| e.fd)
                 } else {
-                    self.events.entry(*ev).or_default().fd = Some(*fd);
+                    self.events.entry(*ev).or_default().fd.replace(*fd)
+                };
+                if known == Some(*fd) {
+                    implied |= FD;
                 }
             }
             Body::CallbackBegin { ev, what } => {
                 self.events.entry(*ev).or_default().fired = Some(*what);
             }
+            Body::CallbackEnd { ev, what, .. }
+                if self.events.get(ev).is_some_and(|e| e.fired == Some(*what)) =>
+            {
+                implied |= WHAT;
+            }
             Body::BevNew { bev, .. } => {
                 self.bevs.insert(*bev, Levels::default());
             }
             Body::Buffer { bev, levels } => {
-                self.bevs.insert(*bev, *levels);
+                let prev = self.bevs.entry(*bev).or_default();
+                implied |= levels.same_as(prev) & LEVELS;
+                *prev = *levels;
             }
             Body::BevFree { bev } => {
                 self.bevs.remove(bev);
             }
             _ => {}
         }
+        implied
     }
 }
 

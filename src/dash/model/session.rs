@@ -95,7 +95,7 @@ impl BaseView {
 
     fn seek(&mut self, pos: usize) {
         let pos = pos.min(self.timeline.len()).max(self.floor);
-        let kept = !self.undo.is_empty() && self.undo_from + self.undo.len() == self.snap.applied;
+        let kept = self.kept();
         if kept && pos < self.pos && pos >= self.undo_from && self.snap.applied == self.pos {
             // Back within what is kept: take the records back, newest first.
             for undo in self.undo.drain(pos - self.undo_from..).rev() {
@@ -124,6 +124,11 @@ impl BaseView {
         self.pos = pos;
     }
 
+    /// True when `undo` holds what the records just before `snap` changed.
+    fn kept(&self) -> bool {
+        !self.undo.is_empty() && self.undo_from + self.undo.len() == self.snap.applied
+    }
+
     /// While the screen waits for the next key: makes what the next step back needs when what
     /// is kept cannot take it (the step that crosses into the block before, with thousands of
     /// events, folds a whole block from a snapshot that is itself costly to copy). Nothing at
@@ -132,9 +137,7 @@ impl BaseView {
         if self.at_end() {
             return;
         }
-        let kept = !self.undo.is_empty()
-            && self.undo_from + self.undo.len() == self.snap.applied
-            && self.snap.applied == self.pos;
+        let kept = self.kept() && self.snap.applied == self.pos;
         let reach = if kept { self.undo_from } else { self.pos };
         let Some(target) = reach.checked_sub(1).filter(|&t| t >= self.floor) else {
             return;
