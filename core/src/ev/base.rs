@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::bev_data::BevData;
+use super::clock::Clock;
 use super::error::{Error, Result};
 use super::event::EventData;
 use super::flags::What;
@@ -94,7 +95,9 @@ pub struct EventBase {
     pub(super) ready: Vec<(RawFd, What)>,
     pub(super) signals: Option<Signals>,
     pub(super) observer: Option<Box<dyn Observer>>,
-    pub(super) started: Instant,
+    /// The base's clock, counting from when the base was made (trace times count from there);
+    /// read for the observer's hooks.
+    pub(super) clock: Clock,
     /// The time read after the last wait, used while the loop runs (libevent's time cache).
     pub(super) time_cache: Option<Instant>,
     pub(super) iteration: u64,
@@ -227,7 +230,7 @@ impl EventBase {
             ready: Vec::new(),
             signals: None,
             observer: None,
-            started: Instant::now(),
+            clock: Clock::new(Instant::now()),
             time_cache: None,
             iteration: 0,
             running_loop: false,
@@ -264,14 +267,14 @@ impl EventBase {
 
     /// When the base was created (trace times count from here).
     pub fn started(&self) -> Instant {
-        self.started
+        self.clock.started()
     }
 
     /// What an observer is told about this base when installed.
     pub fn info(&self) -> BaseInfo {
         BaseInfo {
             backend: self.backend.name(),
-            started: self.started,
+            started: self.clock.started(),
         }
     }
 

@@ -405,10 +405,11 @@ impl EventBase {
 
     /// Tells the observer a callback of `id` begins, returning the clock reading it is timed
     /// from. The clock is read only for an observer: no cost on the unobserved hot path. The
-    /// observer is handed the reading, so a callback costs two reads of the clock in all.
+    /// observer is handed the reading, so a callback costs two reads of the base's clock in
+    /// all (`clock.rs`: the processor's counter where it can be trusted).
     pub(super) fn callback_begins(&mut self, id: EventId, res: What) -> Option<Instant> {
         let o = self.observer.as_deref_mut()?;
-        let began = Instant::now();
+        let began = self.clock.now();
         o.callback_begin(id, res, began);
         Some(began)
     }
@@ -416,7 +417,7 @@ impl EventBase {
     /// Tells the observer the callback of `id` that began at `began` returned.
     pub(super) fn callback_ends(&mut self, id: EventId, res: What, began: Option<Instant>) {
         if let (Some(o), Some(began)) = (self.observer.as_deref_mut(), began) {
-            let ended = Instant::now();
+            let ended = self.clock.now();
             o.callback_end(id, res, ended.saturating_duration_since(began), ended);
         }
     }

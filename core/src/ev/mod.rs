@@ -48,6 +48,7 @@ mod bev_rate;
 mod buffer;
 mod bufferevent;
 mod chunk;
+pub(crate) mod clock;
 mod common_timeout;
 mod counts;
 mod deferred_call;

@@ -35,6 +35,7 @@ use super::link_token::LinkToken;
 use super::record::{Header, Record};
 use super::schema::Body;
 use super::sink::{run_sink, ChannelSink, JsonlSink, MessageSink, Sink};
+use crate::ev::clock::Clock;
 use crate::ev::sys::{process_generation, thread_id};
 use crate::ev::{
     BaseInfo, BevEvents, BevId, Cause, EventId, Levels, ListenerId, Observer, State, What,
@@ -63,7 +64,9 @@ enum When {
 
 /// The trace observer (install with `EventBase::set_observer`, or let `EVSCOPE_TRACE` do it).
 pub struct Recorder {
-    started: Instant,
+    /// The trace's clock (`t_us` 0 at its start): the processor's counter where it can be
+    /// trusted (`ev/clock.rs`).
+    clock: Clock,
     seq: u64,
     /// The last clock reading, µs since `started`.
     t_us: u64,
@@ -95,7 +98,7 @@ impl Recorder {
     /// A recorder writing to `sink` on a thread of its own.
     pub fn new(sink: impl Sink) -> Recorder {
         Recorder {
-            started: Instant::now(),
+            clock: Clock::new(Instant::now()),
             seq: 0,
             t_us: 0,
             batch: Vec::with_capacity(BATCH),
@@ -213,7 +216,7 @@ impl Recorder {
     /// [`Recorder::lane`] writing to `sink`.
     fn lane_on(&self, sink: Option<Arc<SinkThread>>, base: u32) -> Recorder {
         Recorder {
-            started: self.started,
+            clock: Clock::new(self.clock.started()),
             seq: 0,
             t_us: 0,
             batch: Vec::with_capacity(BATCH),
@@ -235,7 +238,7 @@ impl Recorder {
 
     /// When the trace's clock started (`t_us` 0).
     pub(crate) fn started(&self) -> Instant {
-        self.started
+        self.clock.started()
     }
 
     /// The base this recorder's records are about (0 for the trace's first).
@@ -315,15 +318,14 @@ impl Recorder {
             }
         }
         self.seq += 1;
-        let at = match when {
-            _ if gated.is_some() => Some(Instant::now()),
-            When::At(at) => Some(at),
+        let t_us = match when {
+            _ if gated.is_some() => Some(self.clock.now_ns() / 1000),
+            When::At(at) => Some(us(at.saturating_duration_since(self.clock.started()))),
             When::Last if self.seq > 1 => None,
-            When::Now | When::Last => Some(Instant::now()),
+            When::Now | When::Last => Some(self.clock.now_ns() / 1000),
         };
-        if let Some(at) = at {
+        if let Some(t_us) = t_us {
             // Never before the record before it, whichever reading it took.
-            let t_us = at.saturating_duration_since(self.started).as_micros() as u64;
             self.t_us = t_us.max(self.t_us);
         }
         let t_us = self.t_us;
@@ -488,7 +490,7 @@ impl Recorder {
     /// Starts counting bases at this recorder (base 0, made at `started`), for
     /// [`Lanes::next_lane`].
     pub(crate) fn lanes(&mut self, started: Instant) -> Lanes {
-        self.started = started;
+        self.clock = Clock::new(started);
         let mut template = self.lane_on(None, 0);
         template.process = NO_PROCESS;
         Lanes {
@@ -576,7 +578,7 @@ fn us(d: Duration) -> u64 {
 impl Observer for Recorder {
     fn attached(&mut self, base: &BaseInfo) {
         if self.base == 0 {
-            self.started = base.started;
+            self.clock = Clock::new(base.started);
             if !self.header_sent {
                 self.send_header(base.backend);
             }

@@ -125,3 +125,27 @@ pub(crate) fn process_generation() -> u64 {
         u64::from(std::process::id()) | 1 << 63
     }
 }
+
+/// The processor's time-stamp counter, when the kernel keeps its own monotonic clock on it
+/// (the clock source is `tsc`: the counter runs at a constant rate on every cpu and does not
+/// stop); None elsewhere, and on other processors. Reading it costs a fraction of what a
+/// `clock_gettime` costs on a virtual machine.
+pub(crate) fn cycles() -> Option<u64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static TRUSTED: OnceLock<bool> = OnceLock::new();
+        let trusted = *TRUSTED.get_or_init(|| {
+            std::fs::read_to_string(
+                "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+            )
+            .is_ok_and(|s| s.trim() == "tsc")
+        });
+        if trusted {
+            // SAFETY: `rdtsc` reads a register and has no other effect; every x86-64 processor
+            // has it, and the kernel runs its own clock on it here (checked above).
+            return Some(unsafe { std::arch::x86_64::_rdtsc() });
+        }
+    }
+    None
+}
