@@ -17,7 +17,7 @@ use super::reader::{parse_header, parse_lenient, parse_record, read_line, Line};
 use crate::ev::{euid, peer_cred};
 use evscope_core::trace::link::{check_loopback, Control, LinkMsg, Status, Stream};
 use evscope_core::trace::LinkToken;
-use evscope_core::trace::{unpack, FrameHead, Header, Implied, Record};
+use evscope_core::trace::{unpack, FrameHead, Header, Implied, Record, VERSION};
 
 /// Sends control messages to the observed program; cheap to clone, usable from any thread.
 #[derive(Clone)]
@@ -190,7 +190,9 @@ impl LinkClient {
         unpack(head, &self.packed, &mut self.frame)
             .map_err(|why| TraceError::at(line, format!("the link sent {why}")))?;
         self.frame_at = 0;
-        self.frame_implied = Implied::new();
+        // Its lines are of the header's version (an older program's frames hold version 3).
+        let version = self.header.as_ref().map_or(VERSION, |h| h.version);
+        self.frame_implied = Implied::of_version(version).unwrap_or_default();
         Ok(())
     }
 

@@ -22,7 +22,7 @@ pub struct Reader<R> {
     line: u64,
     buf: Vec<u8>,
     checker: Checker,
-    /// Version 3: what the lines so far imply, which later lines may leave out; the one place
+    /// Versions 3 and 4: what the lines so far imply, which later lines may leave out; the one place
     /// where such lines become whole records (every reader of a file reads through here).
     implied: Option<Implied>,
     done: bool,
@@ -59,7 +59,7 @@ impl<R: BufRead> Reader<R> {
             }
         };
         let (header, complete) = header;
-        let implied = (header.version >= 3).then(Implied::new);
+        let implied = Implied::of_version(header.version);
         Ok(Reader {
             input,
             header,
@@ -331,7 +331,7 @@ pub(crate) fn parse_record(buf: &[u8], line: u64, complete: bool) -> Result<Reco
     }
 }
 
-/// Reads a line of version 3, which may leave out what the lines before it imply: the record
+/// Reads a line of version 3 or 4, which may leave out what the lines before it imply: the record
 /// with those fields at stand-in values, and which they are (`Implied::fill` completes it).
 pub(crate) fn parse_lenient(
     buf: &[u8],

@@ -17,3 +17,4 @@ mod link_fuzz;
 mod link_owner;
 mod record;
 mod v3;
+mod v4;

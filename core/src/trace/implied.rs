@@ -1,7 +1,7 @@
-//! [`Implied`]: what a line of version 3 leaves out because the lines before it already say
-//! it, kept the same way by the writer (which leaves a field out only when the reader will know
-//! it) and by the reader (which puts it back). Both follow only the lines written, so they agree
-//! whatever was dropped before the writer saw it.
+//! [`Implied`]: what a line of version 3 or 4 leaves out because the lines before it already
+//! say it, kept the same way by the writer (which leaves a field out only when the reader will
+//! know it) and by the reader (which puts it back). Both follow only the lines written, so they
+//! agree whatever was dropped before the writer saw it.
 //!
 //! A version 3 line leaves out (`docs/trace-format.md`, "Version 3"):
 //!
@@ -13,22 +13,31 @@
 //! - a `buffer` record's fields that did not change since the bufferevent's previous `buffer`
 //!   record (or, for its first, that are zero, `[]` or unknown).
 //!
-//! Everything else is written whole. A record written whole is a valid version 3 line too: a
-//! live link writes every record whole, since a viewer may have records skipped.
+//! A version 4 line also leaves out ("Version 4"):
+//!
+//! - a `transition`'s `from` when it is the event's state as last written (`new` after its
+//!   `event_new`, then its previous transition's `to`);
+//! - a `transition`'s `cause` when it is the usual cause of that move ([`USUAL_CAUSES`]).
+//!
+//! Everything else is written whole. A record written whole is a valid version 3 or 4 line
+//! too: a live link writes every record whole, since a viewer may have records skipped.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::encode::encode_line_skipping;
-use super::record::Record;
+use super::record::{Record, VERSION};
 use super::schema::{Body, Levels};
 use super::wire::{bit, needs, Absent, Group, IMPLIED};
-use crate::ev::{State, What};
+use crate::ev::{Cause, State, What};
 
 const SEQ: u32 = bit("seq");
 const T_US: u32 = bit("t_us");
 const FD: u32 = bit("fd");
 const WHAT: u32 = bit("what");
+const FROM: u32 = bit("from");
+const CAUSE: u32 = bit("cause");
 /// The bits of the buffer record's fields.
 const LEVELS: u32 = bit("input")
     | bit("output")
@@ -40,9 +49,33 @@ const LEVELS: u32 = bit("input")
     | bit("kernel_in")
     | bit("kernel_out");
 
+/// The fields a version 3 line may leave out: all but a transition's `from` and `cause`.
+const VERSION_3: u32 = !(FROM | CAUSE);
+
+/// The usual cause of a move, which a version 4 transition line leaves out: `(from, to, cause)`.
+/// Each is the cause the library gives when nothing else happened: the loop starts a callback
+/// by `dispatch` alone, and a callback ends `callback_returned` unless `event_add` or
+/// `event_del` (the program's or a bufferevent's, e.g. a write event's `bev_output_empty`) ran
+/// inside it (`EventBase::finish_callback`). Other moves have several usual causes
+/// (`pending → active`: `fd_readable`, `fd_writable`, `timeout`, …) and always write theirs.
+pub const USUAL_CAUSES: [(State, State, Cause); 3] = [
+    (State::Active, State::Callback, Cause::Dispatch),
+    (State::Callback, State::Pending, Cause::Returned),
+    (State::Callback, State::NonPending, Cause::Returned),
+];
+
+/// The usual cause of `from → to` ([`USUAL_CAUSES`]), if it has one.
+pub fn usual_cause(from: State, to: State) -> Option<&'static str> {
+    USUAL_CAUSES
+        .iter()
+        .find(|(f, t, _)| *f == from && *t == to)
+        .map(|(_, _, cause)| cause.as_str())
+}
+
 /// What the lines so far imply, for each base.
-#[derive(Default)]
 pub struct Implied {
+    /// The fields the version may leave out (a mask of [`IMPLIED`] bits).
+    leaves: u32,
     /// Base 0, the base of nearly every line, without a lookup (None until a line of it).
     zero: Option<BaseSoFar>,
     /// The other bases by id (a map, so that a line naming base 4,000,000,000 costs one entry).
@@ -63,14 +96,42 @@ struct BaseSoFar {
 struct EventSoFar {
     /// Its descriptor as last written; None when no line said.
     fd: Option<Option<i32>>,
+    /// Its state as last written (`new` by its `event_new`, then each transition's `to`); None
+    /// when no line said.
+    state: Option<State>,
     /// What fired for its last `callback_begin`.
     fired: Option<What>,
 }
 
+impl Default for Implied {
+    fn default() -> Implied {
+        Implied::new()
+    }
+}
+
 impl Implied {
-    /// Nothing written or read yet.
+    /// Nothing written or read yet, for lines of this build's version ([`VERSION`]).
     pub fn new() -> Implied {
-        Implied::default()
+        Implied {
+            leaves: !0,
+            zero: None,
+            bases: IdMap::default(),
+        }
+    }
+
+    /// Nothing written or read yet, for lines of `version`: None for versions 1 and 2, whose
+    /// lines leave nothing out; version 3 leaves out less than version 4.
+    pub fn of_version(version: u32) -> Option<Implied> {
+        const _: () = assert!(VERSION == 4, "a new version says here what it leaves out");
+        let leaves = match version {
+            0..=2 => return None,
+            3 => VERSION_3,
+            _ => !0,
+        };
+        Some(Implied {
+            leaves,
+            ..Implied::new()
+        })
     }
 
     /// The base's entry, and whether it is new (no line of that base came before).
@@ -87,8 +148,10 @@ impl Implied {
         (b, first)
     }
 
-    /// Writer: appends `rec` as a version 3 line, leaving out what the lines before imply.
+    /// Writer: appends `rec` as a line of its version, leaving out what the lines before
+    /// imply.
     pub fn encode_line(&mut self, rec: &Record, out: &mut Vec<u8>) {
+        let leaves = self.leaves;
         let (b, first) = self.base(rec.base);
         let mut skip = 0;
         if rec.seq == b.seq + 1 {
@@ -98,15 +161,23 @@ impl Implied {
             skip |= T_US;
         }
         skip |= b.note(rec);
-        encode_line_skipping(rec, skip, out);
+        encode_line_skipping(rec, skip & leaves, out);
     }
 
-    /// Reader: completes a record read from a version 3 line (`Lenient`), whose left-out
-    /// fields are in `absent`, from the lines before it; or says which field it lacks.
+    /// Reader: completes a record read from a line of version 3 or 4 (`Lenient`), whose
+    /// left-out fields are in `absent`, from the lines before it; or says which field it lacks.
     pub fn fill(&mut self, rec: &mut Record, absent: &Absent) -> Result<(), String> {
+        let leaves = self.leaves;
         let (b, first) = self.base(rec.base);
         let kind = rec.body.kind();
         let mut missing = absent.req;
+        // A field the version never leaves out (a version 3 transition's `from`) is missing.
+        if missing & !leaves != 0 {
+            return Err(needs(
+                kind,
+                IMPLIED[(missing & !leaves).trailing_zeros() as usize],
+            ));
+        }
         if missing & SEQ != 0 {
             rec.seq = b.seq + 1;
             missing &= !SEQ;
@@ -123,14 +194,46 @@ impl Implied {
             missing &= !T_US;
         }
         match &mut rec.body {
-            Body::Transition { ev, fd, .. } if absent.opt & FD != 0 => {
-                match b.events.get(ev).and_then(|e| e.fd) {
-                    Some(known) => *fd = known,
-                    None => {
-                        return Err(format!(
-                            "{}: event {ev}'s descriptor is not known from the lines before",
-                            needs(kind, "fd")
-                        ))
+            Body::Transition {
+                ev,
+                fd,
+                from,
+                to,
+                cause,
+            } => {
+                let known = b.events.get(ev);
+                if absent.opt & FD != 0 {
+                    match known.and_then(|e| e.fd) {
+                        Some(known) => *fd = known,
+                        None => {
+                            return Err(format!(
+                                "{}: event {ev}'s descriptor is not known from the lines before",
+                                needs(kind, "fd")
+                            ))
+                        }
+                    }
+                }
+                if missing & FROM != 0 {
+                    match known.and_then(|e| e.state) {
+                        Some(state) => *from = state,
+                        None => {
+                            return Err(format!(
+                                "{}: event {ev}'s state is not known from the lines before",
+                                needs(kind, "from")
+                            ))
+                        }
+                    }
+                    missing &= !FROM;
+                }
+                if absent.opt & CAUSE & leaves != 0 {
+                    match usual_cause(*from, *to) {
+                        Some(usual) => *cause = Cow::Borrowed(usual),
+                        None => {
+                            return Err(format!(
+                                "{}: {from} → {to} has no usual cause to leave out",
+                                needs(kind, "cause")
+                            ))
+                        }
                     }
                 }
             }
@@ -164,9 +267,9 @@ impl Implied {
 
 impl BaseSoFar {
     /// What `rec` says, for the lines after it; returns which of its body's fields the lines
-    /// before it imply (a transition's `fd`, a callback_end's `what`, a buffer record's
-    /// unchanged levels), which the writer leaves out. Each event or bufferevent is looked up
-    /// once.
+    /// before it imply (a transition's `fd`, `from` and usual `cause`, a callback_end's `what`,
+    /// a buffer record's unchanged levels), which the writer leaves out (those its version
+    /// may). Each event or bufferevent is looked up once.
     fn note(&mut self, rec: &Record) -> u32 {
         self.seq = rec.seq;
         self.t_us = rec.t_us;
@@ -177,18 +280,34 @@ impl BaseSoFar {
                     *ev,
                     EventSoFar {
                         fd: Some(*fd),
+                        state: Some(State::New),
                         fired: None,
                     },
                 );
             }
-            Body::Transition { ev, fd, to, .. } => {
-                let known = if *to == State::Freed {
-                    self.events.remove(ev).and_then(|e| e.fd)
+            Body::Transition {
+                ev,
+                fd,
+                from,
+                to,
+                cause,
+            } => {
+                let (known_fd, known_state) = if *to == State::Freed {
+                    self.events
+                        .remove(ev)
+                        .map_or((None, None), |e| (e.fd, e.state))
                 } else {
-                    self.events.entry(*ev).or_default().fd.replace(*fd)
+                    let e = self.events.entry(*ev).or_default();
+                    (e.fd.replace(*fd), e.state.replace(*to))
                 };
-                if known == Some(*fd) {
+                if known_fd == Some(*fd) {
                     implied |= FD;
+                }
+                if known_state == Some(*from) {
+                    implied |= FROM;
+                }
+                if usual_cause(*from, *to).is_some_and(|usual| usual == cause) {
+                    implied |= CAUSE;
                 }
             }
             Body::CallbackBegin { ev, what } => {

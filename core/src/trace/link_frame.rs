@@ -3,9 +3,9 @@
 //! such viewer and by the history kept for late ones.
 //!
 //! On the wire a frame is one JSON line, `{"frame":"zstd","bytes":N,"records":R}`, then exactly
-//! N bytes: a zstd frame that decompresses to R record lines of version 3, read as if they began
-//! a trace (what a line leaves out is implied by the lines before it *in the same frame* only).
-//! So every frame stands alone: a viewer whose records are skipped misses whole frames, and the
+//! N bytes: a zstd frame that decompresses to R record lines of the header's version (3 or 4;
+//! this build writes 4), read as if they began a trace (what a line leaves out is implied by the
+//! lines before it *in the same frame* only). So every frame stands alone: a viewer whose records are skipped misses whole frames, and the
 //! `dropped` record it gets between two frames is an ordinary whole line, as are statuses.
 //!
 //! A batch of echo-server records compresses to about a twentieth of its JSON, so thirty
@@ -242,7 +242,7 @@ mod tests {
         unpack(&head, packed, &mut text).unwrap();
         assert!(
             text.len() < whole.len(),
-            "version 3 lines leave out what is implied"
+            "version 4 lines leave out what is implied"
         );
         assert_eq!(frame_as_lines(&frame).unwrap(), whole);
         // The encoder's state does not leak from one frame into the next.

@@ -1,6 +1,6 @@
 //! [`Writer`]: JSON Lines out, the header first, one record per line: whole records for a
-//! header of version 1 or 2, lines that leave out what the lines before imply for version 3
-//! ([`Implied`]).
+//! header of version 1 or 2, lines that leave out what the lines before imply for versions 3
+//! and 4 ([`Implied`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -14,7 +14,7 @@ use super::record::{Header, Record};
 pub struct Writer<W: Write> {
     out: W,
     line: Vec<u8>,
-    /// Version 3: what the lines so far imply.
+    /// Versions 3 and 4: what the lines so far imply.
     implied: Option<Implied>,
 }
 
@@ -38,7 +38,7 @@ impl<W: Write> Writer<W> {
         let mut w = Writer {
             out,
             line: Vec::with_capacity(256),
-            implied: (header.version >= 3).then(Implied::new),
+            implied: Implied::of_version(header.version),
         };
         w.line.clear();
         serde_json::to_writer(&mut w.line, header)?;
