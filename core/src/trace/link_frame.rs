@@ -40,7 +40,7 @@ pub const MAX_FRAME_RECORDS: u64 = 1 << 20;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameHead {
-    /// The encoding: [`ZSTD`].
+    /// The encoding: `"zstd"`, the only one there is.
     pub frame: String,
     /// The frame's length in bytes, which follow the line's newline.
     pub bytes: u64,
