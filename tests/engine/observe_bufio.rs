@@ -145,3 +145,65 @@ fn watermark_changes_are_reported() {
         Ok(())
     });
 }
+
+/// Records only the buffer levels, and says whether a viewer may hold the loop.
+struct Kernel {
+    holds: bool,
+    seen: Rc<std::cell::RefCell<Vec<Levels>>>,
+}
+
+impl evscope::ev::Observer for Kernel {
+    fn buffer(&mut self, _bev: BevId, levels: &Levels) {
+        self.seen.borrow_mut().push(*levels);
+    }
+    fn may_hold(&self) -> bool {
+        self.holds
+    }
+}
+
+/// The kernel's queues are sampled (at most once per 100 ms for a loop running free), but read
+/// afresh for every report while a viewer may hold the loop.
+#[test]
+fn kernel_queues_are_fresh_while_a_viewer_may_hold_the_loop() {
+    use std::io::Write;
+    for holds in [false, true] {
+        let mut base = EventBase::new().expect("base");
+        let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+        base.set_observer(Box::new(Kernel {
+            holds,
+            seen: seen.clone(),
+        }));
+        let (a, mut b) = tcp_pair().expect("pair");
+        // The same socket, to see what the kernel holds without reading it.
+        let probe = a.try_clone().expect("clone");
+        // Before the first sample (the bufferevent's first report).
+        let began = std::time::Instant::now();
+        let bev = bev_on(&mut base, a).expect("bev");
+        // A report (a watermark changed), then 10 bytes arrive in the kernel unread (reading is
+        // not enabled), then another report at once.
+        base.bufferevent_setwatermark(bev, What::READ, 1, 0)
+            .expect("watermark");
+        b.write_all(b"0123456789").expect("write");
+        let mut peeked = [0u8; 16];
+        while probe.peek(&mut peeked).expect("peek") < 10 {}
+        base.bufferevent_setwatermark(bev, What::READ, 2, 0)
+            .expect("watermark");
+        let seen = seen.borrow();
+        let last = seen.last().expect("a report");
+        if holds {
+            assert_eq!(
+                last.kernel_in,
+                Some(10),
+                "a fresh sample while held: {seen:?}"
+            );
+        } else if began.elapsed() < std::time::Duration::from_millis(100) {
+            assert_eq!(
+                last.kernel_in,
+                seen[seen.len() - 2].kernel_in,
+                "running free, the sample of a moment ago is repeated: {seen:?}"
+            );
+        }
+        drop(seen);
+        base.bufferevent_free(bev).expect("free");
+    }
+}

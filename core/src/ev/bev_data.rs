@@ -297,8 +297,9 @@ impl BevData {
 
 /// The kernel's queues beside a bufferevent's own (FIONREAD, SIOCOUTQ), sampled for an observer
 /// at most once per [`KernelSample::EVERY`]: two ioctls on every fill-level report cost an
-/// observed echo server a fifth of its time. A student stepping the loop waits longer than that
-/// between records, so what a stepped trace shows is always fresh.
+/// observed echo server a fifth of its time. While a viewer may hold the loop at any record
+/// (`Observer::may_hold`: paused, stepping, watching for a breakpoint) they are read for every
+/// report, so what a stepped trace shows is always fresh.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct KernelSample {
     pub at: Option<std::time::Instant>,
@@ -308,5 +309,5 @@ pub(crate) struct KernelSample {
 
 impl KernelSample {
     /// The longest a sample is reused.
-    pub const EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+    pub const EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 }

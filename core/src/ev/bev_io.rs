@@ -10,7 +10,6 @@
 //! when the socket is full.
 
 use std::io;
-use std::time::Instant;
 
 use super::base::{Deferred, EventBase};
 use super::bev_data::{Dir, KernelSample, Shutdown, Suspend};
@@ -772,9 +771,10 @@ impl EventBase {
     /// Tells the observer the fill levels if they changed since last told, with the kernel's
     /// queues beside them. Without an observer this is one branch and no system call.
     pub(crate) fn bev_report(&mut self, id: BevId) {
-        if self.observer().is_none() {
+        let Some(o) = self.observer() else {
             return;
-        }
+        };
+        let fresh = o.may_hold();
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -783,15 +783,19 @@ impl EventBase {
             return;
         }
         b.last_levels = Some(levels);
-        if let Some(fd) = b.fd {
-            let k = &mut b.kernel;
-            let now = Instant::now();
-            if k.at
-                .is_none_or(|at| now.duration_since(at) >= KernelSample::EVERY)
+        if let (Some(fd), mut k) = (b.fd, b.kernel) {
+            // The base's clock: the processor's counter where it can be trusted.
+            let now = self.clock.now();
+            if fresh
+                || k.at
+                    .is_none_or(|at| now.duration_since(at) >= KernelSample::EVERY)
             {
                 k.at = Some(now);
                 k.unread = socket::unread_bytes(fd).ok();
                 k.unsent = socket::unsent_bytes(fd).ok();
+                if let Some(b) = self.bev_any(id) {
+                    b.kernel = k;
+                }
             }
             levels.kernel_in = k.unread.map(|n| n as u64);
             levels.kernel_out = k.unsent.map(|n| n as u64);

@@ -65,4 +65,10 @@ pub trait Observer {
     /// The process forked and this is the child, calling `EventBase::event_reinit` (libevent's
     /// `event_reinit`): threads and connections the observer holds belong to the parent.
     fn forked(&mut self, base: &BaseInfo) {}
+    /// Whether a viewer may hold the loop at any record now (paused, stepping, or watching for
+    /// a breakpoint). While it may, what the library samples for the observer (the kernel's
+    /// queues beside a bufferevent's levels) is read afresh for every record.
+    fn may_hold(&self) -> bool {
+        false
+    }
 }

@@ -658,6 +658,9 @@ impl Observer for Recorder {
             self.send_batch(how);
         }
     }
+    fn may_hold(&self) -> bool {
+        self.gate.as_ref().is_some_and(|g| g.engaged())
+    }
     fn poll_end(&mut self, ready: usize, at: Instant) {
         let body = Body::PollEnd {
             ready: ready as u64,
