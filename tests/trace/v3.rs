@@ -8,42 +8,10 @@ use crate::util::trace as trace_util;
 use std::io::Cursor;
 
 use evscope::ev::{Levels, State, What};
-use evscope::trace::{read_all, write_all, Body, Header, Reader, Record, TraceError};
+use evscope::trace::{read_all, write_all, Body, Reader, Record};
 use trace_util::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn header_v(version: u32) -> Header {
-    Header {
-        version,
-        ..header()
-    }
-}
-
-/// A header of `version`, then `lines`.
-fn text_v(version: u32, lines: &[&str]) -> String {
-    let mut s = serde_json::to_string(&header_v(version)).unwrap_or_default();
-    s.push('\n');
-    for l in lines {
-        s.push_str(l);
-        s.push('\n');
-    }
-    s
-}
-
-fn first_error(text: &str) -> Result<TraceError, Box<dyn std::error::Error>> {
-    match read_all(Cursor::new(text)) {
-        Ok((_, recs)) => Err(format!("expected an error, read {} records", recs.len()).into()),
-        Err(e) => Ok(e),
-    }
-}
-
-fn expect_error(text: &str, line: u64, says: &str) -> TestResult {
-    let e = first_error(text)?;
-    assert_eq!(e.line, line, "wrong line in: {e}");
-    assert!(e.what.contains(says), "expected {says:?} in: {e}");
-    Ok(())
-}
 
 /// The sample, plus a bufferevent whose levels change one field at a time, whose kernel
 /// figure becomes unknown, and an event whose descriptor changes.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use evscope::ev::{BevEvents, State, What};
-use evscope::trace::{Body, Header, Record};
+use evscope::trace::{read_all, Body, Header, Record, TraceError};
 
 /// A fixed header (fixed pid and start, so written traces compare byte for byte).
 pub fn header() -> Header {
@@ -180,6 +180,41 @@ pub fn trace_text(lines: &[&str]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// The sample header with `version`.
+pub fn header_v(version: u32) -> Header {
+    Header {
+        version,
+        ..header()
+    }
+}
+
+/// A header of `version`, then `lines`.
+pub fn text_v(version: u32, lines: &[&str]) -> String {
+    let mut s = serde_json::to_string(&header_v(version)).unwrap_or_default();
+    s.push('\n');
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}
+
+/// The error reading `text` stops at (an error itself when it reads to the end).
+pub fn first_error(text: &str) -> Result<TraceError, Box<dyn std::error::Error>> {
+    match read_all(std::io::Cursor::new(text)) {
+        Ok((_, recs)) => Err(format!("expected an error, read {} records", recs.len()).into()),
+        Err(e) => Ok(e),
+    }
+}
+
+/// Reading `text` stops at `line`, with an error that says `says`.
+pub fn expect_error(text: &str, line: u64, says: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let e = first_error(text)?;
+    assert_eq!(e.line, line, "wrong line in: {e}");
+    assert!(e.what.contains(says), "expected {says:?} in: {e}");
+    Ok(())
 }
 
 /// The `evscope` binary cargo built for these tests.

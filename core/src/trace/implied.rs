@@ -203,50 +203,27 @@ impl Implied {
             } => {
                 let known = b.events.get(ev);
                 if absent.opt & FD != 0 {
-                    match known.and_then(|e| e.fd) {
-                        Some(known) => *fd = known,
-                        None => {
-                            return Err(format!(
-                                "{}: event {ev}'s descriptor is not known from the lines before",
-                                needs(kind, "fd")
-                            ))
-                        }
-                    }
+                    *fd = known_or(known.and_then(|e| e.fd), kind, "fd", || {
+                        format!("event {ev}'s descriptor is not known from the lines before")
+                    })?;
                 }
                 if missing & FROM != 0 {
-                    match known.and_then(|e| e.state) {
-                        Some(state) => *from = state,
-                        None => {
-                            return Err(format!(
-                                "{}: event {ev}'s state is not known from the lines before",
-                                needs(kind, "from")
-                            ))
-                        }
-                    }
+                    *from = known_or(known.and_then(|e| e.state), kind, "from", || {
+                        format!("event {ev}'s state is not known from the lines before")
+                    })?;
                     missing &= !FROM;
                 }
                 if absent.opt & CAUSE & leaves != 0 {
-                    match usual_cause(*from, *to) {
-                        Some(usual) => *cause = Cow::Borrowed(usual),
-                        None => {
-                            return Err(format!(
-                                "{}: {from} → {to} has no usual cause to leave out",
-                                needs(kind, "cause")
-                            ))
-                        }
-                    }
+                    let usual = known_or(usual_cause(*from, *to), kind, "cause", || {
+                        format!("{from} → {to} has no usual cause to leave out")
+                    })?;
+                    *cause = Cow::Borrowed(usual);
                 }
             }
             Body::CallbackEnd { ev, what, .. } if missing & WHAT != 0 => {
-                match b.events.get(ev).and_then(|e| e.fired) {
-                    Some(fired) => *what = fired,
-                    None => {
-                        return Err(format!(
-                            "{}: no callback_begin of event {ev} comes before it",
-                            needs(kind, "what")
-                        ))
-                    }
-                }
+                *what = known_or(b.events.get(ev).and_then(|e| e.fired), kind, "what", || {
+                    format!("no callback_begin of event {ev} comes before it")
+                })?;
                 missing &= !WHAT;
             }
             Body::Buffer { bev, levels } => {
@@ -263,6 +240,17 @@ impl Implied {
         b.note(rec);
         Ok(())
     }
+}
+
+/// `value`, or the error that a `kind` record needs `field`, which the lines before it do not
+/// give: `why`.
+fn known_or<T>(
+    value: Option<T>,
+    kind: &str,
+    field: &str,
+    why: impl FnOnce() -> String,
+) -> Result<T, String> {
+    value.ok_or_else(|| format!("{}: {}", needs(kind, field), why()))
 }
 
 impl BaseSoFar {
