@@ -152,8 +152,12 @@ impl Enc<'_> {
     pub(crate) fn string(&mut self, s: &str) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = s.as_bytes();
-        // The usual case, a name or a label with nothing to escape, is one copy.
-        if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // The usual case, a name or a label with nothing to escape, is one copy. The test looks
+        // at every byte (no early exit), which the compiler does many bytes at a time.
+        let plain = bytes
+            .iter()
+            .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+        if plain {
             self.quoted(s);
             return;
         }
