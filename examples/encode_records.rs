@@ -150,73 +150,42 @@ fn echo_records(messages: u64) -> Vec<Record> {
             to,
             cause: cause(why),
         };
-        push(moved(r, State::Pending, State::Active, "fd_readable"), 3);
-        push(moved(r, State::Active, State::Callback, "dispatch"), 0);
-        push(
-            Body::CallbackBegin {
-                ev: r,
-                what: What::READ,
-            },
-            0,
-        );
-        push(
-            Body::Buffer {
-                bev: c,
-                levels: levels(64, 0),
-            },
-            2,
-        );
-        push(
-            Body::Buffer {
-                bev: c,
-                levels: levels(0, 64),
-            },
-            0,
-        );
-        push(
-            moved(w, State::NonPending, State::Pending, "bev_output_added"),
-            1,
-        );
-        push(
-            Body::CallbackEnd {
-                ev: r,
-                what: What::READ,
-                dur_us: 3,
-            },
-            0,
-        );
-        push(
-            moved(r, State::Callback, State::Pending, "callback_returned"),
-            0,
-        );
-        push(moved(w, State::Pending, State::Active, "fd_writable"), 5);
-        push(moved(w, State::Active, State::Callback, "dispatch"), 0);
-        push(
-            Body::CallbackBegin {
-                ev: w,
-                what: What::WRITE,
-            },
-            1,
-        );
-        push(
-            Body::Buffer {
-                bev: c,
-                levels: levels(0, 0),
-            },
-            9,
-        );
-        push(
-            Body::CallbackEnd {
-                ev: w,
-                what: What::WRITE,
-                dur_us: 9,
-            },
-            0,
-        );
-        push(
-            moved(w, State::Callback, State::NonPending, "bev_output_empty"),
-            0,
-        );
+        let begin = |ev, what| Body::CallbackBegin { ev, what };
+        let end = |ev, what, dur_us| Body::CallbackEnd { ev, what, dur_us };
+        let buffer = |input, output| Body::Buffer {
+            bev: c,
+            levels: levels(input, output),
+        };
+        let (read, write) = (What::READ, What::WRITE);
+        for (body, dt) in [
+            // The request arrives: the read callback takes it and queues the echo.
+            (moved(r, State::Pending, State::Active, "fd_readable"), 3),
+            (moved(r, State::Active, State::Callback, "dispatch"), 0),
+            (begin(r, read), 0),
+            (buffer(64, 0), 2),
+            (buffer(0, 64), 0),
+            (
+                moved(w, State::NonPending, State::Pending, "bev_output_added"),
+                1,
+            ),
+            (end(r, read, 3), 0),
+            (
+                moved(r, State::Callback, State::Pending, "callback_returned"),
+                0,
+            ),
+            // The socket is writable: the write event sends the echo and deletes itself.
+            (moved(w, State::Pending, State::Active, "fd_writable"), 5),
+            (moved(w, State::Active, State::Callback, "dispatch"), 0),
+            (begin(w, write), 1),
+            (buffer(0, 0), 9),
+            (end(w, write, 9), 0),
+            (
+                moved(w, State::Callback, State::NonPending, "bev_output_empty"),
+                0,
+            ),
+        ] {
+            push(body, dt);
+        }
     }
     out
 }
