@@ -22,8 +22,8 @@ pub struct Reader<R> {
     line: u64,
     buf: Vec<u8>,
     checker: Checker,
-    /// Versions 3 and 4: what the lines so far imply, which later lines may leave out; the one place
-    /// where such lines become whole records (every reader of a file reads through here).
+    /// Versions 3 and 4: what the lines so far imply, which later lines may leave out; the one
+    /// place where such lines become whole records (every reader of a file reads through here).
     implied: Option<Implied>,
     done: bool,
     /// The number of the last line holding text, and whether a newline ended it.

@@ -771,10 +771,9 @@ impl EventBase {
     /// Tells the observer the fill levels if they changed since last told, with the kernel's
     /// queues beside them. Without an observer this is one branch and no system call.
     pub(crate) fn bev_report(&mut self, id: BevId) {
-        let Some(o) = self.observer() else {
+        if self.observer.is_none() {
             return;
-        };
-        let fresh = o.may_hold();
+        }
         let Some(b) = self.bev_any(id) else {
             return;
         };
@@ -786,10 +785,10 @@ impl EventBase {
         if let (Some(fd), mut k) = (b.fd, b.kernel) {
             // The base's clock: the processor's counter where it can be trusted.
             let now = self.clock.now();
-            if fresh
-                || k.at
-                    .is_none_or(|at| now.duration_since(at) >= KernelSample::EVERY)
-            {
+            let stale =
+                k.at.is_none_or(|at| now.duration_since(at) >= KernelSample::EVERY);
+            // A viewer that may hold the loop is asked only when the sample is not due anyway.
+            if stale || self.observer.as_deref().is_some_and(|o| o.may_hold()) {
                 k.at = Some(now);
                 k.unread = socket::unread_bytes(fd).ok();
                 k.unsent = socket::unsent_bytes(fd).ok();

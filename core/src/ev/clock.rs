@@ -91,21 +91,15 @@ impl Clock {
     /// together, so that a thread preempted between them does not skew the anchor.
     #[cold]
     fn read(&mut self, mut c: u64) -> u64 {
-        let mut best: Option<(u64, u64, u64)> = None;
-        for _ in 0..3 {
+        // (the counter readings' distance, the clock's reading, the counter between them)
+        let tries = [(); 3].map(|()| {
             let ns = nanos(Instant::now().saturating_duration_since(self.started));
-            let Some(after) = sys::cycles() else {
-                return ns;
-            };
-            let width = after.wrapping_sub(c);
-            if best.is_none_or(|(w, _, _)| width < w) {
-                best = Some((width, ns, c / 2 + after / 2));
-            }
+            let after = sys::cycles().unwrap_or(c);
+            let at = (after.wrapping_sub(c), ns, c / 2 + after / 2);
             c = after;
-        }
-        let Some((_, ns, c)) = best else {
-            return self.last_ns;
-        };
+            at
+        });
+        let &(_, ns, c) = tries.iter().min_by_key(|t| t.0).unwrap_or(&tries[0]);
         let (first_ns, first_c) = *self.first.get_or_insert((ns, c));
         let (dn, dc) = (ns.wrapping_sub(first_ns), c.wrapping_sub(first_c));
         if ns < first_ns || c < first_c {

@@ -5,8 +5,9 @@
 //! On the wire a frame is one JSON line, `{"frame":"zstd","bytes":N,"records":R}`, then exactly
 //! N bytes: a zstd frame that decompresses to R record lines of the header's version (3 or 4;
 //! this build writes 4), read as if they began a trace (what a line leaves out is implied by the
-//! lines before it *in the same frame* only). So every frame stands alone: a viewer whose records are skipped misses whole frames, and the
-//! `dropped` record it gets between two frames is an ordinary whole line, as are statuses.
+//! lines before it *in the same frame* only). So every frame stands alone: a viewer whose
+//! records are skipped misses whole frames, and the `dropped` record it gets between two frames
+//! is an ordinary whole line, as are statuses.
 //!
 //! A batch of echo-server records compresses to about a twentieth of its JSON, so thirty
 //! viewers cost the program about what one costs it with plain lines.

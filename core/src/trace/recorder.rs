@@ -68,7 +68,7 @@ pub struct Recorder {
     /// trusted (`ev/clock.rs`).
     clock: Clock,
     seq: u64,
-    /// The last clock reading, µs since `started`.
+    /// The last clock reading, µs since the clock's start.
     t_us: u64,
     batch: Vec<Record>,
     /// The base the records are about (0: the trace's first base, described by the header).
@@ -318,11 +318,13 @@ impl Recorder {
             }
         }
         self.seq += 1;
+        // A record an engaged gate passed (which may have held it) reads the clock.
         let t_us = match when {
-            _ if gated.is_some() => Some(self.clock.now_ns() / 1000),
-            When::At(at) => Some(us(at.saturating_duration_since(self.clock.started()))),
-            When::Last if self.seq > 1 => None,
-            When::Now | When::Last => Some(self.clock.now_ns() / 1000),
+            When::At(at) if gated.is_none() => {
+                Some(us(at.saturating_duration_since(self.clock.started())))
+            }
+            When::Last if gated.is_none() && self.seq > 1 => None,
+            _ => Some(self.clock.now_ns() / 1000),
         };
         if let Some(t_us) = t_us {
             // Never before the record before it, whichever reading it took.

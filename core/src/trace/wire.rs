@@ -386,9 +386,9 @@ pub(crate) fn needs(kind: &str, field: &str) -> String {
 /// One field's share of the generated code, by mode (see the module's documentation).
 macro_rules! field {
     // Appends `,"name":value` with the fast encoder (the key as one static slice), unless the
-    // field's bit is in `$skip` (`Some(mask)`: a line of version 3 or 4, which leaves implied fields
-    // out). In such a line an `omit` field that is None and not left out is written as null: it
-    // became None.
+    // field's bit is in `$skip` (`Some(mask)`: a line of version 3 or 4, which leaves implied
+    // fields out). In such a line an `omit` field that is None and not left out is written as
+    // null: it became None.
     (@encode flat $f:ident $e:ident $skip:ident) => {
         $crate::trace::wire::Group::encode($f, $e, $skip);
     };
@@ -637,8 +637,8 @@ macro_rules! records {
             }
 
             /// Appends the body's fields (`,"name":value` each) with the fast encoder, leaving
-            /// out those whose `wire::bit` is in `skip` (`Some`: a line of version 3 or 4; None writes
-            /// every field).
+            /// out those whose `wire::bit` is in `skip` (`Some`: a line of version 3 or 4; None
+            /// writes every field).
             pub(crate) fn encode_fields(
                 &self,
                 e: &mut $crate::trace::encode::Enc<'_>,
