@@ -49,6 +49,9 @@ pub struct LinkClient {
     frame: Vec<u8>,
     frame_at: usize,
     frame_implied: Implied,
+    /// The record of the frame's last line read, when that line also said a record before it
+    /// (a version 5 `callback_begin`'s move to `callback`), which came first.
+    frame_after: Option<Record>,
     packed: Vec<u8>,
 }
 
@@ -113,6 +116,7 @@ impl LinkClient {
             frame: Vec::new(),
             frame_at: 0,
             frame_implied: Implied::new(),
+            frame_after: None,
             packed: Vec::new(),
         })
     }
@@ -165,12 +169,25 @@ impl LinkClient {
         self.buf.extend_from_slice(&rest[..len]);
         self.frame_at += len + 1;
         let (mut rec, absent) = parse_lenient(&self.buf, line, true)?;
-        self.frame_implied
+        let before = self
+            .frame_implied
             .fill(&mut rec, &absent)
             .map_err(|what| TraceError::at(line, what))?;
+        let rec = match before {
+            Some(before) => {
+                self.frame_after = Some(rec);
+                before
+            }
+            None => rec,
+        };
+        self.checked(rec)
+    }
+
+    /// `rec`, once the checker took it.
+    fn checked(&mut self, rec: Record) -> Result<Record, TraceError> {
         self.checker
             .check(&rec)
-            .map_err(|what| TraceError::at(line, what))?;
+            .map_err(|what| TraceError::at(self.line, what))?;
         Ok(rec)
     }
 
@@ -201,6 +218,9 @@ impl LinkClient {
     /// the header.
     pub fn recv(&mut self) -> Result<Option<LinkMsg>, TraceError> {
         loop {
+            if let Some(rec) = self.frame_after.take() {
+                return self.checked(rec).map(|r| Some(LinkMsg::Record(r)));
+            }
             if self.frame_at < self.frame.len() {
                 return self.next_in_frame().map(|r| Some(LinkMsg::Record(r)));
             }

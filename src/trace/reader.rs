@@ -22,9 +22,12 @@ pub struct Reader<R> {
     line: u64,
     buf: Vec<u8>,
     checker: Checker,
-    /// Versions 3 and 4: what the lines so far imply, which later lines may leave out; the one
+    /// Versions 3 to 5: what the lines so far imply, which later lines may leave out; the one
     /// place where such lines become whole records (every reader of a file reads through here).
     implied: Option<Implied>,
+    /// The record of the last line read, when that line also said a record before it (a
+    /// version 5 `callback_begin` saying its event's move to `callback`), which came first.
+    after: Option<Record>,
     done: bool,
     /// The number of the last line holding text, and whether a newline ended it.
     last_text: (u64, bool),
@@ -67,6 +70,7 @@ impl<R: BufRead> Reader<R> {
             buf,
             checker: Checker::new(),
             implied,
+            after: None,
             done: false,
             last_text: (line, complete),
         })
@@ -119,6 +123,9 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn read_one(&mut self) -> Result<Option<Record>, TraceError> {
+        if let Some(rec) = self.after.take() {
+            return self.checked(rec).map(Some);
+        }
         loop {
             self.line += 1;
             let line = self.line;
@@ -131,18 +138,29 @@ impl<R: BufRead> Reader<R> {
                 None => parse_record(&self.buf, line, complete)?,
                 Some(implied) => {
                     let (mut rec, absent) = parse_lenient(&self.buf, line, complete)?;
-                    implied
+                    let before = implied
                         .fill(&mut rec, &absent)
                         .map_err(|what| TraceError::at(line, what))?;
-                    rec
+                    match before {
+                        Some(before) => {
+                            self.after = Some(rec);
+                            before
+                        }
+                        None => rec,
+                    }
                 }
             };
             self.last_text = (line, complete);
-            self.checker
-                .check(&rec)
-                .map_err(|what| TraceError::at(line, what))?;
-            return Ok(Some(rec));
+            return self.checked(rec).map(Some);
         }
+    }
+
+    /// `rec`, once the checker took it.
+    fn checked(&mut self, rec: Record) -> Result<Record, TraceError> {
+        self.checker
+            .check(&rec)
+            .map_err(|what| TraceError::at(self.line, what))?;
+        Ok(rec)
     }
 }
 
@@ -331,7 +349,7 @@ pub(crate) fn parse_record(buf: &[u8], line: u64, complete: bool) -> Result<Reco
     }
 }
 
-/// Reads a line of version 3 or 4, which may leave out what the lines before it imply: the record
+/// Reads a line of version 3, 4 or 5, which may leave out what the lines before it imply: the record
 /// with those fields at stand-in values, and which they are (`Implied::fill` completes it).
 pub(crate) fn parse_lenient(
     buf: &[u8],

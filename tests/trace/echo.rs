@@ -112,12 +112,18 @@ fn echo_server_records_a_valid_trace_through_evscope_trace_on_every_backend() ->
         let mut reader = Reader::open(&path)?;
         assert_eq!(reader.header().backend, kind.name());
         let (mut accepts, mut buffers, mut actives, mut eofs) = (0, 0, 0, 0);
+        let (mut records, mut to_callback) = (0, 0);
         while let Some(r) = reader
             .next_record()
             .map_err(|e| format!("{}: {e}", kind.name()))?
         {
+            records += 1;
             match r.body {
                 Body::Accept { .. } => accepts += 1,
+                Body::Transition {
+                    to: State::Callback,
+                    ..
+                } => to_callback += 1,
                 Body::Buffer {
                     levels: evscope::ev::Levels { input, output, .. },
                     ..
@@ -137,6 +143,19 @@ fn echo_server_records_a_valid_trace_through_evscope_trace_on_every_backend() ->
             buffers >= 3 && actives >= 6,
             "{buffers} buffers, {actives} actives"
         );
+        // Version 5: a callback's start is one line, its callback_begin, which also says its
+        // move to `callback`; the file has one line fewer for each.
+        let text = std::fs::read_to_string(&path)?;
+        let lines = text.lines().skip(1).filter(|l| !l.is_empty());
+        let written = lines
+            .clone()
+            .filter(|l| l.contains(r#""to":"callback""#))
+            .count();
+        assert!(
+            to_callback >= 6 && written < to_callback / 2,
+            "{written} of {to_callback}"
+        );
+        assert_eq!(lines.count() + to_callback - written, records);
     }
     Ok(())
 }

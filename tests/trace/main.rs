@@ -18,3 +18,4 @@ mod link_owner;
 mod record;
 mod v3;
 mod v4;
+mod v5;

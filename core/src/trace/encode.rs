@@ -25,7 +25,7 @@ pub fn encode_line(rec: &Record, out: &mut Vec<u8>) {
     e.raw("}\n");
 }
 
-/// Appends `rec` as one line of version 3 or 4, leaving out the fields whose `wire::bit` is in
+/// Appends `rec` as one line of version 3, 4 or 5, leaving out the fields whose `wire::bit` is in
 /// `skip` (`seq` and `t_us` among them), which the lines before it imply (`implied.rs`).
 pub(crate) fn encode_line_skipping(rec: &Record, skip: u32, out: &mut Vec<u8>) {
     let mut e = Enc(out);

@@ -1,4 +1,4 @@
-//! [`Implied`]: what a line of version 3 or 4 leaves out because the lines before it already
+//! [`Implied`]: what a line of version 3, 4 or 5 leaves out because the lines before it already
 //! say it, kept the same way by the writer (which leaves a field out only when the reader will
 //! know it) and by the reader (which puts it back). Both follow only the lines written, so they
 //! agree whatever was dropped before the writer saw it.
@@ -19,7 +19,16 @@
 //!   `event_new`, then its previous transition's `to`);
 //! - a `transition`'s `cause` when it is the usual cause of that move ([`USUAL_CAUSES`]).
 //!
-//! Everything else is written whole. A record written whole is a valid version 3 or 4 line
+//! A version 5 line also leaves out ("Version 5"):
+//!
+//! - a `callback_begin`'s `what` when the cause of its event's last move to `active` says it
+//!   ([`ACTIVATED_WHAT`]);
+//! - the whole `transition` line `active → callback` (cause `dispatch`) that comes just before
+//!   its event's `callback_begin`: a `callback_begin` without `seq` whose event is `active` as
+//!   last written says that move first ([`Implied::encode_lines`] leaves it out,
+//!   [`Implied::fill`] gives it back).
+//!
+//! Everything else is written whole. A record written whole is a valid version 3, 4 or 5 line
 //! too: a live link writes every record whole, since a viewer may have records skipped.
 
 use std::borrow::Cow;
@@ -31,6 +40,31 @@ use super::record::{Record, VERSION};
 use super::schema::{Body, Levels};
 use super::wire::{bit, needs, Absent, Group, IMPLIED};
 use crate::ev::{Cause, State, What};
+
+/// What a callback is called with when the cause that made its event active says it alone
+/// (`Cause::Ready`'s names for the fd's readiness, a timeout, a signal): a version 5
+/// `callback_begin` leaves out its `what` when it is this for the cause of its event's last
+/// move to `active`. `event_active` says nothing of it (the program chooses).
+pub const ACTIVATED_WHAT: [(&str, What); 6] = [
+    ("fd_readable", What::READ),
+    ("fd_writable", What::WRITE),
+    (
+        "fd_ready",
+        What::from_bits_truncate(What::READ.bits() | What::WRITE.bits()),
+    ),
+    ("fd_closed", What::CLOSED),
+    ("timeout", What::TIMEOUT),
+    ("signal", What::SIGNAL),
+];
+
+/// What a callback of an event made active by `cause` is called with, if the cause says it
+/// ([`ACTIVATED_WHAT`]).
+pub fn activated_what(cause: &str) -> Option<What> {
+    ACTIVATED_WHAT
+        .iter()
+        .find(|(c, _)| *c == cause)
+        .map(|(_, what)| *what)
+}
 
 const SEQ: u32 = bit("seq");
 const T_US: u32 = bit("t_us");
@@ -76,6 +110,9 @@ pub fn usual_cause(from: State, to: State) -> Option<&'static str> {
 pub struct Implied {
     /// The fields the version may leave out (a mask of [`IMPLIED`] bits).
     leaves: u32,
+    /// Version 5: a `callback_begin` may leave out its `what` and say its event's move to
+    /// `callback`.
+    begins: bool,
     /// Base 0, the base of nearly every line, without a lookup (None until a line of it).
     zero: Option<BaseSoFar>,
     /// The other bases by id (a map, so that a line naming base 4,000,000,000 costs one entry).
@@ -101,6 +138,8 @@ struct EventSoFar {
     state: Option<State>,
     /// What fired for its last `callback_begin`.
     fired: Option<What>,
+    /// What the cause of its last move to `active` says fired ([`activated_what`]).
+    activated: Option<What>,
 }
 
 impl Default for Implied {
@@ -114,15 +153,17 @@ impl Implied {
     pub fn new() -> Implied {
         Implied {
             leaves: !0,
+            begins: true,
             zero: None,
             bases: IdMap::default(),
         }
     }
 
     /// Nothing written or read yet, for lines of `version`: None for versions 1 and 2, whose
-    /// lines leave nothing out; version 3 leaves out less than version 4.
+    /// lines leave nothing out; version 3 leaves out less than version 4, and version 4 less
+    /// than version 5.
     pub fn of_version(version: u32) -> Option<Implied> {
-        const _: () = assert!(VERSION == 4, "a new version says here what it leaves out");
+        const _: () = assert!(VERSION == 5, "a new version says here what it leaves out");
         let leaves = match version {
             0..=2 => return None,
             3 => VERSION_3,
@@ -130,6 +171,7 @@ impl Implied {
         };
         Some(Implied {
             leaves,
+            begins: version >= 5,
             ..Implied::new()
         })
     }
@@ -151,7 +193,7 @@ impl Implied {
     /// Writer: appends `rec` as a line of its version, leaving out what the lines before
     /// imply.
     pub fn encode_line(&mut self, rec: &Record, out: &mut Vec<u8>) {
-        let leaves = self.leaves;
+        let (leaves, begins) = (self.leaves, self.begins);
         let (b, first) = self.base(rec.base);
         let mut skip = 0;
         if rec.seq == b.seq + 1 {
@@ -160,17 +202,91 @@ impl Implied {
         if !first && rec.t_us == b.t_us {
             skip |= T_US;
         }
-        skip |= b.note(rec);
+        let noted = b.note(rec);
+        if let Body::CallbackBegin { ev, .. } = &rec.body {
+            if !begins {
+                // Only version 5 leaves out a callback_begin's `what`.
+                skip |= noted & !WHAT;
+            } else {
+                skip |= noted;
+                if b.events
+                    .get(ev)
+                    .is_some_and(|e| e.state == Some(State::Active))
+                {
+                    // Its move to `callback` was written nowhere (its line is not just
+                    // before it): with `seq` written, the reader does not make one up.
+                    skip &= !SEQ;
+                }
+            }
+        } else {
+            skip |= noted;
+        }
         encode_line_skipping(rec, skip & leaves, out);
     }
 
-    /// Reader: completes a record read from a line of version 3 or 4 (`Lenient`), whose
+    /// Writer: appends `recs` as lines of its version, as [`Implied::encode_line`] does each,
+    /// except that version 5 leaves out the line of a move `active → callback` (cause
+    /// `dispatch`) that the next record, its event's `callback_begin`, implies.
+    pub fn encode_lines(&mut self, recs: &[Record], out: &mut Vec<u8>) {
+        for (i, rec) in recs.iter().enumerate() {
+            if self.begins
+                && recs
+                    .get(i + 1)
+                    .is_some_and(|next| self.begin_says(rec, next))
+            {
+                let (b, _) = self.base(rec.base);
+                b.note(rec);
+                continue;
+            }
+            self.encode_line(rec, out);
+        }
+    }
+
+    /// True when `next`'s `callback_begin` line, written without `seq` right after the lines
+    /// so far, says all of `rec`: its event's move `active → callback` by `dispatch`, at the
+    /// time and with the descriptor the lines before say, numbered just before `next`.
+    fn begin_says(&mut self, rec: &Record, next: &Record) -> bool {
+        let (
+            Body::Transition {
+                ev,
+                fd,
+                from: State::Active,
+                to: State::Callback,
+                cause,
+            },
+            Body::CallbackBegin { ev: begins, .. },
+        ) = (&rec.body, &next.body)
+        else {
+            return false;
+        };
+        if begins != ev || next.base != rec.base || next.seq != rec.seq + 1 || cause != "dispatch" {
+            return false;
+        }
+        let (b, first) = self.base(rec.base);
+        !first
+            && rec.seq == b.seq + 1
+            && rec.t_us == b.t_us
+            && b.events
+                .get(ev)
+                .is_some_and(|e| e.state == Some(State::Active) && e.fd == Some(*fd))
+    }
+
+    /// Reader: completes a record read from a line of version 3, 4 or 5 (`Lenient`), whose
     /// left-out fields are in `absent`, from the lines before it; or says which field it lacks.
-    pub fn fill(&mut self, rec: &mut Record, absent: &Absent) -> Result<(), String> {
+    /// Returns the record the line also says came just before it: a version 5
+    /// `callback_begin`'s move to `callback`.
+    pub fn fill(&mut self, rec: &mut Record, absent: &Absent) -> Result<Option<Record>, String> {
         let leaves = self.leaves;
+        let begins = self.begins;
         let (b, first) = self.base(rec.base);
         let kind = rec.body.kind();
         let mut missing = absent.req;
+        let before = match &rec.body {
+            Body::CallbackBegin { ev, .. } if begins && missing & SEQ != 0 => {
+                b.begin_implies(rec.base, *ev)?
+            }
+            _ => None,
+        };
         // A field the version never leaves out (a version 3 transition's `from`) is missing.
         if missing & !leaves != 0 {
             return Err(needs(
@@ -226,6 +342,15 @@ impl Implied {
                 })?;
                 missing &= !WHAT;
             }
+            Body::CallbackBegin { ev, what } if begins && missing & WHAT != 0 => {
+                *what = known_or(
+                    b.events.get(ev).and_then(|e| e.activated),
+                    kind,
+                    "what",
+                    || format!("no cause of event {ev}'s move to active says what fired"),
+                )?;
+                missing &= !WHAT;
+            }
             Body::Buffer { bev, levels } => {
                 let prev = b.bevs.get(bev).copied().unwrap_or_default();
                 levels.fill_from(&prev, (missing | absent.opt) & LEVELS);
@@ -238,7 +363,7 @@ impl Implied {
             return Err(needs(kind, name));
         }
         b.note(rec);
-        Ok(())
+        Ok(before)
     }
 }
 
@@ -254,6 +379,35 @@ fn known_or<T>(
 }
 
 impl BaseSoFar {
+    /// The move `active → callback` a version 5 `callback_begin` line of event `ev` without
+    /// `seq` says came just before it, when the lines so far left the event `active` (noted
+    /// here, as if read from its own line); None when they did not.
+    fn begin_implies(&mut self, base: u32, ev: u64) -> Result<Option<Record>, String> {
+        let Some(e) = self.events.get(&ev) else {
+            return Ok(None);
+        };
+        if e.state != Some(State::Active) {
+            return Ok(None);
+        }
+        let fd = known_or(e.fd, "transition", "fd", || {
+            format!("event {ev} is active, but its descriptor is not known from the lines before")
+        })?;
+        let rec = Record {
+            seq: self.seq + 1,
+            t_us: self.t_us,
+            base,
+            body: Body::Transition {
+                ev,
+                fd,
+                from: State::Active,
+                to: State::Callback,
+                cause: Cow::Borrowed(Cause::Dispatch.as_str()),
+            },
+        };
+        self.note(&rec);
+        Ok(Some(rec))
+    }
+
     /// What `rec` says, for the lines after it; returns which of its body's fields the lines
     /// before it imply (a transition's `fd`, `from` and usual `cause`, a callback_end's `what`,
     /// a buffer record's unchanged levels), which the writer leaves out (those its version
@@ -270,6 +424,7 @@ impl BaseSoFar {
                         fd: Some(*fd),
                         state: Some(State::New),
                         fired: None,
+                        activated: None,
                     },
                 );
             }
@@ -286,6 +441,9 @@ impl BaseSoFar {
                         .map_or((None, None), |e| (e.fd, e.state))
                 } else {
                     let e = self.events.entry(*ev).or_default();
+                    if *to == State::Active {
+                        e.activated = activated_what(cause);
+                    }
                     (e.fd.replace(*fd), e.state.replace(*to))
                 };
                 if known_fd == Some(*fd) {
@@ -299,7 +457,11 @@ impl BaseSoFar {
                 }
             }
             Body::CallbackBegin { ev, what } => {
-                self.events.entry(*ev).or_default().fired = Some(*what);
+                let e = self.events.entry(*ev).or_default();
+                e.fired = Some(*what);
+                if e.activated == Some(*what) {
+                    implied |= WHAT;
+                }
             }
             Body::CallbackEnd { ev, what, .. }
                 if self.events.get(ev).is_some_and(|e| e.fired == Some(*what)) =>

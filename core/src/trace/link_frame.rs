@@ -3,8 +3,8 @@
 //! such viewer and by the history kept for late ones.
 //!
 //! On the wire a frame is one JSON line, `{"frame":"zstd","bytes":N,"records":R}`, then exactly
-//! N bytes: a zstd frame that decompresses to R record lines of the header's version (3 or 4;
-//! this build writes 4), read as if they began a trace (what a line leaves out is implied by the
+//! N bytes: a zstd frame that decompresses to R record lines of the header's version (3 to 5;
+//! this build writes 5, one line per record), read as if they began a trace (what a line leaves out is implied by the
 //! lines before it *in the same frame* only). So every frame stands alone: a viewer whose
 //! records are skipped misses whole frames, and the `dropped` record it gets between two frames
 //! is an ordinary whole line, as are statuses.
@@ -106,6 +106,8 @@ impl FrameEncoder {
     /// `records` as one frame: its line and its bytes.
     pub fn encode(&mut self, records: &[Record]) -> io::Result<Arc<[u8]>> {
         self.text.clear();
+        // One line per record (never `encode_lines`' left-out lines): a frame says how many
+        // records it holds, and its reader counts them in lines.
         let mut implied = Implied::new();
         for r in records {
             implied.encode_line(r, &mut self.text);
@@ -184,7 +186,9 @@ pub fn frame_as_lines(frame: &[u8]) -> Result<Vec<u8>, String> {
     for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let Lenient(mut rec, absent) =
             serde_json::from_slice(line).map_err(|e| format!("a frame's line: {e}"))?;
-        implied.fill(&mut rec, &absent)?;
+        if let Some(before) = implied.fill(&mut rec, &absent)? {
+            encode_line(&before, &mut out);
+        }
         encode_line(&rec, &mut out);
     }
     Ok(out)

@@ -1,4 +1,4 @@
-//! The producer side of traces: the record types ([`Record`], JSON Lines version 4, plain or
+//! The producer side of traces: the record types ([`Record`], JSON Lines version 5, plain or
 //! zstd-compressed), the [`Recorder`] observer and its sinks, the live link's protocol with its
 //! step [`Gate`], and the `EVSCOPE_TRACE` spec. Reading, checking and explaining traces is the
 //! `evscope` crate's.
@@ -26,7 +26,9 @@ mod writer;
 pub use compress::{compressed_name, TraceIn, TraceOut, Unfinished};
 pub use encode::encode_line;
 pub use gate::Gate;
-pub use implied::{usual_cause, IdHasher, IdMap, Implied, USUAL_CAUSES};
+pub use implied::{
+    activated_what, usual_cause, IdHasher, IdMap, Implied, ACTIVATED_WHAT, USUAL_CAUSES,
+};
 pub use link::{Control, LinkMsg, Status, Stream};
 pub use link_frame::{
     frame_as_lines, unpack, FrameEncoder, FrameHead, MAX_FRAME_BYTES, MAX_FRAME_RECORDS,

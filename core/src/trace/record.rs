@@ -1,6 +1,7 @@
-//! The trace's envelope (JSON Lines, version 4; versions 1 to 3 are still read): one header
+//! The trace's envelope (JSON Lines, version 5; versions 1 to 4 are still read): one header
 //! line, then one [`Record`] per line, whose [`Body`] (`schema.rs`) says what happened. A
-//! line of version 3 or 4 may leave out what the lines before it imply (`implied.rs`).
+//! line of version 3, 4 or 5 may leave out what the lines before it imply (`implied.rs`), and
+//! a version 5 `callback_begin` line also says the record before it.
 //! `docs/trace-format.md` documents every field.
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -13,10 +14,11 @@ use crate::ev::{BevEvents, State, What};
 /// The `format` field of every header.
 pub const FORMAT: &str = "evscope-trace";
 /// The trace format version this build writes (and the newest it reads).
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// The oldest version this build reads: version 1 is version 2 with one base (every record
 /// of base 0) and no `base_new` records; version 2 is version 3 with every field of every
-/// record written; version 3 is version 4 with every transition's `from` and `cause` written.
+/// record written; version 3 is version 4 with every transition's `from` and `cause` written;
+/// version 4 is version 5 with every `callback_begin`'s `what` and every transition's line.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// Line 1 of a trace.

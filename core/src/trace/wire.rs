@@ -33,7 +33,7 @@ pub(crate) trait Wire: Sized {
     fn encode(&self, e: &mut Enc<'_>);
     /// The value through serde.
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
-    /// A stand-in for a value a line of version 3 or 4 left out, until the trace so far supplies it
+    /// A stand-in for a value a line of version 3, 4 or 5 left out, until the trace so far supplies it
     /// (`implied.rs`).
     fn absent() -> Self;
 }
@@ -296,7 +296,7 @@ pub(crate) trait Group: Sized {
     /// What has been read of it so far.
     type Partial<'de>: Default;
     /// Appends its fields (`,"name":value` each), leaving out those whose [`bit`] is in `skip`
-    /// (a line of version 3 or 4; None writes them all).
+    /// (a line of version 3, 4 or 5; None writes them all).
     fn encode(&self, e: &mut Enc<'_>, skip: Option<u32>);
     /// Its fields through serde.
     fn ser<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error>;
@@ -315,7 +315,7 @@ pub(crate) trait Group: Sized {
     fn fill_from(&mut self, prev: &Self, absent: u32);
 }
 
-/// The fields a line of version 3 or 4 may leave out when the lines before it imply their
+/// The fields a line of version 3, 4 or 5 may leave out when the lines before it imply their
 /// value (`implied.rs` says when, and which a version 3 line never leaves out), each one bit of
 /// a mask ([`bit`]).
 pub(crate) const IMPLIED: [&str; 15] = [
@@ -358,7 +358,7 @@ pub(crate) const fn bit(name: &str) -> u32 {
 /// Which `IMPLIED` fields a line holds and which it leaves out, noted while reading it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Absent {
-    /// Reading version 3 or 4: a required field that may be implied is no error when absent.
+    /// Reading version 3, 4 or 5: a required field that may be implied is no error when absent.
     pub(crate) lenient: bool,
     /// The fields the line holds (null included).
     pub(crate) present: u32,
@@ -369,7 +369,7 @@ pub struct Absent {
 }
 
 impl Absent {
-    /// For reading a line of version 3 or 4, where implied fields may be left out.
+    /// For reading a line of version 3, 4 or 5, where implied fields may be left out.
     pub(crate) fn lenient() -> Absent {
         Absent {
             lenient: true,
@@ -386,7 +386,7 @@ pub(crate) fn needs(kind: &str, field: &str) -> String {
 /// One field's share of the generated code, by mode (see the module's documentation).
 macro_rules! field {
     // Appends `,"name":value` with the fast encoder (the key as one static slice), unless the
-    // field's bit is in `$skip` (`Some(mask)`: a line of version 3 or 4, which leaves implied
+    // field's bit is in `$skip` (`Some(mask)`: a line of version 3, 4 or 5, which leaves implied
     // fields out). In such a line an `omit` field that is None and not left out is written as
     // null: it became None.
     (@encode flat $f:ident $e:ident $skip:ident) => {
@@ -637,7 +637,7 @@ macro_rules! records {
             }
 
             /// Appends the body's fields (`,"name":value` each) with the fast encoder, leaving
-            /// out those whose `wire::bit` is in `skip` (`Some`: a line of version 3 or 4; None
+            /// out those whose `wire::bit` is in `skip` (`Some`: a line of version 3, 4 or 5; None
             /// writes every field).
             pub(crate) fn encode_fields(
                 &self,

@@ -1,6 +1,6 @@
 //! [`Writer`]: JSON Lines out, the header first, one record per line: whole records for a
 //! header of version 1 or 2, lines that leave out what the lines before imply for versions 3
-//! and 4 ([`Implied`]).
+//! to 5 ([`Implied`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -14,7 +14,7 @@ use super::record::{Header, Record};
 pub struct Writer<W: Write> {
     out: W,
     line: Vec<u8>,
-    /// Versions 3 and 4: what the lines so far imply.
+    /// Versions 3 to 5: what the lines so far imply.
     implied: Option<Implied>,
 }
 
@@ -62,11 +62,13 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    /// Appends records, encoded together and written at once.
+    /// Appends records, encoded together and written at once (version 5 leaves out a line the
+    /// next one implies, [`Implied::encode_lines`]).
     pub fn write_batch(&mut self, recs: &[Record]) -> io::Result<()> {
         self.line.clear();
-        for rec in recs {
-            self.encode(rec);
+        match &mut self.implied {
+            Some(implied) => implied.encode_lines(recs, &mut self.line),
+            None => recs.iter().for_each(|rec| encode_line(rec, &mut self.line)),
         }
         let res = self.out.write_all(&self.line);
         if self.line.capacity() > 1 << 20 {
@@ -90,8 +92,8 @@ impl<W: Write> Writer<W> {
 /// Writes a whole trace.
 pub fn write_all<W: Write>(out: W, header: &Header, records: &[Record]) -> io::Result<W> {
     let mut w = Writer::new(out, header)?;
-    for rec in records {
-        w.write(rec)?;
+    for batch in records.chunks(4096) {
+        w.write_batch(batch)?;
     }
     w.into_inner()
 }
