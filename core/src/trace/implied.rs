@@ -83,6 +83,11 @@ const LEVELS: u32 = bit("input")
     | bit("kernel_in")
     | bit("kernel_out");
 
+/// Not a field: `BaseSoFar::note` says with it that a `callback_begin`'s event is `active` as
+/// last written, so that no line said its move to `callback`.
+const UNSAID: u32 = 1 << 31;
+const _: () = assert!(IMPLIED.len() < 31, "UNSAID is no field's bit");
+
 /// The fields a version 3 line may leave out: all but a transition's `from` and `cause`.
 const VERSION_3: u32 = !(FROM | CAUSE);
 
@@ -202,26 +207,17 @@ impl Implied {
         if !first && rec.t_us == b.t_us {
             skip |= T_US;
         }
-        let noted = b.note(rec);
-        if let Body::CallbackBegin { ev, .. } = &rec.body {
-            if !begins {
-                // Only version 5 leaves out a callback_begin's `what`.
-                skip |= noted & !WHAT;
-            } else {
-                skip |= noted;
-                if b.events
-                    .get(ev)
-                    .is_some_and(|e| e.state == Some(State::Active))
-                {
-                    // Its move to `callback` was written nowhere (its line is not just
-                    // before it): with `seq` written, the reader does not make one up.
-                    skip &= !SEQ;
-                }
-            }
-        } else {
-            skip |= noted;
+        let mut noted = b.note(rec);
+        if noted & UNSAID != 0 {
+            // A callback_begin whose move to `callback` was written nowhere (its line is not
+            // just before it): with `seq` written, a version 5 reader does not make one up.
+            skip &= !SEQ;
         }
-        encode_line_skipping(rec, skip & leaves, out);
+        if !begins && matches!(rec.body, Body::CallbackBegin { .. }) {
+            // Only version 5 leaves out a callback_begin's `what`.
+            noted &= !WHAT;
+        }
+        encode_line_skipping(rec, (skip | noted) & leaves & !UNSAID, out);
     }
 
     /// Writer: appends `recs` as lines of its version, as [`Implied::encode_line`] does each,
@@ -229,46 +225,16 @@ impl Implied {
     /// `dispatch`) that the next record, its event's `callback_begin`, implies.
     pub fn encode_lines(&mut self, recs: &[Record], out: &mut Vec<u8>) {
         for (i, rec) in recs.iter().enumerate() {
-            if self.begins
-                && recs
-                    .get(i + 1)
-                    .is_some_and(|next| self.begin_says(rec, next))
-            {
-                let (b, _) = self.base(rec.base);
-                b.note(rec);
-                continue;
+            let said = self.begins
+                && recs.get(i + 1).is_some_and(|next| {
+                    next.base == rec.base
+                        && next.seq == rec.seq + 1
+                        && self.base(rec.base).0.said_by_begin(rec, next)
+                });
+            if !said {
+                self.encode_line(rec, out);
             }
-            self.encode_line(rec, out);
         }
-    }
-
-    /// True when `next`'s `callback_begin` line, written without `seq` right after the lines
-    /// so far, says all of `rec`: its event's move `active → callback` by `dispatch`, at the
-    /// time and with the descriptor the lines before say, numbered just before `next`.
-    fn begin_says(&mut self, rec: &Record, next: &Record) -> bool {
-        let (
-            Body::Transition {
-                ev,
-                fd,
-                from: State::Active,
-                to: State::Callback,
-                cause,
-            },
-            Body::CallbackBegin { ev: begins, .. },
-        ) = (&rec.body, &next.body)
-        else {
-            return false;
-        };
-        if begins != ev || next.base != rec.base || next.seq != rec.seq + 1 || cause != "dispatch" {
-            return false;
-        }
-        let (b, first) = self.base(rec.base);
-        !first
-            && rec.seq == b.seq + 1
-            && rec.t_us == b.t_us
-            && b.events
-                .get(ev)
-                .is_some_and(|e| e.state == Some(State::Active) && e.fd == Some(*fd))
     }
 
     /// Reader: completes a record read from a line of version 3, 4 or 5 (`Lenient`), whose
@@ -379,6 +345,36 @@ fn known_or<T>(
 }
 
 impl BaseSoFar {
+    /// True, having noted `rec`, when `next`'s `callback_begin` line (written without `seq`
+    /// right after the lines so far) says all of `rec`: its event's move `active → callback`
+    /// by `dispatch`, numbered, timed and with the descriptor as the lines before say.
+    fn said_by_begin(&mut self, rec: &Record, next: &Record) -> bool {
+        let (
+            Body::Transition {
+                ev,
+                fd,
+                from: State::Active,
+                to: State::Callback,
+                cause,
+            },
+            Body::CallbackBegin { ev: begins, .. },
+        ) = (&rec.body, &next.body)
+        else {
+            return false;
+        };
+        if begins != ev || rec.seq != self.seq + 1 || rec.t_us != self.t_us || cause != "dispatch" {
+            return false;
+        }
+        match self.events.get_mut(ev) {
+            Some(e) if e.state == Some(State::Active) && e.fd == Some(*fd) => {
+                e.state = Some(State::Callback);
+                self.seq = rec.seq;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The move `active → callback` a version 5 `callback_begin` line of event `ev` without
     /// `seq` says came just before it, when the lines so far left the event `active` (noted
     /// here, as if read from its own line); None when they did not.
@@ -461,6 +457,9 @@ impl BaseSoFar {
                 e.fired = Some(*what);
                 if e.activated == Some(*what) {
                     implied |= WHAT;
+                }
+                if e.state == Some(State::Active) {
+                    implied |= UNSAID;
                 }
             }
             Body::CallbackEnd { ev, what, .. }
