@@ -79,6 +79,38 @@ static inline uint64_t process_wait_ns(long pid) {
     return sum;
 }
 
+/* Time on a cpu (/proc/PID/task/TID/schedstat, field 1, in ns) summed over the threads of
+ * process pid whose name (comm) starts with prefix; and how many there are in *threads. */
+static inline uint64_t named_run_ns(long pid, const char *prefix, int *threads) {
+    char dir[64], path[400], comm[64];
+    snprintf(dir, sizeof dir, "/proc/%ld/task", pid);
+    *threads = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    uint64_t sum = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int named = fgets(comm, sizeof comm, f) && strncmp(comm, prefix, strlen(prefix)) == 0;
+        fclose(f);
+        if (!named) continue;
+        snprintf(path, sizeof path, "%s/%s/schedstat", dir, e->d_name);
+        f = fopen(path, "r");
+        if (!f) continue;
+        unsigned long long run = 0;
+        if (fscanf(f, "%llu", &run) == 1) {
+            sum += run;
+            (*threads)++;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return sum;
+}
+
 /* This process's user + system CPU seconds. */
 static inline double self_cpu_s(void) {
     struct rusage ru;

@@ -10,6 +10,9 @@
  * time (/proc/PID/stat fields 14 and 15) over the counted seconds, divided by the messages.
  * client_wait_pct / server_wait_pct: the share of the counted seconds each spent runnable but
  * waiting for its cpu (/proc/PID/schedstat, field 2): other work on the machine took it.
+ * server_trace_cpu_us_per_msg: the time on a cpu of the server's threads named evscope-* (an
+ * observed program's trace writer and live-link threads; /proc/PID/task/TID/schedstat, field
+ * 1) over the counted seconds, divided by the messages; printed when it has such threads.
  * p50_us / p99_us are round-trip times from the first byte written to the last byte checked.
  * Exits non-zero if any byte differed or a connection failed.
  *
@@ -143,7 +146,8 @@ int main(int argc, char **argv) {
     uint64_t done = 0, verified = 0, errors = 0;
     uint64_t t0 = now_ns(), counting_from = t0 + (uint64_t)(warmup * 1e9);
     uint64_t end = counting_from + (uint64_t)(secs * 1e9), counted_at = 0;
-    uint64_t ticks0 = 0, self_wait0 = 0, server_wait0 = 0;
+    uint64_t ticks0 = 0, self_wait0 = 0, server_wait0 = 0, trace_run0 = 0;
+    int trace_threads = 0;
     char server_who[32];
     snprintf(server_who, sizeof server_who, "%ld", server_pid);
     double cpu0 = 0;
@@ -161,6 +165,7 @@ int main(int argc, char **argv) {
             counted_at = t;
             ticks0 = server_pid ? cpu_ticks(server_pid) : 0;
             server_wait0 = server_pid ? wait_ns(server_who) : 0;
+            trace_run0 = server_pid ? named_run_ns(server_pid, "evscope-", &trace_threads) : 0;
             self_wait0 = wait_ns("self");
             cpu0 = self_cpu_s();
         }
@@ -230,6 +235,11 @@ int main(int argc, char **argv) {
         printf(" server_cpu_us_per_msg=%.3f server_cpu_pct=%.0f server_wait_pct=%.0f",
                done ? server_s * 1e6 / done : 0.0, took > 0 ? 100 * server_s / took : 0.0,
                took > 0 ? 100 * server_wait / took : 0.0);
+        int now_threads = 0;
+        uint64_t trace_run = named_run_ns(server_pid, "evscope-", &now_threads);
+        if (counting && trace_threads > 0 && now_threads > 0 && trace_run >= trace_run0)
+            printf(" server_trace_cpu_us_per_msg=%.3f",
+                   done ? (double)(trace_run - trace_run0) / 1e3 / done : 0.0);
     }
     printf("\n");
     for (int c = 0; c < nconn; c++) close(conns[c].fd);
