@@ -1,6 +1,6 @@
 //! The trace writer's work per record, without the file or the loop: the records of N echoed
 //! messages (the 14 records an echo server makes per message, over 100 connections), written
-//! as version-4 lines by `Writer::write_batch` in batches of 1,024, into nothing.
+//! as this build's lines by `Writer::write_batch` in batches of 1,024, into nothing.
 //!
 //! ```text
 //! cargo run --release --example encode_records -- 200000

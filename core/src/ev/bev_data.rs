@@ -296,18 +296,19 @@ impl BevData {
 }
 
 /// The kernel's queues beside a bufferevent's own (FIONREAD, SIOCOUTQ), sampled for an observer
-/// at most once per [`KernelSample::EVERY`]: two ioctls on every fill-level report cost an
+/// at most once per [`KernelSample::EVERY_NS`]: two ioctls on every fill-level report cost an
 /// observed echo server a fifth of its time. While a viewer may hold the loop at any record
 /// (`Observer::may_hold`: paused, stepping, watching for a breakpoint) they are read for every
 /// report, so what a stepped trace shows is always fresh.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct KernelSample {
-    pub at: Option<std::time::Instant>,
+    /// When it was taken, in nanoseconds on the base's clock (`Clock::now_ns`).
+    pub at_ns: Option<u64>,
     pub unread: Option<usize>,
     pub unsent: Option<usize>,
 }
 
 impl KernelSample {
-    /// The longest a sample is reused.
-    pub const EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+    /// The longest a sample is reused, in nanoseconds (100 ms).
+    pub const EVERY_NS: u64 = 100_000_000;
 }

@@ -784,12 +784,13 @@ impl EventBase {
         b.last_levels = Some(levels);
         if let (Some(fd), mut k) = (b.fd, b.kernel) {
             // The base's clock: the processor's counter where it can be trusted.
-            let now = self.clock.now();
-            let stale =
-                k.at.is_none_or(|at| now.duration_since(at) >= KernelSample::EVERY);
+            let now = self.clock.now_ns();
+            let stale = k
+                .at_ns
+                .is_none_or(|at| now.saturating_sub(at) >= KernelSample::EVERY_NS);
             // A viewer that may hold the loop is asked only when the sample is not due anyway.
             if stale || self.observer.as_deref().is_some_and(|o| o.may_hold()) {
-                k.at = Some(now);
+                k.at_ns = Some(now);
                 k.unread = socket::unread_bytes(fd).ok();
                 k.unsent = socket::unsent_bytes(fd).ok();
                 if let Some(b) = self.bev_any(id) {

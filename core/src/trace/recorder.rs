@@ -574,7 +574,10 @@ fn program_name() -> String {
 }
 
 fn us(d: Duration) -> u64 {
-    d.as_micros().min(u128::from(u64::MAX)) as u64
+    // As `as_micros`, without its 128-bit arithmetic.
+    d.as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(u64::from(d.subsec_micros()))
 }
 
 impl Observer for Recorder {
