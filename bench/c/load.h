@@ -62,26 +62,10 @@ static inline uint64_t wait_ns(const char *who) {
     return ok == 2 ? wait : 0;
 }
 
-/* wait_ns summed over every thread of process pid. */
-static inline uint64_t process_wait_ns(long pid) {
-    char dir[64], who[300];
-    snprintf(dir, sizeof dir, "/proc/%ld/task", pid);
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    uint64_t sum = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        snprintf(who, sizeof who, "%ld/task/%s", pid, e->d_name);
-        sum += wait_ns(who);
-    }
-    closedir(d);
-    return sum;
-}
-
-/* Time on a cpu (/proc/PID/task/TID/schedstat, field 1, in ns) summed over the threads of
- * process pid whose name (comm) starts with prefix; and how many there are in *threads. */
-static inline uint64_t named_run_ns(long pid, const char *prefix, int *threads) {
+/* Field `field` of /proc/PID/task/TID/schedstat (1: time on a cpu, 2: time runnable but
+ * waiting for one; in ns) summed over the threads of process pid whose name (comm) starts with
+ * prefix ("" for all); how many threads that is goes to *threads. */
+static inline uint64_t threads_sched_ns(long pid, const char *prefix, int field, int *threads) {
     char dir[64], path[400], comm[64];
     snprintf(dir, sizeof dir, "/proc/%ld/task", pid);
     *threads = 0;
@@ -91,24 +75,32 @@ static inline uint64_t named_run_ns(long pid, const char *prefix, int *threads) 
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
+        if (*prefix) {
+            snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
+            FILE *f = fopen(path, "r");
+            if (!f) continue;
+            int named = fgets(comm, sizeof comm, f) && strncmp(comm, prefix, strlen(prefix)) == 0;
+            fclose(f);
+            if (!named) continue;
+        }
+        snprintf(path, sizeof path, "%s/%s/schedstat", dir, e->d_name);
         FILE *f = fopen(path, "r");
         if (!f) continue;
-        int named = fgets(comm, sizeof comm, f) && strncmp(comm, prefix, strlen(prefix)) == 0;
-        fclose(f);
-        if (!named) continue;
-        snprintf(path, sizeof path, "%s/%s/schedstat", dir, e->d_name);
-        f = fopen(path, "r");
-        if (!f) continue;
-        unsigned long long run = 0;
-        if (fscanf(f, "%llu", &run) == 1) {
-            sum += run;
+        unsigned long long v[2] = {0, 0};
+        if (fscanf(f, "%llu %llu", &v[0], &v[1]) == 2) {
+            sum += v[field == 2];
             (*threads)++;
         }
         fclose(f);
     }
     closedir(d);
     return sum;
+}
+
+/* wait_ns summed over every thread of process pid. */
+static inline uint64_t process_wait_ns(long pid) {
+    int threads;
+    return threads_sched_ns(pid, "", 2, &threads);
 }
 
 /* This process's user + system CPU seconds. */

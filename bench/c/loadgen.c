@@ -165,7 +165,7 @@ int main(int argc, char **argv) {
             counted_at = t;
             ticks0 = server_pid ? cpu_ticks(server_pid) : 0;
             server_wait0 = server_pid ? wait_ns(server_who) : 0;
-            trace_run0 = server_pid ? named_run_ns(server_pid, "evscope-", &trace_threads) : 0;
+            trace_run0 = server_pid ? threads_sched_ns(server_pid, "evscope-", 1, &trace_threads) : 0;
             self_wait0 = wait_ns("self");
             cpu0 = self_cpu_s();
         }
@@ -236,7 +236,7 @@ int main(int argc, char **argv) {
                done ? server_s * 1e6 / done : 0.0, took > 0 ? 100 * server_s / took : 0.0,
                took > 0 ? 100 * server_wait / took : 0.0);
         int now_threads = 0;
-        uint64_t trace_run = named_run_ns(server_pid, "evscope-", &now_threads);
+        uint64_t trace_run = threads_sched_ns(server_pid, "evscope-", 1, &now_threads);
         if (counting && trace_threads > 0 && now_threads > 0 && trace_run >= trace_run0)
             printf(" server_trace_cpu_us_per_msg=%.3f",
                    done ? (double)(trace_run - trace_run0) / 1e3 / done : 0.0);

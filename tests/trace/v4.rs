@@ -497,14 +497,7 @@ fn version_3_lines_still_need_from_and_read_a_missing_cause_as_empty() -> TestRe
 
 #[test]
 fn the_documented_usual_causes_are_the_code_s() -> TestResult {
-    let doc = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trace-format.md"),
-    )?;
-    let section = doc
-        .split("## Version 4")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .ok_or("a Version 4 section")?;
+    let section = doc_section("## Version 4")?;
     let rows: Vec<String> = section
         .lines()
         .filter(|l| l.starts_with("| `") && l.contains(" → "))

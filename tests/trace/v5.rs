@@ -325,14 +325,7 @@ fn bad_version_5_begin_lines_are_clear_errors() -> TestResult {
 
 #[test]
 fn the_documented_activation_table_is_the_code_s() -> TestResult {
-    let doc = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trace-format.md"),
-    )?;
-    let section = doc
-        .split("## Version 5")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .ok_or("a Version 5 section")?;
+    let section = doc_section("## Version 5")?;
     let rows: Vec<String> = section
         .lines()
         .filter(|l| l.starts_with("| `") && l.ends_with("\"]` |"))

@@ -240,6 +240,20 @@ pub fn example(name: &str) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(dir)
 }
 
+/// The text of `docs/trace-format.md`'s section whose heading starts with `heading` (e.g.
+/// "## Version 4"), up to the next section of that level.
+pub fn doc_section(heading: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trace-format.md"),
+    )?;
+    let section = doc
+        .split(heading)
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .ok_or_else(|| format!("docs/trace-format.md has no section {heading:?}"))?;
+    Ok(section.to_string())
+}
+
 /// The committed fixtures directory.
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
