@@ -165,7 +165,8 @@ int main(int argc, char **argv) {
             counted_at = t;
             ticks0 = server_pid ? cpu_ticks(server_pid) : 0;
             server_wait0 = server_pid ? wait_ns(server_who) : 0;
-            trace_run0 = server_pid ? threads_sched_ns(server_pid, "evscope-", 1, &trace_threads) : 0;
+            trace_run0 =
+                server_pid ? threads_sched_ns(server_pid, "evscope-", 1, &trace_threads) : 0;
             self_wait0 = wait_ns("self");
             cpu0 = self_cpu_s();
         }

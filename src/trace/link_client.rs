@@ -168,19 +168,13 @@ impl LinkClient {
         self.buf.clear();
         self.buf.extend_from_slice(&rest[..len]);
         self.frame_at += len + 1;
-        let (mut rec, absent) = parse_lenient(&self.buf, line, true)?;
-        let before = self
+        let (rec, absent) = parse_lenient(&self.buf, line, true)?;
+        let (first, then) = self
             .frame_implied
-            .fill(&mut rec, &absent)
+            .fill(rec, &absent)
             .map_err(|what| TraceError::at(line, what))?;
-        let rec = match before {
-            Some(before) => {
-                self.frame_after = Some(rec);
-                before
-            }
-            None => rec,
-        };
-        self.checked(rec)
+        self.frame_after = then;
+        self.checked(first)
     }
 
     /// `rec`, once the checker took it.

@@ -137,17 +137,12 @@ impl<R: BufRead> Reader<R> {
             let rec = match &mut self.implied {
                 None => parse_record(&self.buf, line, complete)?,
                 Some(implied) => {
-                    let (mut rec, absent) = parse_lenient(&self.buf, line, complete)?;
-                    let before = implied
-                        .fill(&mut rec, &absent)
+                    let (rec, absent) = parse_lenient(&self.buf, line, complete)?;
+                    let (first, then) = implied
+                        .fill(rec, &absent)
                         .map_err(|what| TraceError::at(line, what))?;
-                    match before {
-                        Some(before) => {
-                            self.after = Some(rec);
-                            before
-                        }
-                        None => rec,
-                    }
+                    self.after = then;
+                    first
                 }
             };
             self.last_text = (line, complete);
@@ -349,7 +344,8 @@ pub(crate) fn parse_record(buf: &[u8], line: u64, complete: bool) -> Result<Reco
     }
 }
 
-/// Reads a line of version 3, 4 or 5, which may leave out what the lines before it imply: the record
+/// Reads a line of version 3, 4 or 5, which may leave out what the lines before it imply: the
+/// record
 /// with those fields at stand-in values, and which they are (`Implied::fill` completes it).
 pub(crate) fn parse_lenient(
     buf: &[u8],

@@ -774,7 +774,8 @@ impl EventBase {
         if self.observer.is_none() {
             return;
         }
-        let Some(b) = self.bev_any(id) else {
+        // The bufferevent, the clock and the observer are borrowed apart: one lookup.
+        let Some(b) = self.bevs.get_mut(id.index(), id.generation()) else {
             return;
         };
         let mut levels = b.levels();
@@ -782,7 +783,8 @@ impl EventBase {
             return;
         }
         b.last_levels = Some(levels);
-        if let (Some(fd), mut k) = (b.fd, b.kernel) {
+        if let Some(fd) = b.fd {
+            let k = &mut b.kernel;
             // The base's clock: the processor's counter where it can be trusted.
             let now = self.clock.now_ns();
             let stale = k
@@ -793,9 +795,6 @@ impl EventBase {
                 k.at_ns = Some(now);
                 k.unread = socket::unread_bytes(fd).ok();
                 k.unsent = socket::unsent_bytes(fd).ok();
-                if let Some(b) = self.bev_any(id) {
-                    b.kernel = k;
-                }
             }
             levels.kernel_in = k.unread.map(|n| n as u64);
             levels.kernel_out = k.unsent.map(|n| n as u64);

@@ -239,9 +239,22 @@ impl Implied {
 
     /// Reader: completes a record read from a line of version 3, 4 or 5 (`Lenient`), whose
     /// left-out fields are in `absent`, from the lines before it; or says which field it lacks.
-    /// Returns the record the line also says came just before it: a version 5
-    /// `callback_begin`'s move to `callback`.
-    pub fn fill(&mut self, rec: &mut Record, absent: &Absent) -> Result<Option<Record>, String> {
+    /// Returns the line's records in order: the record, or, when the line also says the record
+    /// before it (a version 5 `callback_begin`, its event's move to `callback`), that one and
+    /// then the record.
+    pub fn fill(
+        &mut self,
+        mut rec: Record,
+        absent: &Absent,
+    ) -> Result<(Record, Option<Record>), String> {
+        Ok(match self.fill_fields(&mut rec, absent)? {
+            Some(before) => (before, Some(rec)),
+            None => (rec, None),
+        })
+    }
+
+    /// [`Implied::fill`]'s work on `rec`; returns the record its line says came before it.
+    fn fill_fields(&mut self, rec: &mut Record, absent: &Absent) -> Result<Option<Record>, String> {
         let leaves = self.leaves;
         let begins = self.begins;
         let (b, first) = self.base(rec.base);
@@ -362,7 +375,11 @@ impl BaseSoFar {
         else {
             return false;
         };
-        if begins != ev || rec.seq != self.seq + 1 || rec.t_us != self.t_us || cause != "dispatch" {
+        if begins != ev
+            || rec.seq != self.seq + 1
+            || rec.t_us != self.t_us
+            || cause != Cause::Dispatch.as_str()
+        {
             return false;
         }
         match self.events.get_mut(ev) {

@@ -4,10 +4,10 @@
 //!
 //! On the wire a frame is one JSON line, `{"frame":"zstd","bytes":N,"records":R}`, then exactly
 //! N bytes: a zstd frame that decompresses to R record lines of the header's version (3 to 5;
-//! this build writes 5, one line per record), read as if they began a trace (what a line leaves out is implied by the
-//! lines before it *in the same frame* only). So every frame stands alone: a viewer whose
-//! records are skipped misses whole frames, and the `dropped` record it gets between two frames
-//! is an ordinary whole line, as are statuses.
+//! this build writes 5, one line per record), read as if they began a trace (what a line
+//! leaves out is implied by the lines before it *in the same frame* only). So every frame
+//! stands alone: a viewer whose records are skipped misses whole frames, and the `dropped`
+//! record it gets between two frames is an ordinary whole line, as are statuses.
 //!
 //! A batch of echo-server records compresses to about a twentieth of its JSON, so thirty
 //! viewers cost the program about what one costs it with plain lines.
@@ -184,12 +184,12 @@ pub fn frame_as_lines(frame: &[u8]) -> Result<Vec<u8>, String> {
     let mut implied = Implied::new();
     let mut out = Vec::with_capacity(text.len() * 3 / 2);
     for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let Lenient(mut rec, absent) =
+        let Lenient(rec, absent) =
             serde_json::from_slice(line).map_err(|e| format!("a frame's line: {e}"))?;
-        if let Some(before) = implied.fill(&mut rec, &absent)? {
-            encode_line(&before, &mut out);
+        let (first, then) = implied.fill(rec, &absent)?;
+        for rec in std::iter::once(&first).chain(&then) {
+            encode_line(rec, &mut out);
         }
-        encode_line(&rec, &mut out);
     }
     Ok(out)
 }
@@ -247,7 +247,7 @@ mod tests {
         unpack(&head, packed, &mut text).unwrap();
         assert!(
             text.len() < whole.len(),
-            "version 4 lines leave out what is implied"
+            "the lines leave out what is implied"
         );
         assert_eq!(frame_as_lines(&frame).unwrap(), whole);
         // The encoder's state does not leak from one frame into the next.

@@ -73,8 +73,8 @@ impl<'de> Deserialize<'de> for Record {
     }
 }
 
-/// A line of version 3, 4 or 5 read as it is: the record, with the implied fields it leaves out at
-/// their stand-in values, and which those are. `Implied::fill` completes it.
+/// A line of version 3, 4 or 5 read as it is: the record, with the implied fields it leaves
+/// out at their stand-in values, and which those are. `Implied::fill` completes it.
 pub struct Lenient(pub Record, pub Absent);
 
 impl<'de> Deserialize<'de> for Lenient {

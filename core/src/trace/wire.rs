@@ -33,8 +33,8 @@ pub(crate) trait Wire: Sized {
     fn encode(&self, e: &mut Enc<'_>);
     /// The value through serde.
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
-    /// A stand-in for a value a line of version 3, 4 or 5 left out, until the trace so far supplies it
-    /// (`implied.rs`).
+    /// A stand-in for a value a line of version 3, 4 or 5 left out, until the trace so far
+    /// supplies it (`implied.rs`).
     fn absent() -> Self;
 }
 
