@@ -2,12 +2,19 @@
 //! callback moves the input buffer to the output buffer. Runs until killed.
 //!
 //! ```text
-//! cargo run --example echo_server 127.0.0.1:9995 [--write-inline]
+//! cargo run --example echo_server 127.0.0.1:9995 [--write-inline] [--null-observer] [--idle-thread]
 //! ```
 //!
 //! The first line on stdout is `listening on ADDR` (useful with port 0). `--write-inline` makes
 //! each bufferevent with evscope's `BevOptions::WRITE_INLINE` extension (replies written inside
 //! the read callback, not from the write event as libevent does).
+//!
+//! Two options measure what observing costs before any record is made (`bench/run`'s
+//! `echo_observe_100x64`): `--null-observer` installs an observer that does nothing, so the
+//! library calls its hooks, reads its clock for them and samples the kernel's queues, and
+//! nothing more; `--idle-thread` starts one more thread that only sleeps, as a recorder's
+//! writer thread is when it has nothing to do (a process of several threads pays for it on
+//! its system calls).
 
 use std::error::Error;
 use std::io::Write;
@@ -16,11 +23,16 @@ use std::os::fd::{IntoRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use evscope::ev::{
-    set_tcp_nodelay, BevEvents, BevOptions, EventBase, ListenerFlags, ListenerId, What,
+    set_tcp_nodelay, BevEvents, BevOptions, EventBase, ListenerFlags, ListenerId, Observer, What,
 };
 
 /// `--write-inline` was given.
 static WRITE_INLINE: AtomicBool = AtomicBool::new(false);
+
+/// `--null-observer`: every hook keeps its default, which does nothing.
+struct NullObserver;
+
+impl Observer for NullObserver {}
 
 fn main() {
     if let Err(e) = run() {
@@ -31,12 +43,16 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn Error>> {
     let mut arg = "127.0.0.1:9995".to_string();
+    let (mut null_observer, mut idle_thread) = (false, false);
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--write-inline" => WRITE_INLINE.store(true, Ordering::Relaxed),
-            other if other.starts_with('-') => {
-                return Err(format!("unknown option {other:?} (try --write-inline)").into())
-            }
+            "--null-observer" => null_observer = true,
+            "--idle-thread" => idle_thread = true,
+            other if other.starts_with('-') => return Err(format!(
+                "unknown option {other:?} (try --write-inline, --null-observer or --idle-thread)"
+            )
+            .into()),
             other => arg = other.to_string(),
         }
     }
@@ -44,6 +60,16 @@ fn run() -> Result<(), Box<dyn Error>> {
         .parse()
         .map_err(|e| format!("{arg:?} is not an address like 127.0.0.1:9995: {e}"))?;
     let mut base = EventBase::new()?;
+    if null_observer {
+        base.set_observer(Box::new(NullObserver));
+    }
+    if idle_thread {
+        std::thread::Builder::new()
+            .name("idle".into())
+            .spawn(|| loop {
+                std::thread::park();
+            })?;
+    }
     let lev = base
         .evconnlistener_new_bind(
             addr,

@@ -12,8 +12,17 @@ use util::*;
 
 /// Starts echo_server on port 0 and returns it with the address it printed.
 fn start_server(backend: &str) -> Result<(Killed, String), Box<dyn std::error::Error>> {
+    start_server_with(backend, &[])
+}
+
+/// [`start_server`] with more arguments.
+fn start_server_with(
+    backend: &str,
+    args: &[&str],
+) -> Result<(Killed, String), Box<dyn std::error::Error>> {
     let child = Command::new(built_example("echo_server")?)
         .arg("127.0.0.1:0")
+        .args(args)
         .env("EVSCOPE_BACKEND", backend)
         .stdout(Stdio::piped())
         .spawn()?;
@@ -159,4 +168,44 @@ fn seed_client_reports_a_refused_connection() {
         assert!(err.contains("refused"), "{err}");
         Ok(())
     });
+}
+
+#[test]
+fn echo_server_measuring_the_observers_floor_still_echoes_with_one_more_thread(
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::net::TcpStream;
+    let threads = |server: &Killed| -> Result<usize, Box<dyn std::error::Error>> {
+        Ok(std::fs::read_dir(format!("/proc/{}/task", server.0.id()))?.count())
+    };
+    let (plain, _) = start_server("epoll")?;
+    let (server, addr) = start_server_with("epoll", &["--null-observer", "--idle-thread"])?;
+    let mut conn = TcpStream::connect(&addr)?;
+    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+    conn.write_all(b"observed by nobody")?;
+    let mut back = [0u8; 18];
+    conn.read_exact(&mut back)?;
+    assert_eq!(&back, b"observed by nobody");
+    assert_eq!(threads(&server)?, threads(&plain)? + 1);
+    Ok(())
+}
+
+#[test]
+fn echo_server_names_its_options_when_given_another() -> Result<(), Box<dyn std::error::Error>> {
+    let child = Command::new(built_example("echo_server")?)
+        .args(["127.0.0.1:0", "--null-observers"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let out = finish(child, Duration::from_secs(20))?;
+    assert!(!out.success);
+    let err = String::from_utf8(out.stderr)?;
+    for option in [
+        "--null-observers",
+        "--write-inline",
+        "--null-observer",
+        "--idle-thread",
+    ] {
+        assert!(err.contains(option), "{err}");
+    }
+    Ok(())
 }
