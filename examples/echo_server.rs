@@ -10,9 +10,9 @@
 //! the read callback, not from the write event as libevent does).
 //!
 //! Two options measure what observing costs before any record is made (`bench/run`'s
-//! `echo_observe_100x64`): `--null-observer` installs an observer that does nothing, so the
-//! library calls its hooks, reads its clock for them and samples the kernel's queues, and
-//! nothing more; `--idle-thread` starts one more thread that only sleeps, as a recorder's
+//! `echo_observe_100x64`): `--null-observer` installs an observer that does nothing (in place
+//! of any recorder `EVSCOPE_TRACE` installed), so the library calls its hooks, reads its clock
+//! for them and samples the kernel's queues, and nothing more; `--idle-thread` starts one more thread that only sleeps, as a recorder's
 //! writer thread is when it has nothing to do (a process of several threads pays for it on
 //! its system calls).
 
@@ -49,10 +49,12 @@ fn run() -> Result<(), Box<dyn Error>> {
             "--write-inline" => WRITE_INLINE.store(true, Ordering::Relaxed),
             "--null-observer" => null_observer = true,
             "--idle-thread" => idle_thread = true,
-            other if other.starts_with('-') => return Err(format!(
+            other if other.starts_with('-') => {
+                return Err(format!(
                 "unknown option {other:?} (try --write-inline, --null-observer or --idle-thread)"
             )
-            .into()),
+                .into())
+            }
             other => arg = other.to_string(),
         }
     }
