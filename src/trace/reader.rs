@@ -345,8 +345,8 @@ pub(crate) fn parse_record(buf: &[u8], line: u64, complete: bool) -> Result<Reco
 }
 
 /// Reads a line of version 3, 4 or 5, which may leave out what the lines before it imply: the
-/// record
-/// with those fields at stand-in values, and which they are (`Implied::fill` completes it).
+/// record with those fields at stand-in values, and which they are (`Implied::fill` completes
+/// it).
 pub(crate) fn parse_lenient(
     buf: &[u8],
     line: u64,

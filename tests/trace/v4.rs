@@ -12,55 +12,6 @@ use trace_util::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Records of one base, numbered and timed as they are pushed.
-struct Trace {
-    base: u32,
-    seq: u64,
-    t_us: u64,
-    recs: Vec<Record>,
-}
-
-impl Trace {
-    fn new(base: u32) -> Trace {
-        Trace {
-            base,
-            seq: 0,
-            t_us: 100,
-            recs: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, body: Body) {
-        self.seq += 1;
-        self.t_us += 1;
-        self.recs.push(Record {
-            seq: self.seq,
-            t_us: self.t_us,
-            base: self.base,
-            body,
-        });
-    }
-
-    fn event(&mut self, ev: u64, fd: i32) {
-        self.push(Body::EventNew {
-            ev,
-            fd: Some(fd),
-            what: What::READ | What::PERSIST,
-            label: String::new(),
-        });
-    }
-
-    fn tr(&mut self, ev: u64, fd: i32, from: State, to: State, cause: &'static str) {
-        self.push(Body::Transition {
-            ev,
-            fd: Some(fd),
-            from,
-            to,
-            cause: cause.into(),
-        });
-    }
-}
-
 /// A transition line's `from` and `cause` as written: None where the line leaves it out.
 type Kept = (Option<String>, Option<String>);
 

@@ -15,73 +15,31 @@ use trace_util::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Records of base 0 as the library makes them: each at the time given, numbered in turn.
-#[derive(Default)]
-struct Trace {
-    seq: u64,
-    recs: Vec<Record>,
-}
-
+/// What the library records of a callback, on the shared builder.
 impl Trace {
-    fn push(&mut self, t_us: u64, body: Body) {
-        self.seq += 1;
-        self.recs.push(Record {
-            seq: self.seq,
-            t_us,
-            base: 0,
-            body,
+    fn begin(&mut self, ev: u64, what: What) {
+        self.push(Body::CallbackBegin { ev, what });
+    }
+
+    fn end(&mut self, ev: u64, what: What) {
+        self.push(Body::CallbackEnd {
+            ev,
+            what,
+            dur_us: 1,
         });
     }
 
-    fn event(&mut self, t_us: u64, ev: u64, fd: i32) {
-        self.push(
-            t_us,
-            Body::EventNew {
-                ev,
-                fd: Some(fd),
-                what: What::READ | What::PERSIST,
-                label: String::new(),
-            },
-        );
-    }
-
-    fn tr(&mut self, t_us: u64, ev: u64, fd: i32, from: State, to: State, cause: &'static str) {
-        self.push(
-            t_us,
-            Body::Transition {
-                ev,
-                fd: Some(fd),
-                from,
-                to,
-                cause: cause.into(),
-            },
-        );
-    }
-
-    fn begin(&mut self, t_us: u64, ev: u64, what: What) {
-        self.push(t_us, Body::CallbackBegin { ev, what });
-    }
-
-    fn end(&mut self, t_us: u64, ev: u64, what: What) {
-        self.push(
-            t_us,
-            Body::CallbackEnd {
-                ev,
-                what,
-                dur_us: 1,
-            },
-        );
-    }
-
-    /// Event `ev` (fd `fd`, pending) made active by `cause` and its callback run, as the
-    /// library records it: the move to `callback` at the time of the record before it.
-    fn fires(&mut self, t_us: u64, ev: u64, fd: i32, cause: &'static str, what: What) {
+    /// Event `ev` (fd `fd`, pending) made active by `cause` at the time set, and its callback
+    /// run, as the library records it: the move to `callback` at the time of the record
+    /// before it.
+    fn fires(&mut self, ev: u64, fd: i32, cause: &'static str, what: What) {
         use State::*;
-        self.tr(t_us, ev, fd, Pending, Active, cause);
-        self.tr(t_us, ev, fd, Active, Callback, "dispatch");
-        self.begin(t_us + 1, ev, what);
-        self.end(t_us + 2, ev, what);
-        self.tr(t_us + 2, ev, fd, Callback, Pending, "callback_returned");
+        let t_us = self.t_us;
+        self.tr(ev, fd, Pending, Active, cause);
+        self.tr(ev, fd, Active, Callback, "dispatch");
+        self.at(t_us + 1).begin(ev, what);
+        self.at(t_us + 2).end(ev, what);
+        self.tr(ev, fd, Callback, Pending, "callback_returned");
     }
 }
 
@@ -94,7 +52,6 @@ fn lines(text: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// How many lines of `kind` the trace has.
 /// Writes `records` as version `version`, reads them back, and checks they are the same.
 fn round_trip(version: u32, records: &[Record]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let text = write_all(Vec::new(), &header_v(version), records)?;
@@ -127,12 +84,12 @@ fn the_activated_what_table_uses_the_library_s_cause_names() {
 #[test]
 fn a_callback_s_start_is_one_line_and_reads_back_as_its_two_records() -> TestResult {
     use State::*;
-    let mut t = Trace::default();
-    t.event(10, 1, 5);
-    t.tr(10, 1, 5, New, Pending, "event_add");
-    t.fires(20, 1, 5, "fd_readable", What::READ);
-    t.fires(30, 1, 5, "fd_writable", What::WRITE);
-    t.fires(40, 1, 5, "timeout", What::TIMEOUT);
+    let mut t = Trace::new(0);
+    t.at(10).event(1, 5);
+    t.at(10).tr(1, 5, New, Pending, "event_add");
+    t.at(20).fires(1, 5, "fd_readable", What::READ);
+    t.at(30).fires(1, 5, "fd_writable", What::WRITE);
+    t.at(40).fires(1, 5, "timeout", What::TIMEOUT);
     let v5 = round_trip(5, &t.recs)?;
     let v4 = round_trip(4, &t.recs)?;
     // Three moves to `callback` that version 4 writes and version 5 leaves out.
@@ -161,34 +118,34 @@ fn a_callback_s_start_is_one_line_and_reads_back_as_its_two_records() -> TestRes
 #[test]
 fn the_move_to_callback_is_written_when_its_line_says_more_than_the_begin() -> TestResult {
     use State::*;
-    let mut t = Trace::default();
-    t.event(10, 1, 5);
-    t.event(10, 2, 6);
-    t.tr(10, 1, 5, New, Pending, "event_add");
-    t.tr(10, 2, 6, New, Pending, "event_add");
+    let mut t = Trace::new(0);
+    t.at(10).event(1, 5);
+    t.at(10).event(2, 6);
+    t.at(10).tr(1, 5, New, Pending, "event_add");
+    t.at(10).tr(2, 6, New, Pending, "event_add");
     // 1. At a time of its own: its `t_us` is not the previous line's.
-    t.tr(20, 1, 5, Pending, Active, "fd_readable");
-    t.tr(21, 1, 5, Active, Callback, "dispatch");
-    t.begin(21, 1, What::READ);
-    t.end(22, 1, What::READ);
-    t.tr(22, 1, 5, Callback, Pending, "callback_returned");
+    t.at(20).tr(1, 5, Pending, Active, "fd_readable");
+    t.at(21).tr(1, 5, Active, Callback, "dispatch");
+    t.at(21).begin(1, What::READ);
+    t.at(22).end(1, What::READ);
+    t.at(22).tr(1, 5, Callback, Pending, "callback_returned");
     // 2. Another record between it and its callback_begin.
-    t.tr(30, 1, 5, Pending, Active, "fd_readable");
-    t.tr(30, 2, 6, Pending, Active, "fd_readable");
-    t.tr(30, 1, 5, Active, Callback, "dispatch");
-    t.push(30, Body::PollEnd { ready: 0 });
-    t.begin(31, 1, What::READ);
-    t.end(31, 1, What::READ);
-    t.tr(31, 1, 5, Callback, Pending, "callback_returned");
+    t.at(30).tr(1, 5, Pending, Active, "fd_readable");
+    t.at(30).tr(2, 6, Pending, Active, "fd_readable");
+    t.at(30).tr(1, 5, Active, Callback, "dispatch");
+    t.at(30).push(Body::PollEnd { ready: 0 });
+    t.at(31).begin(1, What::READ);
+    t.at(31).end(1, What::READ);
+    t.at(31).tr(1, 5, Callback, Pending, "callback_returned");
     // Left out: at the time of the line before, just before its callback_begin.
-    t.tr(31, 2, 6, Active, Callback, "dispatch");
-    t.begin(32, 2, What::READ);
-    t.end(32, 2, What::READ);
-    t.tr(32, 2, 6, Callback, Pending, "callback_returned");
+    t.at(31).tr(2, 6, Active, Callback, "dispatch");
+    t.at(32).begin(2, What::READ);
+    t.at(32).end(2, What::READ);
+    t.at(32).tr(2, 6, Callback, Pending, "callback_returned");
     // 3. An unusual cause for the move (never made by the library, but a line says it).
-    t.tr(32, 1, 5, Pending, Active, "fd_readable");
-    t.tr(32, 1, 5, Active, Callback, "event_active");
-    t.begin(32, 1, What::READ);
+    t.at(32).tr(1, 5, Pending, Active, "fd_readable");
+    t.at(32).tr(1, 5, Active, Callback, "event_active");
+    t.at(32).begin(1, What::READ);
     let v5 = round_trip(5, &t.recs)?;
     let to_callback = t
         .recs
@@ -210,13 +167,13 @@ fn a_begin_whose_move_to_callback_never_reached_the_writer_keeps_its_seq() -> Te
     // The move to `callback` was dropped before the writer (a lossy recorder), and the
     // `dropped` record that says so is numbered just before the callback_begin: its line must
     // not make the move up.
-    let mut t = Trace::default();
-    t.event(10, 1, 5);
-    t.tr(10, 1, 5, New, Pending, "event_add");
-    t.tr(20, 1, 5, Pending, Active, "fd_readable");
+    let mut t = Trace::new(0);
+    t.at(10).event(1, 5);
+    t.at(10).tr(1, 5, New, Pending, "event_add");
+    t.at(20).tr(1, 5, Pending, Active, "fd_readable");
     t.seq += 1;
-    t.push(20, Body::Dropped { count: 1 });
-    t.begin(20, 1, What::READ);
+    t.at(20).push(Body::Dropped { count: 1 });
+    t.at(20).begin(1, What::READ);
     let v5 = round_trip(5, &t.recs)?;
     let begin = lines(&v5)
         .into_iter()
@@ -231,13 +188,14 @@ fn a_begin_whose_move_to_callback_never_reached_the_writer_keeps_its_seq() -> Te
 #[test]
 fn a_begin_s_what_is_written_when_the_activation_does_not_say_it() -> TestResult {
     use State::*;
-    let mut t = Trace::default();
-    t.event(10, 1, 5);
-    t.tr(10, 1, 5, New, Pending, "event_add");
+    let mut t = Trace::new(0);
+    t.at(10).event(1, 5);
+    t.at(10).tr(1, 5, New, Pending, "event_add");
     // Readable, and its timeout expired in the same iteration.
-    t.fires(20, 1, 5, "fd_readable", What::READ | What::TIMEOUT);
+    t.at(20)
+        .fires(1, 5, "fd_readable", What::READ | What::TIMEOUT);
     // event_active: the program chose what.
-    t.fires(30, 1, 5, "event_active", What::WRITE);
+    t.at(30).fires(1, 5, "event_active", What::WRITE);
     let v5 = round_trip(5, &t.recs)?;
     let whats: Vec<_> = lines(&v5)
         .into_iter()
@@ -251,11 +209,11 @@ fn a_begin_s_what_is_written_when_the_activation_does_not_say_it() -> TestResult
 #[test]
 fn a_pair_split_between_two_batches_is_written_whole() -> TestResult {
     use State::*;
-    let mut t = Trace::default();
-    t.event(10, 1, 5);
-    t.tr(10, 1, 5, New, Pending, "event_add");
-    t.fires(20, 1, 5, "fd_readable", What::READ);
-    t.fires(30, 1, 5, "fd_readable", What::READ);
+    let mut t = Trace::new(0);
+    t.at(10).event(1, 5);
+    t.at(10).tr(1, 5, New, Pending, "event_add");
+    t.at(20).fires(1, 5, "fd_readable", What::READ);
+    t.at(30).fires(1, 5, "fd_readable", What::READ);
     // The first move to callback ends a batch; the second is inside one.
     let cut = 1 + t
         .recs
@@ -385,10 +343,10 @@ fn generated(steps: &[Step]) -> Vec<Record> {
         ("timeout", What::TIMEOUT),
         ("event_active", What::READ),
     ];
-    let mut t = Trace::default();
+    let mut t = Trace::new(0);
     for ev in 0..3 {
-        t.event(1, ev, 10 + ev as i32);
-        t.tr(1, ev, 10 + ev as i32, New, Pending, "event_add");
+        t.at(1).event(ev, 10 + ev as i32);
+        t.at(1).tr(ev, 10 + ev as i32, New, Pending, "event_add");
     }
     let mut now = 2;
     for s in steps {
@@ -396,18 +354,19 @@ fn generated(steps: &[Step]) -> Vec<Record> {
         let (cause, fired) = CAUSES[s.cause];
         let what = if s.more { fired | What::TIMEOUT } else { fired };
         now += 1;
-        t.tr(now, s.ev, fd, Pending, Active, cause);
+        t.at(now).tr(s.ev, fd, Pending, Active, cause);
         now += s.gap;
         if s.dropped {
             t.seq += 1;
-            t.push(now, Body::Dropped { count: 1 });
+            t.at(now).push(Body::Dropped { count: 1 });
         } else {
-            t.tr(now, s.ev, fd, Active, Callback, "dispatch");
+            t.at(now).tr(s.ev, fd, Active, Callback, "dispatch");
         }
-        t.begin(now, s.ev, what);
-        t.end(now + 1, s.ev, what);
+        t.at(now).begin(s.ev, what);
+        t.at(now + 1).end(s.ev, what);
         now += 1;
-        t.tr(now, s.ev, fd, Callback, Pending, "callback_returned");
+        t.at(now)
+            .tr(s.ev, fd, Callback, Pending, "callback_returned");
     }
     t.recs
 }

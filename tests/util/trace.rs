@@ -260,3 +260,66 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
+
+/// Records of one base, numbered as they are pushed; each a microsecond after the one before,
+/// or, once [`Trace::at`] set a time, at that time until it sets another.
+pub struct Trace {
+    pub base: u32,
+    pub seq: u64,
+    pub t_us: u64,
+    /// No time was set: each record is a microsecond after the one before.
+    ticking: bool,
+    pub recs: Vec<Record>,
+}
+
+impl Trace {
+    pub fn new(base: u32) -> Trace {
+        Trace {
+            base,
+            seq: 0,
+            t_us: 100,
+            ticking: true,
+            recs: Vec::new(),
+        }
+    }
+
+    /// The records pushed from now on are at `t_us`.
+    pub fn at(&mut self, t_us: u64) -> &mut Trace {
+        self.t_us = t_us;
+        self.ticking = false;
+        self
+    }
+
+    pub fn push(&mut self, body: Body) {
+        self.seq += 1;
+        if self.ticking {
+            self.t_us += 1;
+        }
+        self.recs.push(Record {
+            seq: self.seq,
+            t_us: self.t_us,
+            base: self.base,
+            body,
+        });
+    }
+
+    /// `event_new` of a persistent READ event on `fd`.
+    pub fn event(&mut self, ev: u64, fd: i32) {
+        self.push(Body::EventNew {
+            ev,
+            fd: Some(fd),
+            what: What::READ | What::PERSIST,
+            label: String::new(),
+        });
+    }
+
+    pub fn tr(&mut self, ev: u64, fd: i32, from: State, to: State, cause: &'static str) {
+        self.push(Body::Transition {
+            ev,
+            fd: Some(fd),
+            from,
+            to,
+            cause: cause.into(),
+        });
+    }
+}
